@@ -1,0 +1,58 @@
+namespace CameraService.Abstractions.Cameras;
+
+/// <summary>
+/// A source of cameras (V4L2 devices, synthetic test patterns, network cameras, …).
+/// </summary>
+/// <remarks>
+/// Lifecycle: the core subscribes to <see cref="CameraChanged"/>, then calls <see cref="StartAsync"/>
+/// once, and <see cref="StopAsync"/> once at shutdown. From the moment <see cref="StartAsync"/> is called
+/// the source raises <see cref="CameraChanged"/> for every camera it finds (including those of the first
+/// discovery) and for every later change. <see cref="StartAsync"/> completes when the first discovery has
+/// finished. Events may be raised on any thread but never concurrently for the same source; a handler
+/// must not block. A source never throws out of an event or a background loop: failures become
+/// cameras in <see cref="CameraState.Error"/> or log entries.
+/// </remarks>
+public interface ICameraSource
+{
+    /// <summary>The source's name, unique among sources (e.g. <c>v4l2</c>, <c>testpattern</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Raised when a camera appears, changes or disappears.</summary>
+    event EventHandler<CameraChangedEventArgs>? CameraChanged;
+
+    /// <summary>Runs the first discovery and starts watching for changes (hot-plug).</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    Task StartAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stops watching. No event is raised after this completes.</summary>
+    /// <param name="cancellationToken">Cancels the stop.</param>
+    Task StopAsync(CancellationToken cancellationToken);
+
+    /// <summary>The cameras currently present, as last reported through <see cref="CameraChanged"/>.</summary>
+    IReadOnlyList<CameraDescriptor> GetCameras();
+}
+
+/// <summary>What happened to a camera.</summary>
+public enum CameraChangeKind
+{
+    /// <summary>The camera appeared.</summary>
+    Added,
+
+    /// <summary>The camera's description or state changed.</summary>
+    Updated,
+
+    /// <summary>The camera disappeared; the descriptor is its last known description.</summary>
+    Removed,
+}
+
+/// <summary>Event data of <see cref="ICameraSource.CameraChanged"/>.</summary>
+/// <param name="kind">What happened.</param>
+/// <param name="camera">The camera's (new or last) description.</param>
+public sealed class CameraChangedEventArgs(CameraChangeKind kind, CameraDescriptor camera) : EventArgs
+{
+    /// <summary>What happened.</summary>
+    public CameraChangeKind Kind { get; } = kind;
+
+    /// <summary>The camera's description.</summary>
+    public CameraDescriptor Camera { get; } = camera;
+}

@@ -1,0 +1,89 @@
+using CameraService.Core.Plugins;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CameraService.Core.Hosting;
+
+/// <summary>
+/// Starts the active components in dependency order (media store, stream backend, camera sources,
+/// transports) and stops them in reverse. A component that fails to start is logged and left
+/// degraded; the others still start, so a dead dependency degrades only what needs it.
+/// </summary>
+internal sealed partial class ServiceLifecycle(ActiveComponents components, ILogger<ServiceLifecycle> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (components.MediaStore is { } store)
+        {
+            await RunGuarded("media store", store.Name, () => store.StartAsync(cancellationToken)).ConfigureAwait(false);
+        }
+        else
+        {
+            LogMissing(logger, "media store", components.MediaStoreName);
+        }
+
+        if (components.StreamBackend is { } backend)
+        {
+            await RunGuarded("stream backend", backend.Name, () => backend.StartAsync(cancellationToken)).ConfigureAwait(false);
+        }
+        else
+        {
+            LogMissing(logger, "stream backend", components.StreamBackendName);
+        }
+
+        foreach (var source in components.CameraSources)
+        {
+            await RunGuarded("camera source", source.Name, () => source.StartAsync(cancellationToken)).ConfigureAwait(false);
+        }
+
+        foreach (var transport in components.Transports)
+        {
+            await RunGuarded("transport", transport.Name, () => transport.StartAsync(cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var transport in components.Transports.Reverse())
+        {
+            await RunGuarded("transport", transport.Name, () => transport.StopAsync(cancellationToken)).ConfigureAwait(false);
+        }
+
+        foreach (var source in components.CameraSources.Reverse())
+        {
+            await RunGuarded("camera source", source.Name, () => source.StopAsync(cancellationToken)).ConfigureAwait(false);
+        }
+
+        if (components.StreamBackend is { } backend)
+        {
+            await RunGuarded("stream backend", backend.Name, () => backend.StopAsync(cancellationToken)).ConfigureAwait(false);
+        }
+
+        if (components.MediaStore is { } store)
+        {
+            await RunGuarded("media store", store.Name, () => store.StopAsync(cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunGuarded(string kind, string name, Func<Task> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception ex) // a failing plugin must not stop the host; it is reported as degraded
+        {
+            LogComponentFailed(logger, ex, kind, name);
+        }
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "No {Kind} named '{Name}' is loaded; features that need it answer with an error. Check `camera-service plugins`.")]
+    private static partial void LogMissing(ILogger logger, string kind, string name);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "The {Kind} '{Name}' failed to start or stop; it is degraded.")]
+    private static partial void LogComponentFailed(ILogger logger, Exception exception, string kind, string name);
+}

@@ -1,0 +1,30 @@
+namespace CameraService.Core.Plugins;
+
+/// <summary>What the host found for one plugin folder.</summary>
+/// <param name="Id">Plugin id (from the manifest, or the folder name when the manifest is unreadable).</param>
+/// <param name="Version">Plugin version from the manifest, or empty.</param>
+/// <param name="State">Load state.</param>
+/// <param name="Reason">Why it is not loaded; null when loaded.</param>
+/// <param name="Contracts">Contract implementations it registered, e.g. <c>ICameraSource:v4l2</c>.</param>
+/// <param name="Directory">The plugin folder.</param>
+public sealed record PluginRecord(string Id, string Version, PluginState State, string? Reason, IReadOnlyList<string> Contracts, string Directory);
+
+/// <summary>Plugin load states.</summary>
+public enum PluginState
+{
+    /// <summary>Loaded and registered.</summary>
+    Loaded,
+
+    /// <summary>Disabled by configuration (<c>Plugins:&lt;Id&gt;:Enabled=false</c>).</summary>
+    Disabled,
+
+    /// <summary>Not loadable by this host: wrong abstractions version, own abstractions copy, missing dependency, bad manifest.</summary>
+    Incompatible,
+
+    /// <summary>Threw while loading or registering.</summary>
+    Faulted,
+}
+
+/// <summary>The plugins the host found, in load order. Registered by the host.</summary>
+/// <param name="Plugins">Every plugin folder with its state.</param>
+public sealed record PluginCatalog(IReadOnlyList<PluginRecord> Plugins);

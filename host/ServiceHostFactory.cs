@@ -1,0 +1,42 @@
+using CameraService.Core;
+using CameraService.Core.Plugins;
+using CameraService.Host.Configuration;
+using CameraService.Host.Plugins;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CameraService.Host;
+
+/// <summary>Builds the service's generic host: configuration, logging, plugins, core.</summary>
+internal static class ServiceHostFactory
+{
+    public static (IHost Host, PluginCatalog Plugins) Build(IConfigurationRoot configuration, HostSettings settings)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Configuration = new ConfigurationManager(),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddConfiguration(configuration);
+
+        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = settings.ShutdownTimeout;
+            o.ServicesStartConcurrently = false;
+            o.ServicesStopConcurrently = false;
+        });
+
+        var plugins = new PluginLoader(configuration).LoadAll(settings.PluginsDirectory, builder.Services);
+        builder.Services.AddCameraServiceCore(configuration, plugins);
+        return (builder.Build(), plugins);
+    }
+}

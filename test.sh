@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test project and prints a closing line "N passed, N failed[, N skipped]".
+# Installs what the tests need (ffmpeg, and the GStreamer RTSP server for the MediaMTX emulator's media mode)
+# when it is missing and this runs as root; otherwise the tests that need them say so and fail.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+need=()
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+[ -f /usr/include/linux/videodev2.h ] || need+=(linux-libc-dev)
+if [ -f tests/needs-gstreamer ] && ! python3 -c 'import gi; gi.require_version("GstRtspServer","1.0")' >/dev/null 2>&1; then
+  need+=(gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-rtsp)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "Installing test dependencies: ${need[*]}"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "Missing test dependencies (install as root): apt-get install -y ${need[*]}" >&2
+  fi
+fi
+
+results=$(mktemp -d)
+dotnet build CameraService.slnx -c Release -nologo -clp:ErrorsOnly
+build_rc=$?
+if [ $build_rc -ne 0 ]; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+dotnet test CameraService.slnx -c Release --no-build --logger "trx" --results-directory "$results" "$@"
+rc=$?
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  line=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$line"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$line")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$line"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$line")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+rm -rf "$results"
+if [ $rc -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+exit $rc
