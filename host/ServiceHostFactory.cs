@@ -28,6 +28,10 @@ internal static class ServiceHostFactory
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
 
+        // Under systemd (Type=notify): READY=1 once the host has started, STOPPING=1 on shutdown, journald log format.
+        // Elsewhere this does nothing.
+        builder.Services.AddSystemd();
+
         builder.Services.Configure<HostOptions>(o =>
         {
             o.ShutdownTimeout = settings.ShutdownTimeout;

@@ -1,0 +1,135 @@
+using System.Text.Json;
+
+namespace CameraService.Deploy.Tests;
+
+[Collection(DebianPackageCollection.Name)]
+public sealed class DebianPackageTests(DebianPackageFixture fixture)
+{
+    [Fact]
+    public void Package_Metadata_DeclaresDependenciesAndConffiles()
+    {
+        var info = DebianPackageFixture.Run("dpkg-deb", ["-I", fixture.Package], fixture.WorkDir, TimeSpan.FromMinutes(1));
+
+        Assert.Contains("Package: camera-service", info, StringComparison.Ordinal);
+        Assert.Contains("Version: 1.0.0", info, StringComparison.Ordinal);
+        Assert.Contains("Architecture: amd64", info, StringComparison.Ordinal);
+        Assert.Matches(@"Depends: .*\bffmpeg\b", info);
+        var conffiles = DebianPackageFixture.Run("dpkg-deb", ["--ctrl-tarfile", fixture.Package], fixture.WorkDir, TimeSpan.FromMinutes(1));
+        Assert.Contains("conffiles", conffiles, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Package_Contents_HasLayout()
+    {
+        var listing = DebianPackageFixture.Run("dpkg-deb", ["-c", fixture.Package], fixture.WorkDir, TimeSpan.FromMinutes(1));
+
+        Assert.Contains("./opt/camera-service/camera-service", listing, StringComparison.Ordinal);
+        Assert.Contains("./etc/camera-service/camera-service.json", listing, StringComparison.Ordinal);
+        Assert.Contains("./lib/systemd/system/camera-service.service", listing, StringComparison.Ordinal);
+        Assert.Contains("./usr/bin/camera-service -> /opt/camera-service/camera-service", listing, StringComparison.Ordinal);
+        foreach (var plugin in new[] { "v4l2", "mediamtx", "storage", "websocket" })
+        {
+            Assert.Contains($"./opt/camera-service/plugins/{plugin}/plugin.json", listing, StringComparison.Ordinal);
+        }
+
+        // Program files belong to root and are not writable by anyone else.
+        foreach (var line in listing.Split('\n').Where(l => l.Contains("./opt/", StringComparison.Ordinal)))
+        {
+            Assert.Contains("root/root", line, StringComparison.Ordinal);
+            Assert.Equal('-', line[5]); // group write bit
+            Assert.Equal('-', line[8]); // other write bit
+        }
+    }
+
+    [RootFact]
+    public void Install_IntoScratchRoot_CreatesUserStateSecretAndPermissions()
+    {
+        var root = fixture.NewScratchRoot();
+
+        var output = fixture.DpkgInstall(root, fixture.Package);
+
+        Assert.Contains("token create --role admin", output, StringComparison.Ordinal);
+        var passwd = File.ReadAllText(Path.Combine(root, "etc/passwd"));
+        Assert.Matches(@"(?m)^camera-service:x:\d+:\d+:.*:/var/lib/camera-service:/usr/sbin/nologin$", passwd);
+        Assert.Matches(@"(?m)^video:x:\d+:.*\bcamera-service\b", File.ReadAllText(Path.Combine(root, "etc/group")));
+
+        var state = Path.Combine(root, "var/lib/camera-service");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute,
+            File.GetUnixFileMode(state));
+        Assert.True(Directory.Exists(Path.Combine(state, "media")));
+
+        var secrets = Path.Combine(root, "etc/camera-service/secrets.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(secrets));
+        using var doc = JsonDocument.Parse(File.ReadAllText(secrets));
+        Assert.True(doc.RootElement.GetProperty("Auth").GetProperty("JwtSecret").GetString()!.Length >= 32);
+
+        var conffiles = File.ReadAllText(Path.Combine(root, "var/lib/dpkg/status"));
+        Assert.Contains("/etc/camera-service/camera-service.json", conffiles, StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public void Upgrade_KeepsEditedConfigSecretAndMedia()
+    {
+        var root = fixture.NewScratchRoot();
+        fixture.DpkgInstall(root, fixture.Package);
+        var config = Path.Combine(root, "etc/camera-service/camera-service.json");
+        var edited = File.ReadAllText(config).Replace("\"Port\": 8002", "\"Port\": 18002", StringComparison.Ordinal);
+        File.WriteAllText(config, edited);
+        var secret = File.ReadAllText(Path.Combine(root, "etc/camera-service/secrets.json"));
+        var recording = Path.Combine(root, "var/lib/camera-service/media/recordings/camera0/camera0_2026-11-27_10-15-00-123456.mp4");
+        Directory.CreateDirectory(Path.GetDirectoryName(recording)!);
+        File.WriteAllBytes(recording, [1, 2, 3, 4]);
+
+        fixture.DpkgInstall(root, fixture.UpgradePackage);
+
+        Assert.Contains("Version: 1.0.1", File.ReadAllText(Path.Combine(root, "var/lib/dpkg/status")), StringComparison.Ordinal);
+        Assert.Equal(edited, File.ReadAllText(config));
+        Assert.Equal(secret, File.ReadAllText(Path.Combine(root, "etc/camera-service/secrets.json")));
+        Assert.Equal([1, 2, 3, 4], File.ReadAllBytes(recording));
+    }
+
+    [RootFact]
+    public void RemoveThenPurge_KeepsDataOnRemove_DeletesOnPurge()
+    {
+        var root = fixture.NewScratchRoot();
+        fixture.DpkgInstall(root, fixture.Package);
+        var media = Path.Combine(root, "var/lib/camera-service/media/snapshots/camera0/camera0_2026-11-27_10-15-02.jpg");
+        Directory.CreateDirectory(Path.GetDirectoryName(media)!);
+        File.WriteAllBytes(media, [9]);
+
+        DebianPackageFixture.Run("dpkg", [$"--root={root}", "--force-depends", "--force-script-chrootless", "-r", "camera-service"], fixture.WorkDir, TimeSpan.FromMinutes(1));
+
+        Assert.False(File.Exists(Path.Combine(root, "opt/camera-service/camera-service")));
+        Assert.True(File.Exists(media));
+        Assert.True(File.Exists(Path.Combine(root, "etc/camera-service/camera-service.json")));
+
+        DebianPackageFixture.Run("dpkg", [$"--root={root}", "--force-depends", "--force-script-chrootless", "-P", "camera-service"], fixture.WorkDir, TimeSpan.FromMinutes(1));
+
+        Assert.False(Directory.Exists(Path.Combine(root, "etc/camera-service")));
+        Assert.False(Directory.Exists(Path.Combine(root, "var/lib/camera-service")));
+        Assert.DoesNotContain("camera-service:", File.ReadAllText(Path.Combine(root, "etc/passwd")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SystemdUnit_IsHardenedAndVerifies()
+    {
+        var unitPath = Path.Combine(fixture.RepoRoot, "deploy/systemd/camera-service.service");
+        var unit = File.ReadAllText(unitPath);
+        foreach (var directive in new[]
+                 {
+                     "Type=notify", "ProtectSystem=strict", "ReadWritePaths=/var/lib/camera-service", "PrivateTmp=true",
+                     "NoNewPrivileges=true", "DeviceAllow=char-video4linux rw", "SupplementaryGroups=video", "Restart=on-failure",
+                     "LimitNOFILE=65536", "StandardOutput=journal", "User=camera-service",
+                 })
+        {
+            Assert.Contains(directive, unit, StringComparison.Ordinal);
+        }
+
+        // systemd-analyze verify checks that ExecStart exists: point it at the published binary.
+        var dir = Directory.CreateDirectory(Path.Combine(fixture.WorkDir, "unit-" + Guid.NewGuid().ToString("N"))).FullName;
+        var copy = Path.Combine(dir, "camera-service.service");
+        File.WriteAllText(copy, unit.Replace("/opt/camera-service/camera-service", Path.Combine(fixture.PublishedDir, "camera-service"), StringComparison.Ordinal));
+        var output = DebianPackageFixture.Run("systemd-analyze", ["verify", copy], dir, TimeSpan.FromMinutes(1));
+        Assert.DoesNotContain("camera-service.service:", output, StringComparison.Ordinal);
+    }
+}
