@@ -55,7 +55,8 @@ for proj in plugins/*/*.csproj; do
   cp "$src" "$out/plugins/$id/plugin.json"
 done
 if [ -f client/camctl/camctl.csproj ]; then
-  dotnet publish client/camctl/camctl.csproj "${common[@]}" --self-contained true -p:PublishReadyToRun=$r2r -o "$out/camctl.d"
+  # camctl shares the host's self-contained runtime: same folder, its own apphost, deps.json and runtimeconfig.json.
+  dotnet publish client/camctl/camctl.csproj "${common[@]}" --self-contained true -p:PublishReadyToRun=$r2r -o "$out"
 fi
 echo "$info" > "$out/VERSION"
 echo "Done: $out"

@@ -36,8 +36,8 @@ cp docs/*.md "$stage/opt/camera-service/docs/" 2>/dev/null || true
 install -m 0644 deploy/config/camera-service.json "$stage/etc/camera-service/camera-service.json"
 install -m 0644 deploy/systemd/camera-service.service "$stage/lib/systemd/system/camera-service.service"
 ln -s /opt/camera-service/camera-service "$stage/usr/bin/camera-service"
-if [ -x "$stage/opt/camera-service/camctl.d/camctl" ]; then
-  ln -s /opt/camera-service/camctl.d/camctl "$stage/usr/bin/camctl"
+if [ -x "$stage/opt/camera-service/camctl" ]; then
+  ln -s /opt/camera-service/camctl "$stage/usr/bin/camctl"
 fi
 # Files owned by root, not writable by the service.
 chmod -R u+rwX,go+rX,go-w "$stage/opt/camera-service"

@@ -27,6 +27,7 @@ public sealed class DebianPackageTests(DebianPackageFixture fixture)
         Assert.Contains("./etc/camera-service/camera-service.json", listing, StringComparison.Ordinal);
         Assert.Contains("./lib/systemd/system/camera-service.service", listing, StringComparison.Ordinal);
         Assert.Contains("./usr/bin/camera-service -> /opt/camera-service/camera-service", listing, StringComparison.Ordinal);
+        Assert.Contains("./usr/bin/camctl -> /opt/camera-service/camctl", listing, StringComparison.Ordinal);
         foreach (var plugin in new[] { "v4l2", "mediamtx", "storage", "websocket" })
         {
             Assert.Contains($"./opt/camera-service/plugins/{plugin}/plugin.json", listing, StringComparison.Ordinal);

@@ -1,0 +1,422 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Websocket.Client;
+
+namespace CameraService.Client;
+
+/// <summary>
+/// A typed client of the camera-service JSON-RPC API over WebSocket. Thread-safe: calls may run concurrently.
+/// After a dropped connection it reconnects (Websocket.Client), authenticates again with <see cref="CameraServiceClientOptions.Token"/>
+/// and restores the last <see cref="SubscribeAsync"/> before further calls are sent.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var client = await CameraServiceClient.ConnectAsync(new() { Url = new("ws://box:8002/ws"), Token = token });
+/// var cameras = await client.GetCameraListAsync();
+/// client.CameraStatusChanged += (_, e) => Console.WriteLine($"{e.Device} is {e.Status}");
+/// var shot = await client.TakeSnapshotAsync("camera0");
+/// var rec = await client.StartRecordingAsync("camera0", duration: TimeSpan.FromSeconds(30));
+/// </code>
+/// </example>
+public sealed partial class CameraServiceClient : IAsyncDisposable
+{
+    private readonly CameraServiceClientOptions _options;
+    private readonly WebsocketClient _socket;
+    private readonly ConcurrentDictionary<long, Pending> _pending = new();
+    private readonly List<IDisposable> _subscriptions = [];
+    private readonly Lock _stateLock = new();
+    private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _nextId;
+    private (IReadOnlyList<string> Topics, string? Device)? _subscription;
+
+    private CameraServiceClient(CameraServiceClientOptions options)
+    {
+        _options = options;
+        _socket = new WebsocketClient(options.Url, () =>
+        {
+            var ws = new ClientWebSocket();
+            ws.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
+            return ws;
+        })
+        {
+            // The server keeps quiet sockets open; reconnect only on errors and closes.
+            ReconnectTimeout = null,
+            ErrorReconnectTimeout = options.ReconnectDelay,
+            LostReconnectTimeout = options.ReconnectDelay,
+            IsReconnectionEnabled = options.AutoReconnect,
+            Name = "camera-service",
+        };
+        _subscriptions.Add(_socket.MessageReceived.Subscribe(OnMessage));
+        _subscriptions.Add(_socket.DisconnectionHappened.Subscribe(_ => OnDisconnected()));
+        _subscriptions.Add(_socket.ReconnectionHappened.Subscribe(info =>
+        {
+            if (info.Type != ReconnectionType.Initial)
+            {
+                _ = RestoreSessionAsync();
+            }
+        }));
+    }
+
+    /// <summary>Raised for <c>camera_status_update</c>.</summary>
+    public event EventHandler<CameraStatusUpdate>? CameraStatusChanged;
+
+    /// <summary>Raised for <c>recording_status_update</c>.</summary>
+    public event EventHandler<RecordingStatusUpdate>? RecordingStatusChanged;
+
+    /// <summary>Raised for <c>snapshot_taken</c>.</summary>
+    public event EventHandler<SnapshotTaken>? SnapshotTaken;
+
+    /// <summary>Raised for <c>storage_status_update</c>.</summary>
+    public event EventHandler<StorageStatusUpdate>? StorageStatusChanged;
+
+    /// <summary>Raised for <c>system_health_update</c>.</summary>
+    public event EventHandler<SystemHealthUpdate>? SystemHealthChanged;
+
+    /// <summary>Raised for every notification, including ones this client version does not know.</summary>
+    public event EventHandler<Notification>? NotificationReceived;
+
+    /// <summary>Raised after a reconnect once authentication and subscriptions are restored (or failed: the argument is the error, null on success).</summary>
+    public event EventHandler<Exception?>? Reconnected;
+
+    /// <summary>The result of the last successful authentication.</summary>
+    public AuthenticateResult? Session { get; private set; }
+
+    /// <summary>Connects and, when a token is set, authenticates.</summary>
+    public static async Task<CameraServiceClient> ConnectAsync(CameraServiceClientOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var client = new CameraServiceClient(options);
+        try
+        {
+            await client._socket.StartOrFail().WaitAsync(options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            if (options.Token is not null)
+            {
+                await client.AuthenticateAsync(options.Token, cancellationToken).ConfigureAwait(false);
+            }
+
+            client._ready.TrySetResult();
+            return client;
+        }
+        catch (Exception ex) when (ex is WebSocketException or TimeoutException or System.Net.Http.HttpRequestException)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new CameraServiceConnectionException($"Cannot connect to {options.Url}: {ex.Message}", ex);
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Authenticates this connection; the token is kept for re-authentication after reconnects.</summary>
+    public async Task<AuthenticateResult> AuthenticateAsync(string token, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        var result = await SendAsync("authenticate", new Dictionary<string, object?> { ["auth_token"] = token },
+            ClientJsonContext.Default.AuthenticateResult, waitReady: false, cancellationToken).ConfigureAwait(false);
+        _options.Token = token;
+        Session = result;
+        return result;
+    }
+
+    /// <summary>Calls any method and returns the raw result (for methods newer than this client).</summary>
+    public Task<JsonElement> CallAsync(string method, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default) =>
+        SendAsync(method, parameters, ClientJsonContext.Default.JsonElement, waitReady: true, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var s in _subscriptions)
+        {
+            s.Dispose();
+        }
+
+        try
+        {
+            if (_socket.IsRunning)
+            {
+                await _socket.Stop(WebSocketCloseStatus.NormalClosure, "client closed").ConfigureAwait(false);
+            }
+        }
+        catch (WebSocketException)
+        {
+            // Already gone.
+        }
+
+        _socket.Dispose();
+        FailPending(new CameraServiceConnectionException("The client was disposed."));
+    }
+
+    internal async Task<T> SendAsync<T>(string method, IReadOnlyDictionary<string, object?>? parameters, JsonTypeInfo<T> resultType, bool waitReady, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        if (waitReady)
+        {
+            Task ready;
+            lock (_stateLock)
+            {
+                ready = _ready.Task;
+            }
+
+            try
+            {
+                await ready.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new CameraServiceConnectionException($"{method}: not connected to {_options.Url} within {_options.RequestTimeout.TotalSeconds:F0} s");
+            }
+        }
+
+        var id = Interlocked.Increment(ref _nextId);
+        var pending = new Pending(method);
+        _pending[id] = pending;
+        try
+        {
+            var payload = BuildRequest(id, method, parameters);
+            if (!_socket.IsRunning)
+            {
+                throw new CameraServiceConnectionException($"{method}: not connected to {_options.Url}");
+            }
+
+            await _socket.SendInstant(payload).ConfigureAwait(false);
+            JsonElement result;
+            try
+            {
+                result = await pending.Completion.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new CameraServiceConnectionException($"{method}: no answer within {_options.RequestTimeout.TotalSeconds:F0} s");
+            }
+
+            return result.Deserialize(resultType)!;
+        }
+        finally
+        {
+            _pending.TryRemove(id, out _);
+        }
+    }
+
+    private static string BuildRequest(long id, string method, IReadOnlyDictionary<string, object?>? parameters)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("jsonrpc", "2.0");
+            w.WriteNumber("id", id);
+            w.WriteString("method", method);
+            if (parameters is { Count: > 0 })
+            {
+                w.WritePropertyName("params");
+                WriteValue(w, parameters);
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteValue(Utf8JsonWriter w, object? value)
+    {
+        switch (value)
+        {
+            case null: w.WriteNullValue(); break;
+            case string s: w.WriteStringValue(s); break;
+            case bool b: w.WriteBooleanValue(b); break;
+            case int i: w.WriteNumberValue(i); break;
+            case long l: w.WriteNumberValue(l); break;
+            case double d: w.WriteNumberValue(d); break;
+            case JsonElement e: e.WriteTo(w); break;
+            case IReadOnlyDictionary<string, object?> map:
+                w.WriteStartObject();
+                foreach (var (k, v) in map.Where(kv => kv.Value is not null))
+                {
+                    w.WritePropertyName(k);
+                    WriteValue(w, v);
+                }
+
+                w.WriteEndObject();
+                break;
+            case IEnumerable<string> list:
+                w.WriteStartArray();
+                foreach (var item in list)
+                {
+                    w.WriteStringValue(item);
+                }
+
+                w.WriteEndArray();
+                break;
+            default:
+                throw new ArgumentException($"Unsupported parameter type {value.GetType().Name}", nameof(value));
+        }
+    }
+
+    private void OnMessage(ResponseMessage message)
+    {
+        if (message.MessageType != WebSocketMessageType.Text || message.Text is null)
+        {
+            return;
+        }
+
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(message.Text);
+        }
+        catch (JsonException)
+        {
+            return; // Not ours to fix; a malformed frame is ignored.
+        }
+
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in doc.RootElement.EnumerateArray())
+                {
+                    Dispatch(item);
+                }
+            }
+            else
+            {
+                Dispatch(doc.RootElement);
+            }
+        }
+    }
+
+    private void Dispatch(JsonElement message)
+    {
+        if (message.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.Number && idElement.TryGetInt64(out var id))
+        {
+            if (!_pending.TryGetValue(id, out var pending))
+            {
+                return;
+            }
+
+            if (message.TryGetProperty("error", out var error))
+            {
+                var code = error.TryGetProperty("code", out var c) ? c.GetInt32() : ErrorCodes.InternalError;
+                var text = error.TryGetProperty("message", out var m) ? m.GetString() ?? string.Empty : string.Empty;
+                JsonElement? data = error.TryGetProperty("data", out var d) ? d.Clone() : null;
+                pending.Completion.TrySetException(CameraServiceApiException.Create(pending.Method, code, text, data));
+            }
+            else
+            {
+                pending.Completion.TrySetResult(message.TryGetProperty("result", out var r) ? r.Clone() : default);
+            }
+
+            return;
+        }
+
+        if (message.TryGetProperty("method", out var method) && method.GetString() is { } name)
+        {
+            var parameters = message.TryGetProperty("params", out var p) ? p.Clone() : default;
+            RaiseNotification(name, parameters);
+        }
+    }
+
+    private void RaiseNotification(string method, JsonElement parameters)
+    {
+        NotificationReceived?.Invoke(this, new Notification(method, parameters));
+        try
+        {
+            switch (method)
+            {
+                case "camera_status_update":
+                    CameraStatusChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.CameraStatusUpdate)!);
+                    break;
+                case "recording_status_update":
+                    RecordingStatusChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.RecordingStatusUpdate)!);
+                    break;
+                case "snapshot_taken":
+                    SnapshotTaken?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.SnapshotTaken)!);
+                    break;
+                case "storage_status_update":
+                    StorageStatusChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.StorageStatusUpdate)!);
+                    break;
+                case "system_health_update":
+                    SystemHealthChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.SystemHealthUpdate)!);
+                    break;
+            }
+        }
+        catch (JsonException)
+        {
+            // A notification this client version cannot read is still delivered through NotificationReceived.
+        }
+    }
+
+    private void OnDisconnected()
+    {
+        lock (_stateLock)
+        {
+            if (_ready.Task.IsCompleted)
+            {
+                _ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        FailPending(new CameraServiceConnectionException($"The connection to {_options.Url} was lost before the answer arrived; the call may or may not have run."));
+    }
+
+    private async Task RestoreSessionAsync()
+    {
+        Exception? failure = null;
+        try
+        {
+            if (_options.Token is { } token)
+            {
+                await AuthenticateAsync(token).ConfigureAwait(false);
+            }
+
+            if (_subscription is { } sub)
+            {
+                await SendAsync("subscribe_events", SubscribeParams(sub.Topics, sub.Device), ClientJsonContext.Default.SubscribeResult, waitReady: false, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is CameraServiceApiException or CameraServiceConnectionException)
+        {
+            failure = ex;
+        }
+
+        lock (_stateLock)
+        {
+            _ready.TrySetResult();
+        }
+
+        Reconnected?.Invoke(this, failure);
+    }
+
+    private static Dictionary<string, object?> SubscribeParams(IReadOnlyList<string> topics, string? device)
+    {
+        var p = new Dictionary<string, object?> { ["topics"] = topics };
+        if (device is not null)
+        {
+            p["filters"] = new Dictionary<string, object?> { ["device"] = device };
+        }
+
+        return p;
+    }
+
+    private void FailPending(Exception error)
+    {
+        foreach (var (_, pending) in _pending)
+        {
+            pending.Completion.TrySetException(error);
+        }
+    }
+
+    private sealed class Pending(string method)
+    {
+        public string Method { get; } = method;
+
+        public TaskCompletionSource<JsonElement> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,194 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CameraService.Client;
+
+// Results and notifications of the camera-service API (api-contract.md §4 and §5). Names are the wire names in
+// PascalCase; unknown fields the server adds later are kept in ExtensionData where a type has it.
+
+/// <summary>Result of <c>authenticate</c>.</summary>
+public sealed record AuthenticateResult(bool Authenticated, string Role, IReadOnlyList<string> Permissions, DateTimeOffset? ExpiresAt, string SessionId);
+
+/// <summary>Client URLs of a camera's stream.</summary>
+public sealed record StreamUrls(string? Rtsp, string? Hls, string? Webrtc);
+
+/// <summary>A camera as listed by the service.</summary>
+public sealed record Camera(string Device, string Status, string Name, string? Resolution, double? Fps, StreamUrls? Streams, string? StableId, string? DevicePath, string? Source)
+{
+    /// <summary>Fields the service sends that this client version does not know.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; init; }
+}
+
+/// <summary>Result of <c>get_camera_list</c>.</summary>
+public sealed record CameraList(IReadOnlyList<Camera> Cameras, int Total, int Connected);
+
+/// <summary>Capabilities summary inside <see cref="CameraStatus"/>.</summary>
+public sealed record CameraStatusCapabilities(IReadOnlyList<string> Formats, IReadOnlyList<string> Resolutions);
+
+/// <summary>Stream metrics inside <see cref="CameraStatus"/>.</summary>
+public sealed record CameraStatusMetrics(long BytesSent, int Readers, double Uptime);
+
+/// <summary>Result of <c>get_camera_status</c>.</summary>
+public sealed record CameraStatus(
+    string Device, string Status, string Name, string? Resolution, double? Fps, StreamUrls? Streams, string? StableId,
+    CameraStatusMetrics? Metrics, CameraStatusCapabilities? Capabilities)
+{
+    /// <summary>Fields the service sends that this client version does not know (controls, driver, …).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; init; }
+}
+
+/// <summary>Result of <c>get_camera_capabilities</c>.</summary>
+public sealed record CameraCapabilities(string Device, IReadOnlyList<string> Formats, IReadOnlyList<string> Resolutions, IReadOnlyList<double> FpsOptions, string ValidationStatus)
+{
+    /// <summary>Fields the service sends that this client version does not know.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; init; }
+}
+
+/// <summary>Result of <c>take_snapshot</c>.</summary>
+public sealed record SnapshotResult(string Device, string Filename, string Status, DateTimeOffset Timestamp, long FileSize, string DownloadUrl);
+
+/// <summary>Result of <c>start_recording</c>.</summary>
+public sealed record RecordingStarted(string Device, string SessionId, string? Filename, string Status, DateTimeOffset StartTime, int? Duration, string Format);
+
+/// <summary>One file of a recording.</summary>
+public sealed record RecordingFile(string Filename, long FileSize, string DownloadUrl);
+
+/// <summary>Result of <c>stop_recording</c>.</summary>
+public sealed record RecordingStopped(
+    string Device, string SessionId, string? Filename, string Status, DateTimeOffset StartTime, DateTimeOffset EndTime, double Duration,
+    long FileSize, string Format, IReadOnlyList<RecordingFile> Files, string? Reason);
+
+/// <summary>Result of <c>get_recording_status</c>.</summary>
+public sealed record RecordingStatus(
+    string Device, string Status, string? SessionId, DateTimeOffset? StartTime, double ElapsedSeconds, int? DurationLimit, long BytesWritten,
+    string? LastStatus, string? Reason);
+
+/// <summary>Result of <c>start_streaming</c>.</summary>
+public sealed record StreamStarted(string Device, string StreamName, string? StreamUrl, string Status, DateTimeOffset StartTime, string? AutoCloseAfter);
+
+/// <summary>Result of <c>stop_streaming</c>.</summary>
+public sealed record StreamStopped(string Device, string StreamName, string Status, DateTimeOffset? StartTime, DateTimeOffset EndTime, double Duration, bool StreamContinues);
+
+/// <summary>Result of <c>get_stream_url</c>.</summary>
+public sealed record StreamUrl(string Device, string StreamName, [property: JsonPropertyName("stream_url")] string? StreamUrlValue, bool Available, int ActiveConsumers, string StreamStatus, StreamUrls? Streams);
+
+/// <summary>Result of <c>get_stream_status</c>.</summary>
+public sealed record StreamStatus(string Device, string StreamName, string Status, bool Ready, int Readers, long BytesSent, DateTimeOffset? StartTime);
+
+/// <summary>One entry of <c>get_streams</c>.</summary>
+public sealed record StreamEntry(string Name, string Source, bool Ready, int Readers, long BytesSent);
+
+/// <summary>A file in a listing.</summary>
+public sealed record MediaFile(string Filename, string Device, long FileSize, DateTimeOffset ModifiedTime, double? Duration, string DownloadUrl, bool InProgress);
+
+/// <summary>Result of <c>list_recordings</c>/<c>list_snapshots</c>.</summary>
+public sealed record FileList(IReadOnlyList<MediaFile> Files, int Total, int Limit, int Offset);
+
+/// <summary>Result of <c>get_recording_info</c>/<c>get_snapshot_info</c>.</summary>
+public sealed record MediaFileInfo(string Filename, string Device, long FileSize, double? Duration, DateTimeOffset CreatedTime, DateTimeOffset? ModifiedTime, string DownloadUrl, bool InProgress);
+
+/// <summary>Result of <c>delete_recording</c>/<c>delete_snapshot</c>.</summary>
+public sealed record DeleteResult(string Filename, bool Deleted, string Message);
+
+/// <summary>Result of <c>get_storage_info</c>.</summary>
+public sealed record StorageInfo(
+    long TotalSpace, long UsedSpace, long AvailableSpace, double UsagePercentage, long RecordingsSize, long SnapshotsSize,
+    bool LowSpaceWarning, double WarnPercent, double BlockPercent);
+
+/// <summary>A retention policy (<c>set_retention_policy</c>).</summary>
+public sealed record RetentionPolicy(string PolicyType, bool Enabled, double? MaxAgeDays = null, double? MaxSizeGb = null, double? MinFreePercent = null, string? Message = null);
+
+/// <summary>Result of <c>cleanup_old_files</c>.</summary>
+public sealed record CleanupResult(bool CleanupExecuted, int FilesDeleted, long SpaceFreed, string Message);
+
+/// <summary>Result of <c>get_status</c>.</summary>
+public sealed record ServiceStatus(string Status, double Uptime, string Version, IReadOnlyDictionary<string, string> Components)
+{
+    /// <summary>Fields the service sends that this client version does not know.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; init; }
+}
+
+/// <summary>Result of <c>get_system_status</c>.</summary>
+public sealed record SystemStatus(string Status, string Message, IReadOnlyList<string> AvailableCameras, bool DiscoveryActive);
+
+/// <summary>A plugin in <see cref="ServerInfo"/>.</summary>
+public sealed record PluginInfo(string Id, string Version, string Status);
+
+/// <summary>Result of <c>get_server_info</c>.</summary>
+public sealed record ServerInfo(
+    string Name, string Version, string? BuildDate, string? Runtime, string? Architecture, IReadOnlyList<string> Capabilities,
+    IReadOnlyList<string> SupportedFormats, int MaxCameras, IReadOnlyList<PluginInfo> Plugins);
+
+/// <summary>Result of <c>subscribe_events</c>.</summary>
+public sealed record SubscribeResult(bool Subscribed, IReadOnlyList<string> Topics, JsonElement? Filters);
+
+/// <summary>Result of <c>unsubscribe_events</c>.</summary>
+public sealed record UnsubscribeResult(bool Unsubscribed, IReadOnlyList<string> Topics);
+
+/// <summary>Result of <c>get_subscription_stats</c>.</summary>
+public sealed record SubscriptionStats(JsonElement GlobalStats, IReadOnlyList<string> ClientTopics, string ClientId);
+
+/// <summary><c>camera_status_update</c>.</summary>
+public sealed record CameraStatusUpdate(string Device, string Status, string Name, string? Resolution, double? Fps, StreamUrls? Streams, string? StableId);
+
+/// <summary><c>recording_status_update</c>.</summary>
+public sealed record RecordingStatusUpdate(string Device, string? SessionId, string Status, string? Filename, double? Duration, string? Reason);
+
+/// <summary><c>snapshot_taken</c>.</summary>
+public sealed record SnapshotTaken(string Device, string Filename, long FileSize, DateTimeOffset Timestamp);
+
+/// <summary><c>storage_status_update</c>.</summary>
+public sealed record StorageStatusUpdate(string Status, long AvailableSpace, double UsagePercentage);
+
+/// <summary><c>system_health_update</c>.</summary>
+public sealed record SystemHealthUpdate(string Status, IReadOnlyDictionary<string, string> Components);
+
+/// <summary>Any notification, as received.</summary>
+/// <param name="Method">The notification method name.</param>
+/// <param name="Params">Its params.</param>
+public sealed record Notification(string Method, JsonElement Params);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, PropertyNameCaseInsensitive = true, NumberHandling = JsonNumberHandling.AllowReadingFromString)]
+[JsonSerializable(typeof(AuthenticateResult))]
+[JsonSerializable(typeof(CameraList))]
+[JsonSerializable(typeof(CameraStatus))]
+[JsonSerializable(typeof(CameraCapabilities))]
+[JsonSerializable(typeof(SnapshotResult))]
+[JsonSerializable(typeof(RecordingStarted))]
+[JsonSerializable(typeof(RecordingStopped))]
+[JsonSerializable(typeof(RecordingStatus))]
+[JsonSerializable(typeof(StreamStarted))]
+[JsonSerializable(typeof(StreamStopped))]
+[JsonSerializable(typeof(StreamUrl))]
+[JsonSerializable(typeof(StreamStatus))]
+[JsonSerializable(typeof(IReadOnlyList<StreamEntry>))]
+[JsonSerializable(typeof(FileList))]
+[JsonSerializable(typeof(MediaFileInfo))]
+[JsonSerializable(typeof(DeleteResult))]
+[JsonSerializable(typeof(StorageInfo))]
+[JsonSerializable(typeof(RetentionPolicy))]
+[JsonSerializable(typeof(CleanupResult))]
+[JsonSerializable(typeof(ServiceStatus))]
+[JsonSerializable(typeof(SystemStatus))]
+[JsonSerializable(typeof(ServerInfo))]
+[JsonSerializable(typeof(SubscribeResult))]
+[JsonSerializable(typeof(UnsubscribeResult))]
+[JsonSerializable(typeof(SubscriptionStats))]
+[JsonSerializable(typeof(CameraStatusUpdate))]
+[JsonSerializable(typeof(RecordingStatusUpdate))]
+[JsonSerializable(typeof(SnapshotTaken))]
+[JsonSerializable(typeof(StorageStatusUpdate))]
+[JsonSerializable(typeof(SystemHealthUpdate))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(Dictionary<string, object?>))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(double))]
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(string[]))]
+internal sealed partial class ClientJsonContext : JsonSerializerContext;
