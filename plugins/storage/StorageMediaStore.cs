@@ -164,6 +164,19 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
     {
         FileNameRules.ValidateCameraId(cameraId);
         FileNameRules.ValidateExtension(extension);
+        string? requested = null;
+        if (fileName is not null)
+        {
+            FileNameRules.ValidateFileName(fileName);
+            if (fileName.StartsWith('.'))
+            {
+                throw new InvalidParameterException("filename", "must not start with '.'");
+            }
+
+            requested = fileName.EndsWith("." + extension, StringComparison.OrdinalIgnoreCase) ? fileName : $"{fileName}.{extension}";
+            FileNameRules.ValidateFileName(requested);
+        }
+
         var directory = Path.Combine(_snapshots.Directory, cameraId);
         CreateDirectory(directory);
         var now = _time.GetUtcNow();
@@ -175,22 +188,14 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
             }
         }
 
-        if (fileName is not null)
+        if (requested is not null)
         {
-            FileNameRules.ValidateFileName(fileName);
-            if (fileName.StartsWith('.'))
-            {
-                throw new InvalidParameterException("filename", "must not start with '.'");
-            }
-
-            var name = fileName.EndsWith("." + extension, StringComparison.OrdinalIgnoreCase) ? fileName : $"{fileName}.{extension}";
-            FileNameRules.ValidateFileName(name);
-            if (SnapshotNameTaken(name) || !_reservedSnapshots.TryAdd(name, now))
+            if (SnapshotNameTaken(requested) || !_reservedSnapshots.TryAdd(requested, now))
             {
                 throw new InvalidParameterException("filename", "a snapshot with this name already exists; choose another name");
             }
 
-            return Path.Combine(directory, name);
+            return Path.Combine(directory, requested);
         }
 
         var local = TimeZoneInfo.ConvertTime(now, _time.LocalTimeZone);
