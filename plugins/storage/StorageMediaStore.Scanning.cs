@@ -100,6 +100,7 @@ internal sealed partial class StorageMediaStore
             }
 
             state.Catalog.Replace(entries);
+            PruneDurations(state);
         }
         finally
         {
@@ -112,6 +113,20 @@ internal sealed partial class StorageMediaStore
         }
 
         Log.Rescanned(_logger, state.Kind, state.Catalog.Count);
+    }
+
+    /// <summary>Drops cached durations of files the catalog no longer holds (deleted while the watcher missed it).</summary>
+    private void PruneDurations(KindState state)
+    {
+        var prefix = state.Directory + Path.DirectorySeparatorChar;
+        foreach (var path in _durations.Keys)
+        {
+            if (path.StartsWith(prefix, StringComparison.Ordinal)
+                && !string.Equals(state.Catalog.Get(Path.GetFileName(path))?.Path, path, StringComparison.Ordinal))
+            {
+                _durations.TryRemove(path, out _);
+            }
+        }
     }
 
     private void RescanCamera(KindState state, string cameraId)

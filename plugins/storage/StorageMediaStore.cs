@@ -77,11 +77,12 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
         CancellationTokenSource stopping;
         lock (_lifecycleLock)
         {
-            if (_stopping is not null)
+            if (_stopping is { IsCancellationRequested: false })
             {
                 return;
             }
 
+            _stopping?.Dispose();
             stopping = new CancellationTokenSource();
             _stopping = stopping;
         }
@@ -145,11 +146,17 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
 
     public void Dispose()
     {
-        _stopping?.Cancel();
+        CancellationTokenSource? stopping;
+        lock (_lifecycleLock)
+        {
+            stopping = _stopping;
+            _stopping = null;
+        }
+
+        stopping?.Cancel();
         _recordings.StopWatcher();
         _snapshots.StopWatcher();
-        _stopping?.Dispose();
-        _retentionGate.Dispose();
+        stopping?.Dispose();
     }
 
     public string GetRecordingDirectory(string cameraId)
