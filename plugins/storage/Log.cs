@@ -60,7 +60,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 6017, Level = LogLevel.Information, Message = "Media store stopped.")]
     public static partial void Stopped(ILogger logger);
 
-    [LoggerMessage(EventId = 6060, Level = LogLevel.Information, Message = "Download of {Kind} {FileName} refused with {StatusCode}: {Reason}.")]
+    [LoggerMessage(EventId = 6060, Level = LogLevel.Debug, Message = "Download of {Kind} {FileName} refused with {StatusCode}: {Reason}.")]
     public static partial void DownloadRefused(ILogger logger, MediaKind kind, string fileName, int statusCode, string reason);
 
     [LoggerMessage(EventId = 6061, Level = LogLevel.Error, Message = "Downloads are refused: no IAccessControl is registered (the core provides it).")]
