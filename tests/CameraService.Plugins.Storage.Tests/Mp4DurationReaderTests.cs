@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using CameraService.Abstractions.Media;
 
 namespace CameraService.Plugins.Storage.Tests;
 
@@ -110,6 +111,23 @@ public sealed class Mp4DurationReaderTests(Mp4Files files) : IClassFixture<Mp4Fi
     public void TryRead_MissingFile_ReturnsNull()
     {
         Assert.Null(Mp4DurationReader.TryRead(Path.Combine(files.Directory.FullName, "absent.mp4")));
+    }
+
+    [Fact]
+    public async Task ListAsync_RealRecordings_CarryDurationFromFile()
+    {
+        await using var h = new StoreHarness();
+        File.Copy(files.Fmp4, h.WriteFile(h.Recordings, "camera0", "camera0_2026-11-27_10-15-00-000000.mp4", TimeSpan.Zero), overwrite: true);
+        File.Copy(files.Mp4, h.WriteFile(h.Recordings, "camera1", "camera1_2026-11-27_10-16-00-000000.mp4", TimeSpan.Zero), overwrite: true);
+        File.SetLastWriteTimeUtc(Path.Combine(h.Recordings, "camera0", "camera0_2026-11-27_10-15-00-000000.mp4"), h.Time.GetUtcNow().AddHours(-2).UtcDateTime);
+        File.SetLastWriteTimeUtc(Path.Combine(h.Recordings, "camera1", "camera1_2026-11-27_10-16-00-000000.mp4"), h.Time.GetUtcNow().AddHours(-1).UtcDateTime);
+        await h.Store.StartAsync(CancellationToken.None);
+
+        var page = await h.Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 10, null), CancellationToken.None);
+
+        Assert.Equal(2, page.Files.Count);
+        Assert.All(page.Files, f => Assert.InRange(f.Duration!.Value.TotalSeconds, 2.9, 3.1));
+        Assert.Equal(new FileInfo(files.Mp4).Length, page.Files[0].Size);
     }
 
     private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
