@@ -1,6 +1,11 @@
+using CameraService.Abstractions.Api;
+using CameraService.Abstractions.Media;
 using CameraService.Abstractions.Plugins;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CameraService.Plugins.Storage;
 
@@ -14,5 +19,20 @@ public sealed class StoragePlugin : IPlugin
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<StorageOptions>()
+            .Configure(options => options.Read(configuration))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IFileSystemStatusProvider, StatvfsStatusProvider>();
+        services.TryAddSingleton<StorageMediaStore>();
+        services.AddSingleton<IMediaStore>(sp => sp.GetRequiredService<StorageMediaStore>());
+
+        // IAccessControl comes from the core; without it downloads answer 503 instead of the service failing to start.
+        services.AddSingleton<IHttpEndpointSource>(sp => new FileDownloadEndpoints(
+            sp.GetRequiredService<StorageMediaStore>(),
+            sp.GetService<IAccessControl>(),
+            sp.GetRequiredService<ILogger<FileDownloadEndpoints>>()));
     }
 }

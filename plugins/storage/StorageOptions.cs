@@ -1,0 +1,169 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace CameraService.Plugins.Storage;
+
+/// <summary>
+/// Settings of the storage plugin. They live in the shared <c>Storage</c> section (and <c>State:Directory</c>)
+/// rather than <c>Plugins:Storage</c> because the core reads some of them too (<c>Storage:DownloadUrlTtl</c>).
+/// </summary>
+internal sealed class StorageOptions
+{
+    /// <summary>Media root: <c>recordings/&lt;cameraId&gt;/</c> and <c>snapshots/&lt;cameraId&gt;/</c> live below it.</summary>
+    public string Root { get; set; } = string.Empty;
+
+    /// <summary>Where the retention policy is persisted (<c>State:Directory</c>).</summary>
+    public string StateDirectory { get; set; } = string.Empty;
+
+    /// <summary>Used-space percentage at which the status turns WARNING.</summary>
+    public double WarnPercent { get; set; } = 80;
+
+    /// <summary>Used-space percentage at which the status turns CRITICAL and new writes are refused.</summary>
+    public double BlockPercent { get; set; } = 90;
+
+    /// <summary>How often the background sweep applies an enabled retention policy.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often the catalog is rebuilt from a full directory walk (the watcher keeps it current between).</summary>
+    public TimeSpan RescanInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often the space guard measures the file system and raises transitions.</summary>
+    public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Lifetime of signed download URLs (read by the core when it signs them; validated here).</summary>
+    public TimeSpan DownloadUrlTtl { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A recording modified this recently counts as still being written even without an active session.</summary>
+    public TimeSpan InProgressWindow { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a file-system measurement is reused.</summary>
+    public TimeSpan StatusCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Values that could not be parsed; reported by the validator so the service refuses to start.</summary>
+    internal List<string> ParseErrors { get; } = [];
+
+    /// <summary>Reads the options from configuration (durations as <c>00:10:00</c> or <c>10m</c>, <c>5s</c>, <c>1h</c>, <c>500ms</c>, <c>1d</c>).</summary>
+    public void Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        Root = configuration["Storage:Root"] ?? string.Empty;
+        StateDirectory = configuration["State:Directory"] ?? string.Empty;
+        WarnPercent = ReadDouble(configuration, "Storage:WarnPercent", WarnPercent);
+        BlockPercent = ReadDouble(configuration, "Storage:BlockPercent", BlockPercent);
+        RetentionInterval = ReadDuration(configuration, "Storage:RetentionInterval", RetentionInterval);
+        RescanInterval = ReadDuration(configuration, "Storage:RescanInterval", RescanInterval);
+        MonitorInterval = ReadDuration(configuration, "Storage:MonitorInterval", MonitorInterval);
+        DownloadUrlTtl = ReadDuration(configuration, "Storage:DownloadUrlTtl", DownloadUrlTtl);
+        InProgressWindow = ReadDuration(configuration, "Storage:InProgressWindow", InProgressWindow);
+    }
+
+    /// <summary>Parses a duration given as a TimeSpan (<c>00:00:30</c>) or with a unit (<c>30s</c>, <c>500ms</c>, <c>5m</c>, <c>2h</c>, <c>1d</c>).</summary>
+    public static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        text = text.Trim();
+        if (text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value))
+        {
+            return true;
+        }
+
+        (string Suffix, double Factor)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)];
+        foreach (var (suffix, factor) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.Ordinal)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
+                && n >= 0 && double.IsFinite(n))
+            {
+                value = TimeSpan.FromSeconds(n * factor);
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    private double ReadDouble(IConfiguration configuration, string key, double fallback)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+
+        ParseErrors.Add($"{key}: must be a number (got '{text}')");
+        return fallback;
+    }
+
+    private TimeSpan ReadDuration(IConfiguration configuration, string key, TimeSpan fallback)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        if (TryParseDuration(text, out var value))
+        {
+            return value;
+        }
+
+        ParseErrors.Add($"{key}: must be a duration such as '30s', '10m', '1h' or '00:10:00' (got '{text}')");
+        return fallback;
+    }
+}
+
+/// <summary>Refuses settings the store cannot work with; the host reports them at start (ValidateOnStart).</summary>
+internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StorageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>(options.ParseErrors);
+        if (string.IsNullOrWhiteSpace(options.Root) || options.Root.Contains('\0', StringComparison.Ordinal))
+        {
+            errors.Add("Storage:Root: must be a folder path");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.StateDirectory) || options.StateDirectory.Contains('\0', StringComparison.Ordinal))
+        {
+            errors.Add("State:Directory: must be a folder path");
+        }
+
+        if (options.WarnPercent is <= 0 or > 100)
+        {
+            errors.Add("Storage:WarnPercent: must be above 0 and at most 100");
+        }
+
+        if (options.BlockPercent is <= 0 or > 100)
+        {
+            errors.Add("Storage:BlockPercent: must be above 0 and at most 100");
+        }
+
+        if (options.WarnPercent > options.BlockPercent)
+        {
+            errors.Add("Storage:WarnPercent: must not be above Storage:BlockPercent");
+        }
+
+        CheckRange(errors, "Storage:RetentionInterval", options.RetentionInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7));
+        CheckRange(errors, "Storage:RescanInterval", options.RescanInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        CheckRange(errors, "Storage:MonitorInterval", options.MonitorInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
+        CheckRange(errors, "Storage:DownloadUrlTtl", options.DownloadUrlTtl, TimeSpan.FromSeconds(10), TimeSpan.FromDays(7));
+        CheckRange(errors, "Storage:InProgressWindow", options.InProgressWindow, TimeSpan.Zero, TimeSpan.FromMinutes(10));
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckRange(List<string> errors, string key, TimeSpan value, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add($"{key}: must be between {min} and {max}");
+        }
+    }
+}

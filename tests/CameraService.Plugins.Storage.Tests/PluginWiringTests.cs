@@ -1,0 +1,91 @@
+using CameraService.Abstractions.Api;
+using CameraService.Abstractions.Media;
+using CameraService.Plugins.Storage.Tests.Fakes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CameraService.Plugins.Storage.Tests;
+
+public sealed class PluginWiringTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("storage-wiring-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    [Fact]
+    public void ConfigureServices_ValidConfig_OneStoreServesBothContracts()
+    {
+        using var provider = Build(new() { ["Storage:RetentionInterval"] = "30m", ["Storage:DownloadUrlTtl"] = "00:30:00" }, withAccess: true);
+
+        var store = provider.GetRequiredService<IMediaStore>();
+        var endpoints = provider.GetRequiredService<IHttpEndpointSource>();
+
+        Assert.Equal("storage", store.Name);
+        Assert.Same(store, provider.GetRequiredService<StorageMediaStore>());
+        Assert.Equal(2, endpoints.Endpoints.Count);
+        var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+        Assert.Equal(TimeSpan.FromMinutes(30), options.RetentionInterval);
+        Assert.Equal(TimeSpan.FromMinutes(30), options.DownloadUrlTtl);
+        Assert.Equal(80, options.WarnPercent);
+        Assert.Equal(90, options.BlockPercent);
+    }
+
+    [Fact]
+    public async Task ConfigureServices_NoAccessControl_StillResolvesAndDownloadsAnswer503()
+    {
+        using var provider = Build([], withAccess: false);
+
+        var endpoints = provider.GetRequiredService<IHttpEndpointSource>();
+        var reply = await endpoints.Endpoints[0].Handler(
+            new HttpRequestData("GET", "/files/recordings/x.mp4", new Dictionary<string, string> { ["filename"] = "x.mp4" }, new Dictionary<string, string>(), new Dictionary<string, string>(), "t"),
+            CancellationToken.None);
+
+        Assert.Equal(503, reply.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Storage:WarnPercent", "95", "Storage:WarnPercent")]
+    [InlineData("Storage:BlockPercent", "0", "Storage:BlockPercent")]
+    [InlineData("Storage:BlockPercent", "ninety", "Storage:BlockPercent")]
+    [InlineData("Storage:RetentionInterval", "soon", "Storage:RetentionInterval")]
+    [InlineData("Storage:DownloadUrlTtl", "1s", "Storage:DownloadUrlTtl")]
+    [InlineData("Storage:MonitorInterval", "0s", "Storage:MonitorInterval")]
+    public void ConfigureServices_BadValue_ValidationNamesTheKey(string key, string value, string expectedKey)
+    {
+        using var provider = Build(new() { [key] = value }, withAccess: true);
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<StorageOptions>>().Value);
+
+        Assert.Contains(ex.Failures, f => f.StartsWith(expectedKey, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("30s", 30)]
+    [InlineData("500ms", 0.5)]
+    [InlineData("10m", 600)]
+    [InlineData("1h", 3600)]
+    [InlineData("1d", 86400)]
+    [InlineData("00:05:00", 300)]
+    public void TryParseDuration_Forms_Parsed(string text, double seconds)
+    {
+        Assert.True(StorageOptions.TryParseDuration(text, out var value));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), value);
+    }
+
+    private ServiceProvider Build(Dictionary<string, string?> settings, bool withAccess)
+    {
+        settings["Storage:Root"] = Path.Combine(_dir.FullName, "media");
+        settings["State:Directory"] = Path.Combine(_dir.FullName, "state");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        if (withAccess)
+        {
+            services.AddSingleton<IAccessControl>(new FakeAccessControl(TimeProvider.System));
+        }
+
+        new StoragePlugin().ConfigureServices(services, configuration);
+        return services.BuildServiceProvider();
+    }
+}
