@@ -1,3 +1,4 @@
+using CameraService.Core.Cameras;
 using CameraService.Core.Plugins;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,12 +8,14 @@ namespace CameraService.Core.Hosting;
 /// <summary>
 /// Starts the active components in dependency order (media store, stream backend, camera sources,
 /// transports) and stops them in reverse. A component that fails to start is logged and left
-/// degraded; the others still start, so a dead dependency degrades only what needs it.
+/// degraded; the others still start, so a dead dependency degrades only what needs it. The camera registry
+/// subscribes to the sources before any of them starts, so no camera of the first discovery is missed.
 /// </summary>
-internal sealed partial class ServiceLifecycle(ActiveComponents components, ILogger<ServiceLifecycle> logger) : IHostedService
+internal sealed partial class ServiceLifecycle(ActiveComponents components, CameraRegistry registry, ILogger<ServiceLifecycle> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        registry.Attach();
         if (components.MediaStore is { } store)
         {
             await RunGuarded("media store", store.Name, () => store.StartAsync(cancellationToken)).ConfigureAwait(false);
@@ -31,10 +34,16 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, ILog
             LogMissing(logger, "stream backend", components.StreamBackendName);
         }
 
+        var failedSources = new List<string>();
         foreach (var source in components.CameraSources)
         {
-            await RunGuarded("camera source", source.Name, () => source.StartAsync(cancellationToken)).ConfigureAwait(false);
+            if (!await RunGuarded("camera source", source.Name, () => source.StartAsync(cancellationToken)).ConfigureAwait(false))
+            {
+                failedSources.Add(source.Name);
+            }
         }
+
+        registry.CompleteDiscovery(failedSources);
 
         foreach (var transport in components.Transports)
         {
@@ -54,6 +63,8 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, ILog
             await RunGuarded("camera source", source.Name, () => source.StopAsync(cancellationToken)).ConfigureAwait(false);
         }
 
+        registry.Detach();
+
         if (components.StreamBackend is { } backend)
         {
             await RunGuarded("stream backend", backend.Name, () => backend.StopAsync(cancellationToken)).ConfigureAwait(false);
@@ -65,11 +76,12 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, ILog
         }
     }
 
-    private async Task RunGuarded(string kind, string name, Func<Task> action)
+    private async Task<bool> RunGuarded(string kind, string name, Func<Task> action)
     {
         try
         {
             await action().ConfigureAwait(false);
+            return true;
         }
         catch (OperationCanceledException)
         {
@@ -78,6 +90,7 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, ILog
         catch (Exception ex) // a failing plugin must not stop the host; it is reported as degraded
         {
             LogComponentFailed(logger, ex, kind, name);
+            return false;
         }
     }
 
