@@ -11,10 +11,12 @@ namespace CameraService.Core.Hosting;
 /// degraded; the others still start, so a dead dependency degrades only what needs it. The camera registry
 /// subscribes to the sources before any of them starts, so no camera of the first discovery is missed.
 /// </summary>
-internal sealed partial class ServiceLifecycle(ActiveComponents components, CameraRegistry registry, ILogger<ServiceLifecycle> logger) : IHostedService
+internal sealed partial class ServiceLifecycle(ActiveComponents components, CameraRegistry registry, ServiceInfo info, ILogger<ServiceLifecycle> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Resolving ServiceInfo here also pins the uptime origin to the service start.
+        LogStarting(logger, info.Version);
         registry.Attach();
         if (components.MediaStore is { } store)
         {
@@ -93,6 +95,9 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, Came
             return false;
         }
     }
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "camera-service {Version} starting")]
+    private static partial void LogStarting(ILogger logger, string version);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "No {Kind} named '{Name}' is loaded; features that need it answer with an error. Check `camera-service plugins`.")]
     private static partial void LogMissing(ILogger logger, string kind, string name);
