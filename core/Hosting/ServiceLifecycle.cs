@@ -1,3 +1,4 @@
+using CameraService.Core.Auth;
 using CameraService.Core.Cameras;
 using CameraService.Core.Plugins;
 using Microsoft.Extensions.Hosting;
@@ -11,12 +12,13 @@ namespace CameraService.Core.Hosting;
 /// degraded; the others still start, so a dead dependency degrades only what needs it. The camera registry
 /// subscribes to the sources before any of them starts, so no camera of the first discovery is missed.
 /// </summary>
-internal sealed partial class ServiceLifecycle(ActiveComponents components, CameraRegistry registry, ServiceInfo info, ILogger<ServiceLifecycle> logger) : IHostedService
+internal sealed partial class ServiceLifecycle(ActiveComponents components, CameraRegistry registry, ServiceInfo info, IServiceProvider services, ILogger<ServiceLifecycle> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Resolving ServiceInfo here also pins the uptime origin to the service start.
         LogStarting(logger, info.Version);
+        EnsureJwtSecret();
         registry.Attach();
         if (components.MediaStore is { } store)
         {
@@ -78,6 +80,19 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, Came
         }
     }
 
+    /// <summary>Creates the generated JWT secret on the first start (not on the first login), so `token create` and the service agree from the start.</summary>
+    private void EnsureJwtSecret()
+    {
+        try
+        {
+            services.GetService(typeof(JwtSecret));
+        }
+        catch (Exception ex) // a broken secret file disables authentication only; the rest of the service still starts
+        {
+            LogSecretFailed(logger, ex);
+        }
+    }
+
     private async Task<bool> RunGuarded(string kind, string name, Func<Task> action)
     {
         try
@@ -95,6 +110,9 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, Came
             return false;
         }
     }
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "The JWT secret could not be loaded or created; authentication fails until this is fixed")]
+    private static partial void LogSecretFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "camera-service {Version} starting")]
     private static partial void LogStarting(ILogger logger, string version);

@@ -272,22 +272,22 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint
             }
         }
 
-        string? requestId = null;
+        var context = new RpcCallContext(session);
+        RpcErrorException? mapped = null;
         try
         {
             RpcParamValidator.Validate(method.Params, parameters);
             var args = parameters is { ValueKind: JsonValueKind.Object } p ? new RpcParams(p, true) : RpcParams.Empty;
-            requestId = NewRequestId();
-            var result = await method.Handler(new RpcCallContext(session, requestId), args, cancellationToken).ConfigureAwait(false);
+            var result = await method.Handler(context, args, cancellationToken).ConfigureAwait(false);
             return Outcome.Success(result);
         }
         catch (RpcErrorException ex)
         {
             return Outcome.Error(default, ex);
         }
-        catch (CameraServiceException ex)
+        catch (CameraServiceException ex) when ((mapped = Map(ex)) is not null)
         {
-            return Outcome.Error(default, Map(ex));
+            return Outcome.Error(default, mapped);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -295,13 +295,12 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint
         }
         catch (Exception ex) // a bug in a handler: answer -32603 with an id that ties the answer to this log entry, never the exception text
         {
-            requestId ??= NewRequestId();
-            LogInternalError(_logger, ex, name, requestId, session.SessionId);
-            return Outcome.Error(default, new RpcErrorException(RpcErrorCodes.InternalError, RpcErrorException.Item("request_id", requestId)));
+            LogInternalError(_logger, ex, name, context.RequestId, session.SessionId);
+            return Outcome.Error(default, new RpcErrorException(RpcErrorCodes.InternalError, RpcErrorException.Item("request_id", context.RequestId)));
         }
     }
 
-    private static RpcErrorException Map(CameraServiceException ex) => ex switch
+    private static RpcErrorException? Map(CameraServiceException ex) => ex switch
     {
         ResourceNotFoundException e => new RpcErrorException(RpcErrorCodes.NotFound, RpcErrorException.Item("resource", e.Resource), RpcErrorException.Item("id", e.Id), RpcErrorException.Item("message", e.Message)),
         InvalidStateException e => new RpcErrorException(RpcErrorCodes.InvalidState, RpcErrorException.Item("reason", e.Reason), RpcErrorException.Item("state", e.State), RpcErrorException.Item("message", e.Message)),
@@ -309,7 +308,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint
         DependencyFailedException e => new RpcErrorException(RpcErrorCodes.DependencyFailed, RpcErrorException.Item("dependency", e.Dependency), RpcErrorException.Item("detail", e.Detail)),
         InsufficientStorageException e => new RpcErrorException(RpcErrorCodes.InsufficientStorage, RpcErrorException.Item("available_bytes", e.AvailableBytes), RpcErrorException.Item("threshold_percent", e.ThresholdPercent)),
         InvalidParameterException e => RpcErrorException.InvalidParams(e.Param, e.Rule),
-        _ => new RpcErrorException(RpcErrorCodes.InternalError, RpcErrorException.Item("request_id", NewRequestId())),
+        _ => null,
     };
 
     private static string NewRequestId() => Guid.NewGuid().ToString("N");

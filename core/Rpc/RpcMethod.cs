@@ -95,9 +95,17 @@ internal interface IRpcMethodProvider
 }
 
 /// <summary>What a handler knows about the caller.</summary>
-/// <param name="Session">The session making the call.</param>
-/// <param name="RequestId">The call's id for logs (not the JSON-RPC id).</param>
-internal sealed record RpcCallContext(RpcSession Session, string RequestId);
+/// <param name="session">The session making the call.</param>
+internal sealed class RpcCallContext(RpcSession session)
+{
+    private string? _requestId;
+
+    /// <summary>The session making the call.</summary>
+    public RpcSession Session { get; } = session;
+
+    /// <summary>An id of this call for logs (not the JSON-RPC id), made on first use so the hot path does not pay for it.</summary>
+    public string RequestId => _requestId ??= Guid.NewGuid().ToString("N");
+}
 
 /// <summary>A method's successful result, written after the handler returned so a failing handler never leaves half a response.</summary>
 internal abstract class RpcResult
