@@ -16,7 +16,7 @@ internal sealed class EventMethods(EventHub hub, TimeProvider timeProvider) : IR
             RpcRole.Viewer,
             "Replaces the session's subscription. Topics: " + string.Join(", ", EventTopicNames.ValidNames) + ".",
             [
-                new RpcParam("topics", RpcParamType.StringArray, "Topics or aliases to receive.", Required: true) { MaxLength = 64 },
+                new RpcParam("topics", RpcParamType.StringArray, "Topics or aliases to receive (at least one).", Required: true) { MaxLength = 64, Minimum = 1 },
                 new RpcParam("filters", RpcParamType.Object, "Optional filters.") { Properties = [DeviceFilter], Nullable = true },
             ],
             """{"type":"object","required":["subscribed","topics","filters"],"properties":{"subscribed":{"const":true},"topics":""" + topicsSchema + ""","filters":{"type":"object","properties":{"device":{"type":["string","null"]}}}}}""",

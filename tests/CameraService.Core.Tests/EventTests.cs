@@ -128,6 +128,21 @@ public sealed class EventTests : IAsyncLifetime
         Assert.Single(connection.Parsed);
     }
 
+    [Theory]
+    [InlineData("""{"topics":[]}""", "topics", "min_items:1")]
+    [InlineData("""{"topics":"camera.connected"}""", "topics", "type:array")]
+    [InlineData("""{"topics":["camera.connected",5]}""", "topics[1]", "type:string")]
+    [InlineData("""{"topics":["camera.connected"],"filters":{"device":"cam"}}""", "filters.device", "pattern:^camera[0-9]+$")]
+    [InlineData("""{"topics":["camera.connected"],"filters":{"camera":"camera0"}}""", "filters.camera", "unknown_param")]
+    public async Task Subscribe_BadParams_Returns32602(string parameters, string param, string rule)
+    {
+        var session = await _core.AuthenticatedAsync(ApiRole.Viewer);
+
+        var data = (await CoreHarness.CallAsync(session, "subscribe_events", parameters)).Error(RpcErrorCodes.InvalidParams);
+
+        Assert.Equal((param, rule), (data.Str("param"), data.Str("rule")));
+    }
+
     [Fact]
     public async Task Unsubscribe_All_StopsDeliveryAndStatsReflectIt()
     {
