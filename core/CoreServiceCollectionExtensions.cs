@@ -1,15 +1,26 @@
+using CameraService.Abstractions.Api;
+using CameraService.Core.Auth;
+using CameraService.Core.Cameras;
+using CameraService.Core.Events;
 using CameraService.Core.Hosting;
+using CameraService.Core.Methods;
+using CameraService.Core.Metrics;
 using CameraService.Core.Plugins;
+using CameraService.Core.Rpc;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace CameraService.Core;
 
 /// <summary>Registers the core services.</summary>
 public static class CoreServiceCollectionExtensions
 {
-    /// <summary>Adds the camera service core: component selection, lifecycle, and (filled by later work) registry, RPC, auth, events.</summary>
+    /// <summary>
+    /// Adds the camera service core: component selection, lifecycle, camera registry, JSON-RPC endpoint,
+    /// method table, authentication, access control and the event hub.
+    /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The configuration.</param>
     /// <param name="plugins">What the host's plugin loader found.</param>
@@ -21,6 +32,54 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(configuration);
         services.TryAddSingleton<ActiveComponents>();
         services.AddHostedService<ServiceLifecycle>();
+
+        services.AddOptions<ApiOptions>().BindConfiguration("Api").ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>());
+        services.AddOptions<AuthOptions>().BindConfiguration("Auth").ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
+
+        services.TryAddSingleton<ServiceInfo>();
+        services.TryAddSingleton(sp => new StateDirectory(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton<PublicEndpoint>();
+        services.TryAddSingleton<SystemHealth>();
+
+        // Auth
+        services.TryAddSingleton<JwtSecret>();
+        services.TryAddSingleton<JwtTokenService>();
+        services.TryAddSingleton<ApiKeyStore>();
+        services.TryAddSingleton<CredentialValidator>();
+        services.TryAddSingleton<AccessControl>();
+        services.TryAddSingleton<IAccessControl>(sp => sp.GetRequiredService<AccessControl>());
+
+        // Events and cameras
+        services.TryAddSingleton<EventHub>();
+        services.TryAddSingleton<IEventPublisher>(sp => sp.GetRequiredService<EventHub>());
+        services.TryAddSingleton<CameraRegistry>();
+
+        // Metrics (sections appear in get_metrics in registration order)
+        services.TryAddSingleton<ApiMetrics>();
+        services.AddSingleton<IMetricsSection, ApiMetricsSection>();
+        services.AddSingleton<IMetricsSection, SystemMetricsSection>();
+        services.AddSingleton<IMetricsSection, CameraMetricsSectionProvider>();
+        services.AddSingleton<IMetricsSection, StreamMetricsSectionProvider>();
+
+        // JSON-RPC: the method table collects every IRpcMethodProvider (add yours with AddRpcMethods<T>()).
+        services.AddRpcMethods<SystemMethods>();
+        services.AddRpcMethods<EventMethods>();
+        services.AddRpcMethods<CameraMethods>();
+        services.TryAddSingleton<RpcMethodTable>();
+        services.TryAddSingleton<RpcEndpoint>();
+        services.TryAddSingleton<IRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());
+        services.AddSingleton<IHttpEndpointSource, OpenRpcHttpEndpoint>();
+        return services;
+    }
+
+    /// <summary>Registers a provider of JSON-RPC methods (once; also resolvable as its own type).</summary>
+    internal static IServiceCollection AddRpcMethods<T>(this IServiceCollection services)
+        where T : class, IRpcMethodProvider
+    {
+        services.TryAddSingleton<T>();
+        services.AddSingleton<IRpcMethodProvider>(sp => sp.GetRequiredService<T>());
         return services;
     }
 }

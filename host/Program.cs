@@ -57,6 +57,7 @@ internal static class Program
         check.SetAction(parse => Guard(() => CheckConfig(parse.GetValue(configOption), parse.UnmatchedTokens)));
         config.Subcommands.Add(check);
         root.Subcommands.Add(config);
+        Commands.AuthCommands.AddTo(root, configOption);
 
         return root;
     }

@@ -1,3 +1,5 @@
+using CameraService.Core.Auth;
+using CameraService.Core.Cameras;
 using CameraService.Core.Plugins;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,12 +9,17 @@ namespace CameraService.Core.Hosting;
 /// <summary>
 /// Starts the active components in dependency order (media store, stream backend, camera sources,
 /// transports) and stops them in reverse. A component that fails to start is logged and left
-/// degraded; the others still start, so a dead dependency degrades only what needs it.
+/// degraded; the others still start, so a dead dependency degrades only what needs it. The camera registry
+/// subscribes to the sources before any of them starts, so no camera of the first discovery is missed.
 /// </summary>
-internal sealed partial class ServiceLifecycle(ActiveComponents components, ILogger<ServiceLifecycle> logger) : IHostedService
+internal sealed partial class ServiceLifecycle(ActiveComponents components, CameraRegistry registry, ServiceInfo info, IServiceProvider services, ILogger<ServiceLifecycle> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Resolving ServiceInfo here also pins the uptime origin to the service start.
+        LogStarting(logger, info.Version);
+        EnsureJwtSecret();
+        registry.Attach();
         if (components.MediaStore is { } store)
         {
             await RunGuarded("media store", store.Name, () => store.StartAsync(cancellationToken)).ConfigureAwait(false);
@@ -31,10 +38,16 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, ILog
             LogMissing(logger, "stream backend", components.StreamBackendName);
         }
 
+        var failedSources = new List<string>();
         foreach (var source in components.CameraSources)
         {
-            await RunGuarded("camera source", source.Name, () => source.StartAsync(cancellationToken)).ConfigureAwait(false);
+            if (!await RunGuarded("camera source", source.Name, () => source.StartAsync(cancellationToken)).ConfigureAwait(false))
+            {
+                failedSources.Add(source.Name);
+            }
         }
+
+        registry.CompleteDiscovery(failedSources);
 
         foreach (var transport in components.Transports)
         {
@@ -54,6 +67,8 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, ILog
             await RunGuarded("camera source", source.Name, () => source.StopAsync(cancellationToken)).ConfigureAwait(false);
         }
 
+        registry.Detach();
+
         if (components.StreamBackend is { } backend)
         {
             await RunGuarded("stream backend", backend.Name, () => backend.StopAsync(cancellationToken)).ConfigureAwait(false);
@@ -65,11 +80,25 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, ILog
         }
     }
 
-    private async Task RunGuarded(string kind, string name, Func<Task> action)
+    /// <summary>Creates the generated JWT secret on the first start (not on the first login), so `token create` and the service agree from the start.</summary>
+    private void EnsureJwtSecret()
+    {
+        try
+        {
+            services.GetService(typeof(JwtSecret));
+        }
+        catch (Exception ex) // a broken secret file disables authentication only; the rest of the service still starts
+        {
+            LogSecretFailed(logger, ex);
+        }
+    }
+
+    private async Task<bool> RunGuarded(string kind, string name, Func<Task> action)
     {
         try
         {
             await action().ConfigureAwait(false);
+            return true;
         }
         catch (OperationCanceledException)
         {
@@ -78,8 +107,15 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, ILog
         catch (Exception ex) // a failing plugin must not stop the host; it is reported as degraded
         {
             LogComponentFailed(logger, ex, kind, name);
+            return false;
         }
     }
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "The JWT secret could not be loaded or created; authentication fails until this is fixed")]
+    private static partial void LogSecretFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "camera-service {Version} starting")]
+    private static partial void LogStarting(ILogger logger, string version);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "No {Kind} named '{Name}' is loaded; features that need it answer with an error. Check `camera-service plugins`.")]
     private static partial void LogMissing(ILogger logger, string kind, string name);

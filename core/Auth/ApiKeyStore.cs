@@ -1,0 +1,204 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CameraService.Abstractions.Api;
+using CameraService.Core.Hosting;
+
+namespace CameraService.Core.Auth;
+
+/// <summary>A stored API key. The key itself is never stored, only its SHA-256 (the keys are 256-bit random, so a plain hash is enough).</summary>
+/// <param name="Id">Public id used by <c>apikey list</c>/<c>revoke</c>.</param>
+/// <param name="Name">A label given at creation.</param>
+/// <param name="Role">Role name.</param>
+/// <param name="Hash">Lower-case hex SHA-256 of the key.</param>
+/// <param name="CreatedAt">When it was created.</param>
+/// <param name="ExpiresAt">When it expires, or null.</param>
+/// <param name="RevokedAt">When it was revoked, or null.</param>
+internal sealed record ApiKeyRecord(string Id, string? Name, string Role, string Hash, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
+
+/// <summary>The file format of <c>api-keys.json</c>.</summary>
+internal sealed record ApiKeyFile(IReadOnlyList<ApiKeyRecord> Keys);
+
+/// <summary>
+/// API keys (<c>csk_…</c>) in the state directory (<c>api-keys.json</c>, mode 0600). The service re-reads the
+/// file when it changed (the <c>apikey</c> command writes it while the service runs), at most once a second on
+/// the per-call revocation check.
+/// </summary>
+internal sealed class ApiKeyStore
+{
+    public const string FileName = "api-keys.json";
+    public const string Prefix = "csk_";
+
+    private readonly StateDirectory _state;
+    private readonly TimeProvider _timeProvider;
+    private readonly Lock _gate = new();
+    private Snapshot _snapshot = new([], DateTime.MinValue, -1);
+    private long _lastCheck;
+    private bool _loadedOnce;
+
+    public ApiKeyStore(StateDirectory state, TimeProvider timeProvider)
+    {
+        _state = state;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Creates a key; the plain key is returned once and never stored.</summary>
+    public (ApiKeyRecord Record, string Key) Create(ApiRole role, TimeSpan? lifetime, string? name)
+    {
+        var key = Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var now = _timeProvider.GetUtcNow();
+        var record = new ApiKeyRecord(
+            "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)),
+            name,
+            Roles.Name(role),
+            Hash(key),
+            now,
+            lifetime is { } l ? now + l : null,
+            null);
+        lock (_gate)
+        {
+            var keys = Load(force: true).Keys.Append(record).ToList();
+            Save(keys);
+        }
+
+        return (record, key);
+    }
+
+    /// <summary>Every key, revoked ones included.</summary>
+    public IReadOnlyList<ApiKeyRecord> List()
+    {
+        lock (_gate)
+        {
+            return Load(force: true).Keys;
+        }
+    }
+
+    /// <summary>Revokes a key; false when no key has that id.</summary>
+    public bool Revoke(string id)
+    {
+        lock (_gate)
+        {
+            var keys = Load(force: true).Keys.ToList();
+            var index = keys.FindIndex(k => string.Equals(k.Id, id, StringComparison.Ordinal));
+            if (index < 0)
+            {
+                return false;
+            }
+
+            if (keys[index].RevokedAt is null)
+            {
+                keys[index] = keys[index] with { RevokedAt = _timeProvider.GetUtcNow() };
+                Save(keys);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Checks a presented key.</summary>
+    public CredentialCheck Validate(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Snapshot snapshot;
+        lock (_gate)
+        {
+            snapshot = Load(force: false);
+        }
+
+        var hash = Hash(key);
+        var record = snapshot.Keys.FirstOrDefault(k => CryptographicOperations.FixedTimeEquals(
+            Encoding.ASCII.GetBytes(k.Hash), Encoding.ASCII.GetBytes(hash)));
+        if (record is null)
+        {
+            return CredentialCheck.Fail("unknown_api_key");
+        }
+
+        var state = Check(record);
+        if (state is not null)
+        {
+            return CredentialCheck.Fail(state);
+        }
+
+        if (!Roles.TryParse(record.Role, out var role))
+        {
+            return CredentialCheck.Fail("invalid_role");
+        }
+
+        return new CredentialCheck(new AuthPrincipal("apikey:" + record.Id, role, record.ExpiresAt, record.Id), null);
+    }
+
+    /// <summary>Null when the key is still valid, else <c>api_key_revoked</c>, <c>token_expired</c> or <c>unknown_api_key</c>. Cheap: reads the file at most once a second.</summary>
+    public string? CheckStillValid(string id)
+    {
+        Snapshot snapshot;
+        lock (_gate)
+        {
+            var now = _timeProvider.GetTimestamp();
+            var due = !_loadedOnce || _timeProvider.GetElapsedTime(_lastCheck, now) >= TimeSpan.FromSeconds(1);
+            snapshot = Load(force: false, statFile: due);
+            if (due)
+            {
+                _lastCheck = now;
+            }
+        }
+
+        var record = snapshot.Keys.FirstOrDefault(k => string.Equals(k.Id, id, StringComparison.Ordinal));
+        return record is null ? "unknown_api_key" : Check(record);
+    }
+
+    private string? Check(ApiKeyRecord record)
+    {
+        if (record.RevokedAt is not null)
+        {
+            return "api_key_revoked";
+        }
+
+        return record.ExpiresAt is { } e && _timeProvider.GetUtcNow() >= e ? "token_expired" : null;
+    }
+
+    private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    private Snapshot Load(bool force, bool statFile = true)
+    {
+        if (!statFile && _loadedOnce)
+        {
+            return _snapshot;
+        }
+
+        var path = _state.PathOf(FileName);
+        var info = new FileInfo(path);
+        var stamp = info.Exists ? info.LastWriteTimeUtc : DateTime.MinValue;
+        var length = info.Exists ? info.Length : -1;
+        if (!force && _loadedOnce && stamp == _snapshot.Stamp && length == _snapshot.Length)
+        {
+            return _snapshot;
+        }
+
+        IReadOnlyList<ApiKeyRecord> keys = [];
+        if (_state.ReadOrNull(FileName) is { } bytes)
+        {
+            try
+            {
+                keys = JsonSerializer.Deserialize(bytes, CoreJsonContext.Default.ApiKeyFile)?.Keys ?? [];
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidOperationException($"The API key file '{path}' is damaged; fix or delete it (all keys are lost when deleted).", ex);
+            }
+        }
+
+        _snapshot = new Snapshot(keys, stamp, length);
+        _loadedOnce = true;
+        return _snapshot;
+    }
+
+    private void Save(List<ApiKeyRecord> keys)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(new ApiKeyFile(keys), CoreJsonContext.Default.ApiKeyFile);
+        _state.WriteAtomic(FileName, bytes, privateFile: true);
+        _loadedOnce = false;
+    }
+
+    private sealed record Snapshot(IReadOnlyList<ApiKeyRecord> Keys, DateTime Stamp, long Length);
+}

@@ -1,0 +1,152 @@
+using CameraService.Abstractions.Cameras;
+using CameraService.Core.Cameras;
+using CameraService.Core.Plugins;
+using CameraService.Core.Rpc;
+using Microsoft.Extensions.Logging;
+
+namespace CameraService.Core.Methods;
+
+/// <summary><c>get_camera_list</c>, <c>get_camera_status</c>, <c>get_camera_capabilities</c>, served from the registry.</summary>
+internal sealed partial class CameraMethods(CameraRegistry registry, ActiveComponents components, TimeProvider timeProvider, ILogger<CameraMethods> logger) : IRpcMethodProvider
+{
+    public const string DevicePattern = "^camera[0-9]+$";
+
+    /// <summary>The <c>device</c> parameter, shared by every per-camera method (media methods use it too).</summary>
+    public static RpcParam DeviceParam { get; } = new("device", RpcParamType.String, "Camera id (camera<N>).", Required: true) { Pattern = DevicePattern, MaxLength = 32 };
+
+    private const string StreamsSchema = """{"type":"object","properties":{"rtsp":{"type":["string","null"]},"hls":{"type":["string","null"]},"webrtc":{"type":["string","null"]}}}""";
+
+    private const string CameraProperties =
+        "\"device\":{\"type\":\"string\",\"pattern\":\"^camera[0-9]+$\"},\"status\":{\"enum\":[\"CONNECTED\",\"DISCONNECTED\",\"ERROR\"]},"
+        + "\"name\":{\"type\":\"string\"},\"resolution\":{\"type\":\"string\",\"description\":\"WxH, empty when unknown\"},\"fps\":{\"type\":\"number\"},"
+        + "\"streams\":" + StreamsSchema + ","
+        + "\"stable_id\":{\"type\":\"string\"},\"device_path\":{\"type\":[\"string\",\"null\"]},\"source\":{\"type\":\"string\"}";
+
+    public IEnumerable<RpcMethod> GetMethods()
+    {
+        yield return new RpcMethod(
+            "get_camera_list",
+            RpcRole.Viewer,
+            "Every known camera, including known-but-disconnected ones (status DISCONNECTED).",
+            [],
+            """{"type":"object","required":["cameras","total","connected"],"properties":{"cameras":{"type":"array","items":{"type":"object","properties":{""" + CameraProperties + """}}},"total":{"type":"integer"},"connected":{"type":"integer"}}}""",
+            [],
+            (_, _, _) => ValueTask.FromResult(RpcResult.From(List(), CoreJsonContext.Default.CameraListResult)));
+
+        yield return new RpcMethod(
+            "get_camera_status",
+            RpcRole.Viewer,
+            "One camera with stream metrics and a capability summary.",
+            [DeviceParam],
+            """{"type":"object","properties":{""" + CameraProperties + ""","metrics":{"type":"object","properties":{"bytes_sent":{"type":"integer"},"readers":{"type":"integer"},"uptime":{"type":"integer","description":"seconds connected"}}},"capabilities":{"type":"object","properties":{"formats":{"type":"array","items":{"type":"string"}},"resolutions":{"type":"array","items":{"type":"string"}}}}}}""",
+            [RpcErrorCodes.NotFound],
+            StatusAsync);
+
+        yield return new RpcMethod(
+            "get_camera_capabilities",
+            RpcRole.Viewer,
+            "Formats, resolutions and frame rates a camera offers.",
+            [DeviceParam],
+            """{"type":"object","required":["device","formats","resolutions","fps_options","validation_status"],"properties":{"device":{"type":"string"},"formats":{"type":"array","items":{"type":"string"}},"resolutions":{"type":"array","items":{"type":"string"}},"fps_options":{"type":"array","items":{"type":"number"}},"validation_status":{"enum":["NONE","DISCONNECTED","CONFIRMED"]}}}""",
+            [RpcErrorCodes.NotFound],
+            (_, p, _) => ValueTask.FromResult(RpcResult.From(Capabilities(Find(p)), CoreJsonContext.Default.CameraCapabilitiesResult)));
+    }
+
+    /// <summary>The contract's <c>Camera</c> object for a registry entry.</summary>
+    public CameraInfo ToInfo(CameraView camera) => new(
+        camera.Id,
+        camera.StatusText,
+        camera.Binding.Name,
+        camera.Binding.Resolution,
+        camera.Binding.Fps,
+        registry.StreamsOf(camera),
+        camera.Binding.StableId,
+        camera.Binding.DevicePath,
+        camera.Binding.Source);
+
+    /// <summary>The camera named by the <c>device</c> parameter, or -32010.</summary>
+    public CameraView Find(RpcParams parameters)
+    {
+        var id = parameters.GetRequiredString("device");
+        return registry.TryGet(id, out var camera) ? camera : throw RpcErrorException.NotFound("camera", id);
+    }
+
+    private CameraListResult List()
+    {
+        var cameras = registry.Cameras;
+        var infos = new List<CameraInfo>(cameras.Count);
+        var connected = 0;
+        foreach (var camera in cameras)
+        {
+            infos.Add(ToInfo(camera));
+            if (camera.Status == CameraStatus.Connected)
+            {
+                connected++;
+            }
+        }
+
+        return new CameraListResult(infos, infos.Count, connected);
+    }
+
+    private async ValueTask<RpcResult> StatusAsync(RpcCallContext context, RpcParams parameters, CancellationToken cancellationToken)
+    {
+        var camera = Find(parameters);
+        long bytesSent = 0;
+        var readers = 0;
+        if (camera.Status == CameraStatus.Connected && components.StreamBackend is { } backend)
+        {
+            try
+            {
+                var stream = await backend.GetStreamAsync(camera.Id, cancellationToken).ConfigureAwait(false);
+                bytesSent = stream.BytesSent;
+                readers = stream.Readers;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A dead backend must not break camera status: stream metrics read as zero, the backend's health says why.
+                LogStreamUnavailable(logger, ex, camera.Id);
+            }
+        }
+
+        var uptime = camera.ConnectedSince is { } since ? (long)(timeProvider.GetUtcNow() - since).TotalSeconds : 0;
+        var caps = Capabilities(camera);
+        var info = ToInfo(camera);
+        var result = new CameraStatusResult(
+            info.Device,
+            info.Status,
+            info.Name,
+            info.Resolution,
+            info.Fps,
+            info.Streams,
+            info.StableId,
+            info.DevicePath,
+            info.Source,
+            new CameraStreamMetrics(bytesSent, readers, uptime),
+            new CameraCapabilitySummary(caps.Formats, caps.Resolutions));
+        return RpcResult.From(result, CoreJsonContext.Default.CameraStatusResult);
+    }
+
+    internal static CameraCapabilitiesResult Capabilities(CameraView camera)
+    {
+        var formats = camera.Descriptor?.Formats ?? [];
+        var fourccs = formats.Select(f => f.FourCc).Distinct(StringComparer.Ordinal).ToList();
+        var sizes = formats.SelectMany(f => f.Sizes).ToList();
+        var resolutions = sizes
+            .GroupBy(s => (s.Width, s.Height))
+            .OrderByDescending(g => (long)g.Key.Width * g.Key.Height)
+            .ThenByDescending(g => g.Key.Width)
+            .Select(g => CameraRegistry.Format(g.Key.Width, g.Key.Height))
+            .ToList();
+        var fps = sizes.SelectMany(s => s.FrameRates).Select(r => Math.Round(r, 3)).Distinct().OrderByDescending(r => r).ToList();
+        var validation = camera.Status switch
+        {
+            CameraStatus.Disconnected => "DISCONNECTED",
+            CameraStatus.Connected when fourccs.Count > 0 && camera.Descriptor?.State == CameraState.Available => "CONFIRMED",
+            _ => "NONE",
+        };
+        return new CameraCapabilitiesResult(camera.Id, fourccs, resolutions, fps, validation);
+    }
+
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Debug, Message = "Stream metrics of {CameraId} are unavailable")]
+    private static partial void LogStreamUnavailable(ILogger logger, Exception exception, string cameraId);
+}

@@ -1,0 +1,57 @@
+using CameraService.Core.Events;
+
+namespace CameraService.Core.Methods;
+
+// Result shapes of api-contract.md §4, serialized in snake_case by CoreJsonContext.
+
+internal sealed record AuthenticateResult(bool Authenticated, string Role, IReadOnlyList<string> Permissions, string? ExpiresAt, string SessionId);
+
+internal sealed record CameraInfo(string Device, string Status, string Name, string Resolution, double Fps, CameraStreams Streams, string StableId, string? DevicePath, string Source);
+
+internal sealed record CameraListResult(IReadOnlyList<CameraInfo> Cameras, int Total, int Connected);
+
+internal sealed record CameraStreamMetrics(long BytesSent, int Readers, long Uptime);
+
+internal sealed record CameraCapabilitySummary(IReadOnlyList<string> Formats, IReadOnlyList<string> Resolutions);
+
+internal sealed record CameraStatusResult(
+    string Device,
+    string Status,
+    string Name,
+    string Resolution,
+    double Fps,
+    CameraStreams Streams,
+    string StableId,
+    string? DevicePath,
+    string Source,
+    CameraStreamMetrics Metrics,
+    CameraCapabilitySummary Capabilities);
+
+internal sealed record CameraCapabilitiesResult(string Device, IReadOnlyList<string> Formats, IReadOnlyList<string> Resolutions, IReadOnlyList<double> FpsOptions, string ValidationStatus);
+
+internal sealed record SystemStatusResult(string Status, string Message, IReadOnlyList<string> AvailableCameras, bool DiscoveryActive);
+
+internal sealed record StatusResult(string Status, long Uptime, string Version, IReadOnlyDictionary<string, string> Components);
+
+internal sealed record PluginInfo(string Id, string Version, string Status);
+
+internal sealed record ServerInfoResult(
+    string Name,
+    string Version,
+    string BuildDate,
+    string Runtime,
+    string Architecture,
+    IReadOnlyList<string> Capabilities,
+    IReadOnlyList<string> SupportedFormats,
+    int MaxCameras,
+    IReadOnlyList<PluginInfo> Plugins);
+
+internal sealed record SubscriptionFilters(string? Device);
+
+internal sealed record SubscribeResult(bool Subscribed, IReadOnlyList<string> Topics, SubscriptionFilters Filters);
+
+internal sealed record UnsubscribeResult(bool Unsubscribed, IReadOnlyList<string> Topics);
+
+internal sealed record GlobalSubscriptionStats(int TotalSubscriptions, int ActiveClients, IReadOnlyDictionary<string, int> TopicCounts);
+
+internal sealed record SubscriptionStatsResult(GlobalSubscriptionStats GlobalStats, IReadOnlyList<string> ClientTopics, string ClientId);

@@ -1,0 +1,92 @@
+using System.Text.Json;
+
+namespace CameraService.Core.Rpc;
+
+/// <summary>The error codes and fixed messages of the API contract (api-contract.md §3).</summary>
+internal static class RpcErrorCodes
+{
+    public const int ParseError = -32700;
+    public const int InvalidRequest = -32600;
+    public const int MethodNotFound = -32601;
+    public const int InvalidParams = -32602;
+    public const int InternalError = -32603;
+    public const int AuthenticationFailed = -32001;
+    public const int PermissionDenied = -32002;
+    public const int NotFound = -32010;
+    public const int InvalidState = -32020;
+    public const int Unsupported = -32030;
+    public const int RateLimited = -32040;
+    public const int DependencyFailed = -32050;
+    public const int InsufficientStorage = -32060;
+
+    public static string Message(int code) => code switch
+    {
+        ParseError => "Parse error",
+        InvalidRequest => "Invalid Request",
+        MethodNotFound => "Method not found",
+        InvalidParams => "Invalid params",
+        InternalError => "Internal error",
+        AuthenticationFailed => "Authentication failed or token expired",
+        PermissionDenied => "Permission denied",
+        NotFound => "Not found",
+        InvalidState => "Invalid state",
+        Unsupported => "Unsupported",
+        RateLimited => "Rate limited",
+        DependencyFailed => "Dependency failed",
+        InsufficientStorage => "Insufficient storage",
+        _ => "Error",
+    };
+
+    /// <summary>Every code with its message, for the OpenRPC document.</summary>
+    public static IReadOnlyList<int> All { get; } =
+    [
+        ParseError, InvalidRequest, MethodNotFound, InvalidParams, InternalError, AuthenticationFailed, PermissionDenied,
+        NotFound, InvalidState, Unsupported, RateLimited, DependencyFailed, InsufficientStorage,
+    ];
+}
+
+/// <summary>
+/// An error answer of the contract. Method handlers throw it (or one of the abstractions'
+/// <see cref="CameraService.Abstractions.CameraServiceException"/> types) to answer with an error.
+/// </summary>
+internal sealed class RpcErrorException : Exception
+{
+    private readonly KeyValuePair<string, object?>[] _data;
+
+    /// <summary>Creates the error; <paramref name="data"/> values are strings, numbers, booleans, null or string lists.</summary>
+    public RpcErrorException(int code, params KeyValuePair<string, object?>[] data)
+        : base(RpcErrorCodes.Message(code))
+    {
+        Code = code;
+        _data = data;
+    }
+
+    public int Code { get; }
+
+    /// <summary>One member of <c>data</c>.</summary>
+    public static KeyValuePair<string, object?> Item(string key, object? value) => new(key, value);
+
+    public IReadOnlyList<KeyValuePair<string, object?>> ErrorData => _data;
+
+    public static RpcErrorException InvalidParams(string? param, string rule) =>
+        new(RpcErrorCodes.InvalidParams, RpcErrorException.Item("param", param), RpcErrorException.Item("rule", rule));
+
+    public static RpcErrorException InvalidRequest(string reason) =>
+        new(RpcErrorCodes.InvalidRequest, RpcErrorException.Item("reason", reason));
+
+    public static RpcErrorException AuthFailed(string reason) =>
+        new(RpcErrorCodes.AuthenticationFailed, RpcErrorException.Item("reason", reason));
+
+    public static RpcErrorException NotFound(string resource, string id) =>
+        new(RpcErrorCodes.NotFound, RpcErrorException.Item("resource", resource), RpcErrorException.Item("id", id));
+
+    /// <summary>Writes the <c>data</c> object's members.</summary>
+    public void WriteData(Utf8JsonWriter writer)
+    {
+        foreach (var (key, value) in _data)
+        {
+            writer.WritePropertyName(key);
+            RpcJson.WriteSimpleValue(writer, value);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using CameraService.Abstractions.Cameras;
+
+namespace CameraService.Core.Tests.Fakes;
+
+/// <summary>A camera source driven by the test: plug, unplug, update, fail on start.</summary>
+internal sealed class FakeCameraSource(string name = "fake") : ICameraSource
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, CameraDescriptor> _present = [];
+    private readonly List<CameraDescriptor> _initial = [];
+
+    public string Name { get; } = name;
+
+    public event EventHandler<CameraChangedEventArgs>? CameraChanged;
+
+    public bool FailOnStart { get; set; }
+
+    public bool Started { get; private set; }
+
+    /// <summary>Cameras found by the first discovery.</summary>
+    public FakeCameraSource With(params CameraDescriptor[] cameras)
+    {
+        _initial.AddRange(cameras);
+        return this;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (FailOnStart)
+        {
+            throw new InvalidOperationException("fake source failure");
+        }
+
+        Started = true;
+        foreach (var camera in _initial)
+        {
+            Plug(camera);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public IReadOnlyList<CameraDescriptor> GetCameras()
+    {
+        lock (_gate)
+        {
+            return [.. _present.Values];
+        }
+    }
+
+    public void Plug(CameraDescriptor camera)
+    {
+        bool existed;
+        lock (_gate)
+        {
+            existed = _present.ContainsKey(camera.StableId);
+            _present[camera.StableId] = camera;
+        }
+
+        CameraChanged?.Invoke(this, new CameraChangedEventArgs(existed ? CameraChangeKind.Updated : CameraChangeKind.Added, camera));
+    }
+
+    public void Unplug(string stableId)
+    {
+        CameraDescriptor camera;
+        lock (_gate)
+        {
+            camera = _present[stableId];
+            _present.Remove(stableId);
+        }
+
+        CameraChanged?.Invoke(this, new CameraChangedEventArgs(CameraChangeKind.Removed, camera));
+    }
+
+    /// <summary>A realistic UVC camera: MJPG and YUYV with repeated sizes and rates, capturing 1280x720@30.</summary>
+    public static CameraDescriptor Camera(string stableId, string name = "USB Camera", string devicePath = "/dev/video0", CameraState state = CameraState.Available) =>
+        new(
+            stableId,
+            "fake",
+            name,
+            devicePath,
+            "uvcvideo",
+            "usb-0000:00:14.0-1",
+            state,
+            state == CameraState.Error ? "busy" : null,
+            [
+                new CameraFormat("MJPG", "Motion-JPEG", true, [new FrameSize(1280, 720, [30, 15]), new FrameSize(640, 480, [30, 15])]),
+                new CameraFormat("YUYV", "YUYV 4:2:2", false, [new FrameSize(640, 480, [30, 20]), new FrameSize(320, 240, [30])]),
+            ],
+            [],
+            state == CameraState.Available
+                ? new CaptureInput(["-f", "v4l2", "-input_format", "mjpeg", "-video_size", "1280x720", "-framerate", "30", "-i", devicePath], "MJPG", 1280, 720, 30, false, true)
+                : null);
+}
