@@ -55,14 +55,14 @@ internal struct v4l2_frmsize_stepwise
 
 /// <summary>struct v4l2_frmsizeenum (44 bytes); the anonymous union is at offset 12.</summary>
 [StructLayout(LayoutKind.Explicit, Size = 44)]
-internal struct v4l2_frmsizeenum
+internal unsafe struct v4l2_frmsizeenum
 {
     [FieldOffset(0)] public uint index;
     [FieldOffset(4)] public uint pixel_format;
     [FieldOffset(8)] public uint type;
     [FieldOffset(12)] public v4l2_frmsize_discrete discrete;
     [FieldOffset(12)] public v4l2_frmsize_stepwise stepwise;
-    [FieldOffset(36)] public ulong reserved;
+    [FieldOffset(36)] public fixed uint reserved[2];
 }
 
 /// <summary>struct v4l2_fract.</summary>
@@ -84,7 +84,7 @@ internal struct v4l2_frmival_stepwise
 
 /// <summary>struct v4l2_frmivalenum (52 bytes); the anonymous union is at offset 20.</summary>
 [StructLayout(LayoutKind.Explicit, Size = 52)]
-internal struct v4l2_frmivalenum
+internal unsafe struct v4l2_frmivalenum
 {
     [FieldOffset(0)] public uint index;
     [FieldOffset(4)] public uint pixel_format;
@@ -93,7 +93,7 @@ internal struct v4l2_frmivalenum
     [FieldOffset(16)] public uint type;
     [FieldOffset(20)] public v4l2_fract discrete;
     [FieldOffset(20)] public v4l2_frmival_stepwise stepwise;
-    [FieldOffset(44)] public ulong reserved;
+    [FieldOffset(44)] public fixed uint reserved[2];
 }
 
 /// <summary>struct v4l2_pix_format (48 bytes); also the head of v4l2_pix_format_mplane (same first three fields).</summary>
