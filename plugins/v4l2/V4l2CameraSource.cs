@@ -38,6 +38,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
     private Task[] background = [];
     private volatile bool stopped;
     private int startCalls;
+    private Task? stopTask;
 
     public V4l2CameraSource(IOptions<V4l2Options> options, IVideoSyscalls syscalls, TimeProvider time, ILogger<V4l2CameraSource> logger)
     {
@@ -95,9 +96,25 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         background = [.. tasks];
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
         stopped = true;
+        lock (published)
+        {
+            // Stop is idempotent (the host may stop and the container dispose the same instance twice).
+            stopTask ??= StopOnceAsync();
+        }
+
+        return stopTask.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task StopOnceAsync()
+    {
         if (stopping is null)
         {
             return;
@@ -109,18 +126,14 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         signals.Writer.TryComplete();
         try
         {
-            await Task.WhenAll(background).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(background).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             // The loops end by cancellation; that is the normal way out.
         }
-    }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        stopping?.Dispose();
+        stopping.Dispose();
     }
 
     /// <summary>Handles one netlink datagram (also the entry point for tests with synthetic uevents).</summary>
