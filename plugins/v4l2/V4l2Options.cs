@@ -35,7 +35,7 @@ internal sealed class V4l2Options
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long hot-plug signals are gathered before the nodes they name are probed.</summary>
-    public TimeSpan DebounceInterval { get; set; } = TimeSpan.FromMilliseconds(15);
+    public TimeSpan DebounceInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Listen to kernel uevents over netlink (primary hot-plug signal).</summary>
     public bool UseNetlink { get; set; } = true;
