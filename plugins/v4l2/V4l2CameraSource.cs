@@ -398,6 +398,11 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
                 Forget(node);
                 return;
 
+            case ProbeStatus.Failed when outcome.Error.Failure == DeviceFailure.Busy && state?.Kind == NodeKind.Camera:
+                // A working camera that turns busy is most likely streaming for this very service (single-open
+                // drivers): keep its last description instead of flagging it as an error.
+                return;
+
             case ProbeStatus.Failed when !initial && IsTransient(outcome.Error.Failure) && state?.Kind is null or NodeKind.Pending:
                 var firstSeen = state?.FirstSeen ?? now;
                 var attempt = (state?.Attempts ?? 0) + 1;

@@ -201,3 +201,23 @@ public sealed class HotPlugTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => h.StartAsync());
     }
 }
+
+public sealed class BusyWhileStreamingTests
+{
+    [Fact]
+    public async Task Reprobe_AvailableCameraTurnsBusy_StaysAvailable()
+    {
+        await using var h = new SourceHarness(o => o.ReconcileInterval = TimeSpan.FromHours(1));
+        h.Tree.Plug("video0", "uvc-webcam.txt");
+        h.Tree.Plug("video2", "c920-h264.txt");
+        await h.StartAsync();
+
+        // Same camera, node rewritten so that opens now fail with EBUSY (as a single-open driver does while streaming).
+        h.Tree.Plug("video0", "uvc-webcam.txt", openErrors: Enumerable.Repeat("EBUSY", 100).ToList());
+        h.Tree.Unplug("video2"); // a later, observable change proves the busy node's signal was processed first
+        await h.WaitForEventAsync(e => e.Kind == CameraChangeKind.Removed, "second camera removed");
+
+        Assert.Equal(CameraState.Available, h.Camera("usb-046d_0825_2F8E3C10").State);
+        Assert.DoesNotContain(h.Events, e => e.Kind == CameraChangeKind.Updated);
+    }
+}
