@@ -49,4 +49,7 @@ internal static partial class Log
 
     [LoggerMessage(4014, LogLevel.Warning, "V4L2 plugin answers from fake devices in {FixturesDirectory} (test/demo mode)")]
     public static partial void FakeMode(ILogger logger, string fixturesDirectory);
+
+    [LoggerMessage(4015, LogLevel.Error, "Probing node {Node} failed; the reconcile tries again")]
+    public static partial void NodeFailed(ILogger logger, string node, Exception exception);
 }

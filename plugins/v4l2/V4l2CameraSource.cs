@@ -213,7 +213,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         ueventSocket = socket;
     }
 
-    private async Task ListenNetlinkAsync(Socket socket, CancellationToken token)
+    private async Task ReceiveUeventsAsync(Socket socket, CancellationToken token)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -235,11 +235,28 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         {
             // The socket was closed by StopAsync.
         }
-        catch (SocketException ex)
+        catch (SocketException ex) when (ex.SocketErrorCode != SocketError.NoBufferSpaceAvailable)
         {
             if (!token.IsCancellationRequested)
             {
                 Log.NetlinkFailed(logger, ex);
+            }
+        }
+    }
+
+    private async Task ListenNetlinkAsync(Socket socket, CancellationToken token)
+    {
+        // ENOBUFS means the kernel dropped uevents (a burst overflowed the buffer): rescan everything and go on.
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await ReceiveUeventsAsync(socket, token).ConfigureAwait(false);
+                return;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.NoBufferSpaceAvailable)
+            {
+                signals.Writer.TryWrite(null);
             }
         }
     }
@@ -366,13 +383,22 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             .OrderByDescending(n => n.Exists).ThenBy(n => n.Node, StringComparer.Ordinal).ToList();
         foreach (var (node, exists) in ordered)
         {
-            if (exists)
+            try
             {
-                ProbeNode(node, initial);
+                if (exists)
+                {
+                    ProbeNode(node, initial);
+                }
+                else
+                {
+                    Forget(node);
+                }
             }
-            else
+            catch (Exception ex)
             {
-                Forget(node);
+                // One node whose probe throws (a broken fake, an odd file system) must not hide the others,
+                // nor fail StartAsync; the reconcile looks at it again.
+                Log.NodeFailed(logger, node, ex);
             }
         }
     }
