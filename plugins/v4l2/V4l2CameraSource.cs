@@ -349,7 +349,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         // when its identity changed (e.g. another camera now sits at its node), which costs no ioctl to find out.
         batch.RemoveWhere(node => nodes.TryGetValue(node, out var state) && present.Contains(node)
             && state.Kind is NodeKind.Camera or NodeKind.Ignored
-            && (state.Kind == NodeKind.Ignored || identities.Resolve(node, state.BusInfo).StableId == state.BaseStableId));
+            && identities.Resolve(node, state.BusInfo).StableId == state.BaseStableId);
         ProcessBatch(batch);
     }
 
@@ -417,7 +417,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             case ProbeStatus.NotCapture:
                 Log.NotCapture(logger, node);
                 ForgetCamera(node);
-                nodes[node] = new NodeState(NodeKind.Ignored, null, null, now, 0, null);
+                nodes[node] = new NodeState(NodeKind.Ignored, null, identity.StableId, now, 0, null);
                 return;
 
             case ProbeStatus.Failed when outcome.Error.Failure == DeviceFailure.Gone:

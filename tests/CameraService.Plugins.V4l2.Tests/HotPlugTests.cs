@@ -221,3 +221,26 @@ public sealed class BusyWhileStreamingTests
         Assert.DoesNotContain(h.Events, e => e.Kind == CameraChangeKind.Updated);
     }
 }
+
+public sealed class ReconcileIdentityTests
+{
+    [Fact]
+    public async Task Reconcile_MetadataNodeReplacedByCameraUnseen_FindsTheCamera()
+    {
+        await using var h = new SourceHarness(o =>
+        {
+            o.UseInotify = false;
+            o.ReconcileInterval = TimeSpan.FromMilliseconds(100);
+        });
+        h.Tree.Plug("video1", "uvc-webcam-meta.txt");
+        await h.StartAsync();
+        Assert.Empty(h.Source.GetCameras());
+
+        // Without inotify or netlink the swap is only visible to the reconcile, through the changed sysfs identity.
+        h.Tree.Unplug("video1");
+        h.Tree.Plug("video1", "c920-h264.txt");
+
+        var added = await h.WaitForEventAsync(e => e.Kind == CameraChangeKind.Added, "camera found by reconcile");
+        Assert.Equal("usb-046d_082d_A1B2C3D4", added.Camera.StableId);
+    }
+}
