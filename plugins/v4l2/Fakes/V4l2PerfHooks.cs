@@ -22,9 +22,20 @@ public static class V4l2PerfHooks
     private static readonly string[] PerfFixtures = ["usb2-pc-camera.txt", "hdmi-capture.txt"];
 
     /// <summary>Plugs <paramref name="cameraCount"/> fake cameras, then times the source's first discovery.</summary>
-    public static async Task<DiscoveryMeasurement> MeasureDiscoveryAsync(int cameraCount, CancellationToken cancellationToken)
+    /// <param name="cameraCount">How many cameras to plug.</param>
+    /// <param name="cancellationToken">Cancels the measurement.</param>
+    /// <param name="warmUp">
+    /// Run one untimed discovery of two cameras first, so that the measurement shows discovery work rather than the
+    /// JIT compilation of a fresh process (which the service pays once, at start-up).
+    /// </param>
+    public static async Task<DiscoveryMeasurement> MeasureDiscoveryAsync(int cameraCount, CancellationToken cancellationToken, bool warmUp = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cameraCount);
+        if (warmUp)
+        {
+            await MeasureDiscoveryAsync(2, cancellationToken, warmUp: false).ConfigureAwait(false);
+        }
+
         using var tree = FakeDeviceTree.CreateTemporary();
         for (var i = 0; i < cameraCount; i++)
         {
@@ -45,9 +56,17 @@ public static class V4l2PerfHooks
     /// Starts the source on an empty fake tree, then plugs and unplugs a camera <paramref name="plugs"/> times and
     /// returns, per plug, the time from the device node's creation to the <see cref="CameraChangeKind.Added"/> event.
     /// </summary>
-    public static async Task<IReadOnlyList<TimeSpan>> MeasureHotPlugAsync(int plugs, CancellationToken cancellationToken)
+    /// <param name="plugs">How many plug/unplug cycles to time.</param>
+    /// <param name="cancellationToken">Cancels the measurement.</param>
+    /// <param name="warmUp">Run one untimed plug/unplug cycle first (JIT of a fresh process).</param>
+    public static async Task<IReadOnlyList<TimeSpan>> MeasureHotPlugAsync(int plugs, CancellationToken cancellationToken, bool warmUp = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(plugs);
+        if (warmUp)
+        {
+            await MeasureHotPlugAsync(1, cancellationToken, warmUp: false).ConfigureAwait(false);
+        }
+
         using var tree = FakeDeviceTree.CreateTemporary();
         var source = CreateSource(tree);
         await using (source.ConfigureAwait(false))
