@@ -82,4 +82,30 @@ public sealed class ProberTests : IDisposable
         Assert.Equal(ProbeStatus.Capture, outcome.Status);
         Assert.Equal([15d], outcome.Device!.Formats[0].Sizes[0].FrameRates);
     }
+
+    [Fact]
+    public void Probe_ContinuousSizesAndStepwiseIntervals_AreExpanded()
+    {
+        var outcome = Probe("""
+            Driver Info:
+            	Driver name      : vivid
+            	Card type        : vivid
+            	Bus info         : platform:vivid-000
+            	Capabilities     : 0x85200001
+            	Device Caps      : 0x05200001
+            ioctl: VIDIOC_ENUM_FMT
+            	Type: Video Capture
+
+            	[0]: 'YUYV' (YUYV 4:2:2)
+            		Size: Continuous 16x16 - 1280x720
+            			Interval: Stepwise 0.017s - 1.000s with step 0.001s (1.000-60.000 fps)
+            """);
+
+        var sizes = outcome.Device!.Formats[0].Sizes;
+        Assert.Equal((1280, 720), (sizes[0].Width, sizes[0].Height));
+        Assert.Contains(sizes, s => s.Width == 640 && s.Height == 480);
+        Assert.Equal((16, 16), (sizes[^1].Width, sizes[^1].Height));
+        Assert.DoesNotContain(sizes, s => s.Width > 1280);
+        Assert.Equal([60d, 50, 30, 25, 24, 20, 15, 10, 5, 1], sizes[0].FrameRates);
+    }
 }
