@@ -1,0 +1,27 @@
+using System.Net.Sockets;
+
+namespace CameraService.Plugins.V4l2.Native;
+
+/// <summary>
+/// The seam under the plugin: every syscall the plugin makes goes through this interface. Production uses
+/// <see cref="LinuxVideoSyscalls"/>; tests and the demo mode use <see cref="Fakes.FakeVideoSyscalls"/>, which
+/// answers from fixture files. Implementations never throw for an errno; they return it as a typed result.
+/// </summary>
+internal interface IVideoSyscalls
+{
+    /// <summary>Opens a device node read-write, non-blocking, close-on-exec.</summary>
+    SyscallResult Open(string path, out int fd);
+
+    /// <summary>Closes a descriptor returned by <see cref="Open"/>.</summary>
+    void Close(int fd);
+
+    /// <summary>Issues one ioctl; EINTR is retried by the implementation.</summary>
+    SyscallResult Ioctl<T>(int fd, uint request, ref T argument)
+        where T : unmanaged;
+
+    /// <summary>
+    /// Opens a socket subscribed to the kernel's uevent multicast group (NETLINK_KOBJECT_UEVENT, group 1),
+    /// or returns the errno when the kernel or the sandbox refuses it.
+    /// </summary>
+    SyscallResult OpenUeventSocket(out Socket? socket);
+}
