@@ -6,7 +6,10 @@ using CameraService.Core.Hosting;
 using CameraService.Core.Methods;
 using CameraService.Core.Metrics;
 using CameraService.Core.Plugins;
+using CameraService.Core.Media;
+using CameraService.Core.Observability;
 using CameraService.Core.Rpc;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -61,6 +64,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IMetricsSection, ApiMetricsSection>();
         services.AddSingleton<IMetricsSection, SystemMetricsSection>();
         services.AddSingleton<IMetricsSection, CameraMetricsSectionProvider>();
+        services.AddSingleton<IMetricsSection, RecordingMetricsSection>();
         services.AddSingleton<IMetricsSection, StreamMetricsSectionProvider>();
 
         // JSON-RPC: the method table collects every IRpcMethodProvider (add yours with AddRpcMethods<T>()).
@@ -71,6 +75,28 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<RpcEndpoint>();
         services.TryAddSingleton<IRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());
         services.AddSingleton<IHttpEndpointSource, OpenRpcHttpEndpoint>();
+
+        // Media flows: recording sessions and the media methods (snapshots, recordings, streaming, files, storage).
+        services.TryAddSingleton<ICameraDirectory, RegistryCameraDirectory>();
+        services.TryAddSingleton<RecordingManager>();
+        services.AddRpcMethods<MediaMethods>();
+
+        // Observability: /metrics, /health*, alert thresholds.
+        services.TryAddSingleton<ServiceMetrics>();
+        services.TryAddSingleton<PrometheusExporter>();
+        services.TryAddSingleton<ServiceClock>();
+        services.TryAddSingleton<ComponentHealth>();
+        services.TryAddSingleton<IApiStats, ApiStats>();
+        services.TryAddSingleton<CoreGauges>();
+        services.TryAddSingleton<AlertMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertMonitor>());
+        var checks = services.AddHealthChecks();
+        foreach (var component in new[] { "api", "camera_sources", "stream_backend", "storage", ComponentHealth.Plugins })
+        {
+            checks.Add(new HealthCheckRegistration(component, sp => new ComponentHealthCheck(sp.GetRequiredService<ComponentHealth>(), component), null, null));
+        }
+
+        services.AddSingleton<IHttpEndpointSource, ObservabilityEndpoints>();
         return services;
     }
 

@@ -95,6 +95,12 @@ internal sealed partial class CameraRegistry : IDisposable
     /// <summary>Every known camera, ordered by id number.</summary>
     public IReadOnlyList<CameraView> Cameras => Volatile.Read(ref _snapshot);
 
+    /// <summary>
+    /// Runs before a camera that went away (unplugged or in error) is unpublished from the stream backend, with the
+    /// camera id, its wire status and the reason; the recording sessions use it to finalize the camera's recording.
+    /// </summary>
+    public Func<string, string, string, Task>? BeforeUnpublish { get; set; }
+
     public bool TryGet(string id, out CameraView camera)
     {
         foreach (var c in Cameras)
@@ -266,7 +272,7 @@ internal sealed partial class CameraRegistry : IDisposable
             {
                 var input = descriptor.CaptureInput;
                 entry.BackendChain = entry.BackendChain.ContinueWith(
-                    _ => publish ? PublishAsync(view, input!) : UnpublishAsync(view.Id),
+                    _ => publish ? PublishAsync(view, input!) : UnpublishAsync(view.Id, view.StatusText, descriptor.Error ?? "the camera was unplugged"),
                     CancellationToken.None,
                     TaskContinuationOptions.None,
                     TaskScheduler.Default).Unwrap();
@@ -307,7 +313,7 @@ internal sealed partial class CameraRegistry : IDisposable
         }
     }
 
-    private async Task UnpublishAsync(string cameraId)
+    private async Task UnpublishAsync(string cameraId, string state, string reason)
     {
         if (_components.StreamBackend is not { } backend)
         {
@@ -316,6 +322,12 @@ internal sealed partial class CameraRegistry : IDisposable
 
         try
         {
+            // Work that must finish while the camera is still published (finalizing its recording) runs first.
+            if (BeforeUnpublish is { } hook)
+            {
+                await hook(cameraId, state, reason).ConfigureAwait(false);
+            }
+
             await backend.UnpublishAsync(cameraId, _stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

@@ -20,7 +20,7 @@ internal sealed record Subscription(EventTopics Topics, string? Device, bool Exp
 /// session with the non-blocking <see cref="CameraService.Abstractions.Api.IRpcConnection.TrySendNotification"/>,
 /// so a slow session (its transport queue full) never delays the others.
 /// </summary>
-internal sealed partial class EventHub(TimeProvider timeProvider, ILogger<EventHub> logger) : IEventPublisher
+internal sealed partial class EventHub(TimeProvider timeProvider, ILogger<EventHub> logger, Metrics.ApiMetrics? metrics = null) : IEventPublisher
 {
     private readonly Lock _gate = new();
     private RpcSession[] _sessions = [];
@@ -83,10 +83,12 @@ internal sealed partial class EventHub(TimeProvider timeProvider, ILogger<EventH
                 if (session.Connection.TrySendNotification(message))
                 {
                     delivered++;
+                    metrics?.RecordNotification(method, delivered: true);
                 }
                 else
                 {
                     Interlocked.Increment(ref _dropped);
+                    metrics?.RecordNotification(method, delivered: false);
                 }
             }
             catch (Exception ex) // one broken transport connection must not stop the fan-out to the others

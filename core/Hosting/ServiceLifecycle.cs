@@ -32,19 +32,29 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, Came
         if (components.StreamBackend is { } backend)
         {
             await RunGuarded("stream backend", backend.Name, () => backend.StartAsync(cancellationToken)).ConfigureAwait(false);
+
+            // Recordings that ran before a restart are re-adopted (or re-applied) before clients can connect.
+            if (services.GetService(typeof(Media.RecordingManager)) is Media.RecordingManager recordings)
+            {
+                await RunGuarded("recording sessions", backend.Name, () => recordings.AdoptAsync(cancellationToken)).ConfigureAwait(false);
+            }
         }
         else
         {
             LogMissing(logger, "stream backend", components.StreamBackendName);
         }
 
+        var metrics = services.GetService(typeof(Observability.ServiceMetrics)) as Observability.ServiceMetrics;
         var failedSources = new List<string>();
         foreach (var source in components.CameraSources)
         {
+            var started = TimeProvider.System.GetTimestamp();
             if (!await RunGuarded("camera source", source.Name, () => source.StartAsync(cancellationToken)).ConfigureAwait(false))
             {
                 failedSources.Add(source.Name);
             }
+
+            metrics?.DiscoveryDuration.Record(TimeProvider.System.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("source", source.Name));
         }
 
         registry.CompleteDiscovery(failedSources);

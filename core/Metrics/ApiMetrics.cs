@@ -5,7 +5,7 @@ namespace CameraService.Core.Metrics;
 /// reservoir of the last 4096 latencies for the percentiles. The lock is held for a few instructions, never
 /// across an await.
 /// </summary>
-internal sealed class ApiMetrics(TimeProvider timeProvider)
+internal sealed class ApiMetrics(TimeProvider timeProvider, CameraService.Core.Observability.ServiceMetrics? instruments = null)
 {
     private const int WindowSeconds = 60;
     private const int ReservoirSize = 4096;
@@ -21,9 +21,35 @@ internal sealed class ApiMetrics(TimeProvider timeProvider)
 
     public int Connections => Volatile.Read(ref _connections);
 
-    public void ConnectionOpened() => Interlocked.Increment(ref _connections);
+    public void ConnectionOpened()
+    {
+        Interlocked.Increment(ref _connections);
+        instruments?.SessionsOpened.Add(1);
+    }
 
-    public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
+    public void ConnectionClosed()
+    {
+        Interlocked.Decrement(ref _connections);
+        instruments?.SessionsClosed.Add(1);
+    }
+
+    /// <summary>Records a finished call for get_metrics and, per method and error code, for /metrics.</summary>
+    public void RecordCall(string method, int code, TimeSpan elapsed)
+    {
+        Record(elapsed, code != 0);
+        instruments?.RecordRequest(method, code, elapsed);
+    }
+
+    /// <summary>Counts a request refused by the rate limit.</summary>
+    public void RecordRateLimited()
+    {
+        Record(TimeSpan.Zero, error: true);
+        instruments?.RateLimited.Add(1);
+    }
+
+    /// <summary>Counts a notification queued to a session or dropped because its queue was full.</summary>
+    public void RecordNotification(string method, bool delivered) =>
+        (delivered ? instruments?.NotificationsSent : instruments?.NotificationsDropped)?.Add(1, new KeyValuePair<string, object?>("method", method));
 
     public void Record(TimeSpan elapsed, bool error)
     {

@@ -195,7 +195,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint
         {
             // A limited notification is dropped silently like any notification outcome.
             var limited = new RpcErrorException(RpcErrorCodes.RateLimited, RpcErrorException.Item("retry_after_ms", retryAfterMs));
-            _metrics.Record(TimeSpan.Zero, error: true);
+            _metrics.RecordRateLimited();
             return !hasId && invalid is null ? Outcome.None : Outcome.Error(id, limited);
         }
 
@@ -206,8 +206,10 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint
         }
 
         var started = _timeProvider.GetTimestamp();
-        var outcome = await InvokeAsync(session, methodElement.GetString()!, parameters, cancellationToken).ConfigureAwait(false);
-        _metrics.Record(_timeProvider.GetElapsedTime(started), outcome.Failure is not null);
+        var methodName = methodElement.GetString()!;
+        var outcome = await InvokeAsync(session, methodName, parameters, cancellationToken).ConfigureAwait(false);
+        // Unknown method names are folded into one label so a client cannot grow the metric set without bound.
+        _metrics.RecordCall(_methods.TryGet(methodName, out var known) ? known.Name : "(unknown)", outcome.Failure?.Code ?? 0, _timeProvider.GetElapsedTime(started));
         if (!hasId)
         {
             return Outcome.None;

@@ -1,0 +1,34 @@
+using CameraService.Core.Cameras;
+
+namespace CameraService.Core.Media;
+
+/// <summary>What the media flows need to know about cameras, from the camera registry.</summary>
+internal interface ICameraDirectory
+{
+    /// <summary>Looks a camera up by its id (<c>camera0</c>).</summary>
+    CameraLookup Lookup(string cameraId);
+
+    /// <summary>
+    /// Sets the handler that runs when a known camera goes away (unplugged or in error), before the camera is
+    /// unpublished from the stream backend: (camera id, wire status, reason).
+    /// </summary>
+    void OnCameraGone(Func<string, string, string, Task> handler);
+}
+
+/// <summary>The result of a camera lookup.</summary>
+/// <param name="Known">The id is bound to a camera.</param>
+/// <param name="Connected">The camera is present and usable.</param>
+/// <param name="State">The camera's wire status (CONNECTED, DISCONNECTED, ERROR).</param>
+/// <param name="Name">The camera name.</param>
+internal readonly record struct CameraLookup(bool Known, bool Connected, string State, string? Name);
+
+/// <summary><see cref="ICameraDirectory"/> over the camera registry.</summary>
+internal sealed class RegistryCameraDirectory(CameraRegistry registry) : ICameraDirectory
+{
+    public CameraLookup Lookup(string cameraId) =>
+        registry.TryGet(cameraId, out var view)
+            ? new CameraLookup(true, view.Status == CameraStatus.Connected, view.StatusText, view.Binding.Name)
+            : new CameraLookup(false, false, "UNKNOWN", null);
+
+    public void OnCameraGone(Func<string, string, string, Task> handler) => registry.BeforeUnpublish = handler;
+}

@@ -1,0 +1,530 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using CameraService.Abstractions;
+using CameraService.Abstractions.Media;
+using CameraService.Abstractions.Streaming;
+using CameraService.Core.Events;
+using CameraService.Core.Hosting;
+using CameraService.Core.Plugins;
+using Microsoft.Extensions.Logging;
+
+namespace CameraService.Core.Media;
+
+/// <summary>
+/// Recording sessions: at most one active session per camera, each with an id. Timed sessions stop themselves;
+/// a camera that goes away, a backend that loses the recording, or storage above the block threshold stop the
+/// session and notify. Active sessions are persisted in the state directory, so after a service restart they are
+/// re-adopted from the backend (or re-applied when the backend lost them).
+/// </summary>
+internal sealed partial class RecordingManager : IDisposable
+{
+    internal const string StateFile = "recording-sessions.json";
+    private const int KeepFinishedSessions = 1;
+
+    private readonly ActiveComponents _components;
+    private readonly ICameraDirectory _cameras;
+    private readonly IEventPublisher _events;
+    private readonly StateDirectory _state;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RecordingManager> _logger;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RecordingSession> _active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RecordingSession> _last = new(StringComparer.Ordinal);
+    private readonly Lock _persistLock = new();
+    private readonly CancellationTokenSource _stopping = new();
+
+    public RecordingManager(
+        ActiveComponents components,
+        ICameraDirectory cameras,
+        IEventPublisher events,
+        StateDirectory state,
+        TimeProvider time,
+        ILogger<RecordingManager> logger)
+    {
+        _components = components;
+        _cameras = cameras;
+        _events = events;
+        _state = state;
+        _time = time;
+        _logger = logger;
+        _cameras.OnCameraGone(OnCameraGoneAsync);
+        if (_components.StreamBackend is { } backend)
+        {
+            backend.BackendEvent += OnBackendEvent;
+        }
+
+        if (_components.MediaStore is { } store)
+        {
+            store.StatusChanged += OnStorageStatusChanged;
+        }
+    }
+
+    /// <summary>Number of sessions recording now.</summary>
+    public int ActiveCount => _active.Count;
+
+    /// <summary>The active sessions.</summary>
+    public IReadOnlyCollection<RecordingSession> ActiveSessions => [.. _active.Values];
+
+    private IStreamBackend Backend => _components.StreamBackend
+        ?? throw new UnsupportedFeatureException("recording", $"No stream backend is active (CameraService:StreamBackend='{_components.StreamBackendName}' is not loaded); check `camera-service plugins`.");
+
+    private IMediaStore Store => _components.MediaStore
+        ?? throw new UnsupportedFeatureException("storage", $"No media store is active (CameraService:MediaStore='{_components.MediaStoreName}' is not loaded); check `camera-service plugins`.");
+
+    /// <summary>Re-adopts sessions that were active before a restart (called once the stream backend has started).</summary>
+    public async Task AdoptAsync(CancellationToken cancellationToken)
+    {
+        var persisted = ReadPersisted();
+        if (_components.StreamBackend is not { } backend)
+        {
+            return;
+        }
+
+        IReadOnlyList<BackendRecording> running;
+        try
+        {
+            running = await backend.GetActiveRecordingsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CameraServiceException ex)
+        {
+            // The backend is down: keep the persisted sessions on disk; the backend re-applies its own state when it returns.
+            LogAdoptionFailed(_logger, ex, ex.Message);
+            running = [];
+            foreach (var p in persisted)
+            {
+                Adopt(p, null);
+            }
+
+            return;
+        }
+
+        foreach (var recording in running)
+        {
+            var p = persisted.FirstOrDefault(x => x.CameraId == recording.CameraId);
+            Adopt(p ?? new PersistedSession(recording.CameraId, recording.SessionId ?? NewSessionId(), recording.StartTime, null, recording.Format), recording);
+        }
+
+        foreach (var p in persisted.Where(p => running.All(r => r.CameraId != p.CameraId)))
+        {
+            // The backend lost this recording while we were down: re-apply it under the same session id.
+            try
+            {
+                var store = Store;
+                var request = new RecordingRequest(p.CameraId, p.SessionId, p.Format, store.GetRecordingDirectory(p.CameraId), _time.GetUtcNow());
+                var recording = await backend.StartRecordingAsync(request, cancellationToken).ConfigureAwait(false);
+                Adopt(p, recording);
+                LogReapplied(_logger, p.CameraId, p.SessionId);
+            }
+            catch (CameraServiceException ex)
+            {
+                var session = new RecordingSession(p.CameraId, p.SessionId, p.StartTime, p.DurationLimitSeconds, p.Format)
+                {
+                    Status = "FAILED",
+                    EndTime = _time.GetUtcNow(),
+                    Reason = $"could not resume after restart: {ex.Message}",
+                };
+                _last[p.CameraId] = session;
+                _events.PublishRecordingStatus(new RecordingStatusEvent(p.CameraId, p.SessionId, "FAILED", null, session.ElapsedSeconds(_time), session.Reason));
+            }
+        }
+
+        Persist();
+    }
+
+    public void Dispose()
+    {
+        if (_components.StreamBackend is { } backend)
+        {
+            backend.BackendEvent -= OnBackendEvent;
+        }
+
+        if (_components.MediaStore is { } store)
+        {
+            store.StatusChanged -= OnStorageStatusChanged;
+        }
+
+        _stopping.Cancel();
+        _stopping.Dispose();
+        foreach (var s in _active.Values)
+        {
+            s.Timer?.Dispose();
+        }
+    }
+
+    /// <summary>Starts recording a camera.</summary>
+    public async Task<RecordingSession> StartAsync(string cameraId, int? durationSeconds, string format, CancellationToken cancellationToken)
+    {
+        var camera = _cameras.Lookup(cameraId);
+        if (!camera.Known)
+        {
+            throw new ResourceNotFoundException("camera", cameraId);
+        }
+
+        var gate = Gate(cameraId);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_active.TryGetValue(cameraId, out var running))
+            {
+                throw new InvalidStateException("already_recording", "RECORDING",
+                    $"{cameraId} is already recording (session {running.SessionId}); stop it first with stop_recording.");
+            }
+
+            if (!camera.Connected)
+            {
+                throw new InvalidStateException("camera_not_connected", camera.State,
+                    $"{cameraId} is {camera.State}; reconnect the camera and try again.");
+            }
+
+            var store = Store;
+            var backend = Backend;
+            store.EnsureSpaceForWrite();
+            var sessionId = NewSessionId();
+            var now = _time.GetUtcNow();
+            var request = new RecordingRequest(cameraId, sessionId, format, store.GetRecordingDirectory(cameraId), now);
+            var recording = await backend.StartRecordingAsync(request, cancellationToken).ConfigureAwait(false);
+            var session = new RecordingSession(cameraId, sessionId, recording.StartTime == default ? now : recording.StartTime, durationSeconds, format)
+            {
+                Backend = recording,
+            };
+            _active[cameraId] = session;
+            store.SetRecordingActive(cameraId, true);
+            ArmTimer(session);
+            Persist();
+            LogStarted(_logger, cameraId, sessionId, durationSeconds);
+            _events.PublishRecordingStatus(new RecordingStatusEvent(cameraId, sessionId, "STARTED", session.FirstFileName, 0, null));
+            return session;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Stops the camera's recording and returns the finished session with every file written.</summary>
+    public async Task<RecordingSession> StopAsync(string cameraId, CancellationToken cancellationToken)
+    {
+        if (!_cameras.Lookup(cameraId).Known)
+        {
+            throw new ResourceNotFoundException("camera", cameraId);
+        }
+
+        var gate = Gate(cameraId);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_active.ContainsKey(cameraId))
+            {
+                throw NotRecording(cameraId);
+            }
+
+            return await FinishAsync(cameraId, "STOPPED", null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The camera's active session, or its last finished one, or null.</summary>
+    public RecordingSession? GetStatus(string cameraId)
+    {
+        if (!_cameras.Lookup(cameraId).Known)
+        {
+            throw new ResourceNotFoundException("camera", cameraId);
+        }
+
+        return _active.TryGetValue(cameraId, out var s) ? s : _last.GetValueOrDefault(cameraId);
+    }
+
+    /// <summary>Refreshes the bytes written of an active session from the backend (best effort).</summary>
+    public async Task RefreshAsync(RecordingSession session, CancellationToken cancellationToken)
+    {
+        if (session.EndTime is not null || _components.StreamBackend is not { } backend)
+        {
+            return;
+        }
+
+        try
+        {
+            var running = await backend.GetActiveRecordingsAsync(cancellationToken).ConfigureAwait(false);
+            if (running.FirstOrDefault(r => r.CameraId == session.CameraId) is { } current)
+            {
+                session.Backend = current;
+            }
+        }
+        catch (CameraServiceException)
+        {
+            // Status still answers from what is known; the backend being down is reported by health.
+        }
+    }
+
+    private InvalidStateException NotRecording(string cameraId)
+    {
+        var last = _last.GetValueOrDefault(cameraId);
+        return new InvalidStateException("not_recording", "STOPPED",
+            last is null
+                ? $"{cameraId} is not recording."
+                : $"{cameraId} is not recording; its last session {last.SessionId} ended {last.Status} at {last.EndTime:O}.");
+    }
+
+    /// <summary>Ends the active session (caller holds the camera's gate).</summary>
+    private async Task<RecordingSession> FinishAsync(string cameraId, string status, string? reason, CancellationToken cancellationToken, BackendRecording? alreadyStopped = null)
+    {
+        var session = _active[cameraId];
+        session.Timer?.Dispose();
+        BackendRecording? final = alreadyStopped;
+        string? failure = null;
+        if (final is null)
+        {
+            try
+            {
+                final = await Backend.StopRecordingAsync(cameraId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidStateException)
+            {
+                // The backend no longer records (it lost the recording): finalize with what is known.
+                failure = "the stream backend was no longer recording";
+            }
+            catch (DependencyFailedException ex) when (status != "STOPPED")
+            {
+                failure = ex.Message;
+            }
+        }
+
+        session.Backend = final ?? session.Backend;
+        session.EndTime = _time.GetUtcNow();
+        session.Status = failure is null ? status : (status == "STOPPED" ? "ERROR" : status);
+        session.Reason = reason ?? failure;
+        _active.TryRemove(cameraId, out _);
+        _last[cameraId] = session;
+        if (_components.MediaStore is { } store)
+        {
+            store.SetRecordingActive(cameraId, false);
+            foreach (var file in session.Files)
+            {
+                try
+                {
+                    await store.AddAsync(MediaKind.Recording, file.Path, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CameraServiceException ex)
+                {
+                    LogCatalogFailed(_logger, ex, file.Path);
+                }
+            }
+        }
+
+        Persist();
+        LogFinished(_logger, cameraId, session.SessionId, session.Status, session.Files.Count, session.Reason);
+        _events.PublishRecordingStatus(new RecordingStatusEvent(cameraId, session.SessionId, session.Status, session.FirstFileName, session.ElapsedSeconds(_time), session.Reason));
+        return session;
+    }
+
+    private async Task StopForReasonAsync(string cameraId, string status, string reason, BackendRecording? alreadyStopped = null)
+    {
+        var gate = Gate(cameraId);
+        await gate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        try
+        {
+            if (_active.ContainsKey(cameraId))
+            {
+                await FinishAsync(cameraId, status, reason, _stopping.Token, alreadyStopped).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private void ArmTimer(RecordingSession session)
+    {
+        if (session.DurationLimitSeconds is not { } limit)
+        {
+            return;
+        }
+
+        var due = session.StartTime.AddSeconds(limit) - _time.GetUtcNow();
+        if (due < TimeSpan.Zero)
+        {
+            due = TimeSpan.Zero;
+        }
+
+        session.Timer = _time.CreateTimer(_ => Fire(session), null, due, Timeout.InfiniteTimeSpan);
+    }
+
+    private void Fire(RecordingSession session) =>
+        _ = Guard(async () =>
+        {
+            if (_active.TryGetValue(session.CameraId, out var current) && current.SessionId == session.SessionId)
+            {
+                await StopForReasonAsync(session.CameraId, "STOPPED", $"duration of {session.DurationLimitSeconds} s reached").ConfigureAwait(false);
+            }
+        });
+
+    private Task OnCameraGoneAsync(string cameraId, string state, string reason) =>
+        _active.ContainsKey(cameraId)
+            ? Guard(() => StopForReasonAsync(cameraId, "ERROR", $"camera {state.ToLowerInvariant()}: {reason}"))
+            : Task.CompletedTask;
+
+    private void OnBackendEvent(object? sender, StreamBackendEventArgs e)
+    {
+        if (e.CameraId is null || !_active.TryGetValue(e.CameraId, out var session))
+        {
+            return;
+        }
+
+        switch (e.Kind)
+        {
+            case StreamBackendEventKind.RecordingFailed:
+                _ = Guard(() => StopForReasonAsync(e.CameraId, "FAILED", e.Reason, e.Recording));
+                break;
+            case StreamBackendEventKind.RecordingRecovered:
+                if (e.Recording is not null)
+                {
+                    session.Backend = e.Recording;
+                }
+
+                LogRecovered(_logger, e.CameraId, e.Reason);
+                break;
+        }
+    }
+
+    private void OnStorageStatusChanged(object? sender, StorageStatus status)
+    {
+        _events.PublishStorageStatus(new StorageStatusEvent(status.Level.ToString().ToUpperInvariant(), status.AvailableBytes, Math.Round(status.UsagePercent, 2)));
+        if (status.Level != StorageLevel.Critical)
+        {
+            return;
+        }
+
+        foreach (var cameraId in _active.Keys)
+        {
+            _ = Guard(() => StopForReasonAsync(cameraId, "STOPPED",
+                $"storage above the block threshold ({status.UsagePercent:F1}% used ≥ {status.BlockPercent}%); recording stopped before the disk fills"));
+        }
+    }
+
+    private async Task Guard(Func<Task> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+        catch (Exception ex) // a background stop must never crash the process; it is logged with the camera id
+        {
+            LogBackgroundFailed(_logger, ex);
+        }
+    }
+
+    private void Adopt(PersistedSession p, BackendRecording? recording)
+    {
+        var session = new RecordingSession(p.CameraId, p.SessionId, p.StartTime, p.DurationLimitSeconds, p.Format) { Backend = recording };
+        _active[p.CameraId] = session;
+        _components.MediaStore?.SetRecordingActive(p.CameraId, true);
+        ArmTimer(session);
+        LogAdopted(_logger, p.CameraId, p.SessionId);
+    }
+
+    private List<PersistedSession> ReadPersisted()
+    {
+        var bytes = _state.ReadOrNull(StateFile);
+        if (bytes is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, MediaJsonContext.Default.ListPersistedSession) ?? [];
+        }
+        catch (JsonException ex)
+        {
+            LogStateUnreadable(_logger, ex, _state.PathOf(StateFile));
+            return [];
+        }
+    }
+
+    private void Persist()
+    {
+        lock (_persistLock)
+        {
+            var list = _active.Values
+                .Select(s => new PersistedSession(s.CameraId, s.SessionId, s.StartTime, s.DurationLimitSeconds, s.Format))
+                .OrderBy(s => s.CameraId, StringComparer.Ordinal)
+                .ToList();
+            _state.WriteAtomic(StateFile, JsonSerializer.SerializeToUtf8Bytes(list, MediaJsonContext.Default.ListPersistedSession));
+        }
+    }
+
+    private SemaphoreSlim Gate(string cameraId) => _locks.GetOrAdd(cameraId, _ => new SemaphoreSlim(1, 1));
+
+    private static string NewSessionId() => Guid.NewGuid().ToString("N")[..16];
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Recording {CameraId} started (session {SessionId}, limit {DurationSeconds} s)")]
+    private static partial void LogStarted(ILogger logger, string cameraId, string sessionId, int? durationSeconds);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Recording {CameraId} ended {Status} (session {SessionId}, {FileCount} files, reason: {Reason})")]
+    private static partial void LogFinished(ILogger logger, string cameraId, string sessionId, string status, int fileCount, string? reason);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Re-adopted recording of {CameraId} (session {SessionId}) after a restart")]
+    private static partial void LogAdopted(ILogger logger, string cameraId, string sessionId);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Re-applied recording of {CameraId} (session {SessionId}): the backend had lost it")]
+    private static partial void LogReapplied(ILogger logger, string cameraId, string sessionId);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Could not ask the stream backend for running recordings at start: {Detail}")]
+    private static partial void LogAdoptionFailed(ILogger logger, Exception exception, string detail);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Recording of {CameraId} recovered by the backend: {Reason}")]
+    private static partial void LogRecovered(ILogger logger, string cameraId, string reason);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "A background recording stop failed")]
+    private static partial void LogBackgroundFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Could not catalog the recording file {Path}")]
+    private static partial void LogCatalogFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "The recording session state file {Path} is unreadable; starting without re-adoption")]
+    private static partial void LogStateUnreadable(ILogger logger, Exception exception, string path);
+}
+
+/// <summary>One recording session.</summary>
+internal sealed class RecordingSession(string cameraId, string sessionId, DateTimeOffset startTime, int? durationLimitSeconds, string format)
+{
+    public string CameraId { get; } = cameraId;
+
+    public string SessionId { get; } = sessionId;
+
+    public DateTimeOffset StartTime { get; } = startTime;
+
+    public int? DurationLimitSeconds { get; } = durationLimitSeconds;
+
+    public string Format { get; } = format;
+
+    public string Status { get; set; } = "RECORDING";
+
+    public DateTimeOffset? EndTime { get; set; }
+
+    public string? Reason { get; set; }
+
+    public BackendRecording? Backend { get; set; }
+
+    public ITimer? Timer { get; set; }
+
+    public IReadOnlyList<RecordedFile> Files => Backend?.Files ?? [];
+
+    public long BytesWritten => Backend?.BytesWritten ?? 0;
+
+    public string? FirstFileName => Files.Count > 0 ? Path.GetFileName(Files[0].Path) : null;
+
+    public double ElapsedSeconds(TimeProvider time) =>
+        Math.Round(((EndTime ?? time.GetUtcNow()) - StartTime).TotalSeconds, 3);
+}
+
+/// <summary>A session as persisted in the state directory.</summary>
+internal sealed record PersistedSession(string CameraId, string SessionId, DateTimeOffset StartTime, int? DurationLimitSeconds, string Format);

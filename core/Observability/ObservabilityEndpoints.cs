@@ -1,0 +1,165 @@
+using System.Text;
+using System.Text.Json;
+using CameraService.Abstractions.Api;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace CameraService.Core.Observability;
+
+/// <summary>
+/// <c>GET /health/live</c>, <c>/health/ready</c>, <c>/health</c>, <c>/health/detailed</c> (viewer token) and
+/// <c>/metrics</c> (Prometheus text; a viewer token when <c>Metrics:RequireToken=true</c>).
+/// </summary>
+internal sealed class ObservabilityEndpoints(
+    HealthCheckService healthChecks,
+    ComponentHealth components,
+    AlertMonitor alerts,
+    PrometheusExporter exporter,
+    IAccessControl access,
+    ServiceClock clock,
+    IConfiguration configuration) : IHttpEndpointSource
+{
+    private const string Json = "application/json; charset=utf-8";
+
+    public IReadOnlyList<HttpEndpoint> Endpoints =>
+    [
+        new("GET", "/health/live", Live),
+        new("GET", "/health/ready", Ready),
+        new("GET", "/health", (r, ct) => Health(detailed: false, r, ct)),
+        new("GET", "/health/detailed", (r, ct) => Health(detailed: true, r, ct)),
+        new("GET", "/metrics", Metrics),
+    ];
+
+    private ValueTask<HttpReply> Live(HttpRequestData request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<HttpReply>(Reply(200, w =>
+        {
+            w.WriteString("status", "alive");
+            w.WriteString("timestamp", clock.NowIso());
+        }));
+
+    private ValueTask<HttpReply> Ready(HttpRequestData request, CancellationToken cancellationToken)
+    {
+        var (ready, reason) = components.Readiness();
+        return ValueTask.FromResult<HttpReply>(Reply(ready ? 200 : 503, w =>
+        {
+            w.WriteString("status", ready ? "ready" : "not_ready");
+            w.WriteString("reason", reason);
+            w.WriteString("timestamp", clock.NowIso());
+        }));
+    }
+
+    private async ValueTask<HttpReply> Health(bool detailed, HttpRequestData request, CancellationToken cancellationToken)
+    {
+        if (detailed)
+        {
+            var auth = await access.AuthorizeAsync(request.BearerToken, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
+            if (!auth.Allowed)
+            {
+                return Reply(auth.StatusCode, w =>
+                {
+                    w.WriteString("error", auth.StatusCode == 401 ? "unauthorized" : "forbidden");
+                    w.WriteString("reason", auth.Reason ?? "a viewer token is required: Authorization: Bearer <token>");
+                });
+            }
+        }
+
+        var report = await healthChecks.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
+        var alert = alerts.Current;
+        var overall = Worst(report.Status, alert.Status);
+        return Reply(overall == HealthStatus.Unhealthy ? 503 : 200, w =>
+        {
+            w.WriteString("status", Wire(overall));
+            w.WriteString("timestamp", clock.NowIso());
+            w.WriteString("version", clock.Version);
+            w.WriteNumber("uptime", Math.Round(clock.Uptime.TotalSeconds, 1));
+            w.WriteStartArray("components");
+            foreach (var (name, entry) in report.Entries.OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject();
+                w.WriteString("name", name);
+                w.WriteString("status", Wire(entry.Status));
+                w.WriteString("state", entry.Data.TryGetValue("state", out var s) ? s.ToString() : null);
+                if (entry.Description is not null)
+                {
+                    w.WriteString("message", entry.Description);
+                }
+
+                if (detailed)
+                {
+                    foreach (var (key, value) in entry.Data.Where(d => d.Key != "state"))
+                    {
+                        w.WriteString(key, value.ToString());
+                    }
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            if (alert.Reasons.Count > 0)
+            {
+                w.WriteStartArray("alerts");
+                foreach (var reason in alert.Reasons)
+                {
+                    w.WriteStringValue(reason);
+                }
+
+                w.WriteEndArray();
+            }
+        });
+    }
+
+    private async ValueTask<HttpReply> Metrics(HttpRequestData request, CancellationToken cancellationToken)
+    {
+        if (configuration.GetValue("Metrics:RequireToken", false))
+        {
+            var auth = await access.AuthorizeAsync(request.BearerToken, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
+            if (!auth.Allowed)
+            {
+                return Reply(auth.StatusCode, w =>
+                {
+                    w.WriteString("error", auth.StatusCode == 401 ? "unauthorized" : "forbidden");
+                    w.WriteString("reason", auth.Reason ?? "Metrics:RequireToken is set: send Authorization: Bearer <token>");
+                });
+            }
+        }
+
+        return new HttpContentReply(200, "text/plain; version=0.0.4; charset=utf-8", Encoding.UTF8.GetBytes(exporter.Render()));
+    }
+
+    internal static HealthStatus Worst(HealthStatus a, HealthStatus b) => (HealthStatus)Math.Min((int)a, (int)b);
+
+    internal static string Wire(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "healthy",
+        HealthStatus.Degraded => "degraded",
+        _ => "unhealthy",
+    };
+
+    private static HttpContentReply Reply(int status, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            write(w);
+            w.WriteEndObject();
+        }
+
+        return new HttpContentReply(status, Json, buffer.WrittenMemory);
+    }
+}
+
+/// <summary>Service start time, uptime and version.</summary>
+internal sealed class ServiceClock(TimeProvider time)
+{
+    private readonly DateTimeOffset _started = time.GetUtcNow();
+
+    public TimeSpan Uptime => time.GetUtcNow() - _started;
+
+    public string Version { get; } =
+        typeof(ServiceClock).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public string NowIso() => time.GetUtcNow().ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}
