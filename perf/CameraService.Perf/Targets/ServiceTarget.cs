@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using CameraService.Perf.Client;
+
+namespace CameraService.Perf.Targets;
+
+/// <summary>How <c>--start-service</c> starts the service and mints its token. Arguments are templates (see <see cref="ServiceTarget.Expand"/>).</summary>
+internal sealed record ServiceLaunchOptions(
+    string? ServiceDll,
+    string RunArgs,
+    string TokenArgs,
+    IReadOnlyList<string> ExtraArgs,
+    string WebSocketPath,
+    TimeSpan ReadyTimeout,
+    bool KeepTemp)
+{
+    /// <summary>The default service command line; {port}, {state}, {storage}, {fakedev}, {temp} are filled in.</summary>
+    public const string DefaultRunArgs =
+        "run --Api:BindAddress=127.0.0.1 --Api:Port={port} --State:Directory={state} --Storage:Root={storage} --Plugins:TestPattern:Enabled=true";
+
+    /// <summary>The default token command line (same state directory, so the same signing secret).</summary>
+    public const string DefaultTokenArgs = "token create --role admin --ttl 1h --State:Directory={state} --Storage:Root={storage}";
+
+    /// <summary>Where <c>dotnet build -c Release</c> puts the host, relative to the repository root.</summary>
+    public const string DefaultServiceDll = "host/bin/Release/net10.0/camera-service.dll";
+}
+
+/// <summary>
+/// Starts <c>camera-service.dll run</c> on a free loopback port with a temporary state and storage directory, waits
+/// until its WebSocket answers <c>ping</c>, then mints an admin token with the service's own CLI. Stops it (SIGTERM,
+/// then kill) and deletes the temporary directory when disposed.
+/// </summary>
+internal sealed partial class ServiceTarget : ITarget
+{
+    private const int SigTerm = 15;
+    private readonly Process _process;
+    private readonly DirectoryInfo _temp;
+    private readonly bool _keepTemp;
+
+    private ServiceTarget(TargetInfo info, Process process, DirectoryInfo temp, bool keepTemp)
+    {
+        Info = info;
+        _process = process;
+        _temp = temp;
+        _keepTemp = keepTemp;
+    }
+
+    public TargetInfo Info { get; }
+
+    /// <summary>The service's combined stdout/stderr log (in the temp directory).</summary>
+    public string LogPath => Path.Combine(_temp.FullName, "service.log");
+
+    public static async Task<ServiceTarget> StartAsync(
+        ServiceLaunchOptions options,
+        Func<string, CancellationToken, Task>? prepareStorage,
+        TextWriter log,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        var dll = ResolveDll(options.ServiceDll);
+        var temp = Directory.CreateTempSubdirectory("camera-service-perf-");
+        Process? process = null;
+        try
+        {
+            var state = temp.CreateSubdirectory("state").FullName;
+            var storage = temp.CreateSubdirectory("storage").FullName;
+            var fakeDevices = temp.CreateSubdirectory("fake-devices").FullName;
+            if (prepareStorage is not null)
+            {
+                await prepareStorage(storage, cancellationToken).ConfigureAwait(false);
+            }
+
+            var port = FreeLoopbackPort();
+            var values = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["state"] = state,
+                ["storage"] = storage,
+                ["fakedev"] = fakeDevices,
+                ["temp"] = temp.FullName,
+            };
+            var runArgs = Expand(options.RunArgs, values).Concat(options.ExtraArgs.SelectMany(a => Expand(a, values))).ToList();
+            var logPath = Path.Combine(temp.FullName, "service.log");
+            await log.WriteLineAsync($"starting: dotnet {dll} {string.Join(' ', runArgs)} (log: {logPath})").ConfigureAwait(false);
+            process = StartDotnet(dll, runArgs, redirect: true);
+            PumpToFile(process, logPath);
+
+            var uri = new Uri($"ws://127.0.0.1:{port}{options.WebSocketPath}");
+            await WaitReadyAsync(process, uri, options.ReadyTimeout, logPath, cancellationToken).ConfigureAwait(false);
+            var token = await MintTokenAsync(dll, Expand(options.TokenArgs, values), cancellationToken).ConfigureAwait(false);
+            await log.WriteLineAsync($"service ready on {uri} (pid {process.Id}); admin token minted").ConfigureAwait(false);
+            return new ServiceTarget(new TargetInfo(TargetKind.Service, uri, token, process.Id, storage, fakeDevices), process, temp, options.KeepTemp);
+        }
+        catch
+        {
+            if (process is not null)
+            {
+                await StopAsync(process).ConfigureAwait(false);
+                process.Dispose();
+            }
+
+            if (!options.KeepTemp)
+            {
+                TryDelete(temp);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Splits a template on spaces and fills {name} placeholders (paths here never contain spaces).</summary>
+    internal static IReadOnlyList<string> Expand(string template, IReadOnlyDictionary<string, string> values)
+        => [.. template.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => Placeholder().Replace(part, m => values.TryGetValue(m.Groups[1].Value, out var v)
+                ? v
+                : throw new PerfException($"unknown placeholder {m.Value} in '{template}' (known: {string.Join(", ", values.Keys.Select(k => "{" + k + "}"))})")))];
+
+    /// <summary>A port that was free a moment ago on 127.0.0.1.</summary>
+    internal static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(_process).ConfigureAwait(false);
+        _process.Dispose();
+        if (!_keepTemp)
+        {
+            TryDelete(_temp);
+        }
+    }
+
+    private static string ResolveDll(string? configured)
+    {
+        var path = configured;
+        if (string.IsNullOrEmpty(path))
+        {
+            var root = Results.ResultWriter.FindRepoRoot()
+                ?? throw new PerfException("cannot find the repository root (CameraService.slnx) to locate the service: pass --service-dll <path to camera-service.dll>");
+            path = Path.Combine(root, ServiceLaunchOptions.DefaultServiceDll);
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new PerfException($"the service is not built: {path} does not exist. Run `dotnet build -c Release` in the repository root, or pass --service-dll <path to camera-service.dll>.");
+        }
+
+        return Path.GetFullPath(path);
+    }
+
+    private static Process StartDotnet(string dll, IEnumerable<string> arguments, bool redirect)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = redirect,
+            RedirectStandardError = redirect,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start) ?? throw new PerfException($"could not start dotnet {dll}");
+    }
+
+    private static void PumpToFile(Process process, string path)
+    {
+        var writer = new StreamWriter(path) { AutoFlush = true };
+        var gate = new Lock();
+        var open = 2;
+        void Line(string? line)
+        {
+            lock (gate)
+            {
+                if (line is null)
+                {
+                    if (--open == 0)
+                    {
+                        writer.Dispose();
+                    }
+
+                    return;
+                }
+
+                writer.WriteLine(line);
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Line(e.Data);
+        process.ErrorDataReceived += (_, e) => Line(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    private static async Task WaitReadyAsync(Process process, Uri uri, TimeSpan timeout, string logPath, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var ping = RpcMethod.Create("ping");
+        string lastError = "no attempt yet";
+        while (Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            if (process.HasExited)
+            {
+                throw new PerfException($"the service exited with code {process.ExitCode} before it listened on {uri}. Its log ({logPath}) ends with:\n{Tail(logPath)}");
+            }
+
+            try
+            {
+                await using var connection = await RpcConnection.ConnectAsync(uri, TimeSpan.FromSeconds(2), 0, cancellationToken).ConfigureAwait(false);
+                var outcome = await connection.CallAsync(ping, capture: false, cancellationToken).ConfigureAwait(false);
+                if (outcome.IsOk)
+                {
+                    return;
+                }
+
+                lastError = "ping answered " + outcome.Label;
+            }
+            catch (Exception ex) when ((ex is System.Net.WebSockets.WebSocketException or OperationCanceledException or HttpRequestException) && !cancellationToken.IsCancellationRequested)
+            {
+                lastError = ex.Message;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new PerfException($"the service did not answer ping on {uri} within {timeout.TotalSeconds:0} s (last: {lastError}). Check the WebSocket path (--ws-path) and the port key in --service-args. Log tail ({logPath}):\n{Tail(logPath)}");
+    }
+
+    private static async Task<string> MintTokenAsync(string dll, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        using var process = StartDotnet(dll, arguments, redirect: true);
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new PerfException($"`dotnet {dll} {string.Join(' ', arguments)}` did not finish within 60 s");
+        }
+
+        var output = await stdout.ConfigureAwait(false);
+        var errors = await stderr.ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new PerfException($"minting a token failed: `dotnet {dll} {string.Join(' ', arguments)}` exited with {process.ExitCode}: {errors.Trim()} {output.Trim()}. Pass --token-args to change the command, or use --url with --token.");
+        }
+
+        var jwt = Jwt().Match(output);
+        if (!jwt.Success)
+        {
+            throw new PerfException($"`dotnet {dll} {string.Join(' ', arguments)}` printed no JWT (header.payload.signature) on stdout; it printed: {output.Trim()}");
+        }
+
+        return jwt.Value;
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+
+        // SIGTERM first so the service shuts down gracefully (and flushes its state); kill only if it hangs.
+        _ = Kill(process.Id, SigTerm);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static string Tail(string path)
+    {
+        try
+        {
+            return string.Join('\n', File.ReadLines(path).TakeLast(20));
+        }
+        catch (IOException)
+        {
+            return "(no log)";
+        }
+    }
+
+    private static void TryDelete(DirectoryInfo directory)
+    {
+        try
+        {
+            directory.Delete(recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A leftover temp directory is not worth failing a finished run for.
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    [GeneratedRegex(@"\{([a-z]+)\}")]
+    private static partial Regex Placeholder();
+
+    [GeneratedRegex(@"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")]
+    private static partial Regex Jwt();
+}
