@@ -64,14 +64,15 @@ internal static class Program
 
         var port = new Option<int>("--port") { Description = "port on 127.0.0.1 (0 = any free port)", DefaultValueFactory = _ => 0 };
         var inline = new Option<bool>("--inline") { Description = "Kestrel UnsafePreferInlineScheduling" };
-        var echo = new Command("echo-server", "run the `limit` echo server until stdin closes or SIGTERM/Ctrl+C") { port, inline };
+        var exitOnStdinClose = new Option<bool>("--exit-on-stdin-close") { Description = "also stop when stdin closes (the harness's child-process mode)" };
+        var echo = new Command("echo-server", "run the `limit` echo server until SIGTERM/Ctrl+C") { port, inline, exitOnStdinClose };
         echo.SetAction(async (parse, ct) =>
         {
             await using var server = await EchoServer.StartAsync(new EchoServerOptions(parse.GetValue(port), parse.GetValue(inline)), ct).ConfigureAwait(false);
             await output.WriteLineAsync($"echo-server listening on {server.WebSocketUri} (pid {Environment.ProcessId})").ConfigureAwait(false);
             await output.FlushAsync(ct).ConfigureAwait(false);
-            // Stop when the parent closes our stdin (it died or is done) or on SIGTERM/Ctrl+C.
-            var stdinClosed = Task.Run(() => Console.In.ReadToEnd(), CancellationToken.None);
+            // Stop on SIGTERM/Ctrl+C, or (child-process mode) when the parent closes our stdin: it died or is done.
+            var stdinClosed = parse.GetValue(exitOnStdinClose) ? Task.Run(() => Console.In.ReadToEnd(), CancellationToken.None) : Task.Delay(Timeout.Infinite, ct);
             await Task.WhenAny(stdinClosed, Task.Delay(Timeout.Infinite, ct)).ConfigureAwait(false);
             return ExitOk;
         });

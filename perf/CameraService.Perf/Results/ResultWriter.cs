@@ -123,7 +123,20 @@ internal static class ResultWriter
     }
 
     public static string Machine()
-        => $"{Environment.ProcessorCount} cores, {Mib(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)} MiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+        => $"{Environment.ProcessorCount} cores, {Mib(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)} MiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, load average at start {LoadAverage()}";
+
+    /// <summary>/proc/loadavg's first three fields: the machine is shared, so every result says how busy it was.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
 
     private static string Mib(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0", Inv);
 

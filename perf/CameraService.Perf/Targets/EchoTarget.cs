@@ -30,7 +30,7 @@ internal sealed partial class EchoTarget : ITarget
             return new EchoTarget(new TargetInfo(TargetKind.Echo, server.WebSocketUri, "echo-token", Environment.ProcessId, null, null), server, null);
         }
 
-        List<string> arguments = ["echo-server", "--port", "0"];
+        List<string> arguments = ["echo-server", "--port", "0", "--exit-on-stdin-close"];
         if (inlineScheduling)
         {
             arguments.Add("--inline");

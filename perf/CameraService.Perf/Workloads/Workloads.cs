@@ -50,8 +50,9 @@ internal static class ClosedLoop
 /// <summary>
 /// Open loop: requests are scheduled at a fixed rate regardless of responses, round-robin over the connections,
 /// and latency is measured from each request's INTENDED send time — so a stalled server is charged for every
-/// request it delayed (no coordinated omission). The dispatcher wakes about every millisecond and sends everything
-/// that is due; the lag between intended and actual send is recorded separately as "(send-lag)".
+/// request it delayed (no coordinated omission). A dedicated dispatcher thread sleeps (nanosleep) until the next
+/// request is due and sends everything that is due; the lag between intended and actual send is recorded
+/// separately as "(send-lag)" (sampled), so a saturated client is visible as such.
 /// </summary>
 internal static class OpenLoop
 {
@@ -75,44 +76,64 @@ internal static class OpenLoop
 
         var total = (long)Math.Round(ratePerSecond * duration.TotalSeconds);
         var interval = Stopwatch.Frequency / ratePerSecond;
-        var random = new Random(42);
         var inFlight = 0;
-        var start = Stopwatch.GetTimestamp();
         long next = 0;
-        var lagCounter = 0;
-        while (next < total && !cancellationToken.IsCancellationRequested)
+
+        // The schedule runs on its own thread with nanosleep pacing (see PreciseSleep); sends start on it and
+        // continue on the thread pool at their first real await.
+        var dispatched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var dispatcher = new Thread(() =>
         {
-            var now = Stopwatch.GetTimestamp();
-            while (next < total)
+            try
             {
-                var intended = start + (long)(next * interval);
-                if (intended > now)
+                var random = new Random(42);
+                var start = Stopwatch.GetTimestamp();
+                var lagCounter = 0;
+                while (next < total && !cancellationToken.IsCancellationRequested)
                 {
-                    break;
+                    var intended = start + (long)(next * interval);
+                    var now = Stopwatch.GetTimestamp();
+                    if (intended > now)
+                    {
+                        PreciseSleep.Until(intended, TimeSpan.FromMilliseconds(50));
+                        continue;
+                    }
+
+                    var connection = connections[(int)(next % connections.Count)];
+                    var method = mix.Pick(random);
+                    next++;
+                    // Sample the send lag (1 in 16) to keep the dispatcher cheap.
+                    if ((++lagCounter & 15) == 0)
+                    {
+                        measurements.Record("(send-lag)", (long)Stopwatch.GetElapsedTime(intended, now).TotalMicroseconds, "ok", true);
+                    }
+
+                    if (Volatile.Read(ref inFlight) >= maxInFlight || !connection.IsOpen)
+                    {
+                        var kind = connection.IsOpen ? OutcomeKind.ClientBacklog : OutcomeKind.Disconnected;
+                        measurements.Record(method.Name, intended, new RpcOutcome(kind, 0, Stopwatch.GetTimestamp(), null));
+                        continue;
+                    }
+
+                    Interlocked.Increment(ref inFlight);
+                    _ = SendOneAsync(connection, method, intended);
                 }
 
-                var connection = connections[(int)(next % connections.Count)];
-                var method = mix.Pick(random);
-                next++;
-                // Sample the send lag (1 in 16) to keep the dispatcher cheap.
-                if ((++lagCounter & 15) == 0)
-                {
-                    measurements.Record("(send-lag)", (long)Stopwatch.GetElapsedTime(intended, now).TotalMicroseconds, "ok", true);
-                }
-
-                if (Volatile.Read(ref inFlight) >= maxInFlight || !connection.IsOpen)
-                {
-                    var kind = connection.IsOpen ? OutcomeKind.ClientBacklog : OutcomeKind.Disconnected;
-                    measurements.Record(method.Name, intended, new RpcOutcome(kind, 0, Stopwatch.GetTimestamp(), null));
-                    continue;
-                }
-
-                Interlocked.Increment(ref inFlight);
-                _ = SendOneAsync(connection, method, intended);
+                dispatched.TrySetResult();
             }
-
-            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
-        }
+            catch (Exception ex)
+            {
+                // Surface a dispatcher bug to the awaiting scenario instead of losing it on a background thread.
+                dispatched.TrySetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "open-loop dispatcher",
+            Priority = ThreadPriority.AboveNormal,
+        };
+        dispatcher.Start();
+        await dispatched.Task.ConfigureAwait(false);
 
         // Drain: wait for the answers still on the way, bounded (the connection's own timeout also bounds each call).
         var drainStart = Stopwatch.GetTimestamp();
