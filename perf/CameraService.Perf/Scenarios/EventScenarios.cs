@@ -34,6 +34,7 @@ internal sealed class FanoutScenario : IScenario
         await using var pool = await context.OpenSessionsAsync(target.Info, sessions, 0, null, false, cancellationToken).ConfigureAwait(false);
 
         var expected = Encoding.UTF8.GetBytes(trigger.Notification);
+        var label = "notification:" + trigger.Notification;
         var lastSeen = new int[pool.Connections.Count];
         var currentEvent = 0;
         var eventStart = 0L;
@@ -57,7 +58,7 @@ internal sealed class FanoutScenario : IScenario
                     return;
                 }
 
-                sink.Record("notification:" + trigger.Notification, (long)Stopwatch.GetElapsedTime(Volatile.Read(ref eventStart), at).TotalMicroseconds, "ok", true);
+                sink.Record(label, (long)Stopwatch.GetElapsedTime(Volatile.Read(ref eventStart), at).TotalMicroseconds, "ok", true);
                 Interlocked.Increment(ref received);
             };
         }
@@ -97,7 +98,7 @@ internal sealed class FanoutScenario : IScenario
             Volatile.Write(ref recording, null);
             for (var i = 0; i < missing; i++)
             {
-                m.Record("notification:" + trigger.Notification, (long)eventTimeout.TotalMicroseconds, "missing", false);
+                m.Record(label, (long)eventTimeout.TotalMicroseconds, "missing", false);
             }
 
             return new Dictionary<string, double>

@@ -319,10 +319,11 @@ internal sealed class StressScenario : IScenario
         }
         else
         {
-            // Recovery: back to the first rate; the phase shows whether latency returns to normal once load drops.
+            // Recovery: a short pause (answers still in flight drain), then back to the first rate; the phase shows
+            // whether latency returns to normal once the load drops.
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(step, 2)), TimeProvider.System, cancellationToken).ConfigureAwait(false);
             var recovery = await context.RunPhaseAsync($"recovery @ {Math.Round(startRate)} req/s", target.Info, async (m, ct) =>
             {
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(step, 2)), TimeProvider.System, ct).ConfigureAwait(false);
                 await OpenLoop.RunAsync(pool.Connections, mix, startRate, TimeSpan.FromSeconds(step), 200_000, context.Options.RequestTimeout, m, ct).ConfigureAwait(false);
                 return new Dictionary<string, double> { ["offered_req_per_s"] = Math.Round(startRate) };
             }, cancellationToken).ConfigureAwait(false);

@@ -160,9 +160,10 @@ internal sealed class FilesScenario : IScenario
         finally
         {
             await target.DisposeAsync().ConfigureAwait(false);
-            if (context.Options.Target == TargetKind.Url && generatedRoot is not null)
+            if (context.Options.Target != TargetKind.Service && generatedRoot is not null)
             {
-                // Leave a foreign server's media root as it was: remove exactly the files this run wrote.
+                // Leave a given media root as it was: remove exactly the files this run wrote (a started service's
+                // temp directory is deleted whole).
                 foreach (var name in generated.Append(BigFileName))
                 {
                     File.Delete(Path.Combine(generatedRoot, "recordings", device, name));
