@@ -275,7 +275,9 @@ internal sealed class StressScenario : IScenario
 
     public async Task<ScenarioOutcome> RunAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
-        var sessions = context.Pick(context.Settings.Sessions, 200, 10);
+        // 1,000 sessions keep each under the contract's default per-session rate limit (100 req/s) up to 100k req/s
+        // offered, so the breaking point is the server's capacity, not its rate limiter.
+        var sessions = context.Pick(context.Settings.Sessions, 1000, 10);
         var startRate = context.Pick(context.Settings.StartRate, 2000, 50);
         var factor = context.Pick(context.Settings.RateFactor, 1.5, 2);
         var step = context.Pick(context.Settings.StepSeconds, 10, 1);
