@@ -126,6 +126,7 @@ internal static class Program
         private readonly Option<string> _serviceArgs = new("--service-args") { Description = "service command line template; placeholders {port} {state} {storage} {fakedev} {temp}", DefaultValueFactory = _ => ServiceLaunchOptions.DefaultRunArgs };
         private readonly Option<string[]> _serviceArg = new("--service-arg") { Description = "extra service argument (repeatable), e.g. --service-arg=--Api:RateLimit:Enabled=false", AllowMultipleArgumentsPerToken = false };
         private readonly Option<string> _tokenArgs = new("--token-args") { Description = "token command template (prints a JWT)", DefaultValueFactory = _ => ServiceLaunchOptions.DefaultTokenArgs };
+        private readonly Option<string?> _tokenExec = new("--token-exec") { Description = "program that prints the token, run with --token-args (default: dotnet <service dll>)" };
         private readonly Option<string> _wsPath = new("--ws-path") { Description = "WebSocket path of the started service", DefaultValueFactory = _ => "/ws" };
         private readonly Option<double> _readyTimeout = new("--ready-timeout") { Description = "seconds to wait for the started service to answer ping", DefaultValueFactory = _ => 60 };
         private readonly Option<bool> _keepTemp = new("--keep-temp") { Description = "keep the started service's temp directory (log, state, storage)" };
@@ -143,7 +144,7 @@ internal static class Program
             foreach (var option in new Option[]
             {
                 _url, _token, _tokenFile, _serverPid, _startService, _echo, _echoInProcess, _echoInline, _serviceDll, _serviceArgs,
-                _serviceArg, _tokenArgs, _wsPath, _readyTimeout, _keepTemp, _storageRoot, _fakeDevices, _fixture, _device, _smoke,
+                _serviceArg, _tokenArgs, _tokenExec, _wsPath, _readyTimeout, _keepTemp, _storageRoot, _fakeDevices, _fixture, _device, _smoke,
                 _timeout, _resultsDir, _noResults,
             })
             {
@@ -215,7 +216,9 @@ internal static class Program
                     parse.GetValue(_serviceArg) ?? [],
                     parse.GetValue(_wsPath)!,
                     TimeSpan.FromSeconds(parse.GetValue(_readyTimeout)),
-                    parse.GetValue(_keepTemp)),
+                    parse.GetValue(_keepTemp),
+                    parse.GetValue(_tokenExec),
+                    start ? token : null),
                 EchoInProcess = parse.GetValue(_echoInProcess),
                 EchoInline = parse.GetValue(_echoInline),
                 Smoke = parse.GetValue(_smoke),

@@ -82,6 +82,33 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Baseline_StartServiceWithStandIn_StartsSamplesAndStopsIt()
+    {
+        // The launcher's success path end to end: the echo server stands in for camera-service.dll (started on
+        // {port}), `echo` stands in for the token command, and the run must complete against the started process,
+        // sample it from /proc, and leave nothing running.
+        using var results = new TempDirectory();
+        var perfDll = typeof(RpcMethod).Assembly.Location;
+        const string jwt = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.c2lnbmF0dXJl";
+
+        var (code, output, error) = await RunAsync(
+            "baseline", "--start-service", "--smoke", "--results-dir", results.Path,
+            "--service-dll", perfDll,
+            "--service-args", "echo-server --port {port}",
+            "--token-exec", "echo",
+            "--token-args", "token: " + jwt);
+
+        Assert.True(code == 0, $"exit {code}: {error}\n{output}");
+        var json = Assert.Single(Directory.GetFiles(results.Path, "baseline-smoke-*.json"));
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        Assert.Equal("service", document.RootElement.GetProperty("parameters").GetProperty("target").GetString());
+        var server = document.RootElement.GetProperty("phases")[0].GetProperty("server");
+        Assert.True(server.GetProperty("rss_max_bytes").GetInt64() > 0);
+        var pid = server.GetProperty("pid").GetInt32();
+        Assert.False(File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal), "the started server is still running");
+    }
+
+    [Fact]
     public async Task Discovery_AgainstEcho_ExitsOneSayingNotAvailable()
     {
         var (code, _, error) = await RunAsync("discovery", "--echo", "--echo-in-process", "--smoke", "--no-results");

@@ -159,19 +159,6 @@ internal sealed class RpcConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Calls <paramref name="method"/> and throws a clear exception unless it succeeded.</summary>
-    public async Task<JsonDocument> CallOrThrowAsync(RpcMethod method, CancellationToken cancellationToken)
-    {
-        var outcome = await CallAsync(method, capture: true, cancellationToken).ConfigureAwait(false);
-        if (outcome.Kind == OutcomeKind.Ok)
-        {
-            return outcome.ParseMessage()!;
-        }
-
-        var detail = outcome.Message is null ? outcome.Label : System.Text.Encoding.UTF8.GetString(outcome.Message);
-        throw new PerfException($"{method.Name} failed: {detail}");
-    }
-
     /// <summary>Closes the socket politely (bounded) and waits for the reader.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {

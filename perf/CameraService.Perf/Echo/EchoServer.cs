@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace CameraService.Perf.Echo;
@@ -55,6 +56,9 @@ internal sealed class EchoServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
+        // No ConsoleLifetime: it would swallow SIGTERM/Ctrl+C of the whole process (the load tool, or the
+        // echo-server verb, whose command line handles the signals and disposes this server).
+        builder.Services.AddSingleton<IHostLifetime, PassiveLifetime>();
         builder.WebHost.UseSockets(o => o.Backlog = options.Backlog);
         builder.WebHost.UseKestrel(k =>
         {
@@ -266,6 +270,13 @@ internal sealed class EchoServer : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    private sealed class PassiveLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed class EchoSession(WebSocket socket, long number) : IDisposable

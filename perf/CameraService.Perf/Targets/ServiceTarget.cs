@@ -15,7 +15,9 @@ internal sealed record ServiceLaunchOptions(
     IReadOnlyList<string> ExtraArgs,
     string WebSocketPath,
     TimeSpan ReadyTimeout,
-    bool KeepTemp)
+    bool KeepTemp,
+    string? TokenExecutable = null,
+    string? GivenToken = null)
 {
     /// <summary>The default service command line; {port}, {state}, {storage}, {fakedev}, {temp} are filled in.</summary>
     public const string DefaultRunArgs =
@@ -91,8 +93,9 @@ internal sealed partial class ServiceTarget : ITarget
 
             var uri = new Uri($"ws://127.0.0.1:{port}{options.WebSocketPath}");
             await WaitReadyAsync(process, uri, options.ReadyTimeout, logPath, cancellationToken).ConfigureAwait(false);
-            var token = await MintTokenAsync(dll, Expand(options.TokenArgs, values), cancellationToken).ConfigureAwait(false);
-            await log.WriteLineAsync($"service ready on {uri} (pid {process.Id}); admin token minted").ConfigureAwait(false);
+            var token = options.GivenToken
+                ?? await MintTokenAsync(dll, options.TokenExecutable, Expand(options.TokenArgs, values), cancellationToken).ConfigureAwait(false);
+            await log.WriteLineAsync($"service ready on {uri} (pid {process.Id}); {(options.GivenToken is null ? "admin token minted" : "using the given --token")}").ConfigureAwait(false);
             return new ServiceTarget(new TargetInfo(TargetKind.Service, uri, token, process.Id, storage, fakeDevices), process, temp, options.KeepTemp);
         }
         catch
@@ -173,6 +176,22 @@ internal sealed partial class ServiceTarget : ITarget
         return Process.Start(start) ?? throw new PerfException($"could not start dotnet {dll}");
     }
 
+    private static Process StartProgram(string executable, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start) ?? throw new PerfException($"could not start {executable}");
+    }
+
     private static void PumpToFile(Process process, string path)
     {
         var writer = new StreamWriter(path) { AutoFlush = true };
@@ -236,9 +255,10 @@ internal sealed partial class ServiceTarget : ITarget
         throw new PerfException($"the service did not answer ping on {uri} within {timeout.TotalSeconds:0} s (last: {lastError}). Check the WebSocket path (--ws-path) and the port key in --service-args. Log tail ({logPath}):\n{Tail(logPath)}");
     }
 
-    private static async Task<string> MintTokenAsync(string dll, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    private static async Task<string> MintTokenAsync(string dll, string? executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        using var process = StartDotnet(dll, arguments, redirect: true);
+        using var process = executable is null ? StartDotnet(dll, arguments, redirect: true) : StartProgram(executable, arguments);
+        var shown = executable is null ? $"dotnet {dll} {string.Join(' ', arguments)}" : $"{executable} {string.Join(' ', arguments)}";
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -250,20 +270,20 @@ internal sealed partial class ServiceTarget : ITarget
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new PerfException($"`dotnet {dll} {string.Join(' ', arguments)}` did not finish within 60 s");
+            throw new PerfException($"`{shown}` did not finish within 60 s");
         }
 
         var output = await stdout.ConfigureAwait(false);
         var errors = await stderr.ConfigureAwait(false);
         if (process.ExitCode != 0)
         {
-            throw new PerfException($"minting a token failed: `dotnet {dll} {string.Join(' ', arguments)}` exited with {process.ExitCode}: {errors.Trim()} {output.Trim()}. Pass --token-args to change the command, or use --url with --token.");
+            throw new PerfException($"minting a token failed: `{shown}` exited with {process.ExitCode}: {errors.Trim()} {output.Trim()}. Pass --token-args/--token-exec to change the command, or give the token with --token.");
         }
 
         var jwt = Jwt().Match(output);
         if (!jwt.Success)
         {
-            throw new PerfException($"`dotnet {dll} {string.Join(' ', arguments)}` printed no JWT (header.payload.signature) on stdout; it printed: {output.Trim()}");
+            throw new PerfException($"`{shown}` printed no JWT (header.payload.signature) on stdout; it printed: {output.Trim()}");
         }
 
         return jwt.Value;
