@@ -92,6 +92,17 @@ public sealed class ClientTests
     }
 
     [Fact]
+    public void DownloadUri_PublicDownloadUrl_IsRebasedOnTheLoopbackTarget()
+    {
+        var target = new TargetInfo(TargetKind.Url, new Uri("ws://127.0.0.1:18002/ws"), "t", null, null, null);
+
+        var uri = CameraService.Perf.Scenarios.FilesScenario.DownloadUri(target, "a.mp4", "https://camera.example.org/files/recordings/a.mp4?token=abc");
+
+        Assert.Equal("http://127.0.0.1:18002/files/recordings/a.mp4?token=abc", uri.ToString());
+        Assert.Equal("http://127.0.0.1:18002/files/recordings/b%20c.mp4", CameraService.Perf.Scenarios.FilesScenario.DownloadUri(target, "b c.mp4", null).AbsoluteUri);
+    }
+
+    [Fact]
     public void Read_OwnProcess_ReportsRssThreadsAndOpenFiles()
     {
         var reading = ProcessSampler.Read(Environment.ProcessId);

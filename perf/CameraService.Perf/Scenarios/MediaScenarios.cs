@@ -115,7 +115,7 @@ internal sealed class FilesScenario : IScenario
             }, cancellationToken).ConfigureAwait(false);
 
             using var http = CreateHttpClient(target.Info);
-            var urls = names.Select(n => known.TryGetValue(n, out var url) && url is not null ? new Uri(url) : new Uri(target.Info.HttpBase, "files/recordings/" + Uri.EscapeDataString(n))).ToList();
+            var urls = names.Select(n => DownloadUri(target.Info, n, known.GetValueOrDefault(n))).ToList();
             var download = await context.RunPhaseAsync("download (small files)", target.Info, async (m, ct) =>
             {
                 long bytes = 0;
@@ -234,6 +234,18 @@ internal sealed class FilesScenario : IScenario
         }
 
         return names;
+    }
+
+    /// <summary>
+    /// The service's <c>download_url</c> (path and signed query) re-based on the target's loopback address: the
+    /// URL's host is the configured public name, and the harness must not send traffic anywhere but 127.0.0.1.
+    /// </summary>
+    internal static Uri DownloadUri(TargetInfo target, string name, string? downloadUrl)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return downloadUrl is not null && Uri.TryCreate(downloadUrl, UriKind.Absolute, out var given)
+            ? new Uri(target.HttpBase, given.PathAndQuery)
+            : new Uri(target.HttpBase, "files/recordings/" + Uri.EscapeDataString(name));
     }
 
     private static HttpClient CreateHttpClient(TargetInfo target)
