@@ -131,8 +131,8 @@ internal static class Program
         private readonly Option<double> _readyTimeout = new("--ready-timeout") { Description = "seconds to wait for the started service to answer ping", DefaultValueFactory = _ => 60 };
         private readonly Option<bool> _keepTemp = new("--keep-temp") { Description = "keep the started service's temp directory (log, state, storage)" };
         private readonly Option<string?> _storageRoot = new("--storage-root") { Description = "the media root (Storage:Root) of the server behind --url (files scenario)" };
-        private readonly Option<string?> _fakeDevices = new("--fake-devices-dir") { Description = "the V4L2 plugin's fake device directory of the server behind --url" };
-        private readonly Option<string?> _fixture = new("--fake-device-fixture") { Description = "a V4L2 fixture file copied per fake camera (discovery, hotplug, fanout --trigger v4l2)" };
+        private readonly Option<string?> _fakeDevices = new("--fake-devices-dir") { Description = "the fake device root (Plugins:V4l2:DeviceRoot, in fake mode) of the server behind --url" };
+        private readonly Option<string?> _fixture = new("--fake-device-fixture") { Description = "V4L2 fixture name each fake camera uses (default usb2-pc-camera.txt; discovery, hotplug, fanout --trigger v4l2)" };
         private readonly Option<string?> _device = new("--device") { Description = "camera id for device methods (default: first of get_camera_list)" };
         private readonly Option<bool> _smoke = new("--smoke") { Description = "a few seconds, tiny counts: checks the scenario works (CI)" };
         private readonly Option<double> _timeout = new("--timeout") { Description = "request timeout in seconds", DefaultValueFactory = _ => 10 };

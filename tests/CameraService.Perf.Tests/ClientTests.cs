@@ -103,6 +103,37 @@ public sealed class ClientTests
     }
 
     [Fact]
+    public void Plug_FakeDeviceRoot_WritesNodesInTheV4l2PluginFormatAndRemovesOnlyItsOwn()
+    {
+        using var root = new TempDirectory();
+        File.WriteAllText(Path.Combine(root.Path, "video0"), "c920-h264.txt\n");
+        var target = new TargetInfo(TargetKind.Url, new Uri("ws://127.0.0.1:1/ws"), null, null, null, root.Path);
+        var tree = CameraService.Perf.Scenarios.FakeDeviceTree.Open(target, null, "test");
+
+        tree.Plug(0);
+        tree.Plug(1);
+
+        Assert.Equal(["usb2-pc-camera.txt", "bus-info=usb-0000:00:1d.0-1"], File.ReadAllLines(Path.Combine(root.Path, "video100")));
+        Assert.Equal(["usb2-pc-camera.txt", "bus-info=usb-0000:00:1d.0-2"], File.ReadAllLines(Path.Combine(root.Path, "video102")));
+        Assert.Empty(Directory.GetFiles(root.Path, ".video*"));
+        tree.UnplugAll();
+        Assert.Equal(["video0"], Directory.GetFiles(root.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Open_ServiceWithoutV4l2Fixtures_SaysNotAvailableInThisBuild()
+    {
+        using var root = new TempDirectory();
+        using var service = new TempDirectory();
+        var target = new TargetInfo(TargetKind.Service, new Uri("ws://127.0.0.1:1/ws"), null, null, null, root.Path, service.Path);
+
+        var error = Assert.Throws<PerfException>(() => CameraService.Perf.Scenarios.FakeDeviceTree.Open(target, null, "hotplug"));
+
+        Assert.Contains("not available in this build", error.Message, StringComparison.Ordinal);
+        Assert.Contains("usb2-pc-camera.txt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_OwnProcess_ReportsRssThreadsAndOpenFiles()
     {
         var reading = ProcessSampler.Read(Environment.ProcessId);

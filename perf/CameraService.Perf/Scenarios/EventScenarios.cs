@@ -25,7 +25,7 @@ internal sealed class FanoutScenario : IScenario
         var eventTimeout = TimeSpan.FromSeconds(context.Smoke ? 5 : 10);
         var triggerKind = context.Settings.Trigger ?? (context.Options.Target == TargetKind.Echo ? "echo" : "rpc");
         var notes = new List<string>();
-        var extraArgs = triggerKind == "v4l2" ? new[] { FakeDeviceTree.ServiceArgument } : null;
+        var extraArgs = triggerKind == "v4l2" ? FakeDeviceTree.ServiceArguments : null;
         await using var target = await context.OpenTargetAsync(null, extraArgs, cancellationToken).ConfigureAwait(false);
         await using var control = await context.OpenSessionsAsync(target.Info, 1, 0, null, false, cancellationToken).ConfigureAwait(false);
         var device = await context.ResolveDeviceAsync(control.Connections[0], notes, cancellationToken).ConfigureAwait(false);
@@ -176,7 +176,7 @@ internal sealed class DiscoveryScenario : IScenario
             FakeDeviceTree.Open(new TargetInfo(TargetKind.Echo, new Uri("ws://127.0.0.1/"), null, null, null, null), context.Options.FakeDeviceFixture, "discovery");
         }
 
-        await using var target = await context.OpenTargetAsync(null, [FakeDeviceTree.ServiceArgument], cancellationToken).ConfigureAwait(false);
+        await using var target = await context.OpenTargetAsync(null, FakeDeviceTree.ServiceArguments, cancellationToken).ConfigureAwait(false);
         var tree = FakeDeviceTree.Open(target.Info, context.Options.FakeDeviceFixture, "discovery");
         await using var pool = await context.OpenSessionsAsync(target.Info, 1, 0, null, false, cancellationToken).ConfigureAwait(false);
         var watcher = new CameraWatcher(pool.Connections[0]);
@@ -201,7 +201,7 @@ internal sealed class DiscoveryScenario : IScenario
                 var notified = Stopwatch.GetElapsedTime(start);
                 if (announced == 0)
                 {
-                    throw new PerfException($"discovery is not available in this build: {count} fixtures in {tree.Directory} produced no camera_status_update within {timeout.TotalSeconds:0} s (is the V4L2 plugin's fake device mechanism enabled?)");
+                    throw new PerfException($"discovery is not available in this build: {count} fake nodes in {tree.DeviceRoot} produced no camera_status_update within {timeout.TotalSeconds:0} s (is the V4L2 plugin's fake device mechanism enabled?)");
                 }
 
                 var listed = await watcher.WaitForConnectedCountAsync(baseline + count, timeout, ct).ConfigureAwait(false);
@@ -241,7 +241,7 @@ internal sealed class HotplugScenario : IScenario
             FakeDeviceTree.Open(new TargetInfo(TargetKind.Echo, new Uri("ws://127.0.0.1/"), null, null, null, null), context.Options.FakeDeviceFixture, "hotplug");
         }
 
-        await using var target = await context.OpenTargetAsync(null, [FakeDeviceTree.ServiceArgument], cancellationToken).ConfigureAwait(false);
+        await using var target = await context.OpenTargetAsync(null, FakeDeviceTree.ServiceArguments, cancellationToken).ConfigureAwait(false);
         var tree = FakeDeviceTree.Open(target.Info, context.Options.FakeDeviceFixture, "hotplug");
         await using var pool = await context.OpenSessionsAsync(target.Info, 1, 0, null, false, cancellationToken).ConfigureAwait(false);
         var watcher = new CameraWatcher(pool.Connections[0]);
@@ -266,7 +266,7 @@ internal sealed class HotplugScenario : IScenario
                     var arrived = await watcher.WaitForAnyAsync(plug ? "CONNECTED" : "DISCONNECTED", timeout, ct).ConfigureAwait(false);
                     if (arrived is null && i == 0 && plug)
                     {
-                        throw new PerfException($"hotplug is not available in this build: a fixture in {tree.Directory} produced no camera_status_update within {timeout.TotalSeconds:0} s");
+                        throw new PerfException($"hotplug is not available in this build: a fake node in {tree.DeviceRoot} produced no camera_status_update within {timeout.TotalSeconds:0} s");
                     }
 
                     var micros = arrived is { } at ? (long)Stopwatch.GetElapsedTime(start, at).TotalMicroseconds : (long)timeout.TotalMicroseconds;

@@ -77,13 +77,12 @@ internal sealed class RpcTrigger(RpcConnection connection, IReadOnlyList<RpcMeth
 }
 
 /// <summary>
-/// Plugs and unplugs a fake V4L2 camera: creating a fixture file in the V4L2 plugin's fake-device directory
-/// (<c>Plugins:V4l2:FakeDevicesDirectory</c>) plugs a camera, deleting it unplugs it; the service answers each with
-/// <c>camera_status_update</c>.
+/// Plugs and unplugs a fake V4L2 camera in the service's fake device root; the service answers each with
+/// <c>camera_status_update</c> (see <see cref="FakeDeviceTree"/>).
 /// </summary>
 internal sealed class FakeV4l2Trigger(FakeDeviceTree tree) : IEventTrigger
 {
-    public string Description => $"fake V4L2 plug/unplug in {tree.Directory}";
+    public string Description => $"fake V4L2 plug/unplug in {tree.DeviceRoot}";
 
     public string Notification => "camera_status_update";
 
@@ -105,24 +104,39 @@ internal sealed class FakeV4l2Trigger(FakeDeviceTree tree) : IEventTrigger
 }
 
 /// <summary>
-/// The fake V4L2 device mechanism, as the harness expects it: a directory the service watches, in which each file
-/// is one fake camera built from a fixture file (the V4L2 plugin's fixture format). The harness copies the fixture
-/// to <c>perf-&lt;n&gt;&lt;ext&gt;</c> to plug camera n and deletes it to unplug.
+/// The V4L2 plugin's fake-device mode (docs/v4l2.md, "Fake devices and fixtures"): with
+/// <c>Plugins:V4l2:FakeDevicesDirectory</c> set, ioctls are answered from fixture files, and a fake device node is a
+/// regular file <c>video&lt;N&gt;</c> in <c>Plugins:V4l2:DeviceRoot</c> whose first line names the fixture, with
+/// optional <c>key=value</c> lines. The harness plugs camera n as <c>video&lt;100+2n&gt;</c> (clear of other nodes)
+/// with its own <c>bus-info</c>, so serial-less fixtures become distinct cameras; it writes under a temporary name and
+/// renames (a watcher never sees half a node) and deletes the file to unplug.
 /// </summary>
 internal sealed class FakeDeviceTree
 {
-    private readonly string _fixture;
+    /// <summary>A serial-less bundled fixture: each plug on its own bus position is a distinct camera.</summary>
+    public const string DefaultFixture = "usb2-pc-camera.txt";
 
-    private FakeDeviceTree(string directory, string fixture)
+    /// <summary>
+    /// What --start-service adds to the service's command line: a fake device root and sysfs root in the run's
+    /// temp directory, and the plugin's bundled fixtures.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ServiceArguments =
+    [
+        "--Plugins:V4l2:DeviceRoot={fakedev}/dev",
+        "--Plugins:V4l2:SysfsRoot={fakedev}/sys",
+        "--Plugins:V4l2:FakeDevicesDirectory=fixtures/v4l2",
+    ];
+
+    private readonly string _fixture;
+    private readonly HashSet<int> _plugged = [];
+
+    private FakeDeviceTree(string deviceRoot, string fixture)
     {
-        Directory = directory;
+        DeviceRoot = deviceRoot;
         _fixture = fixture;
     }
 
-    public string Directory { get; }
-
-    /// <summary>The service argument that points the V4L2 plugin at the directory (for --start-service).</summary>
-    public const string ServiceArgument = "--Plugins:V4l2:FakeDevicesDirectory={fakedev}";
+    public string DeviceRoot { get; }
 
     /// <summary>Checks the mechanism's prerequisites; throws a "not available" error naming what is missing.</summary>
     public static FakeDeviceTree Open(TargetInfo target, string? fixture, string scenario)
@@ -130,39 +144,56 @@ internal sealed class FakeDeviceTree
         ArgumentNullException.ThrowIfNull(target);
         if (target.Kind == TargetKind.Echo)
         {
-            throw new PerfException($"{scenario} is not available against the echo server: it needs the service's fake V4L2 devices (use --start-service or --url with --fake-devices-dir)");
+            throw new PerfException($"{scenario} is not available against the echo server: it needs the service's fake V4L2 devices (use --start-service, or --url with --fake-devices-dir)");
         }
 
-        if (target.FakeDevicesDirectory is not { } directory || !System.IO.Directory.Exists(directory))
+        if (target.FakeDevicesDirectory is not { } directory || !Directory.Exists(directory))
         {
-            throw new PerfException($"{scenario} is not available in this build: no fake V4L2 device directory (pass --fake-devices-dir <the service's Plugins:V4l2:FakeDevicesDirectory>)");
+            throw new PerfException($"{scenario} is not available: no fake V4L2 device root (pass --fake-devices-dir <the service's Plugins:V4l2:DeviceRoot, with Plugins:V4l2:FakeDevicesDirectory set>)");
         }
 
-        if (fixture is null || !File.Exists(fixture))
+        var name = fixture ?? DefaultFixture;
+        if (name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) || name.Contains('\n', StringComparison.Ordinal))
         {
-            throw new PerfException($"{scenario} is not available in this build: no fake device fixture (pass --fake-device-fixture <one of the V4L2 plugin's fixture files>)");
+            throw new PerfException($"--fake-device-fixture must be a fixture file name in the plugin's fixtures directory (e.g. {DefaultFixture}), got '{name}'");
         }
 
-        return new FakeDeviceTree(directory, fixture);
+        if (target.ServiceDirectory is { } service)
+        {
+            var bundled = Path.Combine(service, "plugins", "v4l2", "fixtures", "v4l2", name);
+            if (!File.Exists(bundled))
+            {
+                throw new PerfException($"{scenario} is not available in this build: {bundled} does not exist (the V4L2 plugin with its fixtures is not built; run `dotnet build -c Release`)");
+            }
+        }
+
+        return new FakeDeviceTree(directory, name);
     }
 
-    public string PathOf(int camera) => Path.Combine(Directory, $"perf-{camera}{Path.GetExtension(_fixture)}");
+    public static string NodeName(int camera) => "video" + (100 + (2 * camera)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public void Plug(int camera)
     {
-        // Write to a temporary name first and rename, so the watcher never sees a half-written fixture.
-        var temp = Path.Combine(Directory, $".perf-{camera}.tmp");
-        File.Copy(_fixture, temp, overwrite: true);
-        File.Move(temp, PathOf(camera), overwrite: true);
+        var node = NodeName(camera);
+        var temp = Path.Combine(DeviceRoot, "." + node);
+        var busInfo = "usb-0000:00:1d.0-" + (camera + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        File.WriteAllText(temp, $"{_fixture}\nbus-info={busInfo}\n");
+        File.Move(temp, Path.Combine(DeviceRoot, node), overwrite: true);
+        _plugged.Add(camera);
     }
 
-    public void Unplug(int camera) => File.Delete(PathOf(camera));
+    public void Unplug(int camera)
+    {
+        File.Delete(Path.Combine(DeviceRoot, NodeName(camera)));
+        _plugged.Remove(camera);
+    }
 
+    /// <summary>Removes every node this harness plugged (and only those).</summary>
     public void UnplugAll()
     {
-        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "perf-*"))
+        foreach (var camera in _plugged.ToList())
         {
-            File.Delete(file);
+            Unplug(camera);
         }
     }
 }

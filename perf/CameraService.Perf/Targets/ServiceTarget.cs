@@ -71,6 +71,8 @@ internal sealed partial class ServiceTarget : ITarget
             var state = temp.CreateSubdirectory("state").FullName;
             var storage = temp.CreateSubdirectory("storage").FullName;
             var fakeDevices = temp.CreateSubdirectory("fake-devices").FullName;
+            Directory.CreateDirectory(Path.Combine(fakeDevices, "dev"));
+            Directory.CreateDirectory(Path.Combine(fakeDevices, "sys"));
             if (prepareStorage is not null)
             {
                 await prepareStorage(storage, cancellationToken).ConfigureAwait(false);
@@ -96,7 +98,7 @@ internal sealed partial class ServiceTarget : ITarget
             var token = options.GivenToken
                 ?? await MintTokenAsync(dll, options.TokenExecutable, Expand(options.TokenArgs, values), cancellationToken).ConfigureAwait(false);
             await log.WriteLineAsync($"service ready on {uri} (pid {process.Id}); {(options.GivenToken is null ? "admin token minted" : "using the given --token")}").ConfigureAwait(false);
-            return new ServiceTarget(new TargetInfo(TargetKind.Service, uri, token, process.Id, storage, fakeDevices), process, temp, options.KeepTemp);
+            return new ServiceTarget(new TargetInfo(TargetKind.Service, uri, token, process.Id, storage, Path.Combine(fakeDevices, "dev"), Path.GetDirectoryName(dll)), process, temp, options.KeepTemp);
         }
         catch
         {

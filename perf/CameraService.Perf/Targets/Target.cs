@@ -20,7 +20,8 @@ internal sealed record TargetInfo(
     string? Token,
     int? ServerPid,
     string? StorageRoot,
-    string? FakeDevicesDirectory)
+    string? FakeDevicesDirectory,
+    string? ServiceDirectory = null)
 {
     /// <summary>The HTTP base of the same listener (downloads, health).</summary>
     public Uri HttpBase => new UriBuilder(WebSocketUri)
