@@ -21,7 +21,9 @@ internal sealed record ServiceLaunchOptions(
 {
     /// <summary>The default service command line; {port}, {state}, {storage}, {fakedev}, {temp} are filled in.</summary>
     public const string DefaultRunArgs =
-        "run --Api:BindAddress=127.0.0.1 --Api:Port={port} --State:Directory={state} --Storage:Root={storage} --Plugins:TestPattern:Enabled=true";
+        "run --Api:BindAddress=127.0.0.1 --Api:Port={port} --Api:PublicBaseUrl=http://127.0.0.1:{port} " +
+        "--Api:RateLimit:RequestsPerSecond=1000000 --Api:RateLimit:Burst=1000000 " +
+        "--State:Directory={state} --Storage:Root={storage} --Plugins:TestPattern:Enabled=true";
 
     /// <summary>The default token command line (same state directory, so the same signing secret).</summary>
     public const string DefaultTokenArgs = "token create --role admin --ttl 1h --State:Directory={state} --Storage:Root={storage}";
