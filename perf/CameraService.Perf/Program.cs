@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Net;
 using CameraService.Perf.Echo;
 using CameraService.Perf.Scenarios;
@@ -85,7 +84,7 @@ internal static class Program
         var command = new Command(scenario.Name, Descriptions[scenario.Name]);
         var common = new CommonOptions();
         common.AddTo(command);
-        var knobs = new KnobOptions(scenario.Name == "limit" ? Knobs["limit"] : Knobs[scenario.Name]);
+        var knobs = new KnobOptions(Knobs[scenario.Name]);
         knobs.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -105,6 +104,11 @@ internal static class Program
             catch (PerfException ex)
             {
                 await error.WriteLineAsync($"{scenario.Name}: {ex.Message}").ConfigureAwait(false);
+                return ExitFailed;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await error.WriteLineAsync($"{scenario.Name}: cancelled; no results written").ConfigureAwait(false);
                 return ExitFailed;
             }
         });
@@ -325,6 +329,4 @@ internal static class Program
         private T? Get<T>(ParseResult parse, string name)
             => _options.TryGetValue(name, out var option) ? parse.GetValue((Option<T>)option) : default;
     }
-
-    internal static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
 }
