@@ -131,6 +131,10 @@ internal static class Program
         private readonly Option<string[]> _serviceArg = new("--service-arg") { Description = "extra service argument (repeatable), e.g. --service-arg=--Api:RateLimit:Enabled=false", AllowMultipleArgumentsPerToken = false };
         private readonly Option<string> _tokenArgs = new("--token-args") { Description = "token command template (prints a JWT)", DefaultValueFactory = _ => ServiceLaunchOptions.DefaultTokenArgs };
         private readonly Option<string?> _tokenExec = new("--token-exec") { Description = "program that prints the token, run with --token-args (default: dotnet <service dll>)" };
+        private readonly Option<EmulatorMode> _emulator = new("--emulator") { Description = "with --start-service, also start the MediaMTX emulator: auto (when built), on, off", DefaultValueFactory = _ => EmulatorMode.Auto };
+        private readonly Option<string?> _emulatorDll = new("--emulator-dll") { Description = $"the emulator to start (default <repo>/{ServiceLaunchOptions.DefaultEmulatorDll})" };
+        private readonly Option<string> _emulatorArgs = new("--emulator-args") { Description = "emulator command line template; {emuport} {rtspport} and the service placeholders", DefaultValueFactory = _ => ServiceLaunchOptions.DefaultEmulatorArgs };
+        private readonly Option<string> _emulatorServiceArgs = new("--emulator-service-args") { Description = "service arguments added when the emulator runs", DefaultValueFactory = _ => ServiceLaunchOptions.DefaultEmulatorServiceArgs };
         private readonly Option<string> _wsPath = new("--ws-path") { Description = "WebSocket path of the started service", DefaultValueFactory = _ => "/ws" };
         private readonly Option<double> _readyTimeout = new("--ready-timeout") { Description = "seconds to wait for the started service to answer ping", DefaultValueFactory = _ => 60 };
         private readonly Option<bool> _keepTemp = new("--keep-temp") { Description = "keep the started service's temp directory (log, state, storage)" };
@@ -148,7 +152,7 @@ internal static class Program
             foreach (var option in new Option[]
             {
                 _url, _token, _tokenFile, _serverPid, _startService, _echo, _echoInProcess, _echoInline, _serviceDll, _serviceArgs,
-                _serviceArg, _tokenArgs, _tokenExec, _wsPath, _readyTimeout, _keepTemp, _storageRoot, _fakeDevices, _fixture, _device, _smoke,
+                _serviceArg, _tokenArgs, _tokenExec, _emulator, _emulatorDll, _emulatorArgs, _emulatorServiceArgs, _wsPath, _readyTimeout, _keepTemp, _storageRoot, _fakeDevices, _fixture, _device, _smoke,
                 _timeout, _resultsDir, _noResults,
             })
             {
@@ -222,7 +226,11 @@ internal static class Program
                     TimeSpan.FromSeconds(parse.GetValue(_readyTimeout)),
                     parse.GetValue(_keepTemp),
                     parse.GetValue(_tokenExec),
-                    start ? token : null),
+                    start ? token : null,
+                    parse.GetValue(_emulator),
+                    parse.GetValue(_emulatorDll),
+                    parse.GetValue(_emulatorArgs)!,
+                    parse.GetValue(_emulatorServiceArgs)!),
                 EchoInProcess = parse.GetValue(_echoInProcess),
                 EchoInline = parse.GetValue(_echoInline),
                 Smoke = parse.GetValue(_smoke),

@@ -74,7 +74,8 @@ public sealed class CommandLineTests
             "baseline", "--start-service", "--smoke", "--no-results",
             "--service-dll", perfDll,
             "--service-args", "echo-server --port {port}",
-            "--token-args", "token-create-does-not-exist --State:Directory={state}");
+            "--token-args", "token-create-does-not-exist --State:Directory={state}",
+            "--emulator", "off");
 
         Assert.Equal(1, code);
         Assert.Contains("minting a token failed", error, StringComparison.Ordinal);
@@ -96,7 +97,8 @@ public sealed class CommandLineTests
             "--service-dll", perfDll,
             "--service-args", "echo-server --port {port}",
             "--token-exec", "echo",
-            "--token-args", "token: " + jwt);
+            "--token-args", "token: " + jwt,
+            "--emulator", "off");
 
         Assert.True(code == 0, $"exit {code}: {error}\n{output}");
         var json = Assert.Single(Directory.GetFiles(results.Path, "baseline-smoke-*.json"));
@@ -106,6 +108,44 @@ public sealed class CommandLineTests
         Assert.True(server.GetProperty("rss_max_bytes").GetInt64() > 0);
         var pid = server.GetProperty("pid").GetInt32();
         Assert.False(File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal), "the started server is still running");
+    }
+
+    [Fact]
+    public async Task Control_StartServiceWithEmulatorStandIn_StartsBothAndCompletes()
+    {
+        // Another echo server stands in for the MediaMTX emulator: the launcher must start it first on {emuport},
+        // wait until it answers HTTP, then start the service, and stop both.
+        using var results = new TempDirectory();
+        var perfDll = typeof(RpcMethod).Assembly.Location;
+
+        var (code, output, error) = await RunAsync(
+            "control", "--start-service", "--smoke", "--results-dir", results.Path,
+            "--service-dll", perfDll,
+            "--service-args", "echo-server --port {port}",
+            "--token-exec", "echo",
+            "--token-args", "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.c2lnbmF0dXJl",
+            "--emulator", "on",
+            "--emulator-dll", perfDll,
+            "--emulator-args", "echo-server --port {emuport}",
+            "--emulator-service-args", "");
+
+        Assert.True(code == 0, $"exit {code}: {error}\n{output}");
+        Assert.Contains("starting the MediaMTX emulator", output, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(results.Path, "control-smoke-*.json"));
+    }
+
+    [Fact]
+    public async Task Scenario_StartServiceEmulatorOnButNotBuilt_ExitsOneWithBuildHint()
+    {
+        using var temp = new TempDirectory();
+        var perfDll = typeof(RpcMethod).Assembly.Location;
+
+        var (code, _, error) = await RunAsync(
+            "control", "--start-service", "--smoke", "--no-results", "--service-dll", perfDll,
+            "--emulator", "on", "--emulator-dll", Path.Combine(temp.Path, "MediaMtxEmulator.dll"));
+
+        Assert.Equal(1, code);
+        Assert.Contains("emulator is not built", error, StringComparison.Ordinal);
     }
 
     [Fact]

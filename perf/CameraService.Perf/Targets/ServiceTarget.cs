@@ -17,8 +17,21 @@ internal sealed record ServiceLaunchOptions(
     TimeSpan ReadyTimeout,
     bool KeepTemp,
     string? TokenExecutable = null,
-    string? GivenToken = null)
+    string? GivenToken = null,
+    EmulatorMode Emulator = EmulatorMode.Auto,
+    string? EmulatorDll = null,
+    string EmulatorArgs = ServiceLaunchOptions.DefaultEmulatorArgs,
+    string EmulatorServiceArgs = ServiceLaunchOptions.DefaultEmulatorServiceArgs)
 {
+    /// <summary>The emulator's command line; {emuport} and {rtspport} are free loopback ports.</summary>
+    public const string DefaultEmulatorArgs = "--api-address 127.0.0.1:{emuport} --rtsp-address 127.0.0.1:{rtspport} --recordings-root {storage}";
+
+    /// <summary>What the service gets when the emulator runs: the MediaMTX plugin pointed at it.</summary>
+    public const string DefaultEmulatorServiceArgs = "--Plugins:MediaMtx:ApiUrl=http://127.0.0.1:{emuport} --Plugins:MediaMtx:RtspPort={rtspport}";
+
+    /// <summary>Where <c>dotnet build -c Release</c> puts the MediaMTX emulator, relative to the repository root.</summary>
+    public const string DefaultEmulatorDll = "tests/MediaMtxEmulator/bin/Release/net10.0/MediaMtxEmulator.dll";
+
     /// <summary>The default service command line; {port}, {state}, {storage}, {fakedev}, {temp} are filled in.</summary>
     public const string DefaultRunArgs =
         "run --Api:BindAddress=127.0.0.1 --Api:Port={port} --Api:PublicBaseUrl=http://127.0.0.1:{port} " +
@@ -32,6 +45,19 @@ internal sealed record ServiceLaunchOptions(
     public const string DefaultServiceDll = "host/bin/Release/net10.0/camera-service.dll";
 }
 
+/// <summary>Whether --start-service also starts the MediaMTX emulator.</summary>
+internal enum EmulatorMode
+{
+    /// <summary>When it is built (a note says so when it is not).</summary>
+    Auto,
+
+    /// <summary>Always; a missing build stops the run.</summary>
+    On,
+
+    /// <summary>Never (the service runs without a reachable stream backend).</summary>
+    Off,
+}
+
 /// <summary>
 /// Starts <c>camera-service.dll run</c> on a free loopback port with a temporary state and storage directory, waits
 /// until its WebSocket answers <c>ping</c>, then mints an admin token with the service's own CLI. Stops it (SIGTERM,
@@ -41,13 +67,15 @@ internal sealed partial class ServiceTarget : ITarget
 {
     private const int SigTerm = 15;
     private readonly Process _process;
+    private readonly Process? _emulator;
     private readonly DirectoryInfo _temp;
     private readonly bool _keepTemp;
 
-    private ServiceTarget(TargetInfo info, Process process, DirectoryInfo temp, bool keepTemp)
+    private ServiceTarget(TargetInfo info, Process process, Process? emulator, DirectoryInfo temp, bool keepTemp)
     {
         Info = info;
         _process = process;
+        _emulator = emulator;
         _temp = temp;
         _keepTemp = keepTemp;
     }
@@ -66,8 +94,10 @@ internal sealed partial class ServiceTarget : ITarget
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
         var dll = ResolveDll(options.ServiceDll);
+        var emulatorDll = ResolveEmulatorDll(options);
         var temp = Directory.CreateTempSubdirectory("camera-service-perf-");
         Process? process = null;
+        Process? emulator = null;
         try
         {
             var state = temp.CreateSubdirectory("state").FullName;
@@ -88,8 +118,25 @@ internal sealed partial class ServiceTarget : ITarget
                 ["storage"] = storage,
                 ["fakedev"] = fakeDevices,
                 ["temp"] = temp.FullName,
+                ["emuport"] = FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["rtspport"] = FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
             var runArgs = Expand(options.RunArgs, values).Concat(options.ExtraArgs.SelectMany(a => Expand(a, values))).ToList();
+            if (emulatorDll is not null)
+            {
+                var emulatorArgs = Expand(options.EmulatorArgs, values);
+                var emulatorLog = Path.Combine(temp.FullName, "emulator.log");
+                await log.WriteLineAsync($"starting the MediaMTX emulator: dotnet {emulatorDll} {string.Join(' ', emulatorArgs)} (log: {emulatorLog})").ConfigureAwait(false);
+                emulator = StartDotnet(emulatorDll, emulatorArgs, redirect: true);
+                PumpToFile(emulator, emulatorLog);
+                await WaitHttpAsync(emulator, new Uri($"http://127.0.0.1:{values["emuport"]}/v3/info"), options.ReadyTimeout, emulatorLog, cancellationToken).ConfigureAwait(false);
+                runArgs.AddRange(Expand(options.EmulatorServiceArgs, values));
+            }
+            else if (options.Emulator == EmulatorMode.Auto)
+            {
+                await log.WriteLineAsync($"no MediaMTX emulator built ({ServiceLaunchOptions.DefaultEmulatorDll}): the service runs without a reachable stream backend").ConfigureAwait(false);
+            }
+
             var logPath = Path.Combine(temp.FullName, "service.log");
             await log.WriteLineAsync($"starting: dotnet {dll} {string.Join(' ', runArgs)} (log: {logPath})").ConfigureAwait(false);
             process = StartDotnet(dll, runArgs, redirect: true);
@@ -100,14 +147,17 @@ internal sealed partial class ServiceTarget : ITarget
             var token = options.GivenToken
                 ?? await MintTokenAsync(dll, options.TokenExecutable, Expand(options.TokenArgs, values), cancellationToken).ConfigureAwait(false);
             await log.WriteLineAsync($"service ready on {uri} (pid {process.Id}); {(options.GivenToken is null ? "admin token minted" : "using the given --token")}").ConfigureAwait(false);
-            return new ServiceTarget(new TargetInfo(TargetKind.Service, uri, token, process.Id, storage, Path.Combine(fakeDevices, "dev"), Path.GetDirectoryName(dll)), process, temp, options.KeepTemp);
+            return new ServiceTarget(new TargetInfo(TargetKind.Service, uri, token, process.Id, storage, Path.Combine(fakeDevices, "dev"), Path.GetDirectoryName(dll)), process, emulator, temp, options.KeepTemp);
         }
         catch
         {
-            if (process is not null)
+            foreach (var started in new[] { process, emulator })
             {
-                await StopAsync(process).ConfigureAwait(false);
-                process.Dispose();
+                if (started is not null)
+                {
+                    await StopAsync(started).ConfigureAwait(false);
+                    started.Dispose();
+                }
             }
 
             if (!options.KeepTemp)
@@ -138,6 +188,12 @@ internal sealed partial class ServiceTarget : ITarget
     {
         await StopAsync(_process).ConfigureAwait(false);
         _process.Dispose();
+        if (_emulator is not null)
+        {
+            await StopAsync(_emulator).ConfigureAwait(false);
+            _emulator.Dispose();
+        }
+
         if (!_keepTemp)
         {
             TryDelete(_temp);
@@ -160,6 +216,59 @@ internal sealed partial class ServiceTarget : ITarget
         }
 
         return Path.GetFullPath(path);
+    }
+
+    private static string? ResolveEmulatorDll(ServiceLaunchOptions options)
+    {
+        if (options.Emulator == EmulatorMode.Off)
+        {
+            return null;
+        }
+
+        var path = options.EmulatorDll;
+        if (string.IsNullOrEmpty(path))
+        {
+            var root = Results.ResultWriter.FindRepoRoot();
+            path = root is null ? null : Path.Combine(root, ServiceLaunchOptions.DefaultEmulatorDll);
+        }
+
+        if (path is not null && File.Exists(path))
+        {
+            return Path.GetFullPath(path);
+        }
+
+        return options.Emulator == EmulatorMode.On
+            ? throw new PerfException($"the MediaMTX emulator is not built: {path ?? ServiceLaunchOptions.DefaultEmulatorDll} does not exist. Run `dotnet build -c Release` in the repository root, pass --emulator-dll, or --emulator off.")
+            : null;
+    }
+
+    /// <summary>Waits until <paramref name="uri"/> answers HTTP at all (any status: the emulator is listening).</summary>
+    private static async Task WaitHttpAsync(Process process, Uri uri, TimeSpan timeout, string logPath, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var started = Stopwatch.GetTimestamp();
+        var lastError = "no attempt yet";
+        while (Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            if (process.HasExited)
+            {
+                throw new PerfException($"the MediaMTX emulator exited with code {process.ExitCode} before it listened on {uri}. Its log ({logPath}) ends with:\n{Tail(logPath)}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(uri, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when ((ex is HttpRequestException or TaskCanceledException) && !cancellationToken.IsCancellationRequested)
+            {
+                lastError = ex.Message;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new PerfException($"the MediaMTX emulator did not answer {uri} within {timeout.TotalSeconds:0} s (last: {lastError}); log tail ({logPath}):\n{Tail(logPath)}");
     }
 
     private static Process StartDotnet(string dll, IEnumerable<string> arguments, bool redirect)
