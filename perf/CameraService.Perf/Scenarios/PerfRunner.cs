@@ -22,6 +22,12 @@ internal static class PerfRunner
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         var startedAt = TimeProvider.System.GetUtcNow();
+        var load = ResultWriter.LoadAverage().Split(' ')[0];
+        if (double.TryParse(load, NumberStyles.Float, CultureInfo.InvariantCulture, out var load1) && load1 > Environment.ProcessorCount)
+        {
+            await output.WriteLineAsync($"warning: load average {load} on {Environment.ProcessorCount} cores — other work competes for the CPU, so tail latencies will show contention (see the (send-lag) rows)").ConfigureAwait(false);
+        }
+
         var clock = Stopwatch.StartNew();
         var context = new ScenarioContext(options, settings, output);
         var outcome = await scenario.RunAsync(context, cancellationToken).ConfigureAwait(false);
