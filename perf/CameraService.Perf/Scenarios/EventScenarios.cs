@@ -1,0 +1,414 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using CameraService.Perf.Client;
+using CameraService.Perf.Measurement;
+using CameraService.Perf.Results;
+using CameraService.Perf.Targets;
+using static CameraService.Perf.Scenarios.ScenarioContext;
+
+namespace CameraService.Perf.Scenarios;
+
+/// <summary>
+/// fanout: N subscribed sessions; a trigger makes the server emit one notification per event; latency of every
+/// delivery from the moment just before the trigger, p50/p99, and deliveries missing after the per-event timeout.
+/// </summary>
+internal sealed class FanoutScenario : IScenario
+{
+    public string Name => "fanout";
+
+    public async Task<ScenarioOutcome> RunAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        var sessions = context.Pick(context.Settings.Sessions, 1000, 10);
+        var events = context.Pick(context.Settings.Events, 50, 3);
+        var spacing = context.Pick(context.Settings.EventSpacingMs, 200, 50);
+        var eventTimeout = TimeSpan.FromSeconds(context.Smoke ? 5 : 10);
+        var triggerKind = context.Settings.Trigger ?? (context.Options.Target == TargetKind.Echo ? "echo" : "rpc");
+        var notes = new List<string>();
+        var extraArgs = triggerKind == "v4l2" ? FakeDeviceTree.ServiceArguments : null;
+        await using var target = await context.OpenTargetAsync(null, extraArgs, cancellationToken).ConfigureAwait(false);
+        await using var control = await context.OpenSessionsAsync(target.Info, 1, 0, null, false, cancellationToken).ConfigureAwait(false);
+        var device = await context.ResolveDeviceAsync(control.Connections[0], notes, cancellationToken).ConfigureAwait(false);
+        var trigger = CreateTrigger(context, triggerKind, target.Info, control.Connections[0], device);
+        var topics = context.Settings.Topics?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [.. trigger.Topics];
+        await using var pool = await context.OpenSessionsAsync(target.Info, sessions, 0, null, false, cancellationToken).ConfigureAwait(false);
+
+        var expected = Encoding.UTF8.GetBytes(trigger.Notification);
+        var label = "notification:" + trigger.Notification;
+        var lastSeen = new int[pool.Connections.Count];
+        var currentEvent = 0;
+        var eventStart = 0L;
+        var received = 0;
+        long late = 0;
+        Measurements? recording = null;
+        foreach (var connection in pool.Connections)
+        {
+            var slot = connection.Index;
+            connection.OnNotification = (method, _, at) =>
+            {
+                if (!method.SequenceEqual(expected) || Volatile.Read(ref recording) is not { } sink)
+                {
+                    return;
+                }
+
+                var seq = Volatile.Read(ref currentEvent);
+                if (Interlocked.Exchange(ref lastSeen[slot], seq) == seq)
+                {
+                    Interlocked.Increment(ref late);
+                    return;
+                }
+
+                sink.Record(label, (long)Stopwatch.GetElapsedTime(Volatile.Read(ref eventStart), at).TotalMicroseconds, "ok", true);
+                Interlocked.Increment(ref received);
+            };
+        }
+
+        var subscribe = RpcMethod.Create("subscribe_events", JsonSerializer.Serialize(new Dictionary<string, string[]> { ["topics"] = topics }, FanoutJson.Default.DictionaryStringStringArray));
+        foreach (var batch in pool.Connections.Chunk(200))
+        {
+            var outcomes = await Task.WhenAll(batch.Select(c => c.CallAsync(subscribe, capture: false, cancellationToken))).ConfigureAwait(false);
+            var failed = outcomes.FirstOrDefault(o => !o.IsOk);
+            if (failed.Message is not null || outcomes.Any(o => !o.IsOk))
+            {
+                throw new PerfException($"subscribe_events {string.Join(',', topics)} failed: {(failed.Message is null ? failed.Label : Encoding.UTF8.GetString(failed.Message))}");
+            }
+        }
+
+        long missing = 0;
+        var phase = await context.RunPhaseAsync("fanout", target.Info, async (m, ct) =>
+        {
+            Volatile.Write(ref recording, m);
+            for (var e = 1; e <= events; e++)
+            {
+                Volatile.Write(ref received, 0);
+                Volatile.Write(ref currentEvent, e);
+                var start = Stopwatch.GetTimestamp();
+                Volatile.Write(ref eventStart, start);
+                await trigger.FireAsync(e - 1, ct).ConfigureAwait(false);
+                m.Record("(trigger)", (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds, "ok", true);
+                while (Volatile.Read(ref received) < pool.Connections.Count && Stopwatch.GetElapsedTime(start) < eventTimeout)
+                {
+                    await Task.Delay(2, ct).ConfigureAwait(false);
+                }
+
+                missing += pool.Connections.Count - Volatile.Read(ref received);
+                await Task.Delay(TimeSpan.FromMilliseconds(spacing), TimeProvider.System, ct).ConfigureAwait(false);
+            }
+
+            Volatile.Write(ref recording, null);
+            for (var i = 0; i < missing; i++)
+            {
+                m.Record(label, (long)eventTimeout.TotalMicroseconds, "missing", false);
+            }
+
+            return new Dictionary<string, double>
+            {
+                ["events"] = events,
+                ["sessions"] = pool.Connections.Count,
+                ["deliveries_expected"] = (double)events * pool.Connections.Count,
+                ["deliveries_missing"] = missing,
+                ["deliveries_duplicate_or_late"] = Interlocked.Read(ref late),
+            };
+        }, cancellationToken).ConfigureAwait(false);
+        notes.Add($"trigger: {trigger.Description}; latency from just before the trigger to each session's receipt");
+        if (trigger is RpcTrigger)
+        {
+            notes.Add("an API-call trigger's latency includes the call's own work (e.g. taking the snapshot)");
+        }
+
+        return new ScenarioOutcome(
+            [phase],
+            new Dictionary<string, string>
+            {
+                ["sessions"] = Inv(sessions),
+                ["events"] = Inv(events),
+                ["spacing_ms"] = Inv(spacing),
+                ["trigger"] = triggerKind,
+                ["notification"] = trigger.Notification,
+                ["topics"] = string.Join(',', topics),
+            },
+            notes);
+    }
+
+    private static IEventTrigger CreateTrigger(ScenarioContext context, string kind, TargetInfo target, RpcConnection connection, string device)
+    {
+        switch (kind)
+        {
+            case "echo":
+                if (target.Kind != TargetKind.Echo)
+                {
+                    throw new PerfException("--trigger echo works only against the echo server; use --trigger rpc or v4l2 for a service");
+                }
+
+                return new EchoBroadcastTrigger(connection);
+            case "rpc":
+                var names = (context.Settings.TriggerMethods ?? "take_snapshot").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var pairing = RpcTrigger.ContractPairing(names[0]);
+                var methods = names.Select(n => RpcMethod.Create(n, Workloads.MethodMix.DefaultParams(n, device))).ToList();
+                var topics = context.Settings.Topics?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [.. pairing.Topics];
+                return new RpcTrigger(connection, methods, context.Settings.Notification ?? pairing.Notification, topics);
+            case "v4l2":
+                return new FakeV4l2Trigger(FakeDeviceTree.Open(target, context.Options.FakeDeviceFixture, "fanout --trigger v4l2"));
+            default:
+                throw new PerfException($"unknown --trigger '{kind}': use echo (echo server), rpc (an API call, --trigger-methods) or v4l2 (fake V4L2 plug/unplug)");
+        }
+    }
+}
+
+/// <summary>
+/// discovery: for each count in 5,10,20 fake cameras, plug them all at once and measure until every one was announced
+/// (camera_status_update) and get_camera_list shows them; hotplug measures one plug/unplug → notification at a time.
+/// </summary>
+internal sealed class DiscoveryScenario : IScenario
+{
+    public string Name => "discovery";
+
+    public async Task<ScenarioOutcome> RunAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        var counts = (context.Settings.CameraCounts ?? (context.Smoke ? "2" : "5,10,20"))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(c => int.TryParse(c, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new PerfException($"bad --cameras entry '{c}'"))
+            .ToList();
+        var timeout = TimeSpan.FromSeconds(10);
+        var notes = new List<string>();
+        if (context.Options.Target == TargetKind.Echo)
+        {
+            FakeDeviceTree.Open(new TargetInfo(TargetKind.Echo, new Uri("ws://127.0.0.1/"), null, null, null, null), context.Options.FakeDeviceFixture, "discovery");
+        }
+
+        await using var target = await context.OpenTargetAsync(null, FakeDeviceTree.ServiceArguments, cancellationToken).ConfigureAwait(false);
+        var tree = FakeDeviceTree.Open(target.Info, context.Options.FakeDeviceFixture, "discovery");
+        await using var pool = await context.OpenSessionsAsync(target.Info, 1, 0, null, false, cancellationToken).ConfigureAwait(false);
+        var watcher = new CameraWatcher(pool.Connections[0]);
+        var phases = new List<PhaseResult>();
+        tree.UnplugAll();
+        // Cameras of other sources (the test pattern) are already connected: count on top of them.
+        var baseline = await watcher.ConnectedCountAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var count in counts)
+        {
+            tree.UnplugAll();
+            await watcher.WaitForConnectedCountAsync(baseline, timeout, cancellationToken).ConfigureAwait(false);
+            var phase = await context.RunPhaseAsync($"{count} cameras", target.Info, async (m, ct) =>
+            {
+                watcher.Reset();
+                var start = Stopwatch.GetTimestamp();
+                for (var i = 0; i < count; i++)
+                {
+                    tree.Plug(i);
+                }
+
+                var announced = await watcher.WaitForConnectedNotificationsAsync(count, timeout, ct).ConfigureAwait(false);
+                var notified = Stopwatch.GetElapsedTime(start);
+                if (announced == 0)
+                {
+                    throw new PerfException($"discovery is not available in this build: {count} fake nodes in {tree.DeviceRoot} produced no camera_status_update within {timeout.TotalSeconds:0} s (is the V4L2 plugin's fake device mechanism enabled?)");
+                }
+
+                var listed = await watcher.WaitForConnectedCountAsync(baseline + count, timeout, ct).ConfigureAwait(false);
+                var all = Stopwatch.GetElapsedTime(start);
+                m.Record("discovery:notified", (long)notified.TotalMicroseconds, announced == count ? "ok" : "incomplete", announced == count);
+                m.Record("discovery:listed", (long)all.TotalMicroseconds, listed ? "ok" : "incomplete", listed);
+                return new Dictionary<string, double>
+                {
+                    ["cameras"] = count,
+                    ["announced"] = announced,
+                    ["all_notified_ms"] = Math.Round(notified.TotalMilliseconds, 2),
+                    ["all_listed_ms"] = Math.Round(all.TotalMilliseconds, 2),
+                };
+            }, cancellationToken).ConfigureAwait(false);
+            phases.Add(phase);
+        }
+
+        tree.UnplugAll();
+        notes.Add("time from writing the fixtures to the last camera_status_update, and to get_camera_list listing all of them as CONNECTED");
+        return new ScenarioOutcome(phases, new Dictionary<string, string> { ["cameras"] = string.Join(',', counts) }, notes);
+    }
+}
+
+/// <summary>hotplug: plug and unplug one fake camera N times; node created/removed → camera_status_update latency.</summary>
+internal sealed class HotplugScenario : IScenario
+{
+    private static readonly bool[] PlugThenUnplug = [true, false];
+
+    public string Name => "hotplug";
+
+    public async Task<ScenarioOutcome> RunAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        var plugs = context.Pick(context.Settings.Plugs, 50, 3);
+        var timeout = TimeSpan.FromSeconds(5);
+        if (context.Options.Target == TargetKind.Echo)
+        {
+            FakeDeviceTree.Open(new TargetInfo(TargetKind.Echo, new Uri("ws://127.0.0.1/"), null, null, null, null), context.Options.FakeDeviceFixture, "hotplug");
+        }
+
+        await using var target = await context.OpenTargetAsync(null, FakeDeviceTree.ServiceArguments, cancellationToken).ConfigureAwait(false);
+        var tree = FakeDeviceTree.Open(target.Info, context.Options.FakeDeviceFixture, "hotplug");
+        await using var pool = await context.OpenSessionsAsync(target.Info, 1, 0, null, false, cancellationToken).ConfigureAwait(false);
+        var watcher = new CameraWatcher(pool.Connections[0]);
+        tree.UnplugAll();
+        var phase = await context.RunPhaseAsync("hotplug", target.Info, async (m, ct) =>
+        {
+            for (var i = 0; i < plugs; i++)
+            {
+                foreach (var plug in PlugThenUnplug)
+                {
+                    watcher.Reset();
+                    var start = Stopwatch.GetTimestamp();
+                    if (plug)
+                    {
+                        tree.Plug(0);
+                    }
+                    else
+                    {
+                        tree.Unplug(0);
+                    }
+
+                    var arrived = await watcher.WaitForAnyAsync(plug ? "CONNECTED" : "DISCONNECTED", timeout, ct).ConfigureAwait(false);
+                    if (arrived is null && i == 0 && plug)
+                    {
+                        throw new PerfException($"hotplug is not available in this build: a fake node in {tree.DeviceRoot} produced no camera_status_update within {timeout.TotalSeconds:0} s");
+                    }
+
+                    var micros = arrived is { } at ? (long)Stopwatch.GetElapsedTime(start, at).TotalMicroseconds : (long)timeout.TotalMicroseconds;
+                    m.Record(plug ? "hotplug:plug" : "hotplug:unplug", micros, arrived is null ? "missing" : "ok", arrived is not null);
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, ct).ConfigureAwait(false);
+                }
+            }
+
+            return null;
+        }, cancellationToken).ConfigureAwait(false);
+        tree.UnplugAll();
+        return new ScenarioOutcome([phase], new Dictionary<string, string> { ["plugs"] = Inv(plugs) }, ["latency from the file operation to the camera_status_update with the new status"]);
+    }
+}
+
+/// <summary>Watches camera_status_update on one session and polls get_camera_list.</summary>
+internal sealed class CameraWatcher
+{
+    private static readonly RpcMethod CameraList = RpcMethod.Create("get_camera_list");
+    private readonly RpcConnection _connection;
+    private readonly Lock _gate = new();
+    private readonly HashSet<string> _connected = new(StringComparer.Ordinal);
+    private readonly List<(string Status, long At)> _updates = [];
+
+    public CameraWatcher(RpcConnection connection)
+    {
+        _connection = connection;
+        connection.OnNotification = (method, message, at) =>
+        {
+            if (!method.SequenceEqual("camera_status_update"u8))
+            {
+                return;
+            }
+
+            using var document = JsonDocument.Parse(message.ToArray());
+            if (!document.RootElement.TryGetProperty("params", out var p))
+            {
+                return;
+            }
+
+            var device = p.TryGetProperty("device", out var d) ? d.GetString() ?? string.Empty : string.Empty;
+            var status = p.TryGetProperty("status", out var s) ? s.GetString() ?? string.Empty : string.Empty;
+            lock (_gate)
+            {
+                _updates.Add((status, at));
+                if (status == "CONNECTED")
+                {
+                    _connected.Add(device);
+                }
+            }
+        };
+    }
+
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _updates.Clear();
+            _connected.Clear();
+        }
+    }
+
+    /// <summary>Waits until <paramref name="count"/> distinct cameras were announced CONNECTED; returns how many were.</summary>
+    public async Task<int> WaitForConnectedNotificationsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            int seen;
+            lock (_gate)
+            {
+                seen = _connected.Count;
+            }
+
+            if (seen >= count || Stopwatch.GetElapsedTime(start) > timeout)
+            {
+                return seen;
+            }
+
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for the first update with <paramref name="status"/>; returns its receive timestamp or null.</summary>
+    public async Task<long?> WaitForAnyAsync(string status, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(start) < timeout)
+        {
+            lock (_gate)
+            {
+                foreach (var update in _updates)
+                {
+                    if (update.Status == status)
+                    {
+                        return update.At;
+                    }
+                }
+            }
+
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    /// <summary>Polls get_camera_list until it reports <paramref name="count"/> connected cameras (the <c>connected</c> field).</summary>
+    public async Task<bool> WaitForConnectedCountAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(start) < timeout)
+        {
+            if (await ConnectedCountAsync(cancellationToken).ConfigureAwait(false) == count)
+            {
+                return true;
+            }
+
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+
+    /// <summary>get_camera_list's <c>connected</c> (-1 when the answer has none).</summary>
+    public async Task<int> ConnectedCountAsync(CancellationToken cancellationToken)
+    {
+        var outcome = await _connection.CallAsync(CameraList, capture: true, cancellationToken).ConfigureAwait(false);
+        if (outcome.IsOk)
+        {
+            using var document = outcome.ParseMessage()!;
+            if (document.RootElement.TryGetProperty("result", out var result)
+                && result.ValueKind == JsonValueKind.Object
+                && result.TryGetProperty("connected", out var connected)
+                && connected.TryGetInt32(out var n))
+            {
+                return n;
+            }
+        }
+
+        return -1;
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string[]>))]
+internal sealed partial class FanoutJson : System.Text.Json.Serialization.JsonSerializerContext;
