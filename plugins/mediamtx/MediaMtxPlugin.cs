@@ -1,6 +1,9 @@
 using CameraService.Abstractions.Plugins;
+using CameraService.Abstractions.Streaming;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace CameraService.Plugins.MediaMtx;
 
@@ -14,5 +17,19 @@ public sealed class MediaMtxPlugin : IPlugin
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<MediaMtxOptions>()
+            .BindConfiguration("Plugins:MediaMtx")
+            .Configure<IConfiguration>((o, c) => o.StateDirectory ??= c["State:Directory"])
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MediaMtxOptions>, MediaMtxOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Timeouts are enforced per attempt by the client's Polly pipeline, so the HttpClient's own is disabled.
+        services.AddHttpClient(MediaMtxClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<MediaMtxClient>();
+        services.TryAddSingleton<FfmpegSnapshotter>();
+        services.TryAddSingleton<MediaMtxBackend>();
+        services.AddSingleton<IStreamBackend>(sp => sp.GetRequiredService<MediaMtxBackend>());
     }
 }
