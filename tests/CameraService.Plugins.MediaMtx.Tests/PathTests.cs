@@ -164,3 +164,35 @@ public sealed class PathTests : BackendTestBase
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => Backend.TakeSnapshotAsync(new SnapshotRequest("camera9", output, "jpg", 85, TimeSpan.FromSeconds(5)), CancellationToken.None));
     }
 }
+
+public sealed class SnapshotTests : BackendTestBase
+{
+    protected override void Configure() => EmulatorOptions.RtspServer = true;
+
+    [Fact]
+    public async Task Snapshot_FromEmulatorRtsp_WritesJpegAndStartsOnDemandPublisher()
+    {
+        await Backend.PublishAsync(Camera(), CancellationToken.None);
+        var output = Path.Combine(Root, "snapshots", "camera0", "camera0_snap.jpg");
+        var result = await Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", output, "jpg", 90, TimeSpan.FromSeconds(10)), CancellationToken.None);
+        Assert.Equal(output, result.Path);
+        var bytes = await File.ReadAllBytesAsync(output);
+        Assert.Equal(result.Size, bytes.Length);
+        Assert.Equal([0xFF, 0xD8], bytes[..2]);
+        Assert.Equal((320, 240), (result.Width, result.Height));
+        Assert.False(File.Exists(output + ".partial"));
+        Assert.Contains(Emu.Hooks, h => h.Hook == "runOnDemand" && h.Event == "start" && h.Path == "camera0");
+
+        var png = Path.Combine(Root, "snapshots", "camera0", "camera0_snap.png");
+        var pngResult = await Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", png, "png", 90, TimeSpan.FromSeconds(10)), CancellationToken.None);
+        Assert.Equal((320, 240), (pngResult.Width, pngResult.Height));
+        Assert.Equal((byte)0x89, (await File.ReadAllBytesAsync(png))[0]);
+    }
+
+    [Fact]
+    public async Task Snapshot_UnknownFormat_InvalidParameter()
+    {
+        await Backend.PublishAsync(Camera(), CancellationToken.None);
+        await Assert.ThrowsAsync<InvalidParameterException>(() => Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", Path.Combine(Root, "x.gif"), "gif", 90, TimeSpan.FromSeconds(5)), CancellationToken.None));
+    }
+}

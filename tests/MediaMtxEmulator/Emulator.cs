@@ -67,7 +67,10 @@ public sealed class Emulator : IAsyncDisposable
                 _rtspPort = rtsp == 0 ? FreePort() : rtsp;
             }
 
-            _state = new EmulatorState(_options, _rtspPort);
+            var rtspServer = _options.RtspServer
+                ? await RtspServerProcess.StartAsync(_options.PythonPath, RtspHost(), _rtspPort, cancellationToken).ConfigureAwait(false)
+                : null;
+            _state = new EmulatorState(_options, _rtspPort, rtspServer);
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
             builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Parse(host), port));
             builder.Services.AddLogging(l => l.ClearProviders());
@@ -215,6 +218,12 @@ public sealed class Emulator : IAsyncDisposable
         }
 
         return (host, int.Parse(address[(i + 1)..], CultureInfo.InvariantCulture));
+    }
+
+    private string RtspHost()
+    {
+        var (host, _) = ParseAddress(_options.RtspAddress, "127.0.0.1");
+        return host;
     }
 
     private static int FreePort()

@@ -73,10 +73,18 @@ internal sealed class EmulatorState : IDisposable
     private readonly List<FaultRule> _faults = [];
     private TimeSpan _advanced;
 
-    public EmulatorState(EmulatorOptions options, int rtspPort)
+    private readonly Dictionary<string, Stack<string>> _rtspReaders = new(StringComparer.Ordinal);
+
+    public EmulatorState(EmulatorOptions options, int rtspPort, RtspServerProcess? rtspServer)
     {
         _options = options;
         RtspPort = rtspPort;
+        RtspServer = rtspServer;
+        if (rtspServer != null)
+        {
+            rtspServer.ClientEvent += OnRtspClient;
+        }
+
         Config = Seed();
         Started = Now;
         CreateMissingPaths();
@@ -93,6 +101,8 @@ internal sealed class EmulatorState : IDisposable
     public int RtspPort { get; }
 
     public EmulatorOptions Options => _options;
+
+    public RtspServerProcess? RtspServer { get; }
 
     public DateTimeOffset Now => TimeZoneInfo.ConvertTime(_options.TimeProvider.GetUtcNow() + _advanced, _options.TimeZone);
 
@@ -197,6 +207,7 @@ internal sealed class EmulatorState : IDisposable
     {
         var rp = new RuntimePath(name, confName, conf);
         Runtime[name] = rp;
+        RtspServer?.AddMount(name);
         if (rp.S("runOnInit").Length > 0)
         {
             LogHook(rp, "runOnInit", "start", rp.S("runOnInit"), null);
@@ -226,6 +237,36 @@ internal sealed class EmulatorState : IDisposable
         }
 
         Runtime.Remove(rp.Name);
+        RtspServer?.RemoveMount(rp.Name);
+    }
+
+    /// <summary>A real RTSP client started or stopped reading a path: it counts as an rtspSession reader.</summary>
+    private void OnRtspClient(string ev, string path)
+    {
+        lock (Gate)
+        {
+            try
+            {
+                if (ev == "read")
+                {
+                    var id = AddReader(path, "rtspSession");
+                    if (!_rtspReaders.TryGetValue(path, out var ids))
+                    {
+                        _rtspReaders[path] = ids = new Stack<string>();
+                    }
+
+                    ids.Push(id);
+                }
+                else if (_rtspReaders.TryGetValue(path, out var ids) && ids.Count > 0)
+                {
+                    RemoveReader(path, ids.Pop());
+                }
+            }
+            catch (ApiException)
+            {
+                // The path went away meanwhile; nothing to count.
+            }
+        }
     }
 
     // ---- publishers and readers (side channel) ----
@@ -323,6 +364,7 @@ internal sealed class EmulatorState : IDisposable
         if (ConfigStore.IsRegex(rp.ConfName) && rp.Publisher is null && rp.Readers.Count == 0)
         {
             Runtime.Remove(rp.Name);
+            RtspServer?.RemoveMount(rp.Name);
         }
     }
 
@@ -547,5 +589,7 @@ internal sealed class EmulatorState : IDisposable
                 rp.Recorder = null;
             }
         }
+
+        RtspServer?.Dispose();
     }
 }
