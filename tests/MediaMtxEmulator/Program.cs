@@ -39,11 +39,16 @@ for (var i = 0; i < args.Length; i++)
 }
 
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
 {
-    e.Cancel = true;
+    c.Cancel = true;
     stop.Cancel();
-};
+});
+using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c =>
+{
+    c.Cancel = true;
+    stop.Cancel();
+});
 await using var emulator = new Emulator(options);
 var url = await emulator.StartAsync(stop.Token);
 Console.WriteLine($"MediaMTX emulator {options.Version} listening on {url} (RTSP port {emulator.RtspPort})");
