@@ -174,32 +174,50 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
             }
 
             var repaired = new List<string>();
+            var refused = new List<string>();
             foreach (var (id, want, recording) in desired)
             {
-                if (!configs.TryGetValue(id, out var actual))
+                var missing = !configs.TryGetValue(id, out var actual);
+                var drift = missing ? [] : PathConfigBuilder.Drift(want, actual!);
+                if (!missing && drift.Count == 0)
                 {
-                    Log.PathMissing(_logger, id);
-                    await Guard(() => _client.ReplacePathAsync(id, want, ct)).ConfigureAwait(false);
-                    repaired.Add(id);
-                    if (recording)
-                    {
-                        Raise(new StreamBackendEventArgs(StreamBackendEventKind.RecordingRecovered, id, "MediaMTX lost the path; it was re-applied and recording continues in a new segment."));
-                    }
-
                     continue;
                 }
 
-                var drift = PathConfigBuilder.Drift(want, actual);
-                if (drift.Count > 0)
+                if (missing)
+                {
+                    Log.PathMissing(_logger, id);
+                }
+                else
                 {
                     Log.DriftRepaired(_logger, id, string.Join(',', drift));
+                }
+
+                try
+                {
                     await Guard(() => _client.ReplacePathAsync(id, want, ct)).ConfigureAwait(false);
-                    repaired.Add(id);
+                }
+                catch (DependencyFailedException ex) when (ex.InnerException is MediaMtxApiException)
+                {
+                    // This path's config is refused (e.g. an older MediaMTX): the others are still repaired.
+                    Log.ReconcileFailed(_logger, ex.Detail, ex);
+                    refused.Add($"{id} ({ex.Detail})");
+                    continue;
+                }
+
+                repaired.Add(id);
+                if (missing && recording)
+                {
+                    Raise(new StreamBackendEventArgs(StreamBackendEventKind.RecordingRecovered, id, "MediaMTX lost the path; it was re-applied and recording continues in a new segment."));
                 }
             }
 
             await AdoptAndCleanAsync(configs, ct).ConfigureAwait(false);
-            SetHealth(ComponentStatus.Running with { LastError = _lastError, LastErrorTime = _lastErrorTime }, raise: true);
+            SetHealth(
+                refused.Count == 0
+                    ? ComponentStatus.Running with { LastError = _lastError, LastErrorTime = _lastErrorTime }
+                    : new ComponentStatus(ComponentState.Degraded, "MediaMTX refused the config of " + string.Join(", ", refused), _lastError, _lastErrorTime),
+                raise: true);
             if (restarted || repaired.Count > 0)
             {
                 var reason = restarted
@@ -300,7 +318,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
             _registry.Set(camera.CameraId, Persist(entry.Recording));
         }
 
-        await Guard(() => _client.ReplacePathAsync(camera.CameraId, desired, cancellationToken)).ConfigureAwait(false);
+        await ApplyAsync(camera.CameraId, desired, cancellationToken).ConfigureAwait(false);
         Log.PathApplied(_logger, camera.CameraId, desired["runOnInit"]!.GetValue<string>().Length > 0 ? "runOnInit" : "runOnDemand");
     }
 
@@ -703,12 +721,20 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
     }
 
     /// <summary>Runs a client call; a dependency failure also turns health to Error (the loop turns it back).</summary>
+    /// <remarks>
+    /// A 4xx other than 404 (MediaMTX understood and refused) becomes a <see cref="DependencyFailedException"/> without
+    /// touching health; 404s stay <see cref="MediaMtxApiException"/> for the callers that expect them.
+    /// </remarks>
     private async Task<T> Guard<T>(Func<Task<T>> call)
     {
         try
         {
             return await call().ConfigureAwait(false);
         }
+        catch (MediaMtxApiException ex) when (ex.Status != HttpStatusCode.NotFound)
+        {
+            throw new DependencyFailedException("mediamtx", $"MediaMTX refused the request: {ex.Error}", ex);
+        }
         catch (DependencyFailedException ex)
         {
             MarkUnreachable(ex);
@@ -716,22 +742,15 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         }
     }
 
-    private async Task Guard(Func<Task> call)
+    private async Task Guard(Func<Task> call) => _ = await Guard(async () =>
     {
-        try
-        {
-            await call().ConfigureAwait(false);
-        }
-        catch (DependencyFailedException ex)
-        {
-            MarkUnreachable(ex);
-            throw;
-        }
-    }
+        await call().ConfigureAwait(false);
+        return true;
+    }).ConfigureAwait(false);
 
     private void MarkUnreachable(DependencyFailedException ex)
     {
-        var message = ex.Detail.StartsWith("MediaMTX unreachable", StringComparison.Ordinal) ? ex.Detail : $"MediaMTX unreachable at {_client.ApiUrl}: {ex.Detail}";
+        var message = ex.Detail.StartsWith("MediaMTX", StringComparison.Ordinal) ? ex.Detail : $"MediaMTX unreachable at {_client.ApiUrl}: {ex.Detail}";
         lock (_gate)
         {
             _lastError = message;
@@ -757,20 +776,9 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
             {
                 // MediaMTX lost the path (restart): fall through to the upsert.
             }
-            catch (MediaMtxApiException ex)
-            {
-                throw new DependencyFailedException("mediamtx", $"MediaMTX refused the path config of '{cameraId}': {ex.Error}", ex);
-            }
         }
 
-        try
-        {
-            await Guard(() => _client.ReplacePathAsync(cameraId, desired, ct)).ConfigureAwait(false);
-        }
-        catch (MediaMtxApiException ex)
-        {
-            throw new DependencyFailedException("mediamtx", $"MediaMTX refused the path config of '{cameraId}': {ex.Error}", ex);
-        }
+        await Guard(() => _client.ReplacePathAsync(cameraId, desired, ct)).ConfigureAwait(false);
     }
 
     private CameraEntry Entry(string cameraId) =>

@@ -130,8 +130,18 @@ internal sealed class MediaMtxClient
 
     public Uri ApiUrl => _options.ApiUrl;
 
-    public async Task<MtxInfo> GetInfoAsync(CancellationToken ct) =>
-        await GetAsync("/v3/info", MtxJsonContext.Default.MtxInfo, ct).ConfigureAwait(false) ?? new MtxInfo(null, null);
+    /// <summary>Version and start time; both null on servers before v1.16 (no /v3/info: plain 404).</summary>
+    public async Task<MtxInfo> GetInfoAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await GetAsync("/v3/info", MtxJsonContext.Default.MtxInfo, ct).ConfigureAwait(false) ?? new MtxInfo(null, null);
+        }
+        catch (MediaMtxApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+        {
+            return new MtxInfo(null, null);
+        }
+    }
 
     public Task<JsonObject?> GetGlobalConfigAsync(CancellationToken ct) => GetAsync("/v3/config/global/get", MtxJsonContext.Default.JsonObject, ct);
 

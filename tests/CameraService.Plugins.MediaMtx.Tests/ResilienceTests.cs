@@ -168,3 +168,22 @@ public sealed class AuthTests : BackendTestBase
         Assert.Contains("Plugins:MediaMtx:Username", ex.Detail, StringComparison.Ordinal);
     }
 }
+
+public sealed class RefusalTests : BackendTestBase
+{
+    [Fact]
+    public async Task RefusedConfig_PublishFailsAsDependency_ReconcileDegradedNotError()
+    {
+        await Backend.PublishAsync(Camera(), CancellationToken.None);
+        Emu.Fail(new FaultRule("/v3/config/paths/replace", "status", 400, "invalid source: 'x'"));
+        var ex = await Assert.ThrowsAsync<DependencyFailedException>(() => Backend.PublishAsync(Camera("camera1"), CancellationToken.None));
+        Assert.Contains("invalid source: 'x'", ex.Detail, StringComparison.Ordinal);
+
+        Emu.Restart();
+        await WaitUntil(() => Backend.GetHealth().State == ComponentState.Degraded, TimeSpan.FromSeconds(10));
+        Assert.Contains("camera0", Backend.GetHealth().Message, StringComparison.Ordinal);
+        Emu.ClearFaults();
+        await WaitUntil(() => Backend.GetHealth().State == ComponentState.Running, TimeSpan.FromSeconds(10));
+        Assert.Equal(["all_others", "camera0", "camera1"], Emu.ConfiguredPaths());
+    }
+}
