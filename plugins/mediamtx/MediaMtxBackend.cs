@@ -709,7 +709,8 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         bool changed;
         lock (_gate)
         {
-            changed = _health.State != status.State || _health.Message != status.Message;
+            // Only a change of state is an event; the message may vary while the state holds (refused vs. suspended).
+            changed = _health.State != status.State;
             _health = status;
         }
 

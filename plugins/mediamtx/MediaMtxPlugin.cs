@@ -26,7 +26,9 @@ public sealed class MediaMtxPlugin : IPlugin
         services.TryAddSingleton(TimeProvider.System);
 
         // Timeouts are enforced per attempt by the client's Polly pipeline, so the HttpClient's own is disabled.
-        services.AddHttpClient(MediaMtxClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        // Its default request logging writes a full stack trace per refused connection while MediaMTX is down; the
+        // client logs outages itself (circuit opened/closed), once.
+        services.AddHttpClient(MediaMtxClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.TryAddSingleton<MediaMtxClient>();
         services.TryAddSingleton<FfmpegSnapshotter>();
         services.TryAddSingleton<MediaMtxBackend>();

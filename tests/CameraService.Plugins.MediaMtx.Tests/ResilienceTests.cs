@@ -111,11 +111,11 @@ public sealed class ResilienceTests : BackendTestBase
     [Fact]
     public async Task SlowAnswers_TimeOutAsDependencyFailed()
     {
-        Settings["Plugins:MediaMtx:RequestTimeout"] = "00:00:00.300";
+        Settings["Plugins:MediaMtx:RequestTimeout"] = "00:00:01";
         Settings["Plugins:MediaMtx:RetryCount"] = "0";
         var backend = await CreateBackendAsync();
         await backend.PublishAsync(Camera(), CancellationToken.None);
-        Emu.Fail(new FaultRule("/v3/paths/get", "slow", DelayMs: 2000, Times: 1));
+        Emu.Fail(new FaultRule("/v3/paths/get", "slow", DelayMs: 5000, Times: 1));
         var ex = await Assert.ThrowsAsync<DependencyFailedException>(() => backend.GetStreamAsync("camera0", CancellationToken.None));
         Assert.Contains("no answer within", ex.Detail, StringComparison.Ordinal);
     }
