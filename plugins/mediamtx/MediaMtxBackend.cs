@@ -564,6 +564,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
             _adopted.Remove(cameraId);
         }
 
+        await WaitRecordOffAsync(cameraId, cancellationToken).ConfigureAwait(false);
         var files = await CollectFilesAsync(session, cancellationToken).ConfigureAwait(false);
         if (_registry.Contains(cameraId))
         {
@@ -603,6 +604,34 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// MediaMTX v1.20.1 answers a config change before applying it; the last segment is final only once the change is
+    /// in effect, so poll (briefly) until the path reads back with record off before collecting the files.
+    /// </summary>
+    private async Task WaitRecordOffAsync(string cameraId, CancellationToken ct)
+    {
+        var deadline = _time.GetUtcNow() + TimeSpan.FromSeconds(3);
+        while (true)
+        {
+            JsonObject? conf;
+            try
+            {
+                conf = await _client.GetPathConfigAsync(cameraId, ct).ConfigureAwait(false);
+            }
+            catch (DependencyFailedException)
+            {
+                return;
+            }
+
+            if (conf?["record"]?.GetValue<bool>() != true || _time.GetUtcNow() >= deadline)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), _time, ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The session's segment files: what MediaMTX lists for the path plus what is in the directory, newer than the start.</summary>

@@ -187,3 +187,28 @@ public sealed class RefusalTests : BackendTestBase
         Assert.Equal(["all_others", "camera0", "camera1"], Emu.ConfiguredPaths());
     }
 }
+
+public sealed class EventualConsistencyTests : BackendTestBase
+{
+    protected override void Configure() => EmulatorOptions.ApplyDelay = TimeSpan.FromMilliseconds(300);
+
+    [Fact]
+    public async Task AsyncConfigApply_RestartReconciledWithoutDuplicates_RecordingWorks()
+    {
+        await Backend.PublishAsync(Camera(), CancellationToken.None);
+        await WaitUntil(() => Emu.ConfiguredPaths().Contains("camera0"), TimeSpan.FromSeconds(10));
+        Emu.Restart();
+        await WaitUntil(() => Emu.ConfiguredPaths().Contains("camera0"), TimeSpan.FromSeconds(10));
+        await Task.Delay(1000);
+        Assert.Equal(["all_others", "camera0"], Emu.ConfiguredPaths());
+
+        await Backend.StartRecordingAsync(new RecordingRequest("camera0", "s", "fmp4", Path.Combine(Recordings, "camera0"), DateTimeOffset.UtcNow), CancellationToken.None);
+        await WaitUntil(() => Emu.PathConf("camera0")!["record"]!.GetValue<bool>(), TimeSpan.FromSeconds(10));
+        Emu.Advance(TimeSpan.FromSeconds(3));
+        var stopped = await Backend.StopRecordingAsync("camera0", CancellationToken.None);
+
+        // StopRecording waits until the change is in effect (the last segment is final then).
+        Assert.False(Emu.PathConf("camera0")!["record"]!.GetValue<bool>());
+        Assert.Single(stopped.Files);
+    }
+}

@@ -193,3 +193,33 @@ public sealed class AllOthersTests : EmulatorTestBase
         AssertError(await Get("/v3/paths/get/some/cam"), 404, "path not found");
     }
 }
+
+public sealed class ApplyDelayTests : EmulatorTestBase
+{
+    protected override void Configure(EmulatorOptions options) => options.ApplyDelay = TimeSpan.FromMilliseconds(300);
+
+    [Fact]
+    public async Task Mutation_AnsweredBeforeApplied_ReadsEventuallyConsistent()
+    {
+        AssertOk(await Post("/v3/config/paths/add/cam", "{}"));
+        AssertError(await Post("/v3/config/paths/add/cam", "{}"), 400, "path already exists");
+        AssertOk(await Patch("/v3/config/paths/patch/cam", """{"record":true}"""));
+        AssertError(await Get("/v3/config/paths/get/cam"), 404, "path configuration not found");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        JsonNode? conf = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var r = await Get("/v3/config/paths/get/cam");
+            if (r.Status == 200 && r.Body!["record"]!.GetValue<bool>())
+            {
+                conf = r.Body;
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.NotNull(conf);
+        Assert.Equal(200, (await Get("/v3/paths/get/cam")).Status);
+    }
+}

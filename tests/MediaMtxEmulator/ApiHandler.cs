@@ -136,13 +136,13 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
             case ("PATCH", "/v3/config/global/patch"):
             {
                 var fields = ConfigStore.Decode(body, global: true);
-                var next = cfg.Clone();
+                var next = state.Latest.Clone();
                 foreach (var (k, v) in fields)
                 {
                     next.Global[k] = v!.DeepClone();
                 }
 
-                state.Commit(next);
+                state.Submit(next);
                 disableApi = !next.Global["api"]!.GetValue<bool>();
                 return (200, Ok());
             }
@@ -152,13 +152,13 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
             case ("PATCH", "/v3/config/pathdefaults/patch"):
             {
                 var fields = ConfigStore.Decode(body, global: false);
-                var next = cfg.Clone();
+                var next = state.Latest.Clone();
                 foreach (var (k, v) in fields)
                 {
                     next.PathDefaults[k] = v!.DeepClone();
                 }
 
-                state.Commit(next);
+                state.Submit(next);
                 return (200, Ok());
             }
 
@@ -185,54 +185,54 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
         if (TryName(path, "/v3/config/paths/add/", out name) && method == "POST")
         {
             var fields = ConfigStore.Decode(body, global: false);
-            if (cfg.Paths.ContainsKey(name))
+            if (state.Latest.Paths.ContainsKey(name))
             {
                 throw new ApiException(400, "path already exists");
             }
 
-            var next = cfg.Clone();
+            var next = state.Latest.Clone();
             next.Paths[name] = fields;
-            state.Commit(next);
+            state.Submit(next);
             return (200, Ok());
         }
 
         if (TryName(path, "/v3/config/paths/patch/", out name) && method == "PATCH")
         {
             var fields = ConfigStore.Decode(body, global: false);
-            if (!cfg.Paths.ContainsKey(name))
+            if (!state.Latest.Paths.ContainsKey(name))
             {
                 throw new ApiException(404, "path not found");
             }
 
-            var next = cfg.Clone();
+            var next = state.Latest.Clone();
             foreach (var (k, v) in fields)
             {
                 next.Paths[name][k] = v!.DeepClone();
             }
 
-            state.Commit(next);
+            state.Submit(next);
             return (200, Ok());
         }
 
         if (TryName(path, "/v3/config/paths/replace/", out name) && method == "POST")
         {
             var fields = ConfigStore.Decode(body, global: false);
-            var next = cfg.Clone();
+            var next = state.Latest.Clone();
             next.Paths[name] = fields;
-            state.Commit(next);
+            state.Submit(next);
             return (200, Ok());
         }
 
         if (TryName(path, "/v3/config/paths/delete/", out name) && method == "DELETE")
         {
-            if (!cfg.Paths.ContainsKey(name))
+            if (!state.Latest.Paths.ContainsKey(name))
             {
                 throw new ApiException(404, "path not found");
             }
 
-            var next = cfg.Clone();
+            var next = state.Latest.Clone();
             next.Paths.Remove(name);
-            state.Commit(next);
+            state.Submit(next);
             return (200, Ok());
         }
 

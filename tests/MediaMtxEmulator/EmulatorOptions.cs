@@ -48,6 +48,12 @@ public sealed class EmulatorOptions
     /// <summary>The clock (tests may pass a fake one). The side channel's <c>advance</c> adds to it.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Delay between the 200 of a config mutation and its effect (MediaMTX v1.20.1 applies config asynchronously, so
+    /// reads right after a write may show the old state). Default zero: deterministic.
+    /// </summary>
+    public TimeSpan ApplyDelay { get; set; }
+
     /// <summary>Internal users replacing the default ones (JSON array of AuthInternalUser), or null for the defaults.</summary>
     public string? AuthInternalUsersJson { get; set; }
 }

@@ -132,6 +132,47 @@ internal sealed class EmulatorState : IDisposable
 
     // ---- config commits (E3, E8 hot reload) ----
 
+    private readonly Queue<ConfigStore> _pending = new();
+
+    /// <summary>The config mutations build on: the newest accepted one, applied or not.</summary>
+    public ConfigStore Latest => _pending.Count > 0 ? _pending.Last() : Config;
+
+    /// <summary>
+    /// Accepts a mutation: validated now (a 400 changes nothing); applied at once, or after
+    /// <see cref="EmulatorOptions.ApplyDelay"/> like v1.20.1, which answers 200 before applying (reads stay stale meanwhile).
+    /// </summary>
+    public void Submit(ConfigStore next)
+    {
+        next.Validate();
+        if (_options.ApplyDelay <= TimeSpan.Zero)
+        {
+            Commit(next);
+            return;
+        }
+
+        _pending.Enqueue(next);
+        _ = ApplyLaterAsync();
+    }
+
+    private async Task ApplyLaterAsync()
+    {
+        await Task.Delay(_options.ApplyDelay, _options.TimeProvider).ConfigureAwait(false);
+        lock (Gate)
+        {
+            if (_pending.TryDequeue(out var next))
+            {
+                try
+                {
+                    Commit(next);
+                }
+                catch (ApiException)
+                {
+                    // Validated when accepted; a restart in between may make it moot.
+                }
+            }
+        }
+    }
+
     /// <summary>Validates and commits a new config, then brings the runtime paths in line (hot reload rules).</summary>
     public void Commit(ConfigStore next)
     {
@@ -176,6 +217,7 @@ internal sealed class EmulatorState : IDisposable
     /// <summary>A real restart or mediamtx.yml reload: API-made config is gone, processes and sessions are dropped.</summary>
     public void Restart()
     {
+        _pending.Clear();
         foreach (var rp in Runtime.Values.ToList())
         {
             ClosePath(rp);
