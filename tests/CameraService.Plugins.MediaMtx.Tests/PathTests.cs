@@ -23,9 +23,17 @@ public sealed class PathTests : BackendTestBase
         Assert.False(conf["record"]!.GetValue<bool>());
         Assert.Empty(Emu.Hooks);
 
-        Emu.AddReader("camera0");
-        var hook = Assert.Single(Emu.Hooks);
-        Assert.Equal("runOnDemand", hook.Hook);
+        // A viewer arrives (through the side channel, as a test client would): MediaMTX would now run the command.
+        using var http = new HttpClient { BaseAddress = Emu.ApiUrl };
+        using (var r = await http.PostAsync("/_emulator/addReader", new StringContent("""{"path":"camera0","type":"webRTCSession"}""")))
+        {
+            r.EnsureSuccessStatusCode();
+        }
+
+        var hooks = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/_emulator/hooks"))!["items"]!.AsArray();
+        var hook = Assert.Single(hooks)!;
+        Assert.Equal("runOnDemand", hook["hook"]!.GetValue<string>());
+        Assert.Equal("start", hook["event"]!.GetValue<string>());
         Assert.Equal(
             [
                 "ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin",
@@ -35,7 +43,7 @@ public sealed class PathTests : BackendTestBase
                 "-an", "-metadata", "title=camera-service:camera0", "-f", "rtsp", "-rtsp_transport", "tcp",
                 $"rtsp://127.0.0.1:{Emu.RtspPort.ToString(CultureInfo.InvariantCulture)}/camera0",
             ],
-            hook.Argv);
+            hook["argv"]!.AsArray().Select(a => a!.GetValue<string>()));
     }
 
     [Fact]
