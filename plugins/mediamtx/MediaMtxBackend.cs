@@ -342,13 +342,21 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
             _cameras.Remove(cameraId);
         }
 
-        if (_registry.Contains(cameraId) || await IsOursAsync(cameraId, cancellationToken).ConfigureAwait(false))
+        await _reconcileLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            await Guard(() => _client.DeletePathAsync(cameraId, cancellationToken)).ConfigureAwait(false);
-            Log.PathRemoved(_logger, cameraId);
-        }
+            if (_registry.Contains(cameraId) || await IsOursAsync(cameraId, cancellationToken).ConfigureAwait(false))
+            {
+                await Guard(() => _client.DeletePathAsync(cameraId, cancellationToken)).ConfigureAwait(false);
+                Log.PathRemoved(_logger, cameraId);
+            }
 
-        _registry.Remove(cameraId);
+            _registry.Remove(cameraId);
+        }
+        finally
+        {
+            _reconcileLock.Release();
+        }
     }
 
     private async Task<bool> IsOursAsync(string name, CancellationToken ct)
@@ -578,16 +586,22 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
 
     public async Task<IReadOnlyList<BackendRecording>> GetActiveRecordingsAsync(CancellationToken cancellationToken)
     {
+        await _reconcileLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var configs = (await Guard(() => _client.ListPathConfigsAsync(cancellationToken)).ConfigureAwait(false))
                 .Where(c => c["name"] != null)
-                .ToDictionary(c => c["name"]!.GetValue<string>(), StringComparer.Ordinal);
+                .GroupBy(c => c["name"]!.GetValue<string>(), StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             await AdoptAndCleanAsync(configs, cancellationToken).ConfigureAwait(false);
         }
         catch (DependencyFailedException)
         {
             // MediaMTX is down: report what we know; adoption happens when it is back.
+        }
+        finally
+        {
+            _reconcileLock.Release();
         }
 
         List<Session> sessions;
@@ -794,6 +808,21 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
 
     /// <summary>Applies a camera's desired config: patch (hot-reloads record-only changes), or replace when the path is gone.</summary>
     private async Task ApplyAsync(string cameraId, JsonObject desired, CancellationToken ct, bool patch = false)
+    {
+        // Serialized with reconciliation so that a repair computed from an older desired state never lands after
+        // (and undoes) this change.
+        await _reconcileLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await ApplyLockedAsync(cameraId, desired, ct, patch).ConfigureAwait(false);
+        }
+        finally
+        {
+            _reconcileLock.Release();
+        }
+    }
+
+    private async Task ApplyLockedAsync(string cameraId, JsonObject desired, CancellationToken ct, bool patch)
     {
         if (patch)
         {
