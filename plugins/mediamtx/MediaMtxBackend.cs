@@ -814,7 +814,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         await _reconcileLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await ApplyLockedAsync(cameraId, desired, ct, patch).ConfigureAwait(false);
+            await ApplyLockedAsync(cameraId, desired, patch, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -822,7 +822,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         }
     }
 
-    private async Task ApplyLockedAsync(string cameraId, JsonObject desired, CancellationToken ct, bool patch)
+    private async Task ApplyLockedAsync(string cameraId, JsonObject desired, bool patch, CancellationToken ct)
     {
         if (patch)
         {
