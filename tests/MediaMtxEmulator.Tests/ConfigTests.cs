@@ -180,6 +180,22 @@ public sealed class AllOthersTests : EmulatorTestBase
     }
 
     [Fact]
+    public async Task SpecificConfigForLiveRegexPath_RebindsWithoutDisconnect_AndBackOnDelete()
+    {
+        Emu.Publish("cam");
+        var (_, before) = await Get("/v3/paths/get/cam");
+        Assert.Equal("all_others", before!["confName"]!.GetValue<string>());
+        AssertOk(await Post("/v3/config/paths/add/cam", """{"record":true,"recordPath":"%path/%Y-%m-%d_%H-%M-%S-%f"}"""));
+        var (_, during) = await Get("/v3/paths/get/cam");
+        Assert.Equal("cam", during!["confName"]!.GetValue<string>());
+        Assert.Equal(before["source"]!["id"]!.GetValue<string>(), during["source"]!["id"]!.GetValue<string>());
+        AssertOk(await Delete("/v3/config/paths/delete/cam"));
+        var (_, after) = await Get("/v3/paths/get/cam");
+        Assert.Equal("all_others", after!["confName"]!.GetValue<string>());
+        Assert.Equal(before["source"]!["id"]!.GetValue<string>(), after["source"]!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task UnconfiguredName_RecordingsGet200EmptyAndDynamicPathOnPublish()
     {
         var (status, body) = await Get("/v3/recordings/get/some/cam");
