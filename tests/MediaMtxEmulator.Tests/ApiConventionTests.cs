@@ -42,7 +42,7 @@ public sealed class ApiConventionTests : EmulatorTestBase
     [Theory]
     [InlineData("GET", "/v3/nonexisting")]
     [InlineData("POST", "/v3/info")]
-    [InlineData("GET", "/v3/rtmpconns/list")]
+    [InlineData("GET", "/v3/moqsessions/list")]
     [InlineData("PATCH", "/v3/config/paths/add/x")]
     public async Task UnknownRouteOrMethod_Returns404PlainText(string method, string path)
     {

@@ -254,6 +254,11 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
             return (200, RecordingJson(name, starts));
         }
 
+        if (Sessions.Route(state, method, path, items => Paginate(query, items)) is { } session)
+        {
+            return session;
+        }
+
         return (404, null);
     }
 

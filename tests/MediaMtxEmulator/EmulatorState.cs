@@ -29,6 +29,8 @@ internal sealed class Publisher(string id, IReadOnlyList<TrackSpec> tracks, Date
 {
     public string Id { get; } = id;
 
+    public string ConnId { get; } = Guid.NewGuid().ToString();
+
     public IReadOnlyList<TrackSpec> Tracks { get; } = tracks;
 
     public DateTimeOffset Created { get; } = created;
@@ -36,7 +38,10 @@ internal sealed class Publisher(string id, IReadOnlyList<TrackSpec> tracks, Date
     public bool FromHook { get; } = fromHook;
 }
 
-internal sealed record Reader(string Type, string Id);
+internal sealed record Reader(string Type, string Id, DateTimeOffset Created)
+{
+    public string ConnId { get; } = Guid.NewGuid().ToString();
+}
 
 internal sealed class RuntimePath(string name, string confName, JsonObject conf)
 {
@@ -361,7 +366,7 @@ internal sealed class EmulatorState : IDisposable
     {
         var rp = GetOrCreateDynamic(name);
         var id = Guid.NewGuid().ToString();
-        rp.Readers.Add(new Reader(type, id));
+        rp.Readers.Add(new Reader(type, id, Now));
         if (rp.Publisher is null && rp.S("runOnDemand").Length > 0 && !rp.OnDemandRunning)
         {
             rp.OnDemandRunning = true;
@@ -426,6 +431,9 @@ internal sealed class EmulatorState : IDisposable
 
         UpdateRecorder(rp);
     }
+
+    /// <summary>Kicking the publisher's session: the path becomes unavailable (a hook publisher is not re-attached).</summary>
+    public void KickPublisher(RuntimePath rp) => DetachPublisher(rp);
 
     private void DetachPublisher(RuntimePath rp)
     {
