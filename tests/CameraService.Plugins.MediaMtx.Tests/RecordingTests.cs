@@ -143,3 +143,29 @@ public sealed class MediaRecordingTests : BackendTestBase
         Assert.Equal("h264", output.Trim());
     }
 }
+
+public sealed class RepublishTests : BackendTestBase
+{
+    [Fact]
+    public async Task Republish_ChangedInput_UpdatesCommand_KeepsRecording()
+    {
+        await Backend.PublishAsync(Camera(), CancellationToken.None);
+        await Backend.StartRecordingAsync(new RecordingRequest("camera0", "s", "fmp4", Path.Combine(Recordings, "camera0"), DateTimeOffset.UtcNow), CancellationToken.None);
+        await Backend.PublishAsync(Camera(h264: true), CancellationToken.None);
+        var conf = Emu.PathConf("camera0")!;
+        Assert.True(conf["record"]!.GetValue<bool>());
+        Assert.Contains("-c:v copy", conf["runOnInit"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Single(await Backend.GetActiveRecordingsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Unpublish_UnknownCamera_Idempotent()
+    {
+        await Backend.UnpublishAsync("camera7", CancellationToken.None);
+        await Backend.PublishAsync(Camera(), CancellationToken.None);
+        await Backend.UnpublishAsync("camera0", CancellationToken.None);
+        await Backend.UnpublishAsync("camera0", CancellationToken.None);
+        Assert.Equal(["all_others"], Emu.ConfiguredPaths());
+        Assert.False(File.ReadAllText(Path.Combine(StateDir, "mediamtx-paths.json")).Contains("camera0", StringComparison.Ordinal));
+    }
+}
