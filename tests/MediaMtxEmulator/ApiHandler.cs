@@ -76,6 +76,10 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
             {
                 ctx.Response.Headers.WWWAuthenticate = "Basic realm=\"mediamtx\"";
             }
+            else if (state.Options.AuthFailureDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(state.Options.AuthFailureDelay, state.Options.TimeProvider, ctx.RequestAborted).ConfigureAwait(false);
+            }
 
             await ErrorAsync(ctx, 401, "authentication error").ConfigureAwait(false);
             return;

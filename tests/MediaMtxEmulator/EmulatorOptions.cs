@@ -54,6 +54,9 @@ public sealed class EmulatorOptions
     /// </summary>
     public TimeSpan ApplyDelay { get; set; }
 
+    /// <summary>Delay of a 401 for wrong credentials (MediaMTX waits a random 0–4 s against brute force). Default zero.</summary>
+    public TimeSpan AuthFailureDelay { get; set; }
+
     /// <summary>Internal users replacing the default ones (JSON array of AuthInternalUser), or null for the defaults.</summary>
     public string? AuthInternalUsersJson { get; set; }
 }
