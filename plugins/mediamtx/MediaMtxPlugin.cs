@@ -1,6 +1,9 @@
 using CameraService.Abstractions.Plugins;
+using CameraService.Abstractions.Streaming;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace CameraService.Plugins.MediaMtx;
 
@@ -14,5 +17,21 @@ public sealed class MediaMtxPlugin : IPlugin
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<MediaMtxOptions>()
+            .BindConfiguration("Plugins:MediaMtx")
+            .Configure<IConfiguration>((o, c) => o.StateDirectory ??= c["State:Directory"])
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MediaMtxOptions>, MediaMtxOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Timeouts are enforced per attempt by the client's Polly pipeline, so the HttpClient's own is disabled.
+        // Its default request logging writes a full stack trace per refused connection while MediaMTX is down; the
+        // client logs outages itself (circuit opened/closed), once.
+        services.AddHttpClient(MediaMtxClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
+        services.TryAddSingleton<MediaMtxClient>();
+        services.TryAddSingleton<FfmpegSnapshotter>();
+        services.TryAddSingleton<MediaMtxBackend>();
+        services.AddSingleton<IStreamBackend>(sp => sp.GetRequiredService<MediaMtxBackend>());
     }
 }

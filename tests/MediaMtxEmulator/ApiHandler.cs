@@ -1,0 +1,631 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
+
+namespace MediaMtxEmulator;
+
+/// <summary>
+/// The HTTP surface: MediaMTX's /v3 routes (gin behaviour: exact bodies, plain-text 404s, auth before routing) and
+/// the simulation side channel under /_emulator/. Routing reads the raw request target because Kestrel normalizes
+/// dot segments and MediaMTX must see a literal <c>..</c> (correction 7).
+/// </summary>
+internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
+{
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public async Task HandleAsync(HttpContext ctx)
+    {
+        var raw = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ctx.Request.Path.Value ?? "/";
+        var q = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = q < 0 ? raw : raw[..q];
+        var query = QueryHelpers.ParseQuery(q < 0 ? string.Empty : raw[q..]);
+        var method = ctx.Request.Method;
+
+        ctx.Response.Headers["Server"] = "mediamtx";
+        ctx.Response.Headers["X-MediaMTX-Emulator"] = "1";
+
+        if (path.StartsWith("/_emulator/", StringComparison.Ordinal))
+        {
+            await SideChannelAsync(ctx, method, path["/_emulator/".Length..], ctx.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        if (state.TakeFault(path) is { } fault)
+        {
+            switch (fault.Mode)
+            {
+                case "reset":
+                    ctx.Abort();
+                    return;
+                case "slow":
+                    await Task.Delay(fault.DelayMs, ctx.RequestAborted).ConfigureAwait(false);
+                    break;
+                default:
+                    await ErrorAsync(ctx, fault.Status, fault.Body).ConfigureAwait(false);
+                    return;
+            }
+        }
+
+        lock (state.Gate)
+        {
+            if (state.Config.Global["apiAllowOrigins"] is JsonArray origins && origins.Any(o => o?.GetValue<string>() == "*"))
+            {
+                ctx.Response.Headers.AccessControlAllowOrigin = "*";
+            }
+        }
+
+        if (method == "OPTIONS" && ctx.Request.Headers.ContainsKey("Access-Control-Request-Method"))
+        {
+            ctx.Response.StatusCode = 204;
+            ctx.Response.Headers.AccessControlAllowMethods = "OPTIONS, GET, POST, PATCH, DELETE";
+            ctx.Response.Headers.AccessControlAllowHeaders = "Authorization, Content-Type";
+            return;
+        }
+
+        if (!Authenticate(ctx, out var hadCredentials))
+        {
+            if (!hadCredentials)
+            {
+                ctx.Response.Headers.WWWAuthenticate = "Basic realm=\"mediamtx\"";
+            }
+            else if (state.Options.AuthFailureDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(state.Options.AuthFailureDelay, state.Options.TimeProvider, ctx.RequestAborted).ConfigureAwait(false);
+            }
+
+            await ErrorAsync(ctx, 401, "authentication error").ConfigureAwait(false);
+            return;
+        }
+
+        var body = Array.Empty<byte>();
+        if (method is "POST" or "PATCH")
+        {
+            using var ms = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted).ConfigureAwait(false);
+            body = ms.ToArray();
+        }
+
+        int status;
+        JsonNode? result;
+        var disableApi = false;
+        try
+        {
+            lock (state.Gate)
+            {
+                (status, result) = Route(method, path, query, body, ref disableApi);
+            }
+        }
+        catch (ApiException ex)
+        {
+            await ErrorAsync(ctx, ex.Status, ex.Message).ConfigureAwait(false);
+            return;
+        }
+
+        if (status == 404 && result is null)
+        {
+            ctx.Response.StatusCode = 404;
+            ctx.Response.ContentType = "text/plain";
+            await ctx.Response.WriteAsync("404 page not found", ctx.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        await WriteJsonAsync(ctx, status, result!).ConfigureAwait(false);
+        if (disableApi)
+        {
+            onApiDisabled();
+        }
+    }
+
+    private static JsonObject Ok() => new() { ["status"] = "ok" };
+
+    private (int Status, JsonNode? Body) Route(string method, string path, Dictionary<string, StringValues> query, byte[] body, ref bool disableApi)
+    {
+        var cfg = state.Config;
+        switch (method, path)
+        {
+            case ("GET", "/v3/info"):
+                return (200, new JsonObject { ["started"] = GoFormat.FormatTime(state.Started), ["version"] = state.Options.Version });
+            case ("POST", "/v3/auth/jwks/refresh"):
+                return (200, Ok());
+            case ("GET", "/v3/config/global/get"):
+                return (200, ConfigStore.Redact(cfg.Global));
+            case ("PATCH", "/v3/config/global/patch"):
+            {
+                var fields = ConfigStore.Decode(body, global: true);
+                var next = state.Latest.Clone();
+                foreach (var (k, v) in fields)
+                {
+                    next.Global[k] = v!.DeepClone();
+                }
+
+                state.Submit(next);
+                disableApi = !next.Global["api"]!.GetValue<bool>();
+                return (200, Ok());
+            }
+
+            case ("GET", "/v3/config/pathdefaults/get"):
+                return (200, ConfigStore.Redact(cfg.PathDefaults));
+            case ("PATCH", "/v3/config/pathdefaults/patch"):
+            {
+                var fields = ConfigStore.Decode(body, global: false);
+                var next = state.Latest.Clone();
+                foreach (var (k, v) in fields)
+                {
+                    next.PathDefaults[k] = v!.DeepClone();
+                }
+
+                state.Submit(next);
+                return (200, Ok());
+            }
+
+            case ("GET", "/v3/config/paths/list"):
+                return (200, Paginate(query, cfg.Paths.Keys.Select(n => (JsonNode)ConfigStore.Redact(cfg.Effective(n))).ToList()));
+            case ("GET", "/v3/paths/list"):
+                return (200, Paginate(query, state.Runtime.Values.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => (JsonNode)PathJson(p)).ToList()));
+            case ("GET", "/v3/recordings/list"):
+                return (200, Paginate(query, ListRecordings().Select(r => (JsonNode)RecordingJson(r.Key, r.Value)).ToList()));
+            case ("DELETE", "/v3/recordings/deletesegment"):
+                DeleteSegment(query);
+                return (200, Ok());
+            default:
+                break;
+        }
+
+        if (TryName(path, "/v3/config/paths/get/", out var name) && method == "GET")
+        {
+            return cfg.Paths.ContainsKey(name)
+                ? (200, ConfigStore.Redact(cfg.Effective(name)))
+                : throw new ApiException(404, "path configuration not found");
+        }
+
+        if (TryName(path, "/v3/config/paths/add/", out name) && method == "POST")
+        {
+            var fields = ConfigStore.Decode(body, global: false);
+            if (state.Latest.Paths.ContainsKey(name))
+            {
+                throw new ApiException(400, "path already exists");
+            }
+
+            var next = state.Latest.Clone();
+            next.Paths[name] = fields;
+            state.Submit(next);
+            return (200, Ok());
+        }
+
+        if (TryName(path, "/v3/config/paths/patch/", out name) && method == "PATCH")
+        {
+            var fields = ConfigStore.Decode(body, global: false);
+            if (!state.Latest.Paths.ContainsKey(name))
+            {
+                throw new ApiException(404, "path not found");
+            }
+
+            var next = state.Latest.Clone();
+            foreach (var (k, v) in fields)
+            {
+                next.Paths[name][k] = v!.DeepClone();
+            }
+
+            state.Submit(next);
+            return (200, Ok());
+        }
+
+        if (TryName(path, "/v3/config/paths/replace/", out name) && method == "POST")
+        {
+            var fields = ConfigStore.Decode(body, global: false);
+            var next = state.Latest.Clone();
+            next.Paths[name] = fields;
+            state.Submit(next);
+            return (200, Ok());
+        }
+
+        if (TryName(path, "/v3/config/paths/delete/", out name) && method == "DELETE")
+        {
+            if (!state.Latest.Paths.ContainsKey(name))
+            {
+                throw new ApiException(404, "path not found");
+            }
+
+            var next = state.Latest.Clone();
+            next.Paths.Remove(name);
+            state.Submit(next);
+            return (200, Ok());
+        }
+
+        if (TryName(path, "/v3/paths/get/", out name) && method == "GET")
+        {
+            return state.Runtime.TryGetValue(name, out var rp) ? (200, PathJson(rp)) : throw new ApiException(404, "path not found");
+        }
+
+        if (TryName(path, "/v3/recordings/get/", out name) && method == "GET")
+        {
+            if (ConfigStore.PathNameProblem(name) is { } problem)
+            {
+                throw new ApiException(400, $"invalid path name: {problem} ({name})");
+            }
+
+            var confName = cfg.FindConf(name) ?? throw new ApiException(400, $"path '{name}' is not configured");
+            var rp = RecordPathOfConf(confName);
+            var starts = Recordings.Scan(rp, name, state.Options.TimeZone).Select(s => s.Start).Order().ToList();
+            return (200, RecordingJson(name, starts));
+        }
+
+        if (Sessions.Route(state, method, path, items => Paginate(query, items)) is { } session)
+        {
+            return session;
+        }
+
+        return (404, null);
+    }
+
+    /// <summary>Gin's wildcard param: everything after the prefix, unescaped; empty is "invalid name".</summary>
+    private static bool TryName(string path, string prefix, out string name)
+    {
+        name = string.Empty;
+        if (path.StartsWith(prefix, StringComparison.Ordinal) || path == prefix.TrimEnd('/'))
+        {
+            name = path.Length > prefix.Length ? Uri.UnescapeDataString(path[prefix.Length..]) : string.Empty;
+            if (name.Length == 0)
+            {
+                throw new ApiException(400, "invalid name");
+            }
+
+            return true;
+        }
+
+        return false;
+    }
+
+    private RecordPath RecordPathOfConf(string confName)
+    {
+        var c = state.Config.Effective(confName);
+        return new RecordPath(c["recordPath"]!.GetValue<string>(), c["recordFormat"]!.GetValue<string>(), state.Options.RecordingsRoot);
+    }
+
+    private SortedDictionary<string, List<DateTimeOffset>> ListRecordings()
+    {
+        var result = new SortedDictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
+        foreach (var confName in state.Config.Paths.Keys)
+        {
+            var regex = ConfigStore.IsRegex(confName);
+            foreach (var (_, pathName, start) in Recordings.Scan(RecordPathOfConf(confName), regex ? null : confName, state.Options.TimeZone))
+            {
+                if (state.Config.FindConf(pathName) != confName)
+                {
+                    continue;
+                }
+
+                if (!result.TryGetValue(pathName, out var list))
+                {
+                    result[pathName] = list = [];
+                }
+
+                list.Add(start);
+            }
+        }
+
+        foreach (var list in result.Values)
+        {
+            list.Sort();
+        }
+
+        return result;
+    }
+
+    private static JsonObject RecordingJson(string name, IEnumerable<DateTimeOffset> starts) => new()
+    {
+        ["name"] = name,
+        ["segments"] = new JsonArray(starts.Select(s => (JsonNode)new JsonObject { ["start"] = GoFormat.FormatTime(s) }).ToArray()),
+    };
+
+    private void DeleteSegment(Dictionary<string, StringValues> query)
+    {
+        var name = query.TryGetValue("path", out var p) ? p.ToString() : string.Empty;
+        if (ConfigStore.PathNameProblem(name) is { } problem)
+        {
+            throw new ApiException(400, $"invalid path name: {problem} ({name})");
+        }
+
+        var startText = query.TryGetValue("start", out var s) ? s.ToString() : string.Empty;
+        if (!GoFormat.TryParseTime(startText, out var start))
+        {
+            throw new ApiException(400, $"invalid 'start' parameter: parsing time \"{startText}\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"{startText}\" as \"2006\"");
+        }
+
+        var confName = state.Config.FindConf(name) ?? throw new ApiException(400, $"path '{name}' is not configured");
+        var rp = RecordPathOfConf(confName);
+        var file = Path.GetFullPath(rp.Encode(name, start));
+        var baseDir = Path.GetFullPath(rp.CommonPath(null));
+        if (!file.StartsWith(baseDir.TrimEnd('/') + "/", StringComparison.Ordinal))
+        {
+            throw new ApiException(400, "path escapes base directory");
+        }
+
+        if (!File.Exists(file))
+        {
+            throw new ApiException(400, $"remove {file}: no such file or directory");
+        }
+
+        File.Delete(file);
+    }
+
+    private static JsonObject PathJson(RuntimePath rp)
+    {
+        var available = rp.Publisher != null;
+        JsonNode? time = rp.AvailableTime is { } t ? GoFormat.FormatTime(t) : null;
+        JsonNode? source = rp.Publisher is { } pub
+            ? new JsonObject { ["type"] = "rtspSession", ["id"] = pub.Id }
+            : rp.S("source") is "publisher" or "redirect" ? null : new JsonObject { ["type"] = StaticSourceType(rp.S("source")), ["id"] = string.Empty };
+        var tracks = rp.Publisher?.Tracks ?? [];
+        return new JsonObject
+        {
+            ["name"] = rp.Name,
+            ["confName"] = rp.ConfName,
+            ["source"] = source,
+            ["ready"] = available,
+            ["readyTime"] = time?.DeepClone(),
+            ["available"] = available,
+            ["availableTime"] = time?.DeepClone(),
+            ["online"] = available,
+            ["onlineTime"] = time?.DeepClone(),
+            ["tracks"] = new JsonArray(tracks.Select(x => (JsonNode)TrackName(x.Codec)).ToArray()),
+            ["tracks2"] = new JsonArray(tracks.Select(x => (JsonNode)new JsonObject
+            {
+                ["codec"] = x.Codec,
+                ["codecProps"] = x.Codec is "H264" or "H265"
+                    ? new JsonObject { ["width"] = x.Width, ["height"] = x.Height, ["profile"] = x.Profile, ["level"] = x.Level }
+                    : null,
+            }).ToArray()),
+            ["readers"] = new JsonArray(rp.Readers.Select(r => (JsonNode)new JsonObject { ["type"] = r.Type, ["id"] = r.Id }).ToArray()),
+            ["inboundBytes"] = rp.InboundBytes,
+            ["inboundFramesInError"] = 0,
+            ["outboundBytes"] = rp.OutboundBytes,
+            ["bytesReceived"] = rp.InboundBytes,
+            ["bytesSent"] = rp.OutboundBytes,
+        };
+    }
+
+    private static string TrackName(string codec) => codec switch
+    {
+        "MPEG4Audio" => "MPEG-4 Audio",
+        _ => codec,
+    };
+
+    private static string StaticSourceType(string source)
+    {
+        var scheme = source.Split("://")[0];
+        return scheme switch
+        {
+            "rtsp" or "rtsps" => "rtspSource",
+            "rtmp" or "rtmps" => "rtmpSource",
+            "http" or "https" => "hlsSource",
+            "srt" => "srtSource",
+            "whep" or "wheps" => "webRTCSource",
+            "rpiCamera" => "rpiCameraSource",
+            _ => "udpSource",
+        };
+    }
+
+    private static JsonObject Paginate(Dictionary<string, StringValues> query, List<JsonNode> items)
+    {
+        var perPage = 100;
+        var page = 0;
+        if (query.TryGetValue("itemsPerPage", out var ipp))
+        {
+            perPage = ParseUint31(ipp.ToString());
+            if (perPage == 0)
+            {
+                throw new ApiException(400, "invalid items per page");
+            }
+        }
+
+        if (query.TryGetValue("page", out var pg))
+        {
+            page = ParseUint31(pg.ToString());
+        }
+
+        var pageCount = (items.Count + perPage - 1) / perPage;
+        var slice = items.Skip((int)Math.Min((long)page * perPage, int.MaxValue)).Take(perPage).Select(i => i.DeepClone()).ToArray();
+        return new JsonObject { ["itemCount"] = items.Count, ["pageCount"] = pageCount, ["items"] = new JsonArray(slice) };
+    }
+
+    private static int ParseUint31(string s)
+    {
+        if (s.Length == 0 || !s.All(char.IsAsciiDigit))
+        {
+            throw new ApiException(400, $"strconv.ParseUint: parsing \"{s}\": invalid syntax");
+        }
+
+        if (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+        {
+            throw new ApiException(400, $"strconv.ParseUint: parsing \"{s}\": value out of range");
+        }
+
+        return v;
+    }
+
+    // ---- auth (E2) ----
+
+    private bool Authenticate(HttpContext ctx, out bool hadCredentials)
+    {
+        string? user = null, pass = null, token = null;
+        var header = ctx.Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Basic ", StringComparison.Ordinal))
+        {
+            try
+            {
+                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
+                var i = decoded.IndexOf(':', StringComparison.Ordinal);
+                (user, pass) = i < 0 ? (decoded, string.Empty) : (decoded[..i], decoded[(i + 1)..]);
+            }
+            catch (FormatException)
+            {
+                user = string.Empty;
+            }
+        }
+        else if (header.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            var v = header[7..].Trim();
+            if (v.Count(c => c == ':') == 1)
+            {
+                (user, pass) = (v[..v.IndexOf(':', StringComparison.Ordinal)], v[(v.IndexOf(':', StringComparison.Ordinal) + 1)..]);
+            }
+            else
+            {
+                token = v;
+            }
+        }
+
+        hadCredentials = !string.IsNullOrEmpty(user) || !string.IsNullOrEmpty(pass) || !string.IsNullOrEmpty(token);
+        if (token != null && state.Options.ApiTokens.Contains(token))
+        {
+            return true;
+        }
+
+        var ip = ctx.Connection.RemoteIpAddress ?? IPAddress.Loopback;
+        if (ip.IsIPv4MappedToIPv6)
+        {
+            ip = ip.MapToIPv4();
+        }
+
+        JsonArray users;
+        lock (state.Gate)
+        {
+            users = (JsonArray)state.Config.Global["authInternalUsers"]!.DeepClone();
+        }
+
+        foreach (var u in users.OfType<JsonObject>())
+        {
+            var ips = u["ips"] as JsonArray ?? [];
+            if (ips.Count > 0 && !ips.Any(c => IPNetwork.TryParse(c!.GetValue<string>(), out var net) && net.Contains(ip)))
+            {
+                continue;
+            }
+
+            var perms = u["permissions"] as JsonArray ?? [];
+            if (!perms.OfType<JsonObject>().Any(p => p["action"]?.GetValue<string>() == "api"))
+            {
+                continue;
+            }
+
+            var uname = u["user"]?.GetValue<string>() ?? string.Empty;
+            if (uname == "any" || (uname == user && PasswordMatches(u["pass"]?.GetValue<string>() ?? string.Empty, pass ?? string.Empty)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool PasswordMatches(string stored, string given)
+    {
+        if (stored.StartsWith("sha256:", StringComparison.Ordinal))
+        {
+            return stored[7..] == Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(given)));
+        }
+
+        return stored == given;
+    }
+
+    // ---- side channel (§8.3) ----
+
+    private async Task SideChannelAsync(HttpContext ctx, string method, string op, CancellationToken ct)
+    {
+        JsonObject body = [];
+        if (method is "POST" or "PUT")
+        {
+            using var ms = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(ms, ct).ConfigureAwait(false);
+            if (ms.Length > 0)
+            {
+                body = JsonNode.Parse(ms.ToArray()) as JsonObject ?? [];
+            }
+        }
+
+        string S(string k) => body[k]?.GetValue<string>() ?? throw new ApiException(400, $"'{k}' is required");
+        try
+        {
+            JsonNode result = Ok();
+            lock (state.Gate)
+            {
+                switch (method, op)
+                {
+                    case ("POST", "publish"):
+                    {
+                        var tracks = body["tracks"] is JsonArray arr
+                            ? arr.OfType<JsonObject>().Select(t => new TrackSpec(
+                                t["codec"]?.GetValue<string>() ?? "H264",
+                                t["width"]?.GetValue<int>() ?? 640,
+                                t["height"]?.GetValue<int>() ?? 480,
+                                t["profile"]?.GetValue<string>() ?? "Main",
+                                t["level"]?.GetValue<string>() ?? "3.1")).ToList()
+                            : [new TrackSpec("H264")];
+                        state.Publish(S("path"), tracks);
+                        break;
+                    }
+
+                    case ("POST", "unpublish"):
+                        state.Unpublish(S("path"));
+                        break;
+                    case ("POST", "addReader"):
+                        result = new JsonObject { ["status"] = "ok", ["id"] = state.AddReader(S("path"), body["type"]?.GetValue<string>() ?? "webRTCSession") };
+                        break;
+                    case ("POST", "removeReader"):
+                        state.RemoveReader(S("path"), S("id"));
+                        break;
+                    case ("POST", "advance"):
+                        state.Advance(TimeSpan.FromSeconds(body["seconds"]?.GetValue<double>() ?? throw new ApiException(400, "'seconds' is required")));
+                        break;
+                    case ("POST", "restart"):
+                        state.Restart();
+                        break;
+                    case ("GET", "hooks"):
+                        result = new JsonObject { ["items"] = JsonSerializer.SerializeToNode(state.Hooks, Json) };
+                        break;
+                    case ("DELETE", "hooks"):
+                        state.ClearHooks();
+                        break;
+                    case ("POST", "fail"):
+                        state.AddFault(new FaultRule(
+                            body["route"]?.GetValue<string>() ?? "*",
+                            body["mode"]?.GetValue<string>() ?? "status",
+                            body["status"]?.GetValue<int>() ?? 500,
+                            body["body"]?.GetValue<string>() ?? "terminated",
+                            body["times"]?.GetValue<int>() ?? -1,
+                            body["delayMs"]?.GetValue<int>() ?? 0));
+                        break;
+                    case ("DELETE", "fail"):
+                        state.ClearFaults();
+                        break;
+                    default:
+                        throw new ApiException(404, "unknown side-channel operation");
+                }
+            }
+
+            await WriteJsonAsync(ctx, 200, result).ConfigureAwait(false);
+        }
+        catch (ApiException ex)
+        {
+            await ErrorAsync(ctx, ex.Status, ex.Message).ConfigureAwait(false);
+        }
+    }
+
+    private static Task ErrorAsync(HttpContext ctx, int status, string message) =>
+        WriteJsonAsync(ctx, status, new JsonObject { ["status"] = "error", ["error"] = message });
+
+    private static async Task WriteJsonAsync(HttpContext ctx, int status, JsonNode body)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json; charset=utf-8";
+        await ctx.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body, Json), ctx.RequestAborted).ConfigureAwait(false);
+    }
+}
