@@ -17,7 +17,12 @@ internal static class Program
     {
         var root = BuildCommandLine();
         var parse = root.Parse(args);
-        return await parse.InvokeAsync().ConfigureAwait(false);
+
+        // The generic host handles SIGTERM/SIGINT itself (ConsoleLifetime) and stops within Host:ShutdownTimeout.
+        // System.CommandLine's own handling would kill the process after its fixed 2 s termination timeout,
+        // cutting a graceful shutdown short, so it is switched off.
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        return await parse.InvokeAsync(invocation).ConfigureAwait(false);
     }
 
     internal static RootCommand BuildCommandLine()
@@ -94,6 +99,11 @@ internal static class Program
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return ExitCodes.Success;
+        }
+        catch (Exception ex) // a start failure (e.g. two plugins providing the same name): one line for the operator; the host logged the details
+        {
+            await Console.Error.WriteLineAsync($"camera-service could not start: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
         }
         finally
         {
