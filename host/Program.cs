@@ -17,12 +17,7 @@ internal static class Program
     {
         var root = BuildCommandLine();
         var parse = root.Parse(args);
-
-        // The generic host handles SIGTERM/SIGINT itself (ConsoleLifetime) and stops within Host:ShutdownTimeout.
-        // System.CommandLine's own handling would kill the process after its fixed 2 s termination timeout,
-        // cutting a graceful shutdown short, so it is switched off.
-        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
-        return await parse.InvokeAsync(invocation).ConfigureAwait(false);
+        return await parse.InvokeAsync().ConfigureAwait(false);
     }
 
     internal static RootCommand BuildCommandLine()
