@@ -92,7 +92,7 @@ internal sealed class PluginLoader(IConfiguration configuration)
 
         if (!IsEnabled(id))
         {
-            return Record(PluginState.Disabled, $"disabled by configuration (Plugins:{id}:Enabled=false)");
+            return Record(PluginState.Disabled, $"disabled by configuration ({ConfigurationKeys.PluginEnabledKey(id)}=false)");
         }
 
         _ = PluginManifest.TryParseAbstractions(manifest!.Abstractions, out var targeted); // validated by Read
@@ -236,7 +236,7 @@ internal sealed class PluginLoader(IConfiguration configuration)
 
     private bool IsEnabled(string id)
     {
-        var key = $"Plugins:{id}:Enabled";
+        var key = ConfigurationKeys.PluginEnabledKey(id);
         var value = configuration[key];
         if (string.IsNullOrWhiteSpace(value))
         {
