@@ -182,8 +182,11 @@ internal static class Program
     internal static string Redact(string key, string value)
     {
         string[] secretWords = ["secret", "password", "token", "key"];
-        var last = key.Split(':')[^1];
-        return secretWords.Any(w => last.Contains(w, StringComparison.OrdinalIgnoreCase)) && value.Length > 0 && !last.EndsWith("Path", StringComparison.OrdinalIgnoreCase)
+        var segments = key.Split(':');
+
+        // An element of a list (Auth:ApiKeys:0) is named by its list.
+        var name = segments.Length > 1 && segments[^1].All(char.IsAsciiDigit) ? segments[^2] : segments[^1];
+        return secretWords.Any(w => name.Contains(w, StringComparison.OrdinalIgnoreCase)) && value.Length > 0 && !name.EndsWith("Path", StringComparison.OrdinalIgnoreCase)
             ? "***"
             : value;
     }
