@@ -96,7 +96,7 @@ internal sealed class PluginLoader(IConfiguration configuration)
         }
 
         _ = PluginManifest.TryParseAbstractions(manifest!.Abstractions, out var targeted); // validated by Read
-        if (targeted.Major != AbstractionsVersion.Major || targeted.Minor > AbstractionsVersion.Minor)
+        if (!IsCompatible(targeted))
         {
             return Record(PluginState.Incompatible,
                 $"targets plugin SDK (abstractions) {targeted.Major}.{targeted.Minor} but this host provides {AbstractionsVersion.Major}.{AbstractionsVersion.Minor}; rebuild the plugin against CameraService.Abstractions {AbstractionsVersion.Major}.x");
@@ -115,7 +115,7 @@ internal sealed class PluginLoader(IConfiguration configuration)
         }
 
         var referenced = ReadAbstractionsReference(assemblyPath);
-        if (referenced is { } refVersion && refVersion.Major != AbstractionsVersion.Major)
+        if (referenced is { } refVersion && !IsCompatible(refVersion))
         {
             return Record(PluginState.Incompatible,
                 $"was built against {AbstractionsAssemblyName} {refVersion.Major}.{refVersion.Minor} but this host provides {AbstractionsVersion.Major}.{AbstractionsVersion.Minor}; rebuild the plugin against the host's SDK");
@@ -233,6 +233,13 @@ internal sealed class PluginLoader(IConfiguration configuration)
 
     private static bool IsRegisteredForAll(Type type, HashSet<Type> selfRegistered) =>
         Contracts.Where(c => c.IsAssignableFrom(type)).All(selfRegistered.Contains);
+
+    /// <summary>
+    /// The versioning rule of the SDK, applied to the manifest's claim and to the reference recorded in the
+    /// plugin assembly: same major, minor not newer than the host's (a newer minor may use members this host lacks).
+    /// </summary>
+    internal static bool IsCompatible(Version sdkVersion) =>
+        sdkVersion.Major == AbstractionsVersion.Major && sdkVersion.Minor <= AbstractionsVersion.Minor;
 
     private bool IsEnabled(string id)
     {

@@ -89,6 +89,18 @@ public sealed class DependencyRuleTests
         Assert.True(ours.Count == 0, $"plugin folder {deployed} ships {string.Join(", ", ours)}; reference the abstractions with Private=\"false\" ExcludeAssets=\"runtime\" and nothing else of ours");
     }
 
+    [Fact]
+    public void HostPluginsFolder_HoldsOnlyInRepoPlugins()
+    {
+        // Test fixtures deploy elsewhere (tests/Fixtures/bin); nothing else may land in the host's plugins folder.
+        var ids = ProjectGraph.Plugins
+            .Select(p => p.Xml.Descendants("PluginId").Select(e => e.Value.Trim()).FirstOrDefault())
+            .ToHashSet(StringComparer.Ordinal);
+        var deployed = Directory.EnumerateDirectories(Path.Combine(RepositoryPaths.HostOutput, "plugins")).Select(Path.GetFileName).ToList();
+
+        Assert.All(deployed, folder => Assert.True(ids.Contains(folder), $"host plugins folder holds '{folder}', which is no plugins/*/ project"));
+    }
+
     private static void AssertOnlyOurs(IReadOnlyList<string> references, string[] allowed, ProductProject project)
     {
         var forbidden = references.Where(ProjectGraph.IsOurs).Where(r => !allowed.Contains(r, StringComparer.Ordinal)).ToList();

@@ -99,6 +99,10 @@ public sealed class CommandLineProcessTests : IDisposable
         // exit code 0 and the marker prove that Host:ShutdownTimeout (not a fixed timeout) governs the stop.
         using var plugins = new PluginFolder();
         plugins.Add("slow-stop");
+        // Broken plugins beside it: the service still starts and stops cleanly.
+        plugins.Add("throws");
+        plugins.Add("newer-major");
+        plugins.Add("missing-dependency", without: "Fixtures.Library.dll");
         var marker = _temp.Combine("slow-stop.marker");
 
         using var host = HostProcess.Start(
