@@ -120,6 +120,28 @@ public sealed class CommandLineProcessTests : IDisposable
         Assert.Equal("stopped", File.ReadAllText(marker));
     }
 
+    [Fact]
+    public async Task Run_StopExceedsShutdownTimeout_AbandonsTheComponentAndExits1WithOneLine()
+    {
+        using var plugins = new PluginFolder();
+        plugins.Add("slow-stop");
+        var marker = _temp.Combine("slow-stop.marker");
+
+        using var host = HostProcess.Start(
+        [
+            "run", .. Isolated(), $"--Plugins:Directory={plugins.Path}",
+            "--Host:ShutdownTimeout=1s", "--Plugins:slow-stop:StopDelay=00:10:00", $"--Plugins:slow-stop:MarkerFile={marker}",
+        ]);
+        await host.WaitUntilAsync(() => host.StandardOutput.Contains("Application started", StringComparison.Ordinal), Timeout, "the service to start");
+
+        await host.SignalAsync("TERM");
+        await host.WaitForExitAsync(Timeout);
+
+        Assert.Equal(1, host.ExitCode);
+        Assert.Equal("camera-service did not stop within Host:ShutdownTimeout (00:00:01); components still stopping were abandoned", host.StandardError.Trim());
+        Assert.Equal("started", File.ReadAllText(marker));
+    }
+
     private string EmptyConfigFolder() => Directory.CreateDirectory(_temp.Combine("empty-etc")).FullName;
 
     private string[] Isolated(bool withConfig = true) =>
