@@ -5,7 +5,7 @@ namespace CameraService.Core.Plugins;
 /// <param name="Version">Plugin version from the manifest, or empty.</param>
 /// <param name="State">Load state.</param>
 /// <param name="Reason">Why it is not loaded; null when loaded.</param>
-/// <param name="Contracts">Contract implementations it registered, e.g. <c>ICameraSource:v4l2</c>.</param>
+/// <param name="Contracts">The contract interfaces it provides, e.g. <c>ICameraSource</c>.</param>
 /// <param name="Directory">The plugin folder.</param>
 public sealed record PluginRecord(string Id, string Version, PluginState State, string? Reason, IReadOnlyList<string> Contracts, string Directory);
 

@@ -112,6 +112,9 @@ public sealed class CommandLineProcessTests : IDisposable
         ]);
         await host.WaitUntilAsync(() => host.StandardOutput.Contains("Application started", StringComparison.Ordinal), Timeout, "the service to start");
         Assert.Equal("started", File.ReadAllText(marker));
+        Assert.Contains("Plugin slow-stop 1.0.0 loaded, providing ICameraSource", host.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Plugin throws is Faulted: threw in ConfigureServices: InvalidOperationException: fixture failure", host.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Plugin newer-major is Incompatible: was built against CameraService.Abstractions 2.0", host.StandardOutput, StringComparison.Ordinal);
 
         await host.SignalAsync(signal);
         await host.WaitForExitAsync(Timeout);
