@@ -99,7 +99,7 @@ internal sealed class PluginLoader(IConfiguration configuration)
         if (!IsCompatible(targeted))
         {
             return Record(PluginState.Incompatible,
-                $"targets plugin SDK (abstractions) {targeted.Major}.{targeted.Minor} but this host provides {AbstractionsVersion.Major}.{AbstractionsVersion.Minor}; rebuild the plugin against CameraService.Abstractions {AbstractionsVersion.Major}.x");
+                $"targets plugin SDK (abstractions) {targeted.Major}.{targeted.Minor} but this host provides {AbstractionsVersion.Major}.{AbstractionsVersion.Minor}; {VersionAdvice}");
         }
 
         if (File.Exists(Path.Combine(directory, AbstractionsAssemblyName + ".dll")))
@@ -118,7 +118,7 @@ internal sealed class PluginLoader(IConfiguration configuration)
         if (referenced is { } refVersion && !IsCompatible(refVersion))
         {
             return Record(PluginState.Incompatible,
-                $"was built against {AbstractionsAssemblyName} {refVersion.Major}.{refVersion.Minor} but this host provides {AbstractionsVersion.Major}.{AbstractionsVersion.Minor}; rebuild the plugin against the host's SDK");
+                $"was built against {AbstractionsAssemblyName} {refVersion.Major}.{refVersion.Minor} but this host provides {AbstractionsVersion.Major}.{AbstractionsVersion.Minor}; {VersionAdvice}");
         }
 
         Assembly assembly;
@@ -233,6 +233,9 @@ internal sealed class PluginLoader(IConfiguration configuration)
 
     private static bool IsRegisteredForAll(Type type, HashSet<Type> selfRegistered) =>
         Contracts.Where(c => c.IsAssignableFrom(type)).All(selfRegistered.Contains);
+
+    private static readonly string VersionAdvice =
+        $"rebuild the plugin against {AbstractionsAssemblyName} {AbstractionsVersion.Major}.{AbstractionsVersion.Minor} (a plugin may target an older {AbstractionsVersion.Major}.x, never a newer one or another major), or use a host that provides its SDK version";
 
     /// <summary>
     /// The versioning rule of the SDK, applied to the manifest's claim and to the reference recorded in the
