@@ -15,7 +15,8 @@ public sealed class CommandLineProcessTests : IDisposable
     public async Task Plugins_AfterBuild_ListsTheFourInRepoPluginsAsLoaded()
     {
         // No --Plugins:Directory: the default is plugins/ next to the binary, where the build puts the in-repo plugins.
-        using var host = await HostProcess.RunAsync(["plugins", "--config", EmptyConfigFolder()]);
+        using var host = await HostProcess.RunAsync(
+            ["plugins", "--config", EmptyConfigFolder(), $"--State:Directory={_temp.Combine("state")}", $"--Storage:Root={_temp.Combine("media")}"]);
 
         Assert.True(host.ExitCode == 0, host.StandardError);
         var rows = host.StandardOutput.Split('\n')
