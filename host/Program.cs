@@ -65,10 +65,11 @@ internal static class Program
     private static async Task<int> RunAsync(string? configPath, IReadOnlyList<string> extra, CancellationToken cancellationToken)
     {
         IHost host;
+        HostSettings settings;
         try
         {
             var configuration = ConfigurationFactory.Build(configPath, extra);
-            var settings = HostSettings.Read(configuration);
+            settings = HostSettings.Read(configuration);
             (host, _) = ServiceHostFactory.Build(configuration, settings);
         }
         catch (ConfigurationException ex)
@@ -77,28 +78,49 @@ internal static class Program
             return ExitCodes.ConfigurationError;
         }
 
-        try
+        using (host)
         {
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
-            return ExitCodes.Success;
-        }
-        catch (OptionsValidationException ex)
-        {
-            await Console.Error.WriteLineAsync($"Configuration error: {string.Join("; ", ex.Failures)}").ConfigureAwait(false);
-            return ExitCodes.ConfigurationError;
-        }
-        catch (ConfigurationException ex)
-        {
-            await Console.Error.WriteLineAsync($"Configuration error: {ex.Message}").ConfigureAwait(false);
-            return ExitCodes.ConfigurationError;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return ExitCodes.Success;
-        }
-        finally
-        {
-            host.Dispose();
+            try
+            {
+                await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OptionsValidationException ex)
+            {
+                await Console.Error.WriteLineAsync($"Configuration error: {string.Join("; ", ex.Failures)}").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+            catch (ConfigurationException ex)
+            {
+                await Console.Error.WriteLineAsync($"Configuration error: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return ExitCodes.Success;
+            }
+            catch (Exception ex) // a start failure (e.g. two plugins providing the same name): one line for the operator; the host logged the details
+            {
+                await Console.Error.WriteLineAsync($"camera-service could not start: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
+            try
+            {
+                // Returns after SIGTERM/SIGINT once the host has stopped; the stop is bounded by Host:ShutdownTimeout.
+                await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+            catch (OperationCanceledException)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"camera-service did not stop within Host:ShutdownTimeout ({settings.ShutdownTimeout}); components still stopping were abandoned").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+            catch (Exception ex) // a failure while stopping: the process ends anyway; say so in one line (the host logged the details)
+            {
+                await Console.Error.WriteLineAsync($"camera-service failed while stopping: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
         }
     }
 
@@ -178,8 +200,11 @@ internal static class Program
     internal static string Redact(string key, string value)
     {
         string[] secretWords = ["secret", "password", "token", "key"];
-        var last = key.Split(':')[^1];
-        return secretWords.Any(w => last.Contains(w, StringComparison.OrdinalIgnoreCase)) && value.Length > 0 && !last.EndsWith("Path", StringComparison.OrdinalIgnoreCase)
+        var segments = key.Split(':');
+
+        // An element of a list (Auth:ApiKeys:0) is named by its list.
+        var name = segments.Length > 1 && segments[^1].All(char.IsAsciiDigit) ? segments[^2] : segments[^1];
+        return secretWords.Any(w => name.Contains(w, StringComparison.OrdinalIgnoreCase)) && value.Length > 0 && !name.EndsWith("Path", StringComparison.OrdinalIgnoreCase)
             ? "***"
             : value;
     }

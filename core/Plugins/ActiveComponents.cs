@@ -14,16 +14,26 @@ namespace CameraService.Core.Plugins;
 /// </summary>
 public sealed class ActiveComponents
 {
+    private readonly PluginCatalog? _plugins;
+
     /// <summary>Picks the active implementations.</summary>
+    /// <param name="sources">Every registered camera source.</param>
+    /// <param name="backends">Every registered stream backend.</param>
+    /// <param name="stores">Every registered media store.</param>
+    /// <param name="transports">Every registered API transport.</param>
+    /// <param name="configuration">The configuration (<c>CameraService:*</c>).</param>
+    /// <param name="plugins">The loaded plugins, to name the plugin ids in a duplicate-name error.</param>
     /// <exception cref="InvalidOperationException">Two implementations share a name.</exception>
     public ActiveComponents(
         IEnumerable<ICameraSource> sources,
         IEnumerable<IStreamBackend> backends,
         IEnumerable<IMediaStore> stores,
         IEnumerable<IApiTransport> transports,
-        IConfiguration configuration)
+        IConfiguration configuration,
+        PluginCatalog? plugins = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        _plugins = plugins;
         var section = configuration.GetSection("CameraService");
         CameraSources = PickMany(sources.ToList(), s => s.Name, section.GetSection("CameraSources").Get<string[]>(), "camera source");
         Transports = PickMany(transports.ToList(), t => t.Name, section.GetSection("Transports").Get<string[]>(), "API transport");
@@ -51,14 +61,14 @@ public sealed class ActiveComponents
     /// <summary>The active media store, or null when no loaded plugin provides the configured one.</summary>
     public IMediaStore? MediaStore { get; }
 
-    private static T? PickOne<T>(List<T> all, Func<T, string> name, string wanted, string what)
+    private T? PickOne<T>(List<T> all, Func<T, string> name, string wanted, string what)
         where T : class
     {
         EnsureUnique(all, name, what);
         return all.FirstOrDefault(x => string.Equals(name(x), wanted, StringComparison.OrdinalIgnoreCase));
     }
 
-    private static List<T> PickMany<T>(List<T> all, Func<T, string> name, string[]? wanted, string what)
+    private List<T> PickMany<T>(List<T> all, Func<T, string> name, string[]? wanted, string what)
     {
         EnsureUnique(all, name, what);
         if (wanted is null || wanted.Length == 0)
@@ -69,14 +79,19 @@ public sealed class ActiveComponents
         return all.Where(x => wanted.Contains(name(x), StringComparer.OrdinalIgnoreCase)).ToList();
     }
 
-    private static void EnsureUnique<T>(List<T> all, Func<T, string> name, string what)
+    private void EnsureUnique<T>(List<T> all, Func<T, string> name, string what)
     {
         var duplicate = all.GroupBy(name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
-            var owners = string.Join(", ", duplicate.Select(x => x!.GetType().Assembly.GetName().Name));
+            var owners = string.Join(" and ", duplicate.Select(x => Owner(x!.GetType())));
             throw new InvalidOperationException(
                 $"Two {what}s are named '{duplicate.Key}' (from {owners}); disable one of the plugins with Plugins:<Id>:Enabled=false.");
         }
     }
+
+    private string Owner(Type type) =>
+        _plugins?.FindOwner(type) is { } plugin
+            ? $"plugin '{plugin.Id}'"
+            : $"assembly {type.Assembly.GetName().Name}";
 }

@@ -53,9 +53,9 @@ internal static class ConfigurationFactory
         var dataRoot = runningAsRoot ? "/var/lib/camera-service" : Path.Combine(Environment.CurrentDirectory, "data");
         return new Dictionary<string, string?>
         {
-            ["State:Directory"] = runningAsRoot ? dataRoot : Path.Combine(dataRoot, "state"),
-            ["Storage:Root"] = Path.Combine(dataRoot, "media"),
-            ["Plugins:Directory"] = Path.Combine(AppContext.BaseDirectory, "plugins"),
+            [ConfigurationKeys.StateDirectory] = runningAsRoot ? dataRoot : Path.Combine(dataRoot, "state"),
+            [ConfigurationKeys.StorageRoot] = Path.Combine(dataRoot, "media"),
+            [ConfigurationKeys.PluginsDirectory] = Path.Combine(AppContext.BaseDirectory, "plugins"),
         };
     }
 }

@@ -12,10 +12,10 @@ internal sealed record HostSettings(
 {
     public static HostSettings Read(IConfiguration configuration)
     {
-        var state = RequirePath(configuration, "State:Directory");
-        var storage = RequirePath(configuration, "Storage:Root");
-        var plugins = RequirePath(configuration, "Plugins:Directory");
-        var shutdown = ReadDuration(configuration, "Host:ShutdownTimeout", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+        var state = RequirePath(configuration, ConfigurationKeys.StateDirectory);
+        var storage = RequirePath(configuration, ConfigurationKeys.StorageRoot);
+        var plugins = RequirePath(configuration, ConfigurationKeys.PluginsDirectory);
+        var shutdown = ReadDuration(configuration, ConfigurationKeys.ShutdownTimeout, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
         return new HostSettings(state, storage, plugins, shutdown);
     }
 

@@ -7,6 +7,7 @@ using CameraService.Abstractions.Media;
 using CameraService.Abstractions.Plugins;
 using CameraService.Abstractions.Streaming;
 using CameraService.Core.Plugins;
+using CameraService.Host.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -51,7 +52,18 @@ internal sealed class PluginLoader(IConfiguration configuration)
         var seenIds = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var dir in Directory.EnumerateDirectories(pluginsDirectory).Order(StringComparer.Ordinal))
         {
-            records.Add(LoadOne(dir, services, seenIds));
+            try
+            {
+                records.Add(LoadOne(dir, services, seenIds));
+            }
+            catch (ConfigurationException)
+            {
+                throw; // a bad Plugins:<Id>:Enabled value is the operator's error: stop the start with exit code 2
+            }
+            catch (Exception ex) // last line of defence (unreadable folder, a throwing IPlugin.Id): one plugin never stops the host
+            {
+                records.Add(new PluginRecord(Path.GetFileName(dir), string.Empty, PluginState.Faulted, $"could not be loaded: {Describe(ex)}", [], dir));
+            }
         }
 
         return new PluginCatalog(records);
@@ -80,14 +92,14 @@ internal sealed class PluginLoader(IConfiguration configuration)
 
         if (!IsEnabled(id))
         {
-            return Record(PluginState.Disabled, $"disabled by configuration (Plugins:{id}:Enabled=false)");
+            return Record(PluginState.Disabled, $"disabled by configuration ({ConfigurationKeys.PluginEnabledKey(id)}=false)");
         }
 
         _ = PluginManifest.TryParseAbstractions(manifest!.Abstractions, out var targeted); // validated by Read
-        if (targeted.Major != AbstractionsVersion.Major || targeted.Minor > AbstractionsVersion.Minor)
+        if (!IsCompatible(targeted))
         {
             return Record(PluginState.Incompatible,
-                $"targets plugin SDK (abstractions) {targeted.Major}.{targeted.Minor} but this host provides {AbstractionsVersion.Major}.{AbstractionsVersion.Minor}; rebuild the plugin against CameraService.Abstractions {AbstractionsVersion.Major}.x");
+                $"targets plugin SDK (abstractions) {targeted.Major}.{targeted.Minor} but this host provides {AbstractionsVersion.Major}.{AbstractionsVersion.Minor}; {VersionAdvice}");
         }
 
         if (File.Exists(Path.Combine(directory, AbstractionsAssemblyName + ".dll")))
@@ -103,10 +115,10 @@ internal sealed class PluginLoader(IConfiguration configuration)
         }
 
         var referenced = ReadAbstractionsReference(assemblyPath);
-        if (referenced is { } refVersion && refVersion.Major != AbstractionsVersion.Major)
+        if (referenced is { } refVersion && !IsCompatible(refVersion))
         {
             return Record(PluginState.Incompatible,
-                $"was built against {AbstractionsAssemblyName} {refVersion.Major}.{refVersion.Minor} but this host provides {AbstractionsVersion.Major}.{AbstractionsVersion.Minor}; rebuild the plugin against the host's SDK");
+                $"was built against {AbstractionsAssemblyName} {refVersion.Major}.{refVersion.Minor} but this host provides {AbstractionsVersion.Major}.{AbstractionsVersion.Minor}; {VersionAdvice}");
         }
 
         Assembly assembly;
@@ -142,9 +154,19 @@ internal sealed class PluginLoader(IConfiguration configuration)
             return Record(PluginState.Faulted, $"threw while loading: {Describe(ex)}");
         }
 
-        if (!string.Equals(plugin.Id, id, StringComparison.Ordinal))
+        string pluginId;
+        try
         {
-            return Record(PluginState.Incompatible, $"IPlugin.Id is '{plugin.Id}' but plugin.json says '{id}'; make them equal");
+            pluginId = plugin.Id;
+        }
+        catch (Exception ex) // plugin code: its failure is the plugin's, reported as Faulted
+        {
+            return Record(PluginState.Faulted, $"IPlugin.Id threw: {Describe(ex)}");
+        }
+
+        if (!string.Equals(pluginId, id, StringComparison.Ordinal))
+        {
+            return Record(PluginState.Incompatible, $"IPlugin.Id is '{pluginId}' but plugin.json says '{id}'; make them equal");
         }
 
         // Register into a scratch collection first, so a plugin that throws half-way leaves nothing behind.
@@ -212,10 +234,29 @@ internal sealed class PluginLoader(IConfiguration configuration)
     private static bool IsRegisteredForAll(Type type, HashSet<Type> selfRegistered) =>
         Contracts.Where(c => c.IsAssignableFrom(type)).All(selfRegistered.Contains);
 
+    private static readonly string VersionAdvice =
+        $"rebuild the plugin against {AbstractionsAssemblyName} {AbstractionsVersion.Major}.{AbstractionsVersion.Minor} (a plugin may target an older {AbstractionsVersion.Major}.x, never a newer one or another major), or use a host that provides its SDK version";
+
+    /// <summary>
+    /// The versioning rule of the SDK, applied to the manifest's claim and to the reference recorded in the
+    /// plugin assembly: same major, minor not newer than the host's (a newer minor may use members this host lacks).
+    /// </summary>
+    internal static bool IsCompatible(Version sdkVersion) =>
+        sdkVersion.Major == AbstractionsVersion.Major && sdkVersion.Minor <= AbstractionsVersion.Minor;
+
     private bool IsEnabled(string id)
     {
-        var value = configuration[$"Plugins:{id}:Enabled"];
-        return value is null || !bool.TryParse(value, out var enabled) || enabled;
+        var key = ConfigurationKeys.PluginEnabledKey(id);
+        var value = configuration[key];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return true;
+        }
+
+        // A typo must not silently enable (or disable) a plugin.
+        return bool.TryParse(value.Trim(), out var enabled)
+            ? enabled
+            : throw new ConfigurationException(key, $"must be true or false (got '{value}')");
     }
 
     private static Version? ReadAbstractionsReference(string assemblyPath)
@@ -265,13 +306,24 @@ internal sealed class PluginLoader(IConfiguration configuration)
         }
     }
 
+    /// <summary>
+    /// True when <paramref name="ex"/> (or an inner exception) is the runtime failing to find or bind an
+    /// assembly. A plugin's own FileNotFoundException for a data file names a path, not an assembly, and
+    /// stays a fault of the plugin.
+    /// </summary>
     private static bool IsMissingDependency(Exception ex, out string missing)
     {
         for (var e = ex; e is not null; e = e.InnerException)
         {
-            if (e is FileNotFoundException or FileLoadException)
+            var fileName = e switch
             {
-                missing = (e as FileNotFoundException)?.FileName ?? (e as FileLoadException)?.FileName ?? e.Message;
+                FileNotFoundException f => f.FileName,
+                FileLoadException f => f.FileName,
+                _ => null,
+            };
+            if (fileName is not null && fileName.Contains(", Version=", StringComparison.Ordinal))
+            {
+                missing = fileName;
                 return true;
             }
         }

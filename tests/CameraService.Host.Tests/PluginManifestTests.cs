@@ -1,3 +1,4 @@
+using CameraService.Abstractions.Plugins;
 using CameraService.Host.Plugins;
 
 namespace CameraService.Host.Tests;
@@ -34,4 +35,30 @@ public sealed class PluginManifestTests : IDisposable
         Assert.Null(error);
         Assert.Equal("good-plugin", manifest!.Id);
     }
+}
+
+public sealed class SdkVersionRuleTests
+{
+    [Fact]
+    public void IsCompatible_SameMajorAndMinor_IsTrue() =>
+        Assert.True(PluginLoader.IsCompatible(new Version(AbstractionsVersion.Major, AbstractionsVersion.Minor)));
+
+    [Fact]
+    public void IsCompatible_SameMajorOlderMinor_IsTrue()
+    {
+        for (var minor = 0; minor <= AbstractionsVersion.Minor; minor++)
+        {
+            Assert.True(PluginLoader.IsCompatible(new Version(AbstractionsVersion.Major, minor, 0, 0)));
+        }
+    }
+
+    [Fact]
+    public void IsCompatible_NewerMinor_IsFalse() =>
+        Assert.False(PluginLoader.IsCompatible(new Version(AbstractionsVersion.Major, AbstractionsVersion.Minor + 1)));
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1)]
+    public void IsCompatible_OtherMajor_IsFalse(int delta) =>
+        Assert.False(PluginLoader.IsCompatible(new Version(Math.Max(0, AbstractionsVersion.Major + delta), 0)));
 }

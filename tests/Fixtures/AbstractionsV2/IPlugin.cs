@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CameraService.Abstractions.Plugins;
+
+/// <summary>The plugin entry type of the imaginary SDK 2.0 (a changed signature).</summary>
+public interface IPlugin
+{
+    string Id { get; }
+
+    void ConfigureServices(IServiceCollection services, IConfiguration configuration, string hostVersion);
+}
