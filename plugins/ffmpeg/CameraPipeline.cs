@@ -397,6 +397,7 @@ internal sealed class CameraPipeline
 
         SweepSegments(r);
         run = r;
+        failing = false;
         r.Monitor = MonitorAsync(r);
     }
 
