@@ -165,6 +165,7 @@ internal sealed class CameraPipeline
             if (recording is null && run is { } r)
             {
                 await StopRunAsync(r).ConfigureAwait(false);
+                TryDeleteDirectory(WorkDirectory);
             }
 
             failing = failing && recording is not null;
@@ -483,6 +484,13 @@ internal sealed class CameraPipeline
     /// <summary>Under the gate: counts a failure, gives up a recording after too many, schedules a restart.</summary>
     private void HandleFailure(string error, List<StreamBackendEventArgs> events)
     {
+        if (owner.ShuttingDown)
+        {
+            // SIGINT/SIGTERM reach our children too (same process group / cgroup): their exit is the shutdown,
+            // not a failure; StopAsync finalizes the rest.
+            return;
+        }
+
         consecutiveFailures++;
         failure = error;
         failing = true;

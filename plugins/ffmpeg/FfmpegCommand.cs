@@ -130,11 +130,12 @@ internal static class FfmpegCommand
 
         if (outputs.HlsDirectory is { } hls)
         {
-            // onfail=ignore: a failing HLS output must never end a recording.
+            // onfail=ignore: a failing HLS output must never end a recording. epoch-based sequence numbers and
+            // discont_start let a player continue across a process restart.
             slaves.Add(
                 "[f=hls:onfail=ignore:hls_time=" + Invariant(options.HlsSegmentSeconds) +
                 ":hls_list_size=" + Invariant(options.HlsListSize) +
-                ":hls_flags=delete_segments+temp_file+independent_segments:hls_start_number_source=epoch" +
+                ":hls_flags=delete_segments+temp_file+independent_segments+discont_start:hls_start_number_source=epoch" +
                 ":bsfs/v=dump_extra=freq=keyframe]" + EscapeTee(Path.Combine(hls, PlaylistName)));
         }
 

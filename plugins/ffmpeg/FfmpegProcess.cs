@@ -180,7 +180,8 @@ internal sealed class FfmpegProcess : IDisposable
         var reader = process.StandardError;
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
-            if (line.Length == 0)
+            // swscale warns on every start about the JPEG (full-range) pixel format of the live frame: harmless noise.
+            if (line.Length == 0 || line.Contains("deprecated pixel format used", StringComparison.Ordinal))
             {
                 continue;
             }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Runtime.InteropServices;
 using CameraService.Abstractions;
 using CameraService.Abstractions.Streaming;
 using Microsoft.Extensions.Configuration;
@@ -18,7 +19,9 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
     private readonly ConcurrentDictionary<int, FfmpegProcess> processes = new();
     private readonly IConfiguration configuration;
     private readonly Lock healthSync = new();
+    private readonly List<PosixSignalRegistration> signalRegistrations = [];
     private volatile bool started;
+    private volatile bool shuttingDown;
     private volatile bool ffmpegMissing;
     private string? lastError;
     private DateTimeOffset? lastErrorTime;
@@ -48,11 +51,21 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
 
     internal string HlsRoot => Options.ResolvedHlsDirectory;
 
+    /// <summary>Set when the service got SIGINT/SIGTERM: child exits are then expected, not restarted.</summary>
+    internal bool ShuttingDown => shuttingDown;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         started = true;
+        shuttingDown = false;
         Directory.CreateDirectory(HlsRoot);
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+        {
+            // Observe only (Cancel untouched): the host decides how to shut down.
+            signalRegistrations.Add(PosixSignalRegistration.Create(signal, _ => shuttingDown = true));
+        }
+
         if (FfmpegLocator.Resolve(Options.FfmpegPath) is null)
         {
             // Not fatal: the rest of the service runs, health says what to do, and installing ffmpeg later
@@ -73,6 +86,12 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
         pipelines.Clear();
         await Task.WhenAll(all.Select(p => ClosePipelineAsync(p, cancellationToken))).ConfigureAwait(false);
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        foreach (var registration in signalRegistrations)
+        {
+            registration.Dispose();
+        }
+
+        signalRegistrations.Clear();
     }
 
     public async ValueTask DisposeAsync()
