@@ -18,15 +18,21 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
     private static readonly TimeSpan PlaylistWait = TimeSpan.FromSeconds(10);
 
     private readonly FfmpegStreamBackend backend;
-    private readonly IAccessControl access;
+    private readonly IAccessControl? access;
 
-    public HlsEndpointSource(FfmpegStreamBackend backend, IAccessControl access, IConfiguration configuration)
+    /// <param name="backend">The backend whose streams are served.</param>
+    /// <param name="accessControls">
+    /// The core's access control. Taken as a sequence so that a host without one still starts: the endpoints then
+    /// refuse every request (503) instead of failing the whole HTTP listener.
+    /// </param>
+    /// <param name="configuration">Configuration (which backend is active).</param>
+    public HlsEndpointSource(FfmpegStreamBackend backend, IEnumerable<IAccessControl> accessControls, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(accessControls);
         ArgumentNullException.ThrowIfNull(configuration);
         this.backend = backend;
-        this.access = access;
+        access = accessControls.LastOrDefault();
         // Only the active backend owns /streams: with MediaMTX active, MediaMTX serves HLS itself.
         var active = string.Equals(configuration["CameraService:StreamBackend"], backend.Name, StringComparison.OrdinalIgnoreCase);
         Endpoints = active
@@ -133,6 +139,11 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
     private async ValueTask<(int Status, string? Reason, string? Token)> AuthorizeAsync(HttpRequestData request, string cameraId, CancellationToken cancellationToken)
     {
         var resource = "streams/" + cameraId;
+        if (access is null)
+        {
+            return (503, "Access control is not available; the stream cannot be served.", null);
+        }
+
         if (request.Query.TryGetValue("token", out var token) && token.Length > 0)
         {
             return access.VerifyResource(resource, token) ? (200, null, token) : (401, "The token is invalid or expired.", null);

@@ -58,7 +58,4 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5117, Level = LogLevel.Information, Message = "Recovered {Count} recording segments of {CameraId} left by an earlier run")]
     public static partial void OrphanSegmentsRecovered(ILogger logger, int count, string cameraId);
-
-    [LoggerMessage(EventId = 5118, Level = LogLevel.Warning, Message = "Stopping ffmpeg for {CameraId} failed")]
-    public static partial void StopFailed(ILogger logger, Exception exception, string cameraId);
 }

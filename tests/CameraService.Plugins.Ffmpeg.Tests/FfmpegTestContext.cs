@@ -15,7 +15,7 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
 
     private readonly ServiceProvider provider;
 
-    public FfmpegTestContext(Dictionary<string, string?>? settings = null)
+    public FfmpegTestContext(Dictionary<string, string?>? settings = null, bool withAccessControl = true)
     {
         Root = Directory.CreateTempSubdirectory("ffmpeg-backend-tests-");
         var values = new Dictionary<string, string?>
@@ -35,7 +35,11 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddSingleton<IAccessControl>(new FakeAccessControl());
+        if (withAccessControl)
+        {
+            services.AddSingleton<IAccessControl>(new FakeAccessControl());
+        }
+
         services.AddFfmpegStreamBackend();
         provider = services.BuildServiceProvider();
         try

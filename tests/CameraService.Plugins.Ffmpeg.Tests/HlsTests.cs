@@ -120,6 +120,17 @@ public sealed class HlsTests
     }
 
     [Fact]
+    public async Task HlsEndpoints_NoAccessControlRegistered_RefusesWith503()
+    {
+        await using var ctx = new FfmpegTestContext(withAccessControl: false);
+        await ctx.PublishAsync();
+
+        var reply = await GetAsync(ctx, Request("camera0", "index.m3u8", bearer: FfmpegTestContext.ViewerToken));
+
+        Assert.Equal(503, reply.StatusCode);
+    }
+
+    [Fact]
     public void RewritePlaylist_AppendsTokenToUriLinesOnly()
     {
         var text = "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nindex5.ts\n#EXTINF:1.0,\r\nindex6.ts\n";
