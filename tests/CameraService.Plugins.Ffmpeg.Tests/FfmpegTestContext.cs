@@ -71,7 +71,8 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
 
     public List<StreamBackendEventArgs> Events { get; } = [];
 
-    public string RecordingDirectory(string cameraId) => Path.Combine(Root.FullName, "recordings", cameraId);
+    // Spaces, a colon and a percent sign exercise the escaping of paths in the tee muxer specification.
+    public string RecordingDirectory(string cameraId) => Path.Combine(Root.FullName, "rec dir:1%", cameraId);
 
     public static CaptureInput TestPattern(int width = 320, int height = 240, int rate = 10) =>
         new(["-re", "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate={rate}"], "H264", width, height, rate, IsH264: false, IsLive: false);
@@ -173,8 +174,19 @@ internal static class Media
         }
 
         using var p = Process.Start(psi)!;
-        var output = await p.StandardOutput.ReadToEndAsync();
-        await p.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        string output;
+        try
+        {
+            output = await p.StandardOutput.ReadToEndAsync(cts.Token);
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill();
+            throw new TimeoutException("ffprobe did not finish: " + path);
+        }
+
         var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split('=', 2))
             .Where(kv => kv.Length == 2)
@@ -184,6 +196,32 @@ internal static class Media
         var frames = int.TryParse(values.GetValueOrDefault("nb_read_frames"), CultureInfo.InvariantCulture, out var f) ? f : 0;
         var duration = double.TryParse(values.GetValueOrDefault("duration"), CultureInfo.InvariantCulture, out var d) ? d : 0;
         return (codec, frames, duration);
+    }
+
+    /// <summary>Decodes <paramref name="frames"/> frames of a (live) input with ffmpeg; returns the exit code and its errors.</summary>
+    public static async Task<(int ExitCode, string Errors)> DecodeAsync(string input, int frames)
+    {
+        var psi = new ProcessStartInfo(Ffmpeg) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "-nostdin", "-v", "error", "-i", input, "-frames:v", frames.ToString(CultureInfo.InvariantCulture), "-f", "null", "-" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var errors = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill();
+            await p.WaitForExitAsync();
+            return (-1, "timed out: " + await errors);
+        }
+
+        return (p.ExitCode, await errors);
     }
 
     public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
