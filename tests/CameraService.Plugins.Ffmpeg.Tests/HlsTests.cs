@@ -112,6 +112,33 @@ public sealed class HlsTests
     }
 
     [Fact]
+    public async Task StartStreamingAsync_WhileRecording_RestartsWithHlsAndRecordingContinuesInNewSegment()
+    {
+        await using var ctx = new FfmpegTestContext();
+        await ctx.PublishAsync();
+        await ctx.Backend.StartRecordingAsync(ctx.Recording(), CancellationToken.None);
+        var pipeline = ctx.Backend.Find("camera0")!;
+        await Media.WaitUntilAsync(() => pipeline.ActiveRecording!.Files.Any(f => f.Size > 40_000), TimeSpan.FromSeconds(15), "the first fragments");
+
+        await ctx.Backend.StartStreamingAsync("camera0", CancellationToken.None);
+        await WaitForSegmentsAsync(ctx, 1);
+        var stopped = await ctx.Backend.StopRecordingAsync("camera0", CancellationToken.None);
+
+        Assert.Equal(2, stopped.Files.Count);
+        foreach (var file in stopped.Files)
+        {
+            var (codec, frames, _) = await Media.ProbeAsync(file.Path);
+            Assert.Equal("h264", codec);
+            Assert.True(frames > 0);
+        }
+
+        // The live stream goes on without the recording.
+        Assert.Equal(StreamState.Active, (await ctx.Backend.GetStreamAsync("camera0", CancellationToken.None)).State);
+        Assert.Equal(200, (await GetAsync(ctx, Request("camera0", "index.m3u8", token: "signed.streams.camera0"))).StatusCode);
+        Assert.Single(ctx.OwnFfmpegChildren());
+    }
+
+    [Fact]
     public async Task Endpoints_OtherBackendActive_ServesNothing()
     {
         await using var ctx = new FfmpegTestContext(new() { ["CameraService:StreamBackend"] = "mediamtx" });
