@@ -144,9 +144,15 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
             return (503, "Access control is not available; the stream cannot be served.", null);
         }
 
-        if (request.Query.TryGetValue("token", out var token) && token.Length > 0)
+        var hasToken = request.Query.TryGetValue("token", out var token) && token.Length > 0;
+        if (hasToken && access.VerifyResource(resource, token!))
         {
-            return access.VerifyResource(resource, token) ? (200, null, token) : (401, "The token is invalid or expired.", null);
+            return (200, null, token);
+        }
+
+        if (hasToken && request.BearerToken is not { Length: > 0 })
+        {
+            return (401, "The token is invalid or expired.", null);
         }
 
         if (request.BearerToken is { Length: > 0 } bearer)

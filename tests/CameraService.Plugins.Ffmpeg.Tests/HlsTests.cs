@@ -77,6 +77,8 @@ public sealed class HlsTests
         Assert.Equal(401, (await GetAsync(ctx, Request("camera0", "index.m3u8", token: "forged"))).StatusCode);
         Assert.Equal(401, (await GetAsync(ctx, Request("camera0", "index.m3u8", token: "signed.streams.camera1"))).StatusCode);
         Assert.Equal(401, (await GetAsync(ctx, Request("camera0", "index.m3u8", bearer: "wrong"))).StatusCode);
+        // An expired link does not lock out a caller that also sends a valid Bearer header.
+        Assert.Equal(200, (await GetAsync(ctx, Request("camera0", "index.m3u8", bearer: FfmpegTestContext.ViewerToken, token: "expired"))).StatusCode);
 
         var byBearer = Assert.IsType<HttpContentReply>(await GetAsync(ctx, Request("camera0", "index.m3u8", bearer: FfmpegTestContext.ViewerToken)));
         Assert.Equal(200, byBearer.StatusCode);
