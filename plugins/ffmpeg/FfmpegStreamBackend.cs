@@ -1,0 +1,355 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Runtime.InteropServices;
+using CameraService.Abstractions;
+using CameraService.Abstractions.Streaming;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CameraService.Plugins.Ffmpeg;
+
+/// <summary>
+/// <see cref="IStreamBackend"/> without a media server: per camera, on demand, one supervised ffmpeg process
+/// reads the capture input and fans out to recording segments, an HLS playlist and a live frame for snapshots.
+/// </summary>
+internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, CameraPipeline> pipelines = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, FfmpegProcess> processes = new();
+    private readonly IConfiguration configuration;
+    private readonly Lock healthSync = new();
+    private readonly List<PosixSignalRegistration> signalRegistrations = [];
+    private volatile bool started;
+    private volatile bool shuttingDown;
+    private volatile bool ffmpegMissing;
+    private string? lastError;
+    private DateTimeOffset? lastErrorTime;
+    private ComponentState lastReportedState = ComponentState.Stopped;
+
+    public FfmpegStreamBackend(IOptions<FfmpegOptions> options, IConfiguration configuration, TimeProvider time, ILogger<FfmpegStreamBackend> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        Options = options.Value;
+        this.configuration = configuration;
+        Time = time;
+        Logger = logger;
+    }
+
+    public event EventHandler<StreamBackendEventArgs>? BackendEvent;
+
+    public string Name => "ffmpeg";
+
+    internal FfmpegOptions Options { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal ILogger Logger { get; }
+
+    internal string HlsRoot => Options.ResolvedHlsDirectory;
+
+    /// <summary>Set when the service got SIGINT/SIGTERM: child exits are then expected, not restarted.</summary>
+    internal bool ShuttingDown => shuttingDown;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        started = true;
+        shuttingDown = false;
+        Directory.CreateDirectory(HlsRoot);
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+        {
+            // Observe only (Cancel untouched): the host decides how to shut down.
+            signalRegistrations.Add(PosixSignalRegistration.Create(signal, _ => shuttingDown = true));
+        }
+
+        if (FfmpegLocator.Resolve(Options.FfmpegPath) is null)
+        {
+            // Not fatal: the rest of the service runs, health says what to do, and installing ffmpeg later
+            // makes the next call work (the path is resolved again on every use).
+            ffmpegMissing = true;
+            Log.FfmpegMissing(Logger, Options.FfmpegPath);
+        }
+
+        OrphanReaper.StopOrphans(HlsRoot, Logger);
+        RaiseHealthChangeIfAny();
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        started = false;
+        var all = pipelines.Values.ToList();
+        pipelines.Clear();
+        await Task.WhenAll(all.Select(p => ClosePipelineAsync(p, cancellationToken))).ConfigureAwait(false);
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        foreach (var registration in signalRegistrations)
+        {
+            registration.Dispose();
+        }
+
+        signalRegistrations.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!pipelines.IsEmpty)
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+    }
+
+    public async Task PublishAsync(StreamCamera camera, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(camera);
+        ArgumentNullException.ThrowIfNull(camera.Input);
+        ValidateCameraId(camera.CameraId);
+        var pipeline = pipelines.GetOrAdd(camera.CameraId, _ => new CameraPipeline(this, camera));
+        await pipeline.UpdateCameraAsync(camera, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task UnpublishAsync(string cameraId, CancellationToken cancellationToken)
+    {
+        if (pipelines.TryRemove(cameraId, out var pipeline))
+        {
+            await pipeline.CloseAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task<StreamInfo> StartStreamingAsync(string cameraId, CancellationToken cancellationToken) =>
+        Get(cameraId).StartStreamingAsync(cancellationToken);
+
+    public Task<StreamInfo> StopStreamingAsync(string cameraId, CancellationToken cancellationToken) =>
+        Get(cameraId).StopStreamingAsync(cancellationToken);
+
+    public Task<StreamInfo> GetStreamAsync(string cameraId, CancellationToken cancellationToken) =>
+        Task.FromResult(Get(cameraId).GetInfo());
+
+    public Task<IReadOnlyList<StreamInfo>> GetStreamsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<StreamInfo>>(pipelines.Values.OrderBy(p => p.CameraId, StringComparer.Ordinal).Select(p => p.GetInfo()).ToList());
+
+    public StreamUrls GetStreamUrls(string cameraId)
+    {
+        ArgumentNullException.ThrowIfNull(cameraId);
+        return new StreamUrls(null, PublicBaseUrl() + "/streams/" + Uri.EscapeDataString(cameraId) + "/index.m3u8", null);
+    }
+
+    public Task<BackendRecording> StartRecordingAsync(RecordingRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Format is not ("fmp4" or "mp4"))
+        {
+            throw new InvalidParameterException("format", "must be 'fmp4' or 'mp4'");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.OutputDirectory) || !Path.IsPathFullyQualified(request.OutputDirectory))
+        {
+            throw new InvalidParameterException("output_directory", "must be an absolute directory path");
+        }
+
+        return Get(request.CameraId).StartRecordingAsync(request, cancellationToken);
+    }
+
+    public Task<BackendRecording> StopRecordingAsync(string cameraId, CancellationToken cancellationToken) =>
+        Get(cameraId).StopRecordingAsync(cancellationToken);
+
+    public Task<IReadOnlyList<BackendRecording>> GetActiveRecordingsAsync(CancellationToken cancellationToken)
+    {
+        // Our processes never outlive the service (stopped on shutdown, reaped at start), so there is
+        // nothing to adopt after a restart: what runs now is all there is.
+        IReadOnlyList<BackendRecording> active = pipelines.Values
+            .Select(p => p.ActiveRecording)
+            .OfType<BackendRecording>()
+            .OrderBy(r => r.CameraId, StringComparer.Ordinal)
+            .ToList();
+        return Task.FromResult(active);
+    }
+
+    public Task<SnapshotResult> TakeSnapshotAsync(SnapshotRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var format = request.Format.ToLowerInvariant() switch
+        {
+            "jpg" or "jpeg" => "jpg",
+            "png" => "png",
+            _ => throw new InvalidParameterException("format", "must be 'jpg' or 'png'"),
+        };
+        if (request.Quality is < 1 or > 100)
+        {
+            throw new InvalidParameterException("quality", "must be between 1 and 100");
+        }
+
+        if (request.Timeout <= TimeSpan.Zero)
+        {
+            throw new InvalidParameterException("timeout", "must be positive");
+        }
+
+        var directory = Path.GetDirectoryName(request.OutputPath);
+        if (string.IsNullOrEmpty(directory) || !Path.IsPathFullyQualified(request.OutputPath))
+        {
+            throw new InvalidParameterException("output_path", "must be an absolute file path");
+        }
+
+        Directory.CreateDirectory(directory);
+        return Get(request.CameraId).TakeSnapshotAsync(request with { Format = format }, cancellationToken);
+    }
+
+    public ComponentStatus GetHealth()
+    {
+        if (!started)
+        {
+            return new ComponentStatus(ComponentState.Stopped, "The ffmpeg backend is not started.", lastError, lastErrorTime);
+        }
+
+        if (ffmpegMissing)
+        {
+            return new ComponentStatus(ComponentState.Error, FfmpegLocator.InstallHint, lastError ?? FfmpegLocator.InstallHint, lastErrorTime);
+        }
+
+        var failures = pipelines.Values.Select(p => p.Failure).OfType<string>().ToList();
+        return failures.Count == 0
+            ? new ComponentStatus(ComponentState.Running, null, lastError, lastErrorTime)
+            : new ComponentStatus(ComponentState.Degraded, string.Join("; ", failures) + " (restarting)", lastError, lastErrorTime);
+    }
+
+    /// <summary>The pipeline of a published camera (HLS endpoints, tests); null when unknown.</summary>
+    internal CameraPipeline? Find(string cameraId) => pipelines.GetValueOrDefault(cameraId);
+
+    /// <summary>The ffmpeg executable, or the contract's dependency failure with the install hint.</summary>
+    internal string RequireFfmpeg()
+    {
+        var path = FfmpegLocator.Resolve(Options.FfmpegPath);
+        if (path is null)
+        {
+            if (!ffmpegMissing)
+            {
+                ffmpegMissing = true;
+                Log.FfmpegMissing(Logger, Options.FfmpegPath);
+                ReportError(FfmpegLocator.InstallHint);
+                RaiseHealthChangeIfAny();
+            }
+
+            throw new DependencyFailedException("ffmpeg", FfmpegLocator.InstallHint);
+        }
+
+        if (ffmpegMissing)
+        {
+            ffmpegMissing = false;
+            RaiseHealthChangeIfAny();
+        }
+
+        return path;
+    }
+
+    internal void ReportError(string error)
+    {
+        lock (healthSync)
+        {
+            lastError = error;
+            lastErrorTime = Time.GetUtcNow();
+        }
+    }
+
+    internal void Track(FfmpegProcess process) => processes[process.Id] = process;
+
+    internal void Untrack(FfmpegProcess process) => processes.TryRemove(process.Id, out _);
+
+    internal void Raise(List<StreamBackendEventArgs> events)
+    {
+        foreach (var e in events)
+        {
+            try
+            {
+                BackendEvent?.Invoke(this, e);
+            }
+            catch (Exception ex)
+            {
+                // A subscriber's bug must not break the supervision loop that raised the event.
+                Log.EventHandlerFailed(Logger, ex);
+            }
+        }
+
+        events.Clear();
+    }
+
+    private static void ValidateCameraId(string cameraId)
+    {
+        if (string.IsNullOrEmpty(cameraId) || cameraId.Length > 64
+            || !cameraId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            // The id becomes part of file names and URLs.
+            throw new InvalidParameterException("camera_id", "must be 1–64 letters, digits, '_' or '-'");
+        }
+    }
+
+    private static async Task ClosePipelineAsync(CameraPipeline pipeline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await pipeline.CloseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown was cancelled: the process-exit hook still interrupts what runs.
+            pipeline.Interrupt();
+        }
+    }
+
+    private CameraPipeline Get(string cameraId)
+    {
+        ArgumentNullException.ThrowIfNull(cameraId);
+        return pipelines.TryGetValue(cameraId, out var p)
+            ? p
+            : throw new ResourceNotFoundException("camera", cameraId, $"Camera {cameraId} is not published by the stream backend.");
+    }
+
+    private string PublicBaseUrl()
+    {
+        if (configuration["Api:PublicBaseUrl"] is { Length: > 0 } explicitBase)
+        {
+            return explicitBase.TrimEnd('/');
+        }
+
+        var host = string.IsNullOrWhiteSpace(Options.PublicHost) ? Dns.GetHostName() : Options.PublicHost;
+        var port = configuration["Api:Port"] is { Length: > 0 } p ? p : "8002";
+        return "http://" + host + ":" + port;
+    }
+
+    private void RaiseHealthChangeIfAny()
+    {
+        var state = GetHealth();
+        bool changed;
+        lock (healthSync)
+        {
+            changed = state.State != lastReportedState;
+            lastReportedState = state.State;
+        }
+
+        if (changed)
+        {
+            Raise([new StreamBackendEventArgs(StreamBackendEventKind.HealthChanged, null, state.Message ?? "ffmpeg backend running")]);
+        }
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e)
+    {
+        // The service is exiting without StopAsync (e.g. an unhandled exception): let no ffmpeg outlive it.
+        foreach (var p in processes.Values)
+        {
+            p.Interrupt();
+        }
+
+        var deadline = Environment.TickCount64 + 2000;
+        foreach (var p in processes.Values)
+        {
+            // Synchronous on purpose: ProcessExit handlers cannot await; bounded by the shared deadline.
+            p.WaitForExit((int)Math.Max(0, deadline - Environment.TickCount64));
+            p.Kill();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using CameraService.Abstractions.Streaming;
+
+namespace CameraService.Plugins.Ffmpeg;
+
+/// <summary>One recording as the backend keeps it: survives process restarts, collects every segment written.</summary>
+internal sealed class RecordingSession(string cameraId, string sessionId, string format, string directory, DateTimeOffset startTime)
+{
+    private readonly Lock sync = new();
+    private readonly List<string> files = [];
+
+    public string CameraId { get; } = cameraId;
+
+    public string SessionId { get; } = sessionId;
+
+    public string Format { get; } = format;
+
+    public string Directory { get; } = directory;
+
+    public DateTimeOffset StartTime { get; } = startTime;
+
+    public int FileCount
+    {
+        get
+        {
+            lock (sync)
+            {
+                return files.Count;
+            }
+        }
+    }
+
+    public void Add(IReadOnlyList<string> paths)
+    {
+        if (paths.Count == 0)
+        {
+            return;
+        }
+
+        lock (sync)
+        {
+            files.AddRange(paths);
+        }
+    }
+
+    /// <summary>The recording with the current sizes of its files (files deleted meanwhile are left out).</summary>
+    public BackendRecording ToBackendRecording(DateTimeOffset? endTime)
+    {
+        string[] paths;
+        lock (sync)
+        {
+            paths = [.. files];
+        }
+
+        var recorded = new List<RecordedFile>(paths.Length);
+        foreach (var path in paths)
+        {
+            var info = new FileInfo(path);
+            if (info.Exists)
+            {
+                recorded.Add(new RecordedFile(path, info.Length));
+            }
+        }
+
+        return new BackendRecording(CameraId, SessionId, Format, StartTime, endTime, recorded, recorded.Sum(f => f.Size));
+    }
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace CameraService.Plugins.Ffmpeg;
+
+/// <summary>
+/// Gives recording segments their final names. ffmpeg's segment muxer cannot put microseconds in a file name
+/// (strftime has none), so it writes hidden, numbered files (<c>.ffmpeg-&lt;cameraId&gt;-&lt;run&gt;-00000.mp4</c>)
+/// and this class renames each one, as soon as it appears, to <c>&lt;cameraId&gt;_yyyy-MM-dd_HH-mm-ss-ffffff.mp4</c>
+/// (UTC, the file's creation time). Renaming an open file is safe on Linux: ffmpeg keeps writing through its
+/// descriptor. Names are strictly increasing per camera, so two segments never collide.
+/// </summary>
+internal sealed class SegmentNamer(string cameraId, ILogger logger)
+{
+    public const string TempMarker = ".ffmpeg-";
+    private readonly Lock sync = new();
+    private DateTimeOffset last = DateTimeOffset.MinValue;
+
+    /// <summary>The hidden prefix of all temporary segment files of a camera.</summary>
+    public string CameraTempPrefix => TempMarker + cameraId + "-";
+
+    /// <summary>The final name of a segment that started at <paramref name="start"/>.</summary>
+    public static string FinalName(string cameraId, DateTimeOffset start) =>
+        cameraId + "_" + start.UtcDateTime.ToString("yyyy-MM-dd_HH-mm-ss-ffffff", CultureInfo.InvariantCulture) + ".mp4";
+
+    /// <summary>Renames the temporary segments with <paramref name="tempPrefix"/> in <paramref name="directory"/>; returns the new full paths, oldest first.</summary>
+    public IReadOnlyList<string> Sweep(string directory, string tempPrefix, TimeProvider time)
+    {
+        lock (sync)
+        {
+            string[] temps;
+            try
+            {
+                temps = Directory.GetFiles(directory, tempPrefix + "*.mp4");
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return [];
+            }
+
+            Array.Sort(temps, StringComparer.Ordinal);
+            var renamed = new List<string>(temps.Length);
+            foreach (var temp in temps)
+            {
+                try
+                {
+                    var created = new DateTimeOffset(File.GetCreationTimeUtc(temp), TimeSpan.Zero);
+                    var now = time.GetUtcNow();
+                    var start = created > now || created.Year < 2000 ? now : created;
+                    if (start <= last)
+                    {
+                        start = last.AddTicks(10);
+                    }
+
+                    var target = Path.Combine(directory, FinalName(cameraId, start));
+                    while (File.Exists(target))
+                    {
+                        start = start.AddTicks(10);
+                        target = Path.Combine(directory, FinalName(cameraId, start));
+                    }
+
+                    File.Move(temp, target);
+                    last = start;
+                    renamed.Add(target);
+                }
+                catch (IOException ex)
+                {
+                    Log.SegmentRenameFailed(logger, ex, Path.GetFileName(temp));
+                }
+                catch (UnauthorizedAccessException ex)
+                {
+                    Log.SegmentRenameFailed(logger, ex, Path.GetFileName(temp));
+                }
+            }
+
+            return renamed;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using CameraService.Abstractions.Cameras;
+
+namespace CameraService.Plugins.Ffmpeg.Tests;
+
+public sealed class CommandTests
+{
+    [Theory]
+    [InlineData(100, 2)]
+    [InlineData(1, 31)]
+    [InlineData(50, 17)]
+    public void QualityToQscale_MapsOneToHundredOntoThirtyOneToTwo(int quality, int expected) =>
+        Assert.Equal(expected, FfmpegCommand.QualityToQscale(quality));
+
+    [Fact]
+    public void EscapeTee_EscapesTeeSyntaxCharacters() =>
+        Assert.Equal(@"/a\ b/c\:d\|e\[f\]\%05d.mp4", FfmpegCommand.EscapeTee("/a b/c:d|e[f]%05d.mp4"));
+
+    [Fact]
+    public void BuildPipeline_H264InputWithCopy_CopiesWithoutEncoder()
+    {
+        var input = new CaptureInput(["-f", "v4l2", "-input_format", "h264", "-i", "/dev/video0"], "H264", 1280, 720, 30, IsH264: true, IsLive: true);
+        var args = FfmpegCommand.BuildPipeline(input, new FfmpegOptions(), new PipelineOutputs("/tmp/hls/camera0", null, "/tmp/hls/camera0/live.jpg"));
+
+        Assert.Contains("copy", args);
+        Assert.DoesNotContain("libx264", args);
+        Assert.Equal(["-f", "v4l2", "-input_format", "h264", "-i", "/dev/video0"], args.SkipWhile(a => a != "-f").Take(6));
+    }
+
+    [Fact]
+    public void BuildPipeline_RawInput_EncodesWithConfiguredOptionsAndGop()
+    {
+        var input = FfmpegTestContext.TestPattern(rate: 15);
+        var options = new FfmpegOptions { Preset = "veryfast", GopSeconds = 2 };
+        var args = FfmpegCommand.BuildPipeline(input, options, new PipelineOutputs(null, new RecordingTarget("/rec/camera0", "fmp4", ".ffmpeg-camera0-x-"), "/w/live.jpg")).ToList();
+
+        Assert.Equal("veryfast", args[args.IndexOf("-preset") + 1]);
+        Assert.Equal("30", args[args.IndexOf("-g") + 1]);
+        Assert.Equal("zerolatency", args[args.IndexOf("-tune") + 1]);
+        var tee = args[args.IndexOf("tee") + 1];
+        Assert.Contains("segment_time=300", tee, StringComparison.Ordinal);
+        Assert.Contains("frag_keyframe+empty_moov+default_base_moof", tee, StringComparison.Ordinal);
+        Assert.DoesNotContain("f=hls", tee, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SegmentNamer_FinalName_HasMicrosecondTimestamp() =>
+        Assert.Equal("camera3_2026-01-02_03-04-05-123456.mp4",
+            SegmentNamer.FinalName("camera3", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1234560)));
+
+    [Fact]
+    public void ImageInfo_Parse_UnknownData_ReturnsZero() =>
+        Assert.Equal((0, 0), ImageInfo.Parse([1, 2, 3, 4, 5]));
+}

@@ -1,0 +1,114 @@
+using CameraService.Abstractions;
+using CameraService.Abstractions.Streaming;
+using Microsoft.Extensions.Options;
+
+namespace CameraService.Plugins.Ffmpeg.Tests;
+
+public sealed class LifecycleTests
+{
+    [Fact]
+    public async Task StopAsync_WhileStreamingAndRecording_LeavesNoFfmpegAndFinalizesMp4()
+    {
+        await using var ctx = new FfmpegTestContext();
+        await ctx.Backend.StartAsync(CancellationToken.None);
+        await ctx.PublishAsync("camera0");
+        await ctx.PublishAsync("camera1");
+        await ctx.Backend.StartRecordingAsync(ctx.Recording("camera0", "mp4"), CancellationToken.None);
+        await ctx.Backend.StartStreamingAsync("camera1", CancellationToken.None);
+        Assert.Equal(2, ctx.OwnFfmpegChildren().Count);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        await ctx.Backend.StopAsync(CancellationToken.None);
+
+        Assert.Empty(ctx.OwnFfmpegChildren());
+        var file = Assert.Single(Directory.GetFiles(ctx.RecordingDirectory("camera0")));
+        Assert.StartsWith("camera0_", Path.GetFileName(file), StringComparison.Ordinal);
+        // A plain MP4 only decodes when ffmpeg wrote its trailer (moov), i.e. it was stopped with SIGINT.
+        var (codec, frames, duration) = await Media.ProbeAsync(file);
+        Assert.Equal("h264", codec);
+        Assert.True(frames > 0);
+        Assert.True(duration > 0);
+        Assert.Equal(ComponentState.Stopped, ctx.Backend.GetHealth().State);
+    }
+
+    [Fact]
+    public async Task UnpublishAsync_WhileRecording_StopsProcessAndKeepsFiles()
+    {
+        await using var ctx = new FfmpegTestContext();
+        await ctx.PublishAsync();
+        await ctx.Backend.StartRecordingAsync(ctx.Recording(), CancellationToken.None);
+
+        await ctx.Backend.UnpublishAsync("camera0", CancellationToken.None);
+
+        Assert.Empty(ctx.OwnFfmpegChildren());
+        Assert.NotEmpty(Directory.GetFiles(ctx.RecordingDirectory("camera0"), "camera0_*.mp4"));
+        Assert.Empty(Directory.GetFiles(ctx.RecordingDirectory("camera0"), ".*"));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => ctx.Backend.GetStreamAsync("camera0", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task FfmpegMissing_CallsThrowDependencyFailedWithInstallHintAndHealthIsError()
+    {
+        await using var ctx = new FfmpegTestContext(new() { ["Plugins:Ffmpeg:FfmpegPath"] = "/nonexistent/bin/ffmpeg" });
+        await ctx.Backend.StartAsync(CancellationToken.None);
+        await ctx.PublishAsync();
+
+        var snapshot = await Assert.ThrowsAsync<DependencyFailedException>(() => ctx.Backend.TakeSnapshotAsync(
+            new SnapshotRequest("camera0", Path.Combine(ctx.Root.FullName, "s.jpg"), "jpg", 80, TimeSpan.FromSeconds(5)), CancellationToken.None));
+        var recording = await Assert.ThrowsAsync<DependencyFailedException>(() => ctx.Backend.StartRecordingAsync(ctx.Recording(), CancellationToken.None));
+        var streaming = await Assert.ThrowsAsync<DependencyFailedException>(() => ctx.Backend.StartStreamingAsync("camera0", CancellationToken.None));
+
+        Assert.All(new[] { snapshot, recording, streaming }, ex =>
+        {
+            Assert.Equal("ffmpeg", ex.Dependency);
+            Assert.Equal("ffmpeg is not installed; install it with: apt-get install -y ffmpeg", ex.Detail);
+        });
+        var health = ctx.Backend.GetHealth();
+        Assert.Equal(ComponentState.Error, health.State);
+        Assert.Equal("ffmpeg is not installed; install it with: apt-get install -y ffmpeg", health.Message);
+        Assert.Empty(await ctx.Backend.GetActiveRecordingsAsync(CancellationToken.None));
+        Assert.Equal(StreamState.Inactive, (await ctx.Backend.GetStreamAsync("camera0", CancellationToken.None)).State);
+    }
+
+    [Fact]
+    public async Task StartRecordingAsync_InputCannotBeOpened_ThrowsDependencyFailedAndRecordsNothing()
+    {
+        await using var ctx = new FfmpegTestContext(new() { ["Plugins:Ffmpeg:StartTimeout"] = "00:00:10" });
+        var camera = new StreamCamera("camera0", "Broken", new Abstractions.Cameras.CaptureInput(
+            ["-f", "lavfi", "-i", "nosuchfilter=size=320x240"], "H264", 320, 240, 10, false, false), ctx.RecordingDirectory("camera0"));
+        await ctx.Backend.PublishAsync(camera, CancellationToken.None);
+
+        var ex = await Assert.ThrowsAsync<DependencyFailedException>(() => ctx.Backend.StartRecordingAsync(ctx.Recording(), CancellationToken.None));
+
+        Assert.Equal("ffmpeg", ex.Dependency);
+        Assert.DoesNotContain(ctx.Root.FullName, ex.Message, StringComparison.Ordinal);
+        Assert.Empty(await ctx.Backend.GetActiveRecordingsAsync(CancellationToken.None));
+        Assert.Empty(ctx.OwnFfmpegChildren());
+    }
+
+    [Fact]
+    public async Task PublishAsync_LeftoverTempSegments_AreRenamedToFinalNames()
+    {
+        await using var ctx = new FfmpegTestContext();
+        var dir = Directory.CreateDirectory(ctx.RecordingDirectory("camera0"));
+        await File.WriteAllBytesAsync(Path.Combine(dir.FullName, ".ffmpeg-camera0-deadbeef-00000.mp4"), [1, 2, 3]);
+
+        await ctx.PublishAsync();
+
+        var file = Assert.Single(Directory.GetFiles(dir.FullName));
+        Assert.Matches(@"^camera0_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-\d{6}\.mp4$", Path.GetFileName(file));
+    }
+
+    [Theory]
+    [InlineData("Plugins:Ffmpeg:SegmentDuration", "00:00:00")]
+    [InlineData("Plugins:Ffmpeg:Preset", "warpspeed")]
+    [InlineData("Plugins:Ffmpeg:HlsDirectory", "relative/dir")]
+    [InlineData("Plugins:Ffmpeg:Tune", "zero latency;rm")]
+    [InlineData("Plugins:Ffmpeg:MaxRestartAttempts", "0")]
+    public void Options_InvalidValue_FailsValidationNamingTheKey(string key, string value)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => new FfmpegTestContext(new() { [key] = value }));
+
+        Assert.Contains(key, ex.Message, StringComparison.Ordinal);
+    }
+}
