@@ -21,7 +21,7 @@ namespace CameraService.Plugins.WebSocket;
 /// The <c>websocket</c> transport: its own Kestrel web application (so the service host stays a plain generic
 /// host) serving the JSON-RPC WebSocket endpoint and every <see cref="IHttpEndpointSource"/> endpoint.
 /// </summary>
-internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable
+internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDisposable
 {
     private static readonly byte[] ServiceUnavailableBody = JsonErrors.Serialize("too_many_connections", "The server has reached its connection limit; retry later.");
 
@@ -164,6 +164,23 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _lifecycle.Dispose();
+    }
+
+    /// <summary>
+    /// For a container disposed synchronously without <see cref="StopAsync"/> having run: aborts every session
+    /// and releases the listener without a close handshake.
+    /// </summary>
+    public void Dispose()
+    {
+        foreach (var connection in _sessions.Keys)
+        {
+            connection.Abort();
+        }
+
+        var app = Interlocked.Exchange(ref _app, null);
+        (app as IDisposable)?.Dispose();
+        _health = new ComponentStatus(ComponentState.Stopped, "stopped");
+        _addresses = [];
     }
 
     private WebApplication Build(X509Certificate2? certificate, List<IHttpEndpointSource> sources)
