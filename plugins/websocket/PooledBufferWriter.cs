@@ -95,3 +95,17 @@ internal readonly record struct OutboundMessage(byte[] Buffer, int Length)
         }
     }
 }
+
+/// <summary>A received message: its array (pooled or the session's own small one) and length.</summary>
+internal readonly record struct InboundMessage(byte[] Buffer, int Length, bool Pooled)
+{
+    public ReadOnlyMemory<byte> Memory => Buffer.AsMemory(0, Length);
+
+    public void Release()
+    {
+        if (Pooled)
+        {
+            ArrayPool<byte>.Shared.Return(Buffer);
+        }
+    }
+}

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 using CameraService.Abstractions.Api;
@@ -30,6 +31,9 @@ internal sealed class WebSocketConnection : IRpcConnection
     // Small messages (ping, most requests) are read into this per-session array; larger ones into pooled arrays.
     private const int SmallBufferSize = 1024;
 
+    // Messages a client may pipeline behind one the core is still working on before its reader waits.
+    private const int MaxQueuedInbound = 32;
+
     private static long s_nextId;
 
     private readonly System.Net.WebSockets.WebSocket _socket;
@@ -38,7 +42,12 @@ internal sealed class WebSocketConnection : IRpcConnection
     private readonly ILogger _logger;
     private readonly Channel<OutboundMessage> _outbound;
     private readonly PooledBufferWriter _response = new();
-    private readonly byte[] _smallBuffer = new byte[SmallBufferSize];
+    private readonly Lock _inboundLock = new();
+    private readonly Queue<InboundMessage> _inbound = new();
+    private byte[] _smallBuffer = new byte[SmallBufferSize];
+    private bool _busy;
+    private TaskCompletionSource? _inboundSpace;
+    private Task _processor = Task.CompletedTask;
 
     // Cancels socket I/O, which aborts the socket: fired CloseTimeout after a close was requested.
     private readonly CancellationTokenSource _abort;
@@ -164,6 +173,8 @@ internal sealed class WebSocketConnection : IRpcConnection
         finally
         {
             RequestClose(WebSocketCloseStatus.NormalClosure, string.Empty);
+            await _processor.ConfigureAwait(false);
+            ReleaseQueuedInbound();
             await writer.ConfigureAwait(false);
             session?.Dispose();
             _response.Dispose();
@@ -177,6 +188,9 @@ internal sealed class WebSocketConnection : IRpcConnection
     /// <summary>Aborts the socket now (shutdown ran out of time).</summary>
     public void Abort() => _socket.Abort();
 
+    // The reader keeps a receive pending whenever it can, even while the core works on a message: .NET's
+    // keep-alive only notices pongs reliably while a read is pending (measured on .NET 10: with no read
+    // pending for longer than Api:PongTimeout an alive client was dropped).
     private async Task RunReaderAsync(IRpcSession session)
     {
         var buffer = _smallBuffer;
@@ -223,13 +237,22 @@ internal sealed class WebSocketConnection : IRpcConnection
                     return;
                 }
 
-                await HandleAsync(session, buffer.AsMemory(0, count)).ConfigureAwait(false);
-                if (!ReferenceEquals(buffer, _smallBuffer))
+                var pooled = !ReferenceEquals(buffer, _smallBuffer);
+                if (await DispatchAsync(session, new InboundMessage(buffer, count, pooled)).ConfigureAwait(false))
+                {
+                    // The core still works on the message in this array: read on into a fresh one.
+                    if (!pooled)
+                    {
+                        _smallBuffer = new byte[SmallBufferSize];
+                    }
+                }
+                else if (pooled)
                 {
                     // Do not keep a large array per idle session.
                     ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = _smallBuffer;
                 }
+
+                buffer = _smallBuffer;
             }
         }
         finally
@@ -241,9 +264,136 @@ internal sealed class WebSocketConnection : IRpcConnection
         }
     }
 
-    private async ValueTask HandleAsync(IRpcSession session, ReadOnlyMemory<byte> message)
+    /// <summary>
+    /// Hands a message to the core, in order. Handled inline when the core answers synchronously (the common
+    /// case: no extra task, no copy); otherwise the rest runs on a processor task while the reader reads on, and
+    /// messages arriving meanwhile are copied into a short queue.
+    /// </summary>
+    /// <returns>True when the message's array now belongs to the processor.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> DispatchAsync(IRpcSession session, InboundMessage message)
     {
-        var responded = await session.HandleMessageAsync(message, _response, _closing.Token).ConfigureAwait(false);
+        while (true)
+        {
+            Task wait;
+            lock (_inboundLock)
+            {
+                if (!_busy)
+                {
+                    _busy = true;
+                    break;
+                }
+
+                if (_inbound.Count < MaxQueuedInbound)
+                {
+                    var copy = ArrayPool<byte>.Shared.Rent(Math.Max(message.Length, 1));
+                    message.Memory.Span.CopyTo(copy);
+                    _inbound.Enqueue(new InboundMessage(copy, message.Length, Pooled: true));
+                    return false;
+                }
+
+                // A client that pipelines many requests behind a slow one waits here (only this session).
+                _inboundSpace ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _inboundSpace.Task;
+            }
+
+            await wait.WaitAsync(_abort.Token).ConfigureAwait(false);
+        }
+
+        var pending = session.HandleMessageAsync(message.Memory, _response, _closing.Token);
+        if (!pending.IsCompleted)
+        {
+            _processor = ProcessAsync(session, pending, message);
+            return true;
+        }
+
+        var responded = await pending.ConfigureAwait(false);
+        await QueueResponseAsync(responded).ConfigureAwait(false);
+        lock (_inboundLock)
+        {
+            // Nothing can have been queued: only this reader queues, and it was here.
+            _busy = false;
+        }
+
+        return false;
+    }
+
+    // Finishes a message the core handles asynchronously, then the messages queued meanwhile, in order.
+    private async Task ProcessAsync(IRpcSession session, ValueTask<bool> pending, InboundMessage message)
+    {
+        try
+        {
+            bool responded;
+            try
+            {
+                responded = await pending.ConfigureAwait(false);
+            }
+            finally
+            {
+                message.Release();
+            }
+
+            await QueueResponseAsync(responded).ConfigureAwait(false);
+            while (true)
+            {
+                InboundMessage next;
+                lock (_inboundLock)
+                {
+                    if (!_inbound.TryDequeue(out next))
+                    {
+                        _busy = false;
+                        return;
+                    }
+
+                    _inboundSpace?.TrySetResult();
+                    _inboundSpace = null;
+                }
+
+                try
+                {
+                    responded = await session.HandleMessageAsync(next.Memory, _response, _closing.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    next.Release();
+                }
+
+                await QueueResponseAsync(responded).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The connection is closing; the reader and writer end it.
+            Log.ConnectionLost(_logger, ex, ConnectionId);
+            RequestClose(WebSocketCloseStatus.EndpointUnavailable, string.Empty);
+            ReleaseQueuedInbound();
+        }
+        catch (Exception ex) // a failure of the core's session must end only this connection, never the listener
+        {
+            Log.SessionFailed(_logger, ex, ConnectionId);
+            RequestClose(WebSocketCloseStatus.InternalServerError, "internal error");
+            ReleaseQueuedInbound();
+        }
+    }
+
+    private void ReleaseQueuedInbound()
+    {
+        lock (_inboundLock)
+        {
+            while (_inbound.TryDequeue(out var left))
+            {
+                left.Release();
+            }
+
+            _inboundSpace?.TrySetResult();
+            _inboundSpace = null;
+        }
+    }
+
+    // Pooled builder: runs once per answered message and may complete asynchronously.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask QueueResponseAsync(bool responded)
+    {
         if (!responded || _response.WrittenCount == 0)
         {
             _response.Reset();
@@ -258,7 +408,7 @@ internal sealed class WebSocketConnection : IRpcConnection
 
         try
         {
-            // Responses are never dropped: wait for room (only this session's reader waits).
+            // Responses are never dropped: wait for room (only this session waits).
             await _outbound.Writer.WriteAsync(outbound, _abort.Token).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
@@ -356,6 +506,7 @@ internal sealed class WebSocketConnection : IRpcConnection
         await SendCloseAsync().ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendAsync(OutboundMessage message)
     {
         _sendDeadline.CancelAfter(_options.SendTimeout);

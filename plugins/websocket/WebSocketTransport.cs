@@ -76,13 +76,25 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
             }
 
             // Resolved here, not in the constructor: the core's endpoint may depend on the transports list.
-            _endpoint = _services.GetRequiredService<IRpcEndpoint>();
+            _endpoint = _services.GetService<IRpcEndpoint>();
+            if (_endpoint is null)
+            {
+                const string missing = "no JSON-RPC endpoint (IRpcEndpoint) is registered; the core is not loaded";
+                _health = new ComponentStatus(ComponentState.Error, missing, missing, _timeProvider.GetUtcNow());
+                throw new DependencyFailedException("core", missing);
+            }
+
             var sources = _services.GetServices<IHttpEndpointSource>().ToList();
             var certificate = LoadCertificate();
             var app = Build(certificate, sources);
             try
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                throw;
             }
             catch (Exception ex) when (ex is IOException or SocketException or InvalidOperationException)
             {

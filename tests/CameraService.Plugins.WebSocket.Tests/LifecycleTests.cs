@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using CameraService.Abstractions;
 using CameraService.Abstractions.Api;
 using CameraService.Plugins.WebSocket.Tests.Fakes;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -152,5 +153,26 @@ public sealed class LifecycleTests
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task StartAsync_NoRpcEndpointRegistered_ThrowsDependencyFailedAndHealthError()
+    {
+        var services = new ServiceCollection();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Api:BindAddress"] = "127.0.0.1", ["Api:Port"] = "0" })
+            .Build();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        new WebSocketPlugin().ConfigureServices(services, configuration);
+        await using var provider = services.BuildServiceProvider();
+        var transport = provider.GetRequiredService<IApiTransport>();
+        using var timeout = Wire.Timeout();
+
+        var error = await Assert.ThrowsAsync<DependencyFailedException>(() => transport.StartAsync(timeout.Token));
+
+        Assert.Equal("core", error.Dependency);
+        Assert.Equal(ComponentState.Error, transport.GetHealth().State);
+        Assert.Empty(transport.Addresses);
     }
 }

@@ -114,6 +114,25 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task KeepAlive_HandlerBusyLongerThanPongTimeout_ConnectionSurvives()
+    {
+        await using var harness = await TransportHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["Api:PingInterval"] = "00:00:01",
+            ["Api:PongTimeout"] = "00:00:01",
+        });
+        using var timeout = Wire.Timeout();
+        using var client = await harness.ConnectAsync(timeout.Token);
+
+        // While the core works on this message the reader loop is not reading; pongs must still count.
+        await Wire.SendTextAsync(client, "slow:3500", timeout.Token);
+
+        Assert.Equal("echo:slow:3500", await Wire.ReceiveTextAsync(client, timeout.Token));
+        Assert.Equal(WebSocketState.Open, client.State);
+        Assert.False(Assert.Single(harness.Endpoint.Sessions).Disposed);
+    }
+
+    [Fact]
     public async Task KeepAlive_PeerNeverAnswersPings_Dropped()
     {
         await using var harness = await TransportHarness.StartAsync(new Dictionary<string, string?>

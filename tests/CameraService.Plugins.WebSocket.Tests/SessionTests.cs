@@ -44,6 +44,28 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task HandleMessage_RequestsPipelinedBehindSlowOne_HandledOneAtATimeInOrder()
+    {
+        await using var harness = await TransportHarness.StartAsync();
+        using var timeout = Wire.Timeout();
+        using var client = await harness.ConnectAsync(timeout.Token);
+
+        // More than the inbound queue holds (32), so the reader also has to wait for room.
+        var messages = new[] { "slow:700" }.Concat(Enumerable.Range(0, 60).Select(i => (i % 20 == 0 ? "slow:50 " : "m") + i)).ToList();
+        foreach (var message in messages)
+        {
+            await Wire.SendTextAsync(client, message, timeout.Token);
+        }
+
+        foreach (var message in messages)
+        {
+            Assert.Equal("echo:" + message, await Wire.ReceiveTextAsync(client, timeout.Token));
+        }
+
+        Assert.Equal(messages, Assert.Single(harness.Endpoint.Sessions).Received);
+    }
+
+    [Fact]
     public async Task HandleMessage_MessageLargerThanSmallBuffer_ArrivesWhole()
     {
         await using var harness = await TransportHarness.StartAsync();

@@ -5,6 +5,7 @@ using CameraService.Abstractions.Api;
 using CameraService.Plugins.WebSocket.Tests.Fakes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CameraService.Plugins.WebSocket.Tests;
 
@@ -48,7 +49,7 @@ internal sealed class TransportHarness : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging();
+        services.AddLogging(b => { if (Environment.GetEnvironmentVariable("WS_TEST_LOG") == "1") { b.AddSimpleConsole(); b.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug); } });
         new WebSocketPlugin().ConfigureServices(services, configuration);
         services.AddSingleton<IRpcEndpoint>(endpoint);
         if (http is not null)

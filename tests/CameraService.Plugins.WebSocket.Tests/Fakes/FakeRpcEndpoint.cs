@@ -36,17 +36,23 @@ internal sealed class FakeRpcSession(IRpcConnection connection) : IRpcSession
 
     public bool Disposed => Volatile.Read(ref _disposed) != 0;
 
-    public ValueTask<bool> HandleMessageAsync(ReadOnlyMemory<byte> utf8Message, IBufferWriter<byte> response, CancellationToken cancellationToken)
+    public async ValueTask<bool> HandleMessageAsync(ReadOnlyMemory<byte> utf8Message, IBufferWriter<byte> response, CancellationToken cancellationToken)
     {
         var text = Encoding.UTF8.GetString(utf8Message.Span);
         _received.Enqueue(text);
+        if (text.StartsWith("slow:", StringComparison.Ordinal))
+        {
+            // A long operation (e.g. a recording that takes a while to start).
+            var milliseconds = text["slow:".Length..].Split(' ')[0];
+            await Task.Delay(int.Parse(milliseconds, System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        }
         if (text.StartsWith("notify:", StringComparison.Ordinal))
         {
-            return ValueTask.FromResult(false);
+            return false;
         }
 
         response.Write(Encoding.UTF8.GetBytes("echo:" + text));
-        return ValueTask.FromResult(true);
+        return true;
     }
 
     public void Dispose() => Interlocked.Exchange(ref _disposed, 1);
