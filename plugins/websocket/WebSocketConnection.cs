@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
@@ -41,7 +40,8 @@ internal sealed class WebSocketConnection : IRpcConnection
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Channel<OutboundMessage> _outbound;
-    private readonly PooledBufferWriter _response = new();
+    private readonly BufferCache _buffers = new();
+    private readonly PooledBufferWriter _response;
     private readonly Lock _inboundLock = new();
     private readonly Queue<InboundMessage> _inbound = new();
     private byte[] _smallBuffer = new byte[SmallBufferSize];
@@ -54,7 +54,9 @@ internal sealed class WebSocketConnection : IRpcConnection
 
     // Cancelled as soon as a close is requested; handed to the core as "the connection closes".
     private readonly CancellationTokenSource _closing = new();
-    private CancellationTokenSource _sendDeadline;
+
+    // Timestamp (TimeProvider) at which the send in progress began; 0 when none. Checked by the transport's watchdog.
+    private long _sendStarted;
     private int _dropped;
     private int _closeRequested;
     private WebSocketCloseStatus _closeStatus;
@@ -76,7 +78,7 @@ internal sealed class WebSocketConnection : IRpcConnection
         InitialCredential = initialCredential;
         ConnectionId = "ws-" + Interlocked.Increment(ref s_nextId).ToString(CultureInfo.InvariantCulture);
         _abort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
-        _sendDeadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
+        _response = new PooledBufferWriter(_buffers);
         _outbound = Channel.CreateBounded<OutboundMessage>(new BoundedChannelOptions(options.OutboundQueueLength)
         {
             SingleReader = true,
@@ -102,14 +104,14 @@ internal sealed class WebSocketConnection : IRpcConnection
             return false;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(utf8Message.Length, 1));
+        var buffer = _buffers.Rent(utf8Message.Length);
         utf8Message.CopyTo(buffer);
         if (_outbound.Writer.TryWrite(new OutboundMessage(buffer, utf8Message.Length)))
         {
             return true;
         }
 
-        ArrayPool<byte>.Shared.Return(buffer);
+        _buffers.Return(buffer);
         if (Interlocked.Increment(ref _dropped) == _options.MaxDroppedNotifications)
         {
             const string reason = "slow consumer: too many notifications dropped";
@@ -179,7 +181,7 @@ internal sealed class WebSocketConnection : IRpcConnection
             session?.Dispose();
             _response.Dispose();
             _abort.Dispose();
-            _sendDeadline.Dispose();
+            _buffers.Clear();
             _closing.Dispose();
             Log.SessionEnded(_logger, ConnectionId, _closeStatus, _closeDescription);
         }
@@ -187,6 +189,27 @@ internal sealed class WebSocketConnection : IRpcConnection
 
     /// <summary>Aborts the socket now (shutdown ran out of time).</summary>
     public void Abort() => _socket.Abort();
+
+    /// <summary>
+    /// Called periodically by the transport: a session whose current send has not finished within
+    /// <see cref="WebSocketTransportOptions.SendTimeout"/> (the peer stopped reading) is closed as a slow consumer.
+    /// The socket is aborted, since a close frame cannot pass a stalled send.
+    /// </summary>
+    /// <returns>True when the session was aborted.</returns>
+    public bool CheckSendStalled(long now)
+    {
+        var started = Volatile.Read(ref _sendStarted);
+        if (started == 0 || _timeProvider.GetElapsedTime(started, now) < _options.SendTimeout)
+        {
+            return false;
+        }
+
+        const string reason = "slow consumer: a send stalled past Api:SendTimeout";
+        Log.SlowConsumer(_logger, ConnectionId, reason);
+        RequestClose(WebSocketCloseStatus.PolicyViolation, reason);
+        _socket.Abort();
+        return true;
+    }
 
     // The reader keeps a receive pending whenever it can, even while the core works on a message: .NET's
     // keep-alive only notices pongs reliably while a read is pending (measured on .NET 10: with no read
@@ -249,7 +272,7 @@ internal sealed class WebSocketConnection : IRpcConnection
                 else if (pooled)
                 {
                     // Do not keep a large array per idle session.
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    _buffers.Return(buffer);
                 }
 
                 buffer = _smallBuffer;
@@ -259,7 +282,7 @@ internal sealed class WebSocketConnection : IRpcConnection
         {
             if (!ReferenceEquals(buffer, _smallBuffer))
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                _buffers.Return(buffer);
             }
         }
     }
@@ -286,7 +309,7 @@ internal sealed class WebSocketConnection : IRpcConnection
 
                 if (_inbound.Count < MaxQueuedInbound)
                 {
-                    var copy = ArrayPool<byte>.Shared.Rent(Math.Max(message.Length, 1));
+                    var copy = _buffers.Rent(message.Length);
                     message.Memory.Span.CopyTo(copy);
                     _inbound.Enqueue(new InboundMessage(copy, message.Length, Pooled: true));
                     return false;
@@ -330,7 +353,7 @@ internal sealed class WebSocketConnection : IRpcConnection
             }
             finally
             {
-                message.Release();
+                message.Release(_buffers);
             }
 
             await QueueResponseAsync(responded).ConfigureAwait(false);
@@ -355,7 +378,7 @@ internal sealed class WebSocketConnection : IRpcConnection
                 }
                 finally
                 {
-                    next.Release();
+                    next.Release(_buffers);
                 }
 
                 await QueueResponseAsync(responded).ConfigureAwait(false);
@@ -382,7 +405,7 @@ internal sealed class WebSocketConnection : IRpcConnection
         {
             while (_inbound.TryDequeue(out var left))
             {
-                left.Release();
+                left.Release(_buffers);
             }
 
             _inboundSpace?.TrySetResult();
@@ -413,11 +436,11 @@ internal sealed class WebSocketConnection : IRpcConnection
         }
         catch (ChannelClosedException)
         {
-            outbound.Release();
+            outbound.Release(_buffers);
         }
         catch (OperationCanceledException)
         {
-            outbound.Release();
+            outbound.Release(_buffers);
             throw;
         }
     }
@@ -427,11 +450,11 @@ internal sealed class WebSocketConnection : IRpcConnection
         // One byte over the limit is enough to tell that a message is too big.
         var size = (int)Math.Min((long)buffer.Length * 2, (long)_options.MaxMessageBytes + 1);
         size = Math.Max(size, count + 1);
-        var bigger = ArrayPool<byte>.Shared.Rent(size);
+        var bigger = _buffers.Rent(size);
         buffer.AsSpan(0, count).CopyTo(bigger);
         if (!ReferenceEquals(buffer, _smallBuffer))
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _buffers.Return(buffer);
         }
 
         return bigger;
@@ -475,20 +498,13 @@ internal sealed class WebSocketConnection : IRpcConnection
                     }
                     finally
                     {
-                        message.Release();
+                        message.Release(_buffers);
                     }
                 }
 
                 // The queue ran empty: the peer caught up, so earlier drops are forgiven.
                 Volatile.Write(ref _dropped, 0);
             }
-        }
-        catch (OperationCanceledException) when (_sendDeadline.IsCancellationRequested)
-        {
-            // Cancelling a send aborts the socket: the close frame cannot be delivered any more.
-            const string reason = "slow consumer: a send stalled past Api:SendTimeout";
-            Log.SlowConsumer(_logger, ConnectionId, reason);
-            RequestClose(WebSocketCloseStatus.PolicyViolation, reason);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
@@ -499,7 +515,7 @@ internal sealed class WebSocketConnection : IRpcConnection
         {
             while (reader.TryRead(out var left))
             {
-                left.Release();
+                left.Release(_buffers);
             }
         }
 
@@ -509,13 +525,16 @@ internal sealed class WebSocketConnection : IRpcConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendAsync(OutboundMessage message)
     {
-        _sendDeadline.CancelAfter(_options.SendTimeout);
-        await _socket.SendAsync(message.Memory, WebSocketMessageType.Text, endOfMessage: true, _sendDeadline.Token).ConfigureAwait(false);
-        if (!_sendDeadline.TryReset())
+        // No cancellation token: a cancellable send takes a slower, allocating path in ManagedWebSocket (measured
+        // ~75 B per message). Stalls are caught by the transport's watchdog (CheckSendStalled) instead.
+        Volatile.Write(ref _sendStarted, _timeProvider.GetTimestamp());
+        try
         {
-            // The deadline fired just after the send completed; start a fresh one.
-            _sendDeadline.Dispose();
-            _sendDeadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _timeProvider);
+            await _socket.SendAsync(message.Memory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _sendStarted, 0);
         }
     }
 

@@ -33,6 +33,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
     private readonly ConcurrentDictionary<WebSocketConnection, Task> _sessions = new();
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private WebApplication? _app;
+    private ITimer? _watchdog;
     private IRpcEndpoint? _endpoint;
     private int _activeConnections;
     private volatile ComponentStatus _health = new(ComponentState.Stopped, "not started");
@@ -107,6 +108,8 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
             }
 
             _app = app;
+            var period = TimeSpan.FromTicks(Math.Clamp(_options.SendTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond));
+            _watchdog = _timeProvider.CreateTimer(static state => ((WebSocketTransport)state!).CheckStalledSends(), this, period, period);
             var scheme = _options.UseTls ? "wss" : "ws";
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             _addresses = bound.Select(a => ToWebSocketAddress(a, scheme)).ToList();
@@ -130,6 +133,8 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
                 return;
             }
 
+            _watchdog?.Dispose();
+            _watchdog = null;
             var sessions = _sessions.ToArray();
             foreach (var (connection, _) in sessions)
             {
@@ -184,6 +189,8 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
     /// </summary>
     public void Dispose()
     {
+        _watchdog?.Dispose();
+        _watchdog = null;
         foreach (var connection in _sessions.Keys)
         {
             connection.Abort();
@@ -237,6 +244,16 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
         app.MapMethods(_options.Path, [HttpMethods.Get, HttpMethods.Connect], AcceptAsync);
         HttpEndpointMapper.MapAll(app, sources, _options.Path, _logger);
         return app;
+    }
+
+    // One timer for all sessions instead of a cancellable token per send (see WebSocketConnection.SendAsync).
+    private void CheckStalledSends()
+    {
+        var now = _timeProvider.GetTimestamp();
+        foreach (var connection in _sessions.Keys)
+        {
+            connection.CheckSendStalled(now);
+        }
     }
 
     private async Task AcceptAsync(HttpContext context)

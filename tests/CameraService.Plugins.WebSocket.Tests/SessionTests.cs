@@ -237,4 +237,36 @@ public sealed class SessionTests
         Assert.Equal("echo:still here", await Wire.ReceiveTextAsync(fast, timeout.Token));
         Assert.Equal(WebSocketState.Open, fast.State);
     }
+
+    [Fact]
+    public async Task SlowConsumer_SendStalledPastSendTimeout_SessionAbortedWhileFastClientServed()
+    {
+        await using var harness = await TransportHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["Api:OutboundQueueLength"] = "1000",
+            ["Api:MaxDroppedNotifications"] = "1000",
+            ["Api:SendTimeout"] = "00:00:01",
+        });
+        using var timeout = Wire.Timeout(120);
+        using var slow = await harness.ConnectAsync(timeout.Token);
+        var slowSession = Assert.Single(await harness.WaitForSessionsAsync(1, timeout.Token));
+        using var fast = await harness.ConnectAsync(timeout.Token);
+        var fastSession = (await harness.WaitForSessionsAsync(2, timeout.Token))[1];
+
+        // Enough to fill the socket buffers of the client that does not read, so a send blocks.
+        var message = Encoding.UTF8.GetBytes("{\"pad\":\"" + new string('p', 256 * 1024) + "\"}");
+        for (var i = 0; i < 200 && !slowSession.Disposed; i++)
+        {
+            slowSession.Connection.TrySendNotification(message);
+        }
+
+        await Poll.UntilAsync(() => slowSession.Disposed, timeout.Token);
+
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, Assert.IsType<WebSocketConnection>(slowSession.Connection).ServerCloseStatus);
+        Assert.False(slowSession.Connection.TrySendNotification("{}"u8));
+        Assert.True(fastSession.Connection.TrySendNotification("{\"n\":1}"u8));
+        Assert.Equal("{\"n\":1}", await Wire.ReceiveTextAsync(fast, timeout.Token));
+        await Wire.SendTextAsync(fast, "ok", timeout.Token);
+        Assert.Equal("echo:ok", await Wire.ReceiveTextAsync(fast, timeout.Token));
+    }
 }
