@@ -36,6 +36,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
     private ITimer? _watchdog;
     private IRpcEndpoint? _endpoint;
     private int _activeConnections;
+    private int _stopping;
     private volatile ComponentStatus _health = new(ComponentState.Stopped, "not started");
     private IReadOnlyList<string> _addresses = [];
 
@@ -108,6 +109,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
             }
 
             _app = app;
+            Interlocked.Exchange(ref _stopping, 0);
             var period = TimeSpan.FromTicks(Math.Clamp(_options.SendTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond));
             _watchdog = _timeProvider.CreateTimer(static state => ((WebSocketTransport)state!).CheckStalledSends(), this, period, period);
             var scheme = _options.UseTls ? "wss" : "ws";
@@ -135,6 +137,9 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
 
             _watchdog?.Dispose();
             _watchdog = null;
+
+            // Full fence: a session registered after this line sees the flag and closes itself (AcceptAsync).
+            Interlocked.Exchange(ref _stopping, 1);
             var sessions = _sessions.ToArray();
             foreach (var (connection, _) in sessions)
             {
@@ -273,6 +278,12 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
             return;
         }
 
+        if (Volatile.Read(ref _stopping) != 0)
+        {
+            await JsonErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "shutting_down", "The server is shutting down.").ConfigureAwait(false);
+            return;
+        }
+
         if (Interlocked.Increment(ref _activeConnections) > _options.MaxConnections)
         {
             Interlocked.Decrement(ref _activeConnections);
@@ -298,6 +309,13 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
             var connection = new WebSocketConnection(socket, remote, HttpEndpointMapper.BearerToken(context.Request), _options, _timeProvider, logger);
             var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _sessions[connection] = completion.Task;
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _stopping) != 0)
+            {
+                // Accepted while StopAsync was taking its snapshot of the sessions.
+                connection.RequestClose(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
+            }
+
             try
             {
                 await connection.RunAsync(_endpoint!).ConfigureAwait(false);
