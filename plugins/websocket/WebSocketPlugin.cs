@@ -1,6 +1,9 @@
+using CameraService.Abstractions.Api;
 using CameraService.Abstractions.Plugins;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace CameraService.Plugins.WebSocket;
 
@@ -14,5 +17,13 @@ public sealed class WebSocketPlugin : IPlugin
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<WebSocketTransportOptions>()
+            .BindConfiguration(WebSocketTransportOptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebSocketTransportOptions>, WebSocketTransportOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Registered here (not left to the host's scan) so the transport is one singleton with a known lifetime.
+        services.AddSingleton<IApiTransport, WebSocketTransport>();
     }
 }

@@ -1,0 +1,42 @@
+using System.Text;
+using System.Text.Json;
+using CameraService.Abstractions;
+using CameraService.Abstractions.Api;
+
+namespace CameraService.Plugins.WebSocket.Tests.Fakes;
+
+/// <summary>Endpoints covering every reply kind; files are served from <paramref name="directory"/>.</summary>
+internal sealed class FakeHttpEndpoints(string directory) : IHttpEndpointSource
+{
+    public static readonly DateTimeOffset FileTime = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    public IReadOnlyList<HttpEndpoint> Endpoints =>
+    [
+        new("GET", "/test/content", (_, _) => ValueTask.FromResult<HttpReply>(new HttpContentReply(201, "text/plain", Encoding.UTF8.GetBytes("hello")))),
+        new("GET", "/test/request/{id}", (request, _) =>
+        {
+            var json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string?>
+            {
+                ["method"] = request.Method,
+                ["path"] = request.Path,
+                ["id"] = request.RouteValues.GetValueOrDefault("id"),
+                ["q"] = request.Query.GetValueOrDefault("q"),
+                ["header"] = request.Headers.GetValueOrDefault("x-test"),
+                ["bearer"] = request.BearerToken,
+            });
+            return ValueTask.FromResult<HttpReply>(new HttpContentReply(200, "application/json", json));
+        }),
+        new("GET", "/test/files/{name}", (request, _) =>
+        {
+            var name = request.RouteValues["name"];
+            var path = Path.Combine(directory, Path.GetFileName(name));
+            if (!File.Exists(path))
+            {
+                throw new ResourceNotFoundException("recording", name);
+            }
+
+            return ValueTask.FromResult<HttpReply>(new HttpFileReply(path, "video/mp4", name, "\"v1\"", FileTime, "no-cache"));
+        }),
+        new("GET", "/test/bug", (_, _) => throw new InvalidOperationException("secret detail /srv/private/path")),
+    ];
+}
