@@ -30,6 +30,7 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
     private readonly Lock _stateLock = new();
     private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextId;
+    private long _connectionGeneration;
     private (IReadOnlyList<string> Topics, string? Device)? _subscription;
 
     private CameraServiceClient(CameraServiceClientOptions options)
@@ -100,7 +101,7 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
             client._ready.TrySetResult();
             return client;
         }
-        catch (Exception ex) when (ex is WebSocketException or TimeoutException or System.Net.Http.HttpRequestException)
+        catch (Exception ex) when (ex is WebSocketException or Websocket.Client.Exceptions.WebsocketException or TimeoutException or System.Net.Http.HttpRequestException)
         {
             await client.DisposeAsync().ConfigureAwait(false);
             throw new CameraServiceConnectionException($"Cannot connect to {options.Url}: {ex.Message}", ex);
@@ -357,9 +358,16 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
     {
         lock (_stateLock)
         {
+            _connectionGeneration++;
             if (_ready.Task.IsCompleted)
             {
                 _ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            if (!_options.AutoReconnect)
+            {
+                // No reconnect will come: later calls fail at once instead of waiting out their timeout.
+                _ready.TrySetException(new CameraServiceConnectionException($"The connection to {_options.Url} was lost (automatic reconnect is off)."));
             }
         }
 
@@ -368,6 +376,12 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
 
     private async Task RestoreSessionAsync()
     {
+        long generation;
+        lock (_stateLock)
+        {
+            generation = _connectionGeneration;
+        }
+
         Exception? failure = null;
         try
         {
@@ -381,13 +395,22 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
                 await SendAsync("subscribe_events", SubscribeParams(sub.Topics, sub.Device), ClientJsonContext.Default.SubscribeResult, waitReady: false, CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is CameraServiceApiException or CameraServiceConnectionException)
+        catch (Exception ex)
         {
+            // Runs detached from any caller: every failure (API error, lost connection, undecodable answer) is
+            // reported through Reconnected instead of being lost, and queued calls are released either way.
             failure = ex;
         }
 
         lock (_stateLock)
         {
+            if (generation != _connectionGeneration)
+            {
+                // The connection dropped again while restoring; the next reconnect restores the session and
+                // releases the queued calls. Releasing them now would send them into a dead socket.
+                return;
+            }
+
             _ready.TrySetResult();
         }
 

@@ -34,6 +34,12 @@ public sealed record CameraStatus(
     string Device, string Status, string Name, string? Resolution, double? Fps, StreamUrls? Streams, string? StableId,
     CameraStatusMetrics? Metrics, CameraStatusCapabilities? Capabilities)
 {
+    /// <summary>The device node currently bound to the camera (<c>/dev/videoN</c>), null while disconnected.</summary>
+    public string? DevicePath { get; init; }
+
+    /// <summary>The camera source plugin that found the camera (e.g. <c>v4l2</c>).</summary>
+    public string? Source { get; init; }
+
     /// <summary>Fields the service sends that this client version does not know (controls, driver, …).</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }
@@ -53,8 +59,9 @@ public sealed record SnapshotResult(string Device, string Filename, string Statu
 /// <summary>Result of <c>start_recording</c>.</summary>
 public sealed record RecordingStarted(string Device, string SessionId, string? Filename, string Status, DateTimeOffset StartTime, int? Duration, string Format);
 
-/// <summary>One file of a recording.</summary>
-public sealed record RecordingFile(string Filename, long FileSize, string DownloadUrl);
+/// <summary>One file (segment) of a recording. The service may list segments as bare file names; then only <see cref="Filename"/> is set.</summary>
+[JsonConverter(typeof(RecordingFileConverter))]
+public sealed record RecordingFile(string Filename, long? FileSize, string? DownloadUrl);
 
 /// <summary>Result of <c>stop_recording</c>.</summary>
 public sealed record RecordingStopped(
@@ -66,8 +73,9 @@ public sealed record RecordingStatus(
     string Device, string Status, string? SessionId, DateTimeOffset? StartTime, double ElapsedSeconds, int? DurationLimit, long BytesWritten,
     string? LastStatus, string? Reason);
 
-/// <summary>Result of <c>start_streaming</c>.</summary>
-public sealed record StreamStarted(string Device, string StreamName, string? StreamUrl, string Status, DateTimeOffset StartTime, string? AutoCloseAfter);
+/// <summary>Result of <c>start_streaming</c>. <c>AutoCloseAfter</c> is how soon an unwatched stream closes, as the service words it (e.g. <c>"300s"</c>; a number is kept as its text).</summary>
+public sealed record StreamStarted(string Device, string StreamName, string? StreamUrl, string Status, DateTimeOffset StartTime,
+    [property: JsonConverter(typeof(StringOrNumberConverter))] string? AutoCloseAfter);
 
 /// <summary>Result of <c>stop_streaming</c>.</summary>
 public sealed record StreamStopped(string Device, string StreamName, string Status, DateTimeOffset? StartTime, DateTimeOffset EndTime, double Duration, bool StreamContinues);
