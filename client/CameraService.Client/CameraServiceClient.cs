@@ -92,7 +92,7 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
         var client = new CameraServiceClient(options);
         try
         {
-            await client._socket.StartOrFail().WaitAsync(options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            await client._socket.StartOrFail().WaitAsync(options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             if (options.Token is not null)
             {
                 await client.AuthenticateAsync(options.Token, cancellationToken).ConfigureAwait(false);
@@ -154,6 +154,8 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
 
     internal async Task<T> SendAsync<T>(string method, IReadOnlyDictionary<string, object?>? parameters, JsonTypeInfo<T> resultType, bool waitReady, CancellationToken cancellationToken)
     {
+        // A call cancelled before it starts sends nothing (WaitAsync on a completed task would not notice).
+        cancellationToken.ThrowIfCancellationRequested();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
         if (waitReady)
@@ -213,7 +215,9 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
             w.WriteString("jsonrpc", "2.0");
             w.WriteNumber("id", id);
             w.WriteString("method", method);
-            if (parameters is { Count: > 0 })
+            // Null params are omitted (the service treats absent and null alike, and older servers reject unknown nulls);
+            // a call whose params are all null sends no params member at all.
+            if (parameters is not null && parameters.Values.Any(v => v is not null))
             {
                 w.WritePropertyName("params");
                 WriteValue(w, parameters);

@@ -4,7 +4,9 @@ using System.Text.Json.Serialization;
 namespace CameraService.Client;
 
 // Results and notifications of the camera-service API (api-contract.md §4 and §5). Names are the wire names in
-// PascalCase; unknown fields the server adds later are kept in ExtensionData where a type has it.
+// PascalCase; unknown fields the server adds later are kept in ExtensionData where a type has it. Those Extra
+// properties have a setter, not init: the source generator treats init-only members as constructor parameters and
+// refuses an extension-data member there (InvalidOperationException on first use).
 
 /// <summary>Result of <c>authenticate</c>.</summary>
 public sealed record AuthenticateResult(bool Authenticated, string Role, IReadOnlyList<string> Permissions, DateTimeOffset? ExpiresAt, string SessionId);
@@ -17,7 +19,7 @@ public sealed record Camera(string Device, string Status, string Name, string? R
 {
     /// <summary>Fields the service sends that this client version does not know.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>Result of <c>get_camera_list</c>.</summary>
@@ -42,7 +44,7 @@ public sealed record CameraStatus(
 
     /// <summary>Fields the service sends that this client version does not know (controls, driver, …).</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>Result of <c>get_camera_capabilities</c>.</summary>
@@ -50,7 +52,7 @@ public sealed record CameraCapabilities(string Device, IReadOnlyList<string> For
 {
     /// <summary>Fields the service sends that this client version does not know.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>Result of <c>take_snapshot</c>.</summary>
@@ -117,7 +119,7 @@ public sealed record ServiceStatus(string Status, double Uptime, string Version,
 {
     /// <summary>Fields the service sends that this client version does not know.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>Result of <c>get_system_status</c>.</summary>

@@ -77,6 +77,7 @@ internal sealed class FakeRpcServer : IAsyncDisposable
     private readonly List<FileRequest> _fileRequests = [];
     private readonly CancellationTokenSource _stopping = new();
     private int _connectionCount;
+    private int _refusedUpgrades;
 
     private FakeRpcServer(WebApplication app, DirectoryInfo files)
     {
@@ -105,6 +106,9 @@ internal sealed class FakeRpcServer : IAsyncDisposable
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
     public int OpenConnections => _connections.Count;
+
+    /// <summary>Upgrades refused while <see cref="AcceptConnections"/> was false.</summary>
+    public int RefusedUpgrades => Volatile.Read(ref _refusedUpgrades);
 
     public IReadOnlyList<RecordedRequest> Requests
     {
@@ -223,6 +227,11 @@ internal sealed class FakeRpcServer : IAsyncDisposable
     {
         if (!context.WebSockets.IsWebSocketRequest || !AcceptConnections)
         {
+            if (!AcceptConnections)
+            {
+                Interlocked.Increment(ref _refusedUpgrades);
+            }
+
             context.Response.StatusCode = AcceptConnections ? 400 : 503;
             return;
         }
@@ -360,7 +369,14 @@ internal sealed class FakeRpcServer : IAsyncDisposable
         public void Abort()
         {
             Socket.Abort();
-            context.Abort();
+            try
+            {
+                context.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The request already ended.
+            }
         }
     }
 }
