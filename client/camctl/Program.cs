@@ -198,7 +198,11 @@ internal static class Program
             await c.SubscribeAsync(topics, p.GetValue(deviceOption), ct);
             if (!o.Json)
             {
-                o.Console.MarkupLineInterpolated($"Following {string.Join(", ", topics)} …");
+                // Notifications may already be arriving on the socket's thread; the console is not thread-safe.
+                lock (done)
+                {
+                    o.Console.MarkupLineInterpolated($"Following {string.Join(", ", topics)} …");
+                }
             }
 
             await done.Task.WaitAsync(ct);
