@@ -287,18 +287,36 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
             {
                 foreach (var item in doc.RootElement.EnumerateArray())
                 {
-                    Dispatch(item);
+                    SafeDispatch(item);
                 }
             }
             else
             {
-                Dispatch(doc.RootElement);
+                SafeDispatch(doc.RootElement);
             }
+        }
+    }
+
+    private void SafeDispatch(JsonElement message)
+    {
+        try
+        {
+            Dispatch(message);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or JsonException)
+        {
+            // A message that is JSON but not JSON-RPC (e.g. a non-numeric error code) is ignored; an exception here
+            // would end the subscription to the socket's messages.
         }
     }
 
     private void Dispatch(JsonElement message)
     {
+        if (message.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
         if (message.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.Number && idElement.TryGetInt64(out var id))
         {
             if (!_pending.TryGetValue(id, out var pending))
@@ -330,31 +348,61 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
 
     private void RaiseNotification(string method, JsonElement parameters)
     {
-        NotificationReceived?.Invoke(this, new Notification(method, parameters));
+        Raise(NotificationReceived, new Notification(method, parameters));
+        switch (method)
+        {
+            case "camera_status_update":
+                Raise(CameraStatusChanged, Decode(parameters, ClientJsonContext.Default.CameraStatusUpdate));
+                break;
+            case "recording_status_update":
+                Raise(RecordingStatusChanged, Decode(parameters, ClientJsonContext.Default.RecordingStatusUpdate));
+                break;
+            case "snapshot_taken":
+                Raise(SnapshotTaken, Decode(parameters, ClientJsonContext.Default.SnapshotTaken));
+                break;
+            case "storage_status_update":
+                Raise(StorageStatusChanged, Decode(parameters, ClientJsonContext.Default.StorageStatusUpdate));
+                break;
+            case "system_health_update":
+                Raise(SystemHealthChanged, Decode(parameters, ClientJsonContext.Default.SystemHealthUpdate));
+                break;
+        }
+    }
+
+    private static T? Decode<T>(JsonElement parameters, JsonTypeInfo<T> type)
+        where T : class
+    {
         try
         {
-            switch (method)
-            {
-                case "camera_status_update":
-                    CameraStatusChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.CameraStatusUpdate)!);
-                    break;
-                case "recording_status_update":
-                    RecordingStatusChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.RecordingStatusUpdate)!);
-                    break;
-                case "snapshot_taken":
-                    SnapshotTaken?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.SnapshotTaken)!);
-                    break;
-                case "storage_status_update":
-                    StorageStatusChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.StorageStatusUpdate)!);
-                    break;
-                case "system_health_update":
-                    SystemHealthChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.SystemHealthUpdate)!);
-                    break;
-            }
+            return parameters.ValueKind == JsonValueKind.Object ? parameters.Deserialize(type) : null;
         }
         catch (JsonException)
         {
             // A notification this client version cannot read is still delivered through NotificationReceived.
+            return null;
+        }
+    }
+
+    private void Raise<T>(EventHandler<T>? handler, T? args)
+        where T : class
+    {
+        if (handler is null || args is null)
+        {
+            return;
+        }
+
+        foreach (var subscriber in handler.GetInvocationList())
+        {
+            try
+            {
+                ((EventHandler<T>)subscriber)(this, args);
+            }
+            catch (Exception)
+            {
+                // An application handler runs on the receive loop: letting its exception escape would end our
+                // subscription to the socket's messages (every later answer lost). There is no caller to hand it to,
+                // so it is dropped and the other handlers still run.
+            }
         }
     }
 
@@ -418,7 +466,20 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
             _ready.TrySetResult();
         }
 
-        Reconnected?.Invoke(this, failure);
+        if (Reconnected is { } reconnected)
+        {
+            foreach (var subscriber in reconnected.GetInvocationList())
+            {
+                try
+                {
+                    ((EventHandler<Exception?>)subscriber)(this, failure);
+                }
+                catch (Exception)
+                {
+                    // Same reason as in Raise: an application handler's failure must not reach the socket's loop.
+                }
+            }
+        }
     }
 
     private static Dictionary<string, object?> SubscribeParams(IReadOnlyList<string> topics, string? device)

@@ -293,6 +293,11 @@ internal static class Program
         {
             return ExitCodes.Success;
         }
+        catch (System.Text.Json.JsonException ex)
+        {
+            output.Error($"The service sent an answer this camctl cannot read (different versions?): {ex.Message}");
+            return ExitCodes.Failure;
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             output.Error($"Cannot write the file: {ex.Message}");

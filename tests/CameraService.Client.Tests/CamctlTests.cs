@@ -276,6 +276,26 @@ public sealed class CamctlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_ServiceRestarts_ResubscribesAndKeepsPrinting()
+    {
+        var run = Run("events", "--topic", "snapshot.taken", "--count", "2");
+        await _server.WaitForRequestAsync(q => q.Method == "subscribe_events");
+        await _server.PushAsync("snapshot_taken", Contract.SnapshotTaken);
+
+        // A clean restart: the notification already sent still arrives before the close.
+        await _server.CloseConnectionsAsync();
+        await _server.WaitForRequestAsync(q => q.Connection == 2 && q.Method == "subscribe_events");
+        await _server.PushAsync("snapshot_taken", Contract.SnapshotTaken.Replace("10-15-02", "10-16-00", StringComparison.Ordinal));
+
+        var r = await run;
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("10-15-02", r.Console, StringComparison.Ordinal);
+        Assert.Contains("10-16-00", r.Console, StringComparison.Ordinal);
+        Assert.Contains("reconnected", r.Console, StringComparison.Ordinal);
+        ClientMethodTests.AssertParams(_server.Requests.Last(q => q.Method == "subscribe_events"), """{"topics":["snapshot.taken"]}""");
+    }
+
+    [Fact]
     public async Task Snapshot_TakesAndDownloads()
     {
         var jpeg = Bytes(5000, seed: 1);

@@ -187,6 +187,35 @@ public sealed class ClientBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Notifications_HandlerThrows_ClientKeepsWorking()
+    {
+        await using var client = await ConnectAsync();
+        var seen = new ConcurrentQueue<string>();
+        client.NotificationReceived += (_, _) => throw new InvalidOperationException("application bug");
+        client.NotificationReceived += (_, n) => seen.Enqueue(n.Method);
+        client.SnapshotTaken += (_, _) => throw new InvalidOperationException("application bug");
+
+        await _server.PushAsync("snapshot_taken", Contract.SnapshotTaken);
+        await _server.PushAsync("storage_status_update", Contract.StorageStatusUpdate);
+        await Poll.UntilAsync(() => seen.Count == 2);
+
+        Assert.Equal("pong", await client.PingAsync());
+    }
+
+    [Fact]
+    public async Task Messages_MalformedFrames_IgnoredAndAnswersStillArrive()
+    {
+        await using var client = await ConnectAsync();
+
+        await _server.SendRawAsync("not json");
+        await _server.SendRawAsync("""{"jsonrpc":"2.0","id":1,"error":{"code":"x","message":5}}""");
+        await _server.SendRawAsync("""[1,"two",null]""");
+        await _server.SendRawAsync("""{"jsonrpc":"2.0","id":99999,"result":true}""");
+
+        Assert.Equal("pong", await client.PingAsync());
+    }
+
+    [Fact]
     public async Task Calls_ManyConcurrent_EachGetsItsOwnAnswer()
     {
         await using var client = await ConnectAsync();

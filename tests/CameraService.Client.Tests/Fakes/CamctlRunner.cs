@@ -16,8 +16,17 @@ internal static class CamctlRunner
     {
         var console = new TestConsole().Width(250);
         using var raw = new StringWriter();
-        var code = await Program.Run(args, console, raw);
-        return new CamctlResult(code, console.Output, raw.ToString());
+        var run = Program.Run(args, console, raw);
+        try
+        {
+            var code = await run.WaitAsync(TimeSpan.FromSeconds(30));
+            return new CamctlResult(code, console.Output, raw.ToString());
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"camctl {string.Join(' ', args)} did not finish; so far:\n{console.Output}{raw}");
+            throw;
+        }
     }
 
     /// <summary>Runs against <paramref name="server"/> with --url and the good token.</summary>

@@ -188,6 +188,15 @@ internal sealed class FakeRpcServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes every open connection with a close handshake (a clean service restart); frames sent before arrive first.</summary>
+    public async Task CloseConnectionsAsync()
+    {
+        foreach (var c in _connections.Values)
+        {
+            await c.CloseAsync();
+        }
+    }
+
     /// <summary>Waits until a request matching <paramref name="predicate"/> arrived.</summary>
     public async Task<RecordedRequest> WaitForRequestAsync(Func<RecordedRequest, bool> predicate, TimeSpan? timeout = null)
     {
@@ -359,6 +368,23 @@ internal sealed class FakeRpcServer : IAsyncDisposable
             catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException)
             {
                 // Dropped meanwhile: the client sees the loss.
+            }
+            finally
+            {
+                _send.Release();
+            }
+        }
+
+        public async Task CloseAsync()
+        {
+            await _send.WaitAsync();
+            try
+            {
+                await Socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "restarting", CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException)
+            {
+                // Already gone.
             }
             finally
             {
