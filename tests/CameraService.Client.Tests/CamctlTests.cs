@@ -65,7 +65,7 @@ public sealed class CamctlTests : IAsyncLifetime
     [Fact]
     public async Task Camera_Id_StatusCapabilitiesAndControls()
     {
-        _server.On("get_camera_status", Contract.CameraStatus);
+        _server.On("get_camera_status", Contract.CameraStatusWithControls);
         _server.On("get_camera_capabilities", Contract.Capabilities);
 
         var r = await Run("camera", "camera0");

@@ -92,7 +92,7 @@ public sealed class ClientMethodTests : IAsyncLifetime
     [Fact]
     public async Task GetCameraStatusAsync_DecodesMetricsCapabilitiesAndExtras()
     {
-        var (s, request) = await Call("get_camera_status", Contract.CameraStatus, c => c.GetCameraStatusAsync("camera0"));
+        var (s, request) = await Call("get_camera_status", Contract.CameraStatusWithControls, c => c.GetCameraStatusAsync("camera0"));
 
         AssertParams(request, """{"device":"camera0"}""");
         Assert.Equal("camera0", s.Device);

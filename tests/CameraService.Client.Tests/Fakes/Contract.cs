@@ -21,9 +21,11 @@ internal static class Contract
          "streams":{"rtsp":"rtsp://box:8554/camera0","hls":"http://box:8888/camera0","webrtc":"http://box:8889/camera0"},
          "stable_id":"usb-046d_C920_ABC123","device_path":"/dev/video0","source":"v4l2",
          "metrics":{"bytes_sent":123456,"readers":2,"uptime":3600},
-         "capabilities":{"formats":["YUYV","MJPG"],"resolutions":["640x480","1920x1080"]},
-         "controls":{"brightness":128}}
+         "capabilities":{"formats":["YUYV","MJPG"],"resolutions":["640x480","1920x1080"]}}
         """;
+
+    /// <summary><see cref="CameraStatus"/> plus a field the contract does not name (kept in <c>Extra</c>).</summary>
+    public static readonly string CameraStatusWithControls = CameraStatus.TrimEnd()[..^1] + ""","controls":{"brightness":128}}""";
 
     public const string Capabilities = """
         {"device":"camera0","formats":["YUYV","MJPG"],"resolutions":["640x480","1280x720","1920x1080"],"fps_options":[15,30,29.97],"validation_status":"CONFIRMED"}
@@ -117,6 +119,10 @@ internal static class Contract
          "capabilities":["snapshots","recordings","streaming"],"supported_formats":["fmp4","mp4","jpg"],"max_cameras":16,
          "plugins":[{"id":"v4l2","version":"1.0.0","status":"RUNNING"},{"id":"mediamtx","version":"1.0.0","status":"ERROR"}]}
         """;
+
+    public const string Subscribed = """{"subscribed":true,"topics":["camera.connected"],"filters":{"device":"camera0"}}""";
+
+    public const string Authenticated = """{"authenticated":true,"role":"admin","permissions":["view","control","admin"],"expires_at":null,"session_id":"s"}""";
 
     public const string Unsubscribed = """{"unsubscribed":true,"topics":["camera.connected"]}""";
 
