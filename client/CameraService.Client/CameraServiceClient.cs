@@ -31,7 +31,7 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
     private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextId;
     private long _connectionGeneration;
-    private (IReadOnlyList<string> Topics, string? Device)? _subscription;
+    private readonly List<(string Method, Dictionary<string, object?>? Params)> _subscriptionReplay = [];
 
     private CameraServiceClient(CameraServiceClientOptions options)
     {
@@ -442,9 +442,15 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
                 await AuthenticateAsync(token).ConfigureAwait(false);
             }
 
-            if (_subscription is { } sub)
+            List<(string Method, Dictionary<string, object?>? Params)> replay;
+            lock (_stateLock)
             {
-                await SendAsync("subscribe_events", SubscribeParams(sub.Topics, sub.Device), ClientJsonContext.Default.SubscribeResult, waitReady: false, CancellationToken.None).ConfigureAwait(false);
+                replay = [.. _subscriptionReplay];
+            }
+
+            foreach (var (method, parameters) in replay)
+            {
+                await SendAsync(method, parameters, ClientJsonContext.Default.JsonElement, waitReady: false, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception ex)

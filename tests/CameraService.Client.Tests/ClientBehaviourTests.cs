@@ -340,6 +340,56 @@ public sealed class ClientBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reconnect_AfterPartialUnsubscribe_ReplaysBothInOrder()
+    {
+        await using var client = await ConnectAsync();
+        _server.On("unsubscribe_events", Contract.Unsubscribed);
+        await client.SubscribeAsync(["camera.connected", "recording.start"]);
+        await client.UnsubscribeAsync(["camera.connected"]);
+        var reconnected = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Reconnected += (_, e) => reconnected.TrySetResult(e);
+
+        _server.DropConnections();
+
+        Assert.Null(await reconnected.Task.WaitAsync(Poll.DefaultTimeout));
+        var second = _server.Requests.Where(r => r.Connection == 2).ToList();
+        Assert.Equal(["authenticate", "subscribe_events", "unsubscribe_events"], second.Select(r => r.Method));
+        ClientMethodTests.AssertParams(second[1], """{"topics":["camera.connected","recording.start"]}""");
+        ClientMethodTests.AssertParams(second[2], """{"topics":["camera.connected"]}""");
+    }
+
+    [Fact]
+    public async Task Reconnect_AfterUnsubscribeAll_ReplaysUnsubscribeOnly()
+    {
+        await using var client = await ConnectAsync();
+        _server.On("unsubscribe_events", """{"unsubscribed":true,"topics":[]}""");
+        await client.SubscribeAsync(["camera.connected"]);
+        await client.UnsubscribeAsync();
+        var reconnected = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Reconnected += (_, e) => reconnected.TrySetResult(e);
+
+        _server.DropConnections();
+
+        Assert.Null(await reconnected.Task.WaitAsync(Poll.DefaultTimeout));
+        var second = _server.Requests.Where(r => r.Connection == 2).ToList();
+        Assert.Equal(["authenticate", "unsubscribe_events"], second.Select(r => r.Method));
+        Assert.False(second[1].HasParams);
+    }
+
+    [Fact]
+    public async Task Reconnect_NeverSubscribed_OnlyAuthenticates()
+    {
+        await using var client = await ConnectAsync();
+        var reconnected = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Reconnected += (_, e) => reconnected.TrySetResult(e);
+
+        _server.DropConnections();
+
+        Assert.Null(await reconnected.Task.WaitAsync(Poll.DefaultTimeout));
+        Assert.Equal(["authenticate"], _server.Requests.Where(r => r.Connection == 2).Select(r => r.Method));
+    }
+
+    [Fact]
     public async Task Reconnect_ServiceDownForAWhile_ReconnectsWhenBack()
     {
         await using var client = await ConnectAsync();
