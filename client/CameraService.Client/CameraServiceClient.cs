@@ -104,7 +104,8 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
         catch (Exception ex) when (ex is WebSocketException or Websocket.Client.Exceptions.WebsocketException or TimeoutException or System.Net.Http.HttpRequestException)
         {
             await client.DisposeAsync().ConfigureAwait(false);
-            throw new CameraServiceConnectionException($"Cannot connect to {options.Url}: {ex.Message}", ex);
+            // Websocket.Client wraps the socket error in its own words; the innermost one says what happened.
+            throw new CameraServiceConnectionException($"Cannot connect to {options.Url}: {ex.GetBaseException().Message}", ex);
         }
         catch
         {

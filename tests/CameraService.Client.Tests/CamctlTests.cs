@@ -530,6 +530,29 @@ public sealed class CamctlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Help_ListsCommandsAndExitCodes()
+    {
+        var r = await CamctlRunner.RunAsync("--help");
+
+        Assert.Equal(0, r.ExitCode);
+        foreach (var command in new[] { "cameras", "camera", "snapshot", "record", "files", "download", "delete", "storage", "events", "status", "server" })
+        {
+            Assert.Contains(command, r.Raw, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Exit codes: 0 ok", r.Raw, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task Record_NoSubcommand_Exit2()
+    {
+        var r = await CamctlRunner.RunAsync("record");
+
+        Assert.Equal(2, r.ExitCode);
+    }
+
+    [Fact]
     public async Task Env_UrlAndToken_Used()
     {
         _server.On("get_system_status", Contract.SystemStatus);
