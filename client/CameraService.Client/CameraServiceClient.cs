@@ -23,6 +23,7 @@ namespace CameraService.Client;
 /// </example>
 public sealed partial class CameraServiceClient : IAsyncDisposable
 {
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
     private readonly CameraServiceClientOptions _options;
     private readonly WebsocketClient _socket;
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
@@ -141,12 +142,13 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
         {
             if (_socket.IsRunning)
             {
-                await _socket.Stop(WebSocketCloseStatus.NormalClosure, "client closed").ConfigureAwait(false);
+                // A hung peer never answers the close handshake; Dispose below aborts the socket after the wait.
+                await _socket.Stop(WebSocketCloseStatus.NormalClosure, "client closed").WaitAsync(CloseTimeout).ConfigureAwait(false);
             }
         }
-        catch (WebSocketException)
+        catch (Exception ex) when (ex is WebSocketException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
-            // Already gone.
+            // Already gone, or not answering: the socket is aborted below either way.
         }
 
         _socket.Dispose();

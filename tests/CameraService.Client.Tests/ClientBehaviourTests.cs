@@ -274,6 +274,21 @@ public sealed class ClientBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DisposeAsync_PendingCall_FailsWithDisposedError()
+    {
+        var client = await ConnectAsync(timeout: TimeSpan.FromSeconds(30));
+        _server.On("get_camera_list", _ => FakeReply.None);
+        var pending = client.GetCameraListAsync();
+        await _server.WaitForRequestAsync(r => r.Method == "get_camera_list");
+
+        await client.DisposeAsync();
+
+        var ex = await Assert.ThrowsAsync<CameraServiceConnectionException>(() => pending);
+        Assert.Contains("disposed", ex.Message, StringComparison.Ordinal);
+        await Poll.UntilAsync(() => _server.OpenConnections == 0);
+    }
+
+    [Fact]
     public async Task BatchResponse_Array_DispatchedToEachCall()
     {
         await using var client = await ConnectAsync();
