@@ -347,6 +347,35 @@ public sealed class CamctlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Download_Json_ReportsPathAndSize()
+    {
+        var mp4 = Bytes(1234, seed: 8);
+        var url = _server.AddFile("recordings", RecordingName, mp4);
+        _server.On("get_recording_info", RecordingInfo(url, mp4.Length));
+        var target = Path.Combine(_dir.FullName, "rec.mp4");
+
+        var r = await Run("download", RecordingName, "-o", target, "--json");
+
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Raw);
+        Assert.Equal(target, doc.RootElement.GetProperty("saved_to").GetString());
+        Assert.Equal(1234, doc.RootElement.GetProperty("file_size").GetInt64());
+    }
+
+    [Fact]
+    public async Task RecordStart_Json_ResultAsJson()
+    {
+        _server.On("start_recording", Contract.RecordingStarted);
+
+        var r = await Run("record", "start", "camera0", "--json");
+
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Raw);
+        Assert.Equal("rec-1", doc.RootElement.GetProperty("session_id").GetString());
+        Assert.Equal(30, doc.RootElement.GetProperty("duration").GetInt32());
+    }
+
+    [Fact]
     public async Task Download_PartialFile_ResumedWithRange()
     {
         var mp4 = Bytes(300_000, seed: 4);
