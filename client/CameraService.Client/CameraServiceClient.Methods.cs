@@ -143,19 +143,35 @@ public sealed partial class CameraServiceClient
     public async Task<SubscribeResult> SubscribeAsync(IReadOnlyList<string> topics, string? device = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(topics);
-        var result = await SendAsync("subscribe_events", SubscribeParams(topics, device), ClientJsonContext.Default.SubscribeResult, true, cancellationToken).ConfigureAwait(false);
-        _subscription = (topics, device);
+        var parameters = SubscribeParams([.. topics], device);
+        var result = await SendAsync("subscribe_events", parameters, ClientJsonContext.Default.SubscribeResult, true, cancellationToken).ConfigureAwait(false);
+        lock (_stateLock)
+        {
+            // A subscribe replaces the session's whole set: earlier calls no longer matter for a restore.
+            _subscriptionReplay.Clear();
+            _subscriptionReplay.Add(("subscribe_events", parameters));
+        }
+
         return result;
     }
 
-    /// <summary><c>unsubscribe_events</c>; no topics = all.</summary>
+    /// <summary><c>unsubscribe_events</c>; no topics = all. Restored automatically after a reconnect.</summary>
     public async Task<UnsubscribeResult> UnsubscribeAsync(IReadOnlyList<string>? topics = null, CancellationToken cancellationToken = default)
     {
-        var result = await SendAsync("unsubscribe_events", topics is null ? null : new Dictionary<string, object?> { ["topics"] = topics },
-            ClientJsonContext.Default.UnsubscribeResult, true, cancellationToken).ConfigureAwait(false);
-        _subscription = topics is null || _subscription is null
-            ? null
-            : (_subscription.Value.Topics.Except(topics).ToList(), _subscription.Value.Device);
+        var parameters = topics is null ? null : new Dictionary<string, object?> { ["topics"] = topics.ToArray() };
+        var result = await SendAsync("unsubscribe_events", parameters, ClientJsonContext.Default.UnsubscribeResult, true, cancellationToken).ConfigureAwait(false);
+        lock (_stateLock)
+        {
+            if (topics is null)
+            {
+                _subscriptionReplay.Clear();
+            }
+
+            // Replayed in order after a reconnect; an unsubscribe from the default set must be replayed too, or the
+            // new session would get the defaults back.
+            _subscriptionReplay.Add(("unsubscribe_events", parameters));
+        }
+
         return result;
     }
 

@@ -23,6 +23,7 @@ namespace CameraService.Client;
 /// </example>
 public sealed partial class CameraServiceClient : IAsyncDisposable
 {
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
     private readonly CameraServiceClientOptions _options;
     private readonly WebsocketClient _socket;
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
@@ -30,7 +31,8 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
     private readonly Lock _stateLock = new();
     private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextId;
-    private (IReadOnlyList<string> Topics, string? Device)? _subscription;
+    private long _connectionGeneration;
+    private readonly List<(string Method, Dictionary<string, object?>? Params)> _subscriptionReplay = [];
 
     private CameraServiceClient(CameraServiceClientOptions options)
     {
@@ -91,7 +93,7 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
         var client = new CameraServiceClient(options);
         try
         {
-            await client._socket.StartOrFail().WaitAsync(options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            await client._socket.StartOrFail().WaitAsync(options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             if (options.Token is not null)
             {
                 await client.AuthenticateAsync(options.Token, cancellationToken).ConfigureAwait(false);
@@ -100,10 +102,11 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
             client._ready.TrySetResult();
             return client;
         }
-        catch (Exception ex) when (ex is WebSocketException or TimeoutException or System.Net.Http.HttpRequestException)
+        catch (Exception ex) when (ex is WebSocketException or Websocket.Client.Exceptions.WebsocketException or TimeoutException or System.Net.Http.HttpRequestException)
         {
             await client.DisposeAsync().ConfigureAwait(false);
-            throw new CameraServiceConnectionException($"Cannot connect to {options.Url}: {ex.Message}", ex);
+            // Websocket.Client wraps the socket error in its own words; the innermost one says what happened.
+            throw new CameraServiceConnectionException($"Cannot connect to {options.Url}: {ex.GetBaseException().Message}", ex);
         }
         catch
         {
@@ -139,12 +142,13 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
         {
             if (_socket.IsRunning)
             {
-                await _socket.Stop(WebSocketCloseStatus.NormalClosure, "client closed").ConfigureAwait(false);
+                // A hung peer never answers the close handshake; Dispose below aborts the socket after the wait.
+                await _socket.Stop(WebSocketCloseStatus.NormalClosure, "client closed").WaitAsync(CloseTimeout).ConfigureAwait(false);
             }
         }
-        catch (WebSocketException)
+        catch (Exception ex) when (ex is WebSocketException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
-            // Already gone.
+            // Already gone, or not answering: the socket is aborted below either way.
         }
 
         _socket.Dispose();
@@ -153,6 +157,8 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
 
     internal async Task<T> SendAsync<T>(string method, IReadOnlyDictionary<string, object?>? parameters, JsonTypeInfo<T> resultType, bool waitReady, CancellationToken cancellationToken)
     {
+        // A call cancelled before it starts sends nothing (WaitAsync on a completed task would not notice).
+        cancellationToken.ThrowIfCancellationRequested();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
         if (waitReady)
@@ -212,7 +218,9 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
             w.WriteString("jsonrpc", "2.0");
             w.WriteNumber("id", id);
             w.WriteString("method", method);
-            if (parameters is { Count: > 0 })
+            // Null params are omitted (the service treats absent and null alike, and older servers reject unknown nulls);
+            // a call whose params are all null sends no params member at all.
+            if (parameters is not null && parameters.Values.Any(v => v is not null))
             {
                 w.WritePropertyName("params");
                 WriteValue(w, parameters);
@@ -282,18 +290,36 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
             {
                 foreach (var item in doc.RootElement.EnumerateArray())
                 {
-                    Dispatch(item);
+                    SafeDispatch(item);
                 }
             }
             else
             {
-                Dispatch(doc.RootElement);
+                SafeDispatch(doc.RootElement);
             }
+        }
+    }
+
+    private void SafeDispatch(JsonElement message)
+    {
+        try
+        {
+            Dispatch(message);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or JsonException)
+        {
+            // A message that is JSON but not JSON-RPC (e.g. a non-numeric error code) is ignored; an exception here
+            // would end the subscription to the socket's messages.
         }
     }
 
     private void Dispatch(JsonElement message)
     {
+        if (message.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
         if (message.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.Number && idElement.TryGetInt64(out var id))
         {
             if (!_pending.TryGetValue(id, out var pending))
@@ -325,31 +351,61 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
 
     private void RaiseNotification(string method, JsonElement parameters)
     {
-        NotificationReceived?.Invoke(this, new Notification(method, parameters));
+        Raise(NotificationReceived, new Notification(method, parameters));
+        switch (method)
+        {
+            case "camera_status_update":
+                Raise(CameraStatusChanged, Decode(parameters, ClientJsonContext.Default.CameraStatusUpdate));
+                break;
+            case "recording_status_update":
+                Raise(RecordingStatusChanged, Decode(parameters, ClientJsonContext.Default.RecordingStatusUpdate));
+                break;
+            case "snapshot_taken":
+                Raise(SnapshotTaken, Decode(parameters, ClientJsonContext.Default.SnapshotTaken));
+                break;
+            case "storage_status_update":
+                Raise(StorageStatusChanged, Decode(parameters, ClientJsonContext.Default.StorageStatusUpdate));
+                break;
+            case "system_health_update":
+                Raise(SystemHealthChanged, Decode(parameters, ClientJsonContext.Default.SystemHealthUpdate));
+                break;
+        }
+    }
+
+    private static T? Decode<T>(JsonElement parameters, JsonTypeInfo<T> type)
+        where T : class
+    {
         try
         {
-            switch (method)
-            {
-                case "camera_status_update":
-                    CameraStatusChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.CameraStatusUpdate)!);
-                    break;
-                case "recording_status_update":
-                    RecordingStatusChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.RecordingStatusUpdate)!);
-                    break;
-                case "snapshot_taken":
-                    SnapshotTaken?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.SnapshotTaken)!);
-                    break;
-                case "storage_status_update":
-                    StorageStatusChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.StorageStatusUpdate)!);
-                    break;
-                case "system_health_update":
-                    SystemHealthChanged?.Invoke(this, parameters.Deserialize(ClientJsonContext.Default.SystemHealthUpdate)!);
-                    break;
-            }
+            return parameters.ValueKind == JsonValueKind.Object ? parameters.Deserialize(type) : null;
         }
         catch (JsonException)
         {
             // A notification this client version cannot read is still delivered through NotificationReceived.
+            return null;
+        }
+    }
+
+    private void Raise<T>(EventHandler<T>? handler, T? args)
+        where T : class
+    {
+        if (handler is null || args is null)
+        {
+            return;
+        }
+
+        foreach (var subscriber in handler.GetInvocationList())
+        {
+            try
+            {
+                ((EventHandler<T>)subscriber)(this, args);
+            }
+            catch (Exception)
+            {
+                // An application handler runs on the receive loop: letting its exception escape would end our
+                // subscription to the socket's messages (every later answer lost). There is no caller to hand it to,
+                // so it is dropped and the other handlers still run.
+            }
         }
     }
 
@@ -357,9 +413,16 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
     {
         lock (_stateLock)
         {
+            _connectionGeneration++;
             if (_ready.Task.IsCompleted)
             {
                 _ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            if (!_options.AutoReconnect)
+            {
+                // No reconnect will come: later calls fail at once instead of waiting out their timeout.
+                _ready.TrySetException(new CameraServiceConnectionException($"The connection to {_options.Url} was lost (automatic reconnect is off)."));
             }
         }
 
@@ -368,6 +431,12 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
 
     private async Task RestoreSessionAsync()
     {
+        long generation;
+        lock (_stateLock)
+        {
+            generation = _connectionGeneration;
+        }
+
         Exception? failure = null;
         try
         {
@@ -376,22 +445,50 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
                 await AuthenticateAsync(token).ConfigureAwait(false);
             }
 
-            if (_subscription is { } sub)
+            List<(string Method, Dictionary<string, object?>? Params)> replay;
+            lock (_stateLock)
             {
-                await SendAsync("subscribe_events", SubscribeParams(sub.Topics, sub.Device), ClientJsonContext.Default.SubscribeResult, waitReady: false, CancellationToken.None).ConfigureAwait(false);
+                replay = [.. _subscriptionReplay];
+            }
+
+            foreach (var (method, parameters) in replay)
+            {
+                await SendAsync(method, parameters, ClientJsonContext.Default.JsonElement, waitReady: false, CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is CameraServiceApiException or CameraServiceConnectionException)
+        catch (Exception ex)
         {
+            // Runs detached from any caller: every failure (API error, lost connection, undecodable answer) is
+            // reported through Reconnected instead of being lost, and queued calls are released either way.
             failure = ex;
         }
 
         lock (_stateLock)
         {
+            if (generation != _connectionGeneration)
+            {
+                // The connection dropped again while restoring; the next reconnect restores the session and
+                // releases the queued calls. Releasing them now would send them into a dead socket.
+                return;
+            }
+
             _ready.TrySetResult();
         }
 
-        Reconnected?.Invoke(this, failure);
+        if (Reconnected is { } reconnected)
+        {
+            foreach (var subscriber in reconnected.GetInvocationList())
+            {
+                try
+                {
+                    ((EventHandler<Exception?>)subscriber)(this, failure);
+                }
+                catch (Exception)
+                {
+                    // Same reason as in Raise: an application handler's failure must not reach the socket's loop.
+                }
+            }
+        }
     }
 
     private static Dictionary<string, object?> SubscribeParams(IReadOnlyList<string> topics, string? device)

@@ -12,6 +12,9 @@ public sealed class CameraServiceClientOptions
     /// <summary>How long a call may wait for its answer (default 30 s).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long opening the WebSocket may take in <see cref="CameraServiceClient.ConnectAsync"/> (default 30 s).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Reconnect automatically when the connection drops (default true).</summary>
     public bool AutoReconnect { get; init; } = true;
 

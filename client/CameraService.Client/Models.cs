@@ -4,7 +4,9 @@ using System.Text.Json.Serialization;
 namespace CameraService.Client;
 
 // Results and notifications of the camera-service API (api-contract.md §4 and §5). Names are the wire names in
-// PascalCase; unknown fields the server adds later are kept in ExtensionData where a type has it.
+// PascalCase; unknown fields the server adds later are kept in ExtensionData where a type has it. Those Extra
+// properties have a setter, not init: the source generator treats init-only members as constructor parameters and
+// refuses an extension-data member there (InvalidOperationException on first use).
 
 /// <summary>Result of <c>authenticate</c>.</summary>
 public sealed record AuthenticateResult(bool Authenticated, string Role, IReadOnlyList<string> Permissions, DateTimeOffset? ExpiresAt, string SessionId);
@@ -17,7 +19,7 @@ public sealed record Camera(string Device, string Status, string Name, string? R
 {
     /// <summary>Fields the service sends that this client version does not know.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>Result of <c>get_camera_list</c>.</summary>
@@ -34,9 +36,15 @@ public sealed record CameraStatus(
     string Device, string Status, string Name, string? Resolution, double? Fps, StreamUrls? Streams, string? StableId,
     CameraStatusMetrics? Metrics, CameraStatusCapabilities? Capabilities)
 {
+    /// <summary>The device node currently bound to the camera (<c>/dev/videoN</c>), null while disconnected.</summary>
+    public string? DevicePath { get; init; }
+
+    /// <summary>The camera source plugin that found the camera (e.g. <c>v4l2</c>).</summary>
+    public string? Source { get; init; }
+
     /// <summary>Fields the service sends that this client version does not know (controls, driver, …).</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>Result of <c>get_camera_capabilities</c>.</summary>
@@ -44,7 +52,7 @@ public sealed record CameraCapabilities(string Device, IReadOnlyList<string> For
 {
     /// <summary>Fields the service sends that this client version does not know.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>Result of <c>take_snapshot</c>.</summary>
@@ -53,8 +61,9 @@ public sealed record SnapshotResult(string Device, string Filename, string Statu
 /// <summary>Result of <c>start_recording</c>.</summary>
 public sealed record RecordingStarted(string Device, string SessionId, string? Filename, string Status, DateTimeOffset StartTime, int? Duration, string Format);
 
-/// <summary>One file of a recording.</summary>
-public sealed record RecordingFile(string Filename, long FileSize, string DownloadUrl);
+/// <summary>One file (segment) of a recording. The service may list segments as bare file names; then only <see cref="Filename"/> is set.</summary>
+[JsonConverter(typeof(RecordingFileConverter))]
+public sealed record RecordingFile(string Filename, long? FileSize, string? DownloadUrl);
 
 /// <summary>Result of <c>stop_recording</c>.</summary>
 public sealed record RecordingStopped(
@@ -66,8 +75,9 @@ public sealed record RecordingStatus(
     string Device, string Status, string? SessionId, DateTimeOffset? StartTime, double ElapsedSeconds, int? DurationLimit, long BytesWritten,
     string? LastStatus, string? Reason);
 
-/// <summary>Result of <c>start_streaming</c>.</summary>
-public sealed record StreamStarted(string Device, string StreamName, string? StreamUrl, string Status, DateTimeOffset StartTime, string? AutoCloseAfter);
+/// <summary>Result of <c>start_streaming</c>. <c>AutoCloseAfter</c> is how soon an unwatched stream closes, as the service words it (e.g. <c>"300s"</c>; a number is kept as its text).</summary>
+public sealed record StreamStarted(string Device, string StreamName, string? StreamUrl, string Status, DateTimeOffset StartTime,
+    [property: JsonConverter(typeof(StringOrNumberConverter))] string? AutoCloseAfter);
 
 /// <summary>Result of <c>stop_streaming</c>.</summary>
 public sealed record StreamStopped(string Device, string StreamName, string Status, DateTimeOffset? StartTime, DateTimeOffset EndTime, double Duration, bool StreamContinues);
@@ -109,7 +119,7 @@ public sealed record ServiceStatus(string Status, double Uptime, string Version,
 {
     /// <summary>Fields the service sends that this client version does not know.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; init; }
+    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary>Result of <c>get_system_status</c>.</summary>

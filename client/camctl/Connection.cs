@@ -41,8 +41,9 @@ internal sealed record ConnectionSettings(Uri Url, string? Token)
         return new ConnectionSettings(uri, token ?? Environment.GetEnvironmentVariable("CAMCTL_TOKEN") ?? fileToken);
     }
 
-    public Task<CameraServiceClient> ConnectAsync(CancellationToken cancellationToken) =>
-        CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = Url, Token = Token, AutoReconnect = false, RequestTimeout = TimeSpan.FromSeconds(30) }, cancellationToken);
+    /// <summary>Connects; <paramref name="reconnect"/> keeps long-running commands (events) alive across service restarts.</summary>
+    public Task<CameraServiceClient> ConnectAsync(bool reconnect, CancellationToken cancellationToken) =>
+        CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = Url, Token = Token, AutoReconnect = reconnect, RequestTimeout = TimeSpan.FromSeconds(30) }, cancellationToken);
 }
 
 /// <summary>A mistake in how camctl was called.</summary>

@@ -20,12 +20,31 @@ internal sealed class Output(IAnsiConsole console, TextWriter raw, bool json)
 
     public IAnsiConsole Console { get; } = console;
 
+    /// <summary>Where this invocation connected (downloads send its token to the same service).</summary>
+    public ConnectionSettings? Settings { get; set; }
+
     /// <summary>In JSON mode writes <paramref name="value"/>; otherwise runs <paramref name="human"/>.</summary>
     public void Write<T>(T value, Action<IAnsiConsole> human)
     {
         if (Json)
         {
             raw.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+        }
+        else
+        {
+            human(Console);
+        }
+    }
+
+    private static readonly JsonSerializerOptions JsonLineOptions = new(JsonOptions) { WriteIndented = false };
+
+    /// <summary>Like <see cref="Write"/>, but JSON goes out as one line (JSON Lines, for streams such as <c>camctl events --json</c>).</summary>
+    public void WriteLine<T>(T value, Action<IAnsiConsole> human)
+    {
+        if (Json)
+        {
+            raw.WriteLine(JsonSerializer.Serialize(value, JsonLineOptions));
+            raw.Flush();
         }
         else
         {

@@ -18,6 +18,7 @@ internal static class Program
     /// <summary>Runs camctl with the given console (tests pass a recording console).</summary>
     internal static Task<int> Run(string[] args, IAnsiConsole console, TextWriter raw)
     {
+        var io = new Io(console, raw);
         var root = new RootCommand("camctl: control a camera-service from the command line.\n" + ExitCodes.Help);
         root.Options.Add(UrlOption);
         root.Options.Add(TokenOption);
@@ -26,7 +27,7 @@ internal static class Program
         var device = new Argument<string>("camera") { Description = "Camera id, e.g. camera0" };
         var name = new Argument<string>("name") { Description = "File name as listed by camctl files" };
 
-        Add(root, new Command("cameras", "List cameras"), null, async (c, o, _, ct) =>
+        Add(root, new Command("cameras", "List cameras"), io, async (c, o, _, ct) =>
         {
             var list = await c.GetCameraListAsync(ct);
             o.Write(list, con =>
@@ -44,7 +45,7 @@ internal static class Program
         });
 
         var camera = new Command("camera", "Show a camera: status, capabilities, controls") { device };
-        Add(root, camera, null, async (c, o, p, ct) =>
+        Add(root, camera, io, async (c, o, p, ct) =>
         {
             var id = p.GetValue(device)!;
             var status = await c.GetCameraStatusAsync(id, ct);
@@ -74,24 +75,24 @@ internal static class Program
 
         var outOption = new Option<string?>("--output", "-o") { Description = "Where to save the file" };
         var snapshot = new Command("snapshot", "Take a snapshot and download it") { device, outOption };
-        Add(root, snapshot, null, async (c, o, p, ct) =>
+        Add(root, snapshot, io, async (c, o, p, ct) =>
         {
             var shot = await c.TakeSnapshotAsync(p.GetValue(device)!, cancellationToken: ct);
             var target = p.GetValue(outOption) ?? shot.Filename;
-            await Download(o, c, shot.DownloadUrl, target, ct);
+            await Download(o, shot.DownloadUrl, target, resume: false, ct);
             o.Write(new { shot.Device, shot.Filename, shot.FileSize, shot.Timestamp, saved_to = Path.GetFullPath(target) },
                 con => con.MarkupLineInterpolated($"Snapshot {shot.Filename} ({Output.Size(shot.FileSize)}) saved to {Path.GetFullPath(target)}"));
         });
 
         var record = new Command("record", "Recordings: start, stop, status");
         var durationOption = new Option<string?>("--duration") { Description = "Stop after this long: 30s, 5m, 1h (default: until stop)" };
-        Add(record, new Command("start", "Start recording") { device, durationOption }, null, async (c, o, p, ct) =>
+        Add(record, new Command("start", "Start recording") { device, durationOption }, io, async (c, o, p, ct) =>
         {
             var duration = ParseDuration(p.GetValue(durationOption));
             var r = await c.StartRecordingAsync(p.GetValue(device)!, duration, cancellationToken: ct);
             o.Write(r, con => con.MarkupLineInterpolated($"Recording {r.Device} (session {r.SessionId}){(r.Duration is { } d ? $" for {d} s" : " until camctl record stop")}"));
         });
-        Add(record, new Command("stop", "Stop recording; lists the files written") { device }, null, async (c, o, p, ct) =>
+        Add(record, new Command("stop", "Stop recording; lists the files written") { device }, io, async (c, o, p, ct) =>
         {
             var r = await c.StopRecordingAsync(p.GetValue(device)!, ct);
             o.Write(r, con =>
@@ -100,13 +101,13 @@ internal static class Program
                 var t = Output.Table("FILE", "SIZE");
                 foreach (var f in r.Files)
                 {
-                    t.AddRow(Markup.Escape(f.Filename), Output.Size(f.FileSize));
+                    t.AddRow(Markup.Escape(f.Filename), f.FileSize is { } size ? Output.Size(size) : "-");
                 }
 
                 con.Write(t);
             });
         });
-        Add(record, new Command("status", "Recording status") { device }, null, async (c, o, p, ct) =>
+        Add(record, new Command("status", "Recording status") { device }, io, async (c, o, p, ct) =>
         {
             var s = await c.GetRecordingStatusAsync(p.GetValue(device)!, ct);
             o.Write(s, con => con.MarkupLineInterpolated(
@@ -119,7 +120,7 @@ internal static class Program
         var deviceOption = new Option<string?>("--device") { Description = "Only this camera's files" };
         var limitOption = new Option<int?>("--limit") { Description = "Files per page (1–1000, default 50)" };
         var offsetOption = new Option<int?>("--offset") { Description = "Files to skip" };
-        Add(root, new Command("files", "List recordings or snapshots, newest first") { kind, deviceOption, limitOption, offsetOption }, null, async (c, o, p, ct) =>
+        Add(root, new Command("files", "List recordings or snapshots, newest first") { kind, deviceOption, limitOption, offsetOption }, io, async (c, o, p, ct) =>
         {
             var list = p.GetValue(kind) == "recordings"
                 ? await c.ListRecordingsAsync(p.GetValue(limitOption), p.GetValue(offsetOption), p.GetValue(deviceOption), ct)
@@ -138,24 +139,24 @@ internal static class Program
             });
         });
 
-        Add(root, new Command("download", "Download a recording or snapshot (resumes a partial file)") { name, outOption }, null, async (c, o, p, ct) =>
+        Add(root, new Command("download", "Download a recording or snapshot (resumes a partial file)") { name, outOption }, io, async (c, o, p, ct) =>
         {
             var file = p.GetValue(name)!;
             var info = await InfoAsync(c, file, ct);
             var target = p.GetValue(outOption) ?? file;
-            await Download(o, c, info.DownloadUrl, target, ct);
+            await Download(o, info.DownloadUrl, target, resume: true, ct);
             o.Write(new { filename = file, saved_to = Path.GetFullPath(target), file_size = new System.IO.FileInfo(target).Length },
                 con => con.MarkupLineInterpolated($"Saved {file} to {Path.GetFullPath(target)}"));
         });
 
-        Add(root, new Command("delete", "Delete a recording or snapshot") { name }, null, async (c, o, p, ct) =>
+        Add(root, new Command("delete", "Delete a recording or snapshot") { name }, io, async (c, o, p, ct) =>
         {
             var file = p.GetValue(name)!;
             var result = IsSnapshot(file) ? await c.DeleteSnapshotAsync(file, ct) : await c.DeleteRecordingAsync(file, ct);
             o.Write(result, con => con.MarkupLineInterpolated($"{result.Message}"));
         });
 
-        Add(root, new Command("storage", "Disk usage and thresholds (admin)"), null, async (c, o, _, ct) =>
+        Add(root, new Command("storage", "Disk usage and thresholds (admin)"), io, async (c, o, _, ct) =>
         {
             var s = await c.GetStorageInfoAsync(ct);
             o.Write(s, con => con.MarkupLineInterpolated(
@@ -164,7 +165,7 @@ internal static class Program
 
         var topicOption = new Option<string[]>("--topic") { Description = "Topics to follow (default: camera and recording events)", AllowMultipleArgumentsPerToken = true };
         var countOption = new Option<int?>("--count") { Description = "Exit after this many notifications" };
-        Add(root, new Command("events", "Follow notifications live (Ctrl+C to stop)") { topicOption, countOption, deviceOption }, null, async (c, o, p, ct) =>
+        Add(root, new Command("events", "Follow notifications live (Ctrl+C to stop)") { topicOption, countOption, deviceOption }, io, async (c, o, p, ct) =>
         {
             var topics = p.GetValue(topicOption) is { Length: > 0 } t ? t : ["camera.connected", "camera.disconnected", "camera.status_change", "recording.start", "recording.stop", "recording.error", "snapshot.taken"];
             var seen = 0;
@@ -180,29 +181,40 @@ internal static class Program
                     }
 
                     seen++;
-                    o.Write(new { method = n.Method, @params = n.Params }, con => con.MarkupLineInterpolated($"[grey]{TimeProvider.System.GetLocalNow():HH:mm:ss}[/] [bold]{n.Method}[/] {n.Params.GetRawText()}"));
+                    o.WriteLine(new { method = n.Method, @params = n.Params }, con => con.MarkupLineInterpolated($"[grey]{TimeProvider.System.GetLocalNow():HH:mm:ss}[/] [bold]{n.Method}[/] {n.Params.GetRawText()}"));
                     if (limit is { } max && seen >= max)
                     {
                         done.TrySetResult();
                     }
                 }
             };
+            c.Reconnected += (_, error) =>
+            {
+                if (!o.Json)
+                {
+                    o.Console.MarkupLineInterpolated($"[yellow]reconnected[/]{(error is null ? string.Empty : $" but the session was not restored: {error.Message}")}");
+                }
+            };
             await c.SubscribeAsync(topics, p.GetValue(deviceOption), ct);
             if (!o.Json)
             {
-                o.Console.MarkupLineInterpolated($"Following {string.Join(", ", topics)} …");
+                // Notifications may already be arriving on the socket's thread; the console is not thread-safe.
+                lock (done)
+                {
+                    o.Console.MarkupLineInterpolated($"Following {string.Join(", ", topics)} …");
+                }
             }
 
             await done.Task.WaitAsync(ct);
-        });
+        }, reconnect: true);
 
-        Add(root, new Command("status", "Service health"), null, async (c, o, _, ct) =>
+        Add(root, new Command("status", "Service health"), io, async (c, o, _, ct) =>
         {
             var s = await c.GetSystemStatusAsync(ct);
             o.Write(s, con => con.MarkupLineInterpolated($"{s.Status}: {s.Message} (cameras: {string.Join(", ", s.AvailableCameras)})"));
         });
 
-        Add(root, new Command("server", "Server version, plugins and capabilities"), null, async (c, o, _, ct) =>
+        Add(root, new Command("server", "Server version, plugins and capabilities"), io, async (c, o, _, ct) =>
         {
             var info = await c.GetServerInfoAsync(ct);
             o.Write(info, con =>
@@ -218,26 +230,41 @@ internal static class Program
             });
         });
 
-        return root.Parse(args).InvokeAsync();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // System.CommandLine answers parse errors with 1; camctl's contract is 2 for every usage mistake.
+            foreach (var error in parsed.Errors)
+            {
+                raw.WriteLine($"error: {error.Message}");
+            }
+
+            raw.WriteLine("Run camctl --help for usage.");
+            return Task.FromResult(ExitCodes.Usage);
+        }
+
+        return parsed.InvokeAsync(new InvocationConfiguration { Output = raw, Error = raw });
     }
 
-    private static void Add(Command parent, Command command, object? unused, Func<CameraServiceClient, Output, ParseResult, CancellationToken, Task> action)
+    private sealed record Io(IAnsiConsole Console, TextWriter Raw);
+
+    private static void Add(Command parent, Command command, Io io, Func<CameraServiceClient, Output, ParseResult, CancellationToken, Task> action, bool reconnect = false)
     {
-        _ = unused;
         command.SetAction(async (parse, ct) =>
         {
-            var output = new Output(AnsiConsole.Console, Console.Out, parse.GetValue(JsonOption));
-            return await Execute(parse, output, action, ct);
+            var output = new Output(io.Console, io.Raw, parse.GetValue(JsonOption));
+            return await Execute(parse, output, action, reconnect, ct);
         });
         parent.Subcommands.Add(command);
     }
 
-    internal static async Task<int> Execute(ParseResult parse, Output output, Func<CameraServiceClient, Output, ParseResult, CancellationToken, Task> action, CancellationToken ct)
+    internal static async Task<int> Execute(ParseResult parse, Output output, Func<CameraServiceClient, Output, ParseResult, CancellationToken, Task> action, bool reconnect, CancellationToken ct)
     {
         try
         {
             var settings = ConnectionSettings.Resolve(parse.GetValue(UrlOption), parse.GetValue(TokenOption));
-            await using var client = await settings.ConnectAsync(ct);
+            output.Settings = settings;
+            await using var client = await settings.ConnectAsync(reconnect, ct);
             await action(client, output, parse, ct);
             return ExitCodes.Success;
         }
@@ -265,6 +292,16 @@ internal static class Program
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             return ExitCodes.Success;
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            output.Error($"The service sent an answer this camctl cannot read (different versions?): {ex.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            output.Error($"Cannot write the file: {ex.Message}");
+            return ExitCodes.Failure;
         }
     }
 
@@ -297,51 +334,83 @@ internal static class Program
         };
     }
 
-    /// <summary>Downloads with a progress bar; a partial file is resumed with a Range request.</summary>
-    private static async Task Download(Output output, CameraServiceClient client, string url, string target, CancellationToken ct)
+    /// <summary>
+    /// Downloads with a progress bar. With <paramref name="resume"/> a partial file at <paramref name="target"/> is continued
+    /// with a Range request; a file that is already complete (416 with the same size) is left as it is.
+    /// </summary>
+    private static async Task Download(Output output, string url, string target, bool resume, CancellationToken ct)
     {
-        _ = client;
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        var existing = File.Exists(target) ? new System.IO.FileInfo(target).Length : 0;
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        if (existing > 0)
+        var existing = resume && File.Exists(target) ? new System.IO.FileInfo(target).Length : 0;
+        var response = await http.SendAsync(Request(existing), HttpCompletionOption.ResponseHeadersRead, ct);
+        try
         {
-            request.Headers.Range = new RangeHeaderValue(existing, null);
-        }
-
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (response.StatusCode == System.Net.HttpStatusCode.RequestedRangeNotSatisfiable)
-        {
-            return; // already complete
-        }
-
-        response.EnsureSuccessStatusCode();
-        var resume = response.StatusCode == System.Net.HttpStatusCode.PartialContent;
-        var total = (response.Content.Headers.ContentLength ?? 0) + (resume ? existing : 0);
-        await using var body = await response.Content.ReadAsStreamAsync(ct);
-        await using var file = new FileStream(target, resume ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-        async Task Copy(Action<long>? progress)
-        {
-            var buffer = new byte[1 << 16];
-            int read;
-            while ((read = await body.ReadAsync(buffer, ct)) > 0)
+            if (response.StatusCode == System.Net.HttpStatusCode.RequestedRangeNotSatisfiable)
             {
-                await file.WriteAsync(buffer.AsMemory(0, read), ct);
-                progress?.Invoke(read);
+                if (response.Content.Headers.ContentRange?.Length == existing)
+                {
+                    return; // Already complete.
+                }
+
+                // The local file is not a prefix of this one (larger, or another file of the same name): start over.
+                response.Dispose();
+                existing = 0;
+                response = await http.SendAsync(Request(0), HttpCompletionOption.ResponseHeadersRead, ct);
             }
+
+            response.EnsureSuccessStatusCode();
+            var resumed = existing > 0 && response.StatusCode == System.Net.HttpStatusCode.PartialContent;
+            var total = (response.Content.Headers.ContentLength ?? 0) + (resumed ? existing : 0);
+            await using var body = await response.Content.ReadAsStreamAsync(ct);
+            await using var file = new FileStream(target, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            async Task Copy(Action<long>? progress)
+            {
+                var buffer = new byte[1 << 16];
+                int read;
+                while ((read = await body.ReadAsync(buffer, ct)) > 0)
+                {
+                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                    progress?.Invoke(read);
+                }
+            }
+
+            if (output.Json || !output.Console.Profile.Capabilities.Interactive)
+            {
+                await Copy(null);
+                return;
+            }
+
+            await output.Console.Progress().StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask(Path.GetFileName(target), maxValue: Math.Max(total, 1));
+                task.Increment(resumed ? existing : 0);
+                await Copy(n => task.Increment(n));
+            });
+        }
+        finally
+        {
+            response.Dispose();
         }
 
-        if (output.Json || !output.Console.Profile.Capabilities.Interactive)
+        HttpRequestMessage Request(long from)
         {
-            await Copy(null);
-            return;
-        }
+            var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (from > 0)
+            {
+                request.Headers.Range = new RangeHeaderValue(from, null);
+            }
 
-        await output.Console.Progress().StartAsync(async ctx =>
-        {
-            var task = ctx.AddTask(Path.GetFileName(target), maxValue: Math.Max(total, 1));
-            task.Increment(resume ? existing : 0);
-            await Copy(n => task.Increment(n));
-        });
+            // download_url carries a short-lived signed token; the session token is added too (so a resume after the
+            // signature expired still works), but only when the URL points at the service we connected to.
+            if (output.Settings is { Token: { Length: > 0 } token } settings && SameService(new Uri(url), settings.Url))
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            return request;
+        }
     }
+
+    private static bool SameService(Uri download, Uri service) =>
+        string.Equals(download.Host, service.Host, StringComparison.OrdinalIgnoreCase) && download.Port == service.Port;
 }
