@@ -34,13 +34,19 @@ internal static class Program
         };
         root.Options.Add(configOption);
 
+        var demoOption = new Option<bool>(DemoProfile.Option)
+        {
+            Description = "Demo: two synthetic test-pattern cameras, the ffmpeg backend, data in ./data; prints a token and commands to try",
+        };
         var run = new Command("run", "Run the service (the default command). Extra --Section:Key=value arguments override configuration.")
         {
             TreatUnmatchedTokensAsErrors = false,
         };
-        run.SetAction((parse, ct) => RunAsync(parse.GetValue(configOption), parse.UnmatchedTokens, ct));
+        run.Options.Add(demoOption);
+        run.SetAction((parse, ct) => RunAsync(parse.GetValue(configOption), parse.UnmatchedTokens, parse.GetValue(demoOption), ct));
         root.Subcommands.Add(run);
-        root.SetAction((parse, ct) => RunAsync(parse.GetValue(configOption), parse.UnmatchedTokens, ct));
+        root.Options.Add(demoOption);
+        root.SetAction((parse, ct) => RunAsync(parse.GetValue(configOption), parse.UnmatchedTokens, parse.GetValue(demoOption), ct));
 
         var plugins = new Command("plugins", "List plugins with their version, state, reason and the contracts they provide")
         {
@@ -62,13 +68,25 @@ internal static class Program
         return root;
     }
 
-    private static async Task<int> RunAsync(string? configPath, IReadOnlyList<string> extra, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? configPath, IReadOnlyList<string> extra, bool demo, CancellationToken cancellationToken)
     {
         IHost host;
         HostSettings settings;
+        IConfigurationRoot configuration;
         try
         {
-            var configuration = ConfigurationFactory.Build(configPath, extra);
+            configuration = ConfigurationFactory.Build(configPath, extra);
+            if (demo)
+            {
+                var port = int.TryParse(configuration["Api:Port"], out var p) ? p : 8002;
+                configuration = ConfigurationFactory.Build(configPath, extra, DemoProfile.Settings(Path.Combine(Environment.CurrentDirectory, "data"), port));
+                if (!DemoProfile.FfmpegAvailable(configuration))
+                {
+                    await Console.Error.WriteLineAsync("The demo needs ffmpeg, which is not installed: install it with: sudo apt-get install -y ffmpeg (./run.sh does it for you as root)").ConfigureAwait(false);
+                    return ExitCodes.MissingDependency;
+                }
+            }
+
             settings = HostSettings.Read(configuration);
             (host, _) = ServiceHostFactory.Build(configuration, settings);
         }
@@ -102,6 +120,11 @@ internal static class Program
             {
                 await Console.Error.WriteLineAsync($"camera-service could not start: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.Failure;
+            }
+
+            if (demo)
+            {
+                await Console.Out.WriteLineAsync(DemoProfile.Banner(host.Services, configuration)).ConfigureAwait(false);
             }
 
             try
@@ -237,4 +260,5 @@ internal static class ExitCodes
     public const int Success = 0;
     public const int Failure = 1;
     public const int ConfigurationError = 2;
+    public const int MissingDependency = 3;
 }

@@ -115,6 +115,24 @@ internal static class Program
         });
         root.Subcommands.Add(record);
 
+        var stream = new Command("stream", "Live stream: start, stop, url");
+        Add(stream, new Command("start", "Start the camera's live stream and print its URL") { device }, io, async (c, o, p, ct) =>
+        {
+            var r = await c.StartStreamingAsync(p.GetValue(device)!, ct);
+            o.Write(r, con => con.MarkupLineInterpolated($"Streaming {r.Device}: {r.StreamUrl ?? "(no URL offered)"}"));
+        });
+        Add(stream, new Command("stop", "Stop the camera's live stream (never a recording)") { device }, io, async (c, o, p, ct) =>
+        {
+            var r = await c.StopStreamingAsync(p.GetValue(device)!, ct);
+            o.Write(r, con => con.MarkupLineInterpolated($"Stopped streaming {r.Device}{(r.StreamContinues ? " (the stream continues for a recording)" : string.Empty)}"));
+        });
+        Add(stream, new Command("url", "Print the camera's stream URLs and state") { device }, io, async (c, o, p, ct) =>
+        {
+            var r = await c.GetStreamUrlAsync(p.GetValue(device)!, ct);
+            o.Write(r, con => con.MarkupLineInterpolated($"{r.Device}: {r.StreamStatus}, {r.ActiveConsumers} viewers; {r.StreamUrlValue ?? "-"}"));
+        });
+        root.Subcommands.Add(stream);
+
         var kind = new Argument<string>("kind") { Description = "recordings or snapshots" };
         kind.AcceptOnlyFromAmong("recordings", "snapshots");
         var deviceOption = new Option<string?>("--device") { Description = "Only this camera's files" };
