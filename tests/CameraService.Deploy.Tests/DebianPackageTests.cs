@@ -134,3 +134,81 @@ public sealed class DebianPackageTests(DebianPackageFixture fixture)
         Assert.DoesNotContain("camera-service.service:", output, StringComparison.Ordinal);
     }
 }
+
+[Collection(DebianPackageCollection.Name)]
+public sealed class InstalledServiceTests(DebianPackageFixture fixture)
+{
+    [RootFact]
+    public async Task InstalledBinary_WithPackagedConfig_BecomesReady()
+    {
+        var root = fixture.NewScratchRoot();
+        fixture.DpkgInstall(root, fixture.Package);
+        var port = FreePort();
+        var state = Path.Combine(root, "var/lib/camera-service");
+        var psi = new System.Diagnostics.ProcessStartInfo(Path.Combine(root, "opt/camera-service/camera-service"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = state,
+        };
+        // The packaged configuration, with the paths of the scratch root and the test-pattern source on.
+        foreach (var arg in new[]
+                 {
+                     "run", "--config", Path.Combine(root, "etc/camera-service"),
+                     $"--State:Directory={state}", $"--Storage:Root={Path.Combine(state, "media")}",
+                     "--Api:BindAddress=127.0.0.1", $"--Api:Port={port}", "--Plugins:TestPattern:Enabled=true",
+                 })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var log = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            var ready = false;
+            for (var i = 0; i < 300 && !ready && !process.HasExited; i++)
+            {
+                try
+                {
+                    using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/ready"));
+                    ready = response.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    // not listening yet
+                }
+                catch (TaskCanceledException)
+                {
+                    // slow start
+                }
+
+                if (!ready)
+                {
+                    await Task.Delay(200);
+                }
+            }
+
+            Assert.True(ready, "the installed service never answered /health/ready with 200:\n" + log);
+            using var cameras = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health"));
+            Assert.Contains("\"components\"", await cameras.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
