@@ -67,7 +67,7 @@ public sealed class CommandLineProcessTests : IDisposable
     [Fact]
     public async Task ConfigCheck_Secrets_AreRedacted()
     {
-        const string Secret = "s3cr3t-value-that-must-not-show";
+        const string Secret = "s3cr3t-value-that-must-not-show-0123456789";
         using var host = await HostProcess.RunAsync(
             ["config", "check", .. Isolated(), $"--Auth:JwtSecret={Secret}", $"--Auth:AdminPassword={Secret}", "--Auth:Issuer=camera-service"],
             new Dictionary<string, string> { ["CAMERA_SERVICE_Api__TlsKeyPassword"] = Secret });
