@@ -9,7 +9,7 @@ need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 [ -f /usr/include/linux/videodev2.h ] || need+=(linux-libc-dev)
-if [ -f tests/needs-gstreamer ] && ! python3 -c 'import gi; gi.require_version("GstRtspServer","1.0")' >/dev/null 2>&1; then
+if [ -f tests/needs-gstreamer ] && ! /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer","1.0")' >/dev/null 2>&1; then
   need+=(gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-rtsp)
 fi
 if [ ${#need[@]} -gt 0 ]; then
