@@ -36,9 +36,9 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<ActiveComponents>();
         services.AddHostedService<ServiceLifecycle>();
 
-        services.AddOptions<ApiOptions>().BindConfiguration("Api").ValidateOnStart();
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>());
-        services.AddOptions<AuthOptions>().BindConfiguration("Auth").ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
 
         services.TryAddSingleton<ServiceInfo>();

@@ -5,6 +5,9 @@ namespace CameraService.Core.Auth;
 /// <summary>The <c>Auth</c> section.</summary>
 internal sealed class AuthOptions
 {
+    /// <summary>The section this binds from.</summary>
+    public const string SectionName = "Auth";
+
     /// <summary>The HS256 secret (<c>Auth:JwtSecret</c>, at least 32 bytes); when unset a random one is kept in the state directory.</summary>
     public string? JwtSecret { get; set; }
 

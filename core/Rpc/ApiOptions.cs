@@ -5,6 +5,9 @@ namespace CameraService.Core.Rpc;
 /// <summary>The core's part of the <c>Api</c> section (the transport reads its own keys from the same section).</summary>
 internal sealed class ApiOptions
 {
+    /// <summary>The section this binds from (shared with the WebSocket transport's options).</summary>
+    public const string SectionName = "Api";
+
     /// <summary>Maximum number of calls in one batch (<c>Api:MaxBatchSize</c>).</summary>
     public int MaxBatchSize { get; set; } = 100;
 

@@ -162,7 +162,7 @@ internal static class AuthCommands
             var configuration = ConfigurationFactory.Build(configPath, extra);
             var settings = HostSettings.Read(configuration);
             var authOptions = new AuthOptions();
-            configuration.GetSection("Auth").Bind(authOptions);
+            configuration.GetSection(AuthOptions.SectionName).Bind(authOptions);
             var validation = new AuthOptionsValidator().Validate(null, authOptions);
             if (validation.Failed)
             {

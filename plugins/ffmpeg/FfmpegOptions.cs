@@ -5,7 +5,7 @@ namespace CameraService.Plugins.Ffmpeg;
 /// <summary>Options of the ffmpeg backend, bound from <c>Plugins:Ffmpeg</c> (documented in docs/ffmpeg.md).</summary>
 internal sealed class FfmpegOptions
 {
-    public const string Section = "Plugins:Ffmpeg";
+    public const string SectionName = "Plugins:Ffmpeg";
 
     /// <summary>The ffmpeg executable: a bare name is looked up on PATH.</summary>
     public string FfmpegPath { get; set; } = "ffmpeg";

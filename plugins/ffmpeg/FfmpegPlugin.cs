@@ -27,7 +27,7 @@ internal static class FfmpegServiceCollectionExtensions
 {
     public static IServiceCollection AddFfmpegStreamBackend(this IServiceCollection services)
     {
-        services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.Section).ValidateOnStart();
+        services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FfmpegOptions>, FfmpegOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FfmpegStreamBackend>();

@@ -15,6 +15,9 @@ public enum MediaMtxRunMode
 /// <summary>Options of the mediamtx plugin, bound from <c>Plugins:MediaMtx</c> (see docs/mediamtx.md).</summary>
 public sealed class MediaMtxOptions
 {
+    /// <summary>The section these options bind from.</summary>
+    public const string SectionName = "Plugins:MediaMtx";
+
     /// <summary>Control API base URL.</summary>
     public Uri ApiUrl { get; set; } = new("http://127.0.0.1:9997");
 

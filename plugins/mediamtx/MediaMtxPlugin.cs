@@ -19,7 +19,7 @@ public sealed class MediaMtxPlugin : IPlugin
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<MediaMtxOptions>()
-            .BindConfiguration("Plugins:MediaMtx")
+            .BindConfiguration(MediaMtxOptions.SectionName)
             .Configure<IConfiguration>((o, c) => o.StateDirectory ??= c["State:Directory"])
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MediaMtxOptions>, MediaMtxOptionsValidator>());

@@ -10,11 +10,18 @@ namespace CameraService.Plugins.Storage;
 /// </summary>
 internal sealed class StorageOptions
 {
+    /// <summary>
+    /// The section these options come from. They are read by <see cref="Read"/> rather than bound with
+    /// BindConfiguration because durations here also accept units (<c>10m</c>, <c>5s</c>), which the binder's
+    /// TimeSpan conversion rejects.
+    /// </summary>
+    public const string SectionName = "Storage";
+
     /// <summary>Media root: <c>recordings/&lt;cameraId&gt;/</c> and <c>snapshots/&lt;cameraId&gt;/</c> live below it.</summary>
     public string Root { get; set; } = string.Empty;
 
-    /// <summary>Where the retention policy is persisted (<c>State:Directory</c>).</summary>
-    public string StateDirectory { get; set; } = string.Empty;
+    /// <summary>Where the retention policy is persisted: the host key <c>State:Directory</c>, not a <c>Storage</c> key (hence no public setter).</summary>
+    public string StateDirectory { get; internal set; } = string.Empty;
 
     /// <summary>Used-space percentage at which the status turns WARNING.</summary>
     public double WarnPercent { get; set; } = 80;
@@ -37,8 +44,8 @@ internal sealed class StorageOptions
     /// <summary>A recording modified this recently counts as still being written even without an active session.</summary>
     public TimeSpan InProgressWindow { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a file-system measurement is reused.</summary>
-    public TimeSpan StatusCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>How long a file-system measurement is reused. Fixed, not a configuration key (hence no public setter).</summary>
+    public TimeSpan StatusCacheDuration { get; internal set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Values that could not be parsed; reported by the validator so the service refuses to start.</summary>
     internal List<string> ParseErrors { get; } = [];
@@ -47,15 +54,17 @@ internal sealed class StorageOptions
     public void Read(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        Root = configuration["Storage:Root"] ?? string.Empty;
+
+        // Keys are SectionName:<property name>, the convention the configuration-docs test collects keys by.
+        Root = configuration[Key(nameof(Root))] ?? string.Empty;
         StateDirectory = configuration["State:Directory"] ?? string.Empty;
-        WarnPercent = ReadDouble(configuration, "Storage:WarnPercent", WarnPercent);
-        BlockPercent = ReadDouble(configuration, "Storage:BlockPercent", BlockPercent);
-        RetentionInterval = ReadDuration(configuration, "Storage:RetentionInterval", RetentionInterval);
-        RescanInterval = ReadDuration(configuration, "Storage:RescanInterval", RescanInterval);
-        MonitorInterval = ReadDuration(configuration, "Storage:MonitorInterval", MonitorInterval);
-        DownloadUrlTtl = ReadDuration(configuration, "Storage:DownloadUrlTtl", DownloadUrlTtl);
-        InProgressWindow = ReadDuration(configuration, "Storage:InProgressWindow", InProgressWindow);
+        WarnPercent = ReadDouble(configuration, Key(nameof(WarnPercent)), WarnPercent);
+        BlockPercent = ReadDouble(configuration, Key(nameof(BlockPercent)), BlockPercent);
+        RetentionInterval = ReadDuration(configuration, Key(nameof(RetentionInterval)), RetentionInterval);
+        RescanInterval = ReadDuration(configuration, Key(nameof(RescanInterval)), RescanInterval);
+        MonitorInterval = ReadDuration(configuration, Key(nameof(MonitorInterval)), MonitorInterval);
+        DownloadUrlTtl = ReadDuration(configuration, Key(nameof(DownloadUrlTtl)), DownloadUrlTtl);
+        InProgressWindow = ReadDuration(configuration, Key(nameof(InProgressWindow)), InProgressWindow);
     }
 
     /// <summary>Parses a duration given as a TimeSpan (<c>00:00:30</c>) or with a unit (<c>30s</c>, <c>500ms</c>, <c>5m</c>, <c>2h</c>, <c>1d</c>).</summary>
@@ -83,6 +92,8 @@ internal sealed class StorageOptions
         value = default;
         return false;
     }
+
+    private static string Key(string property) => $"{SectionName}:{property}";
 
     private double ReadDouble(IConfiguration configuration, string key, double fallback)
     {

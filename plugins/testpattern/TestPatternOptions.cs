@@ -5,7 +5,7 @@ namespace CameraService.Plugins.TestPattern;
 /// <summary>Options of the testpattern plugin, bound from <c>Plugins:TestPattern</c> (docs/testpattern.md).</summary>
 internal sealed class TestPatternOptions
 {
-    public const string Section = "Plugins:TestPattern";
+    public const string SectionName = "Plugins:TestPattern";
 
     /// <summary>
     /// Whether the source reports cameras. Unset means false: the plugin loads but stays silent, so an

@@ -17,7 +17,7 @@ public sealed class TestPatternPlugin : IPlugin
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<TestPatternOptions>().BindConfiguration(TestPatternOptions.Section).ValidateOnStart();
+        services.AddOptions<TestPatternOptions>().BindConfiguration(TestPatternOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TestPatternOptions>, TestPatternOptionsValidator>());
         services.AddSingleton<TestPatternCameraSource>();
         services.AddSingleton<ICameraSource>(sp => sp.GetRequiredService<TestPatternCameraSource>());

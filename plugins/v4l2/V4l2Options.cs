@@ -5,7 +5,7 @@ namespace CameraService.Plugins.V4l2;
 /// <summary>Options of the v4l2 plugin, bound from <c>Plugins:V4l2</c>. Every key is documented in docs/v4l2.md.</summary>
 internal sealed class V4l2Options
 {
-    public const string Section = "Plugins:V4l2";
+    public const string SectionName = "Plugins:V4l2";
 
     /// <summary>Where the <c>video*</c> nodes and the <c>v4l/by-id</c>, <c>v4l/by-path</c> links live.</summary>
     public string DeviceRoot { get; set; } = "/dev";

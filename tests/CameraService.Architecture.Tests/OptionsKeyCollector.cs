@@ -14,11 +14,23 @@ public sealed record OptionsScan(IReadOnlyList<string> Keys, IReadOnlyList<strin
 /// <c>public const string SectionName = "Section:Path";</c> (the section it binds from); each of its properties
 /// with a setter (<c>set</c> or <c>init</c>) is the key <c>SectionName:Property</c> (or the name given by
 /// <c>[ConfigurationKeyName]</c>). A property whose type is another <c>*Options</c> class of the same assembly is
-/// a nested section; such nested classes need no SectionName of their own.
+/// a nested section; such nested classes need no SectionName of their own. So is a dictionary property whose
+/// values are such a class (<c>IDictionary&lt;string, V4l2CameraOptions&gt; Cameras</c>): its keys are
+/// <c>Section:Cameras:&lt;key&gt;:Inner</c>, <see cref="DictionaryKeyPlaceholder"/> standing for the dictionary key.
 /// </summary>
 public static class OptionsKeyCollector
 {
     public const string SectionNameField = "SectionName";
+
+    /// <summary>The key segment standing for the key of a dictionary of nested options.</summary>
+    public const string DictionaryKeyPlaceholder = "<key>";
+
+    private static readonly string[] DictionaryTypes =
+    [
+        "System.Collections.Generic.IDictionary`2",
+        "System.Collections.Generic.IReadOnlyDictionary`2",
+        "System.Collections.Generic.Dictionary`2",
+    ];
 
     public static OptionsScan Scan(string assemblyPath, params string[] extraAssemblies)
     {
@@ -30,8 +42,8 @@ public static class OptionsKeyCollector
             .ToList();
         var nested = options
             .SelectMany(t => BoundProperties(t))
-            .Select(p => p.PropertyType)
-            .Where(pt => options.Any(o => o == pt))
+            .Select(p => NestedOptions(p.PropertyType, options)?.Type)
+            .OfType<Type>()
             .ToHashSet();
 
         var keys = new List<string>();
@@ -68,15 +80,37 @@ public static class OptionsKeyCollector
         foreach (var property in BoundProperties(type))
         {
             var key = $"{prefix}:{KeyName(property)}";
-            if (depth < 8 && options.Contains(property.PropertyType))
+            if (depth < 8 && NestedOptions(property.PropertyType, options) is var (nestedType, keyed))
             {
-                AddKeys(property.PropertyType, key, options, keys, depth + 1);
+                AddKeys(nestedType, keyed ? $"{key}:{DictionaryKeyPlaceholder}" : key, options, keys, depth + 1);
             }
             else
             {
                 keys.Add(key);
             }
         }
+    }
+
+    /// <summary>
+    /// The options class a property of this type binds as a nested section: the type itself when it is an options
+    /// class, or the value type of a string-keyed dictionary of options (<c>Keyed</c>); null when neither.
+    /// </summary>
+    private static (Type Type, bool Keyed)? NestedOptions(Type propertyType, List<Type> options)
+    {
+        if (options.Contains(propertyType))
+        {
+            return (propertyType, false);
+        }
+
+        if (propertyType.IsGenericType
+            && DictionaryTypes.Contains(propertyType.GetGenericTypeDefinition().FullName)
+            && propertyType.GetGenericArguments() is [{ FullName: "System.String" }, var value]
+            && options.Contains(value))
+        {
+            return (value, true);
+        }
+
+        return null;
     }
 
     private static IEnumerable<PropertyInfo> BoundProperties(Type type) =>

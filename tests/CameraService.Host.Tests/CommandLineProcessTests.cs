@@ -67,7 +67,8 @@ public sealed class CommandLineProcessTests : IDisposable
     [Fact]
     public async Task ConfigCheck_Secrets_AreRedacted()
     {
-        const string Secret = "s3cr3t-value-that-must-not-show-0123456789";
+        // At least 32 bytes: config check validates Auth:JwtSecret like a start does (HS256 key length).
+        const string Secret = "s3cr3t-value-that-must-never-be-shown";
         using var host = await HostProcess.RunAsync(
             ["config", "check", .. Isolated(), $"--Auth:JwtSecret={Secret}", $"--Auth:AdminPassword={Secret}", "--Auth:Issuer=camera-service"],
             new Dictionary<string, string> { ["CAMERA_SERVICE_Api__TlsKeyPassword"] = Secret });

@@ -11,6 +11,9 @@ internal sealed class GoodOptions
 
     public GoodLimitsOptions Limits { get; set; } = new();
 
+    /// <summary>A dictionary of nested options: keys <c>Plugins:good:Channels:&lt;key&gt;:Label</c>.</summary>
+    public IDictionary<string, GoodChannelOptions> Channels { get; set; } = new Dictionary<string, GoodChannelOptions>();
+
     [ConfigurationKeyName("Alias")]
     public int Renamed { get; init; }
 
@@ -22,6 +25,12 @@ internal sealed class GoodOptions
 internal sealed class GoodLimitsOptions
 {
     public int Depth { get; set; } = 3;
+}
+
+/// <summary>Options of one dictionary entry: nested, no SectionName needed.</summary>
+internal sealed class GoodChannelOptions
+{
+    public string? Label { get; set; }
 }
 
 /// <summary>Breaks the convention (no SectionName): the convention test must name it.</summary>
