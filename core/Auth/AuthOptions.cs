@@ -13,9 +13,6 @@ internal sealed class AuthOptions
 
     /// <summary>Tolerance when checking <c>exp</c> (<c>Auth:ClockSkew</c>), zero by default.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.Zero;
-
-    /// <summary>Default lifetime of signed download URLs (<c>Auth:SignedUrlLifetime</c>).</summary>
-    public TimeSpan SignedUrlLifetime { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
@@ -33,11 +30,6 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(5))
         {
             failures.Add("Auth:ClockSkew must be between 00:00:00 and 00:05:00");
-        }
-
-        if (options.SignedUrlLifetime < TimeSpan.FromSeconds(1) || options.SignedUrlLifetime > TimeSpan.FromDays(7))
-        {
-            failures.Add("Auth:SignedUrlLifetime must be between 00:00:01 and 7.00:00:00");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
