@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
 namespace CameraService.Host.Configuration;
@@ -36,29 +35,7 @@ internal sealed record HostSettings(
         return value;
     }
 
-    public static bool TryParseDuration(string text, out TimeSpan value)
-    {
-        text = text.Trim();
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value) && text.Contains(':', StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        (string Suffix, double Factor)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)];
-        foreach (var (suffix, factor) in units)
-        {
-            if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
-                && n >= 0)
-            {
-                value = TimeSpan.FromSeconds(n * factor);
-                return true;
-            }
-        }
-
-        value = default;
-        return false;
-    }
+    public static bool TryParseDuration(string text, out TimeSpan value) => CameraService.Core.Configuration.DurationText.TryParse(text, out value);
 
     private static string RequirePath(IConfiguration configuration, string key)
     {
