@@ -44,6 +44,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<ServiceInfo>();
         services.TryAddSingleton(sp => new StateDirectory(sp.GetRequiredService<IConfiguration>()));
         services.TryAddSingleton<PublicEndpoint>();
+        services.TryAddSingleton<AlertBoard>();
         services.TryAddSingleton<SystemHealth>();
 
         // Auth
