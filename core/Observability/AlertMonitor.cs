@@ -211,9 +211,9 @@ internal sealed partial class AlertMonitor(
     private Threshold Read(string name, double warning, double critical, string unit) =>
         new(name, configuration.GetValue($"Alerts:{name}:Warning", warning), configuration.GetValue($"Alerts:{name}:Critical", critical), unit);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Health {Status}: {Reasons}")]
+    [LoggerMessage(EventId = 1701, Level = LogLevel.Warning, Message = "Health {Status}: {Reasons}")]
     private static partial void LogRaised(ILogger logger, string status, string reasons);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Health back to HEALTHY: every component runs and every alert threshold is clear")]
+    [LoggerMessage(EventId = 1702, Level = LogLevel.Information, Message = "Health back to HEALTHY: every component runs and every alert threshold is clear")]
     private static partial void LogCleared(ILogger logger);
 }

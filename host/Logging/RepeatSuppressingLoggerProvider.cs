@@ -8,7 +8,7 @@ namespace CameraService.Host.Logging;
 /// and rendered message) is written at most once per <see cref="Window"/>; when the window ends, the next
 /// occurrence carries how many were suppressed. A camera that fails every 100 ms cannot flood the journal.
 /// </summary>
-internal sealed class RepeatSuppressingLoggerProvider(ILoggerProvider inner, TimeProvider time, TimeSpan window) : ILoggerProvider
+internal sealed class RepeatSuppressingLoggerProvider(ILoggerProvider inner, TimeProvider time, TimeSpan window) : ILoggerProvider, ISupportExternalScope
 {
     private readonly ConcurrentDictionary<string, Entry> _recent = new(StringComparer.Ordinal);
 
@@ -17,6 +17,14 @@ internal sealed class RepeatSuppressingLoggerProvider(ILoggerProvider inner, Tim
     public ILogger CreateLogger(string categoryName) => new Logger(inner.CreateLogger(categoryName), categoryName, this);
 
     public void Dispose() => inner.Dispose();
+
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider)
+    {
+        if (inner is ISupportExternalScope scoped)
+        {
+            scoped.SetScopeProvider(scopeProvider);
+        }
+    }
 
     /// <summary>Returns whether to write, and how many identical entries were suppressed before this one.</summary>
     private (bool Write, int Suppressed) Admit(string key)
