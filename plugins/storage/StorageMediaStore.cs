@@ -662,7 +662,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
         long freed = 0;
         var reasons = new List<string>();
 
-        bool TryDelete(KindState state, CatalogEntry entry, string reason)
+        bool TryDelete(KindState state, CatalogEntry entry, string rule, string reason)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (deleted.Contains((state.Kind, entry.FileName)) || IsInProgress(state.Kind, entry, _time.GetUtcNow()))
@@ -685,6 +685,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
             count++;
             freed += entry.Size;
             Log.RetentionDeleted(_logger, state.Kind, entry.FileName, entry.Size, entry.Modified, reason, trigger);
+            StorageMetrics.RetentionDeleted(state.Kind == MediaKind.Recording ? "recording" : "snapshot", rule, trigger, entry.Size);
             return true;
         }
 
@@ -694,7 +695,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
             var before = count;
             foreach (var (state, entry) in candidates.TakeWhile(c => c.Entry.Modified < cutoff))
             {
-                TryDelete(state, entry, string.Create(CultureInfo.InvariantCulture, $"older than {days} days"));
+                TryDelete(state, entry, "age", string.Create(CultureInfo.InvariantCulture, $"older than {days} days"));
             }
 
             reasons.Add(string.Create(CultureInfo.InvariantCulture, $"{count - before} older than {days} days"));
@@ -712,7 +713,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
                     break;
                 }
 
-                if (TryDelete(state, entry, string.Create(CultureInfo.InvariantCulture, $"media above {gb} GB")))
+                if (TryDelete(state, entry, "size", string.Create(CultureInfo.InvariantCulture, $"media above {gb} GB")))
                 {
                     total -= entry.Size;
                 }
@@ -734,7 +735,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
                     break;
                 }
 
-                if (TryDelete(state, entry, string.Create(CultureInfo.InvariantCulture, $"free space below {minFree}%")))
+                if (TryDelete(state, entry, "min_free", string.Create(CultureInfo.InvariantCulture, $"free space below {minFree}%")))
                 {
                     deficit -= entry.Size;
                 }

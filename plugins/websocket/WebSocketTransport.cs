@@ -274,12 +274,14 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
         if (origin.Length > 0 && !IsOriginAllowed(origin))
         {
             Log.OriginRefused(_logger, remote, origin);
+            TransportMetrics.Rejected("origin_not_allowed");
             await JsonErrors.WriteAsync(context, StatusCodes.Status403Forbidden, "origin_not_allowed", "The Origin of this page is not allowed to connect.").ConfigureAwait(false);
             return;
         }
 
         if (Volatile.Read(ref _stopping) != 0)
         {
+            TransportMetrics.Rejected("shutting_down");
             await JsonErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "shutting_down", "The server is shutting down.").ConfigureAwait(false);
             return;
         }
@@ -288,6 +290,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
         {
             Interlocked.Decrement(ref _activeConnections);
             Log.ConnectionLimit(_logger, remote, _options.MaxConnections);
+            TransportMetrics.Rejected("connection_limit");
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.ContentType = "application/json";
             context.Response.Headers.RetryAfter = "5";
