@@ -21,6 +21,9 @@ internal interface IApiStats
 
     /// <summary>Open API sessions.</summary>
     int Connections { get; }
+
+    /// <summary>Requests in the recent window (latency and error rate need enough of them to mean something).</summary>
+    long RequestsInWindow { get; }
 }
 
 /// <summary>One threshold pair.</summary>
@@ -59,6 +62,8 @@ internal sealed partial class AlertMonitor(
 
     /// <summary>What the thresholds say now (also on <see cref="AlertBoard"/>).</summary>
     public AlertState Current => board.Current;
+
+    internal int MinimumRequests => Math.Max(0, configuration.GetValue("Alerts:MinimumRequests", 20));
 
     internal Threshold Latency => Read("P95LatencyMs", 100, 500, "ms");
 
@@ -106,8 +111,13 @@ internal sealed partial class AlertMonitor(
             }
         }
 
-        Check(Latency, api.P95Milliseconds);
-        Check(ErrorRate, api.ErrorRate * 100);
+        // A handful of requests (the first, JIT-compiled calls; one failed login) must not raise latency or error alerts.
+        if (api.RequestsInWindow >= MinimumRequests)
+        {
+            Check(Latency, api.P95Milliseconds);
+            Check(ErrorRate, api.ErrorRate * 100);
+        }
+
         Check(Cpu, SampleCpuPercent());
         Check(Memory, Environment.WorkingSet / (1024.0 * 1024.0));
         Check(Connections, api.Connections);

@@ -79,4 +79,6 @@ internal sealed class ApiStats(ApiMetrics metrics) : IApiStats
     public double ErrorRate => metrics.Snapshot().ErrorRate;
 
     public int Connections => metrics.Connections;
+
+    public long RequestsInWindow => (long)Math.Round(metrics.Snapshot().RequestsPerSecond * 60);
 }

@@ -47,9 +47,11 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
     private TaskCompletionSource _retentionWake = NewWake();
     private CancellationTokenSource? _stopping;
     private List<Task> _loops = [];
+    private readonly StorageMetrics? _metrics;
 
-    public StorageMediaStore(IOptions<StorageOptions> options, IFileSystemStatusProvider statusProvider, TimeProvider timeProvider, ILogger<StorageMediaStore> logger)
+    public StorageMediaStore(IOptions<StorageOptions> options, IFileSystemStatusProvider statusProvider, TimeProvider timeProvider, ILogger<StorageMediaStore> logger, StorageMetrics? metrics = null)
     {
+        _metrics = metrics;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(statusProvider);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -685,7 +687,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
             count++;
             freed += entry.Size;
             Log.RetentionDeleted(_logger, state.Kind, entry.FileName, entry.Size, entry.Modified, reason, trigger);
-            StorageMetrics.RetentionDeleted(state.Kind == MediaKind.Recording ? "recording" : "snapshot", rule, trigger, entry.Size);
+            _metrics?.RetentionDeleted(state.Kind == MediaKind.Recording ? "recording" : "snapshot", rule, trigger, entry.Size);
             return true;
         }
 

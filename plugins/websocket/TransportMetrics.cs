@@ -4,16 +4,23 @@ namespace CameraService.Plugins.WebSocket;
 
 /// <summary>
 /// The transport's instruments (meter <c>CameraService.WebSocket</c>; the service exports every <c>CameraService*</c>
-/// meter at <c>/metrics</c>). Static: one meter for the process. Sessions opened and closed are counted by the core.
+/// meter at <c>/metrics</c>). Sessions opened and closed are counted by the core; this counts the upgrades refused
+/// before a session existed.
 /// </summary>
-internal static class TransportMetrics
+internal sealed class TransportMetrics : IDisposable
 {
     public const string MeterName = "CameraService.WebSocket";
 
-    private static readonly Meter Meter = new(MeterName, "1.0");
+    private readonly Meter _meter = new(MeterName, "1.0");
+    private readonly Counter<long> _rejected;
 
-    private static readonly Counter<long> SessionsRejected = Meter.CreateCounter<long>(
-        "camera_service.api.sessions.rejected", description: "WebSocket upgrades refused before a session opened, by reason (connection_limit, origin_not_allowed, shutting_down)");
+    public TransportMetrics()
+    {
+        _rejected = _meter.CreateCounter<long>(
+            "camera_service.api.sessions.rejected", description: "WebSocket upgrades refused before a session opened, by reason (connection_limit, origin_not_allowed, shutting_down)");
+    }
 
-    public static void Rejected(string reason) => SessionsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Dispose() => _meter.Dispose();
 }
