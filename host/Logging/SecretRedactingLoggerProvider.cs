@@ -48,7 +48,13 @@ internal sealed partial class SecretRedactingLoggerProvider(ILoggerProvider inne
         || text.Contains("csk_", StringComparison.Ordinal)
         || text.Contains("earer", StringComparison.Ordinal)
         || text.Contains('=', StringComparison.Ordinal)
-        || text.Contains('@', StringComparison.Ordinal);
+        || text.Contains('@', StringComparison.Ordinal)
+        || text.Contains("password", StringComparison.OrdinalIgnoreCase)
+        || text.Contains("passwd", StringComparison.OrdinalIgnoreCase)
+        || text.Contains("secret", StringComparison.OrdinalIgnoreCase)
+        || text.Contains("token", StringComparison.OrdinalIgnoreCase)
+        || text.Contains("apikey", StringComparison.OrdinalIgnoreCase)
+        || text.Contains("api_key", StringComparison.OrdinalIgnoreCase);
 
     [GeneratedRegex(@"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")]
     private static partial Regex JwtPattern();

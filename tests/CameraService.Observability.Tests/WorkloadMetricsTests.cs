@@ -145,7 +145,7 @@ public sealed partial class WorkloadMetricsTests(WorkloadFixture fixture) : ICla
     [InlineData("dotnet_process_cpu_time_seconds_total")]
     [InlineData("dotnet_process_memory_working_set_bytes")]
     [InlineData("dotnet_gc_collections_total")]
-    [InlineData("dotnet_thread_pool_thread_count")]
+    [InlineData("dotnet_thread_pool_thread_count_total")]
     [InlineData("camera_service_cameras")]
     [InlineData("camera_service_storage_free_bytes")]
     [InlineData("camera_service_component_healthy")]
