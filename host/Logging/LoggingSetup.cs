@@ -86,13 +86,13 @@ internal static class LoggingSetup
             _ => ConsoleFormatterNames.Simple,
         });
 
-        // The console provider is registered as itself and wrapped: redaction first, then repeat suppression.
+        // The console provider (with the formatters and options AddConsole registered) is wrapped: redaction first, then
+        // repeat suppression. The wrapper owns it, so it is disposed (and flushed) exactly once.
         logging.Services.RemoveAll<ILoggerProvider>();
-        logging.Services.TryAddSingleton<ConsoleLoggerProvider>(sp =>
-            new ConsoleLoggerProvider(sp.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), sp.GetServices<ConsoleFormatter>()));
         logging.Services.AddSingleton<ILoggerProvider>(sp =>
         {
-            ILoggerProvider provider = new SecretRedactingLoggerProvider(sp.GetRequiredService<ConsoleLoggerProvider>());
+            var console = new ConsoleLoggerProvider(sp.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>(), sp.GetServices<ConsoleFormatter>());
+            ILoggerProvider provider = new SecretRedactingLoggerProvider(console);
             return window > TimeSpan.Zero
                 ? new RepeatSuppressingLoggerProvider(provider, sp.GetService<TimeProvider>() ?? TimeProvider.System, window)
                 : provider;
