@@ -52,6 +52,8 @@ public sealed class WorkloadFixture : IAsyncLifetime
         await admin.CallAsync("get_camera_status", new { });
         var camera = list.GetProperty("cameras").EnumerateArray().First().GetProperty("device").GetString();
         await admin.CallAsync("take_snapshot", new { device = camera });
+        await admin.ResultAsync("start_recording", new { device = camera });
+        await admin.ResultAsync("stop_recording", new { device = camera });
         await anonymous.ResultAsync("ping");
         await anonymous.CallAsync("get_camera_list");
 
@@ -139,6 +141,14 @@ public sealed partial class WorkloadMetricsTests(WorkloadFixture fixture) : ICla
         var count = fixture.Scrape.Of("camera_service_snapshot_duration_seconds_count").Sum(s => s.Value);
 
         Assert.Equal(1, count);
+    }
+
+    [Fact]
+    public void Recordings_AfterStartAndStop_StartedAndEndedCounted()
+    {
+        Assert.Equal(1, fixture.Scrape.Value("camera_service_recordings_started_total"));
+        Assert.Equal(1, fixture.Scrape.Value("camera_service_recordings_ended_total", ("status", "STOPPED")));
+        Assert.Equal(0, fixture.Scrape.Value("camera_service_recordings_active"));
     }
 
     [Theory]
