@@ -6,6 +6,8 @@ namespace CameraService.Observability.Tests;
 
 public sealed class HealthTransitionTests
 {
+    private const string Password = "mtx-pass-7f3a9c1e5b";
+
     [Fact]
     public async Task Health_MediaMtxGoesDownAndReturns_StreamBackendAndStatusFollow()
     {
@@ -21,6 +23,9 @@ public sealed class HealthTransitionTests
                 "Plugins:MediaMtx:RequestTimeout=00:00:01",
                 "Plugins:MediaMtx:RetryCount=0",
                 "Plugins:MediaMtx:CircuitBreakDuration=00:00:01",
+                "Plugins:MediaMtx:Username=camera-service",
+                $"Plugins:MediaMtx:Password={Password}",
+                "Logging:LogLevel:Default=Debug",
                 "Alerts:IntervalSeconds=1");
             var token = await service.CreateTokenAsync("admin");
             await service.StartAsync();
@@ -43,6 +48,8 @@ public sealed class HealthTransitionTests
             Assert.True(metrics.Of("camera_service_mediamtx_request_failures_total").Sum(s => s.Value) > 0, "MediaMTX failures were not counted");
             Assert.Contains(metrics.Of("camera_service_mediamtx_request_duration_seconds_count"), s => s.Labels["outcome"] == "success" && s.Value > 0);
             Assert.All(metrics.Of("camera_service_mediamtx_request_duration_seconds_count"), s => Assert.DoesNotContain("camera", s.Labels["endpoint"], StringComparison.Ordinal));
+            Assert.Contains("MediaMTX", service.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain(Password, service.Output, StringComparison.Ordinal);
         }
         finally
         {
