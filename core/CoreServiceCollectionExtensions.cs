@@ -44,6 +44,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<ServiceInfo>();
         services.TryAddSingleton(sp => new StateDirectory(sp.GetRequiredService<IConfiguration>()));
         services.TryAddSingleton<PublicEndpoint>();
+        services.TryAddSingleton<AlertBoard>();
         services.TryAddSingleton<SystemHealth>();
 
         // Auth
@@ -96,7 +97,10 @@ public static class CoreServiceCollectionExtensions
             checks.Add(new HealthCheckRegistration(component, sp => new ComponentHealthCheck(sp.GetRequiredService<ComponentHealth>(), component), null, null));
         }
 
-        services.AddSingleton<IHttpEndpointSource, ObservabilityEndpoints>();
+        services.TryAddSingleton<ObservabilityEndpoints>();
+        services.AddSingleton<IHttpEndpointSource>(sp => sp.GetRequiredService<ObservabilityEndpoints>());
+        services.TryAddSingleton<HealthPortListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<HealthPortListener>());
         return services;
     }
 

@@ -1,6 +1,7 @@
 using CameraService.Core;
 using CameraService.Core.Plugins;
 using CameraService.Host.Configuration;
+using CameraService.Host.Logging;
 using CameraService.Host.Plugins;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,16 +22,13 @@ internal static class ServiceHostFactory
         });
         builder.Configuration.AddConfiguration(configuration);
 
-        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
-
         // Under systemd (Type=notify): READY=1 once the host has started, STOPPING=1 on shutdown, journald log format.
         // Elsewhere this does nothing.
         builder.Services.AddSystemd();
+
+        // JSON when stdout is not a terminal, text when it is, systemd under systemd (Logging:Format overrides);
+        // secrets masked, identical warnings rate-limited (Logging:RepeatWindow).
+        LoggingSetup.Configure(builder.Logging, configuration);
 
         builder.Services.Configure<HostOptions>(o =>
         {

@@ -117,6 +117,9 @@ public sealed record CleanupResult(bool CleanupExecuted, int FilesDeleted, long 
 /// <summary>Result of <c>get_status</c>.</summary>
 public sealed record ServiceStatus(string Status, double Uptime, string Version, IReadOnlyDictionary<string, string> Components)
 {
+    /// <summary>Why the status is DEGRADED or UNHEALTHY: the crossed alert thresholds (empty when none; absent from older services).</summary>
+    public IReadOnlyList<string>? Alerts { get; init; }
+
     /// <summary>Fields the service sends that this client version does not know.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }

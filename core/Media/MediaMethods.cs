@@ -22,7 +22,8 @@ internal sealed class MediaMethods(
     IAccessControl access,
     PublicEndpoint publicEndpoint,
     IConfiguration configuration,
-    TimeProvider time) : IRpcMethodProvider
+    TimeProvider time,
+    CameraService.Core.Observability.ServiceMetrics? metrics = null) : IRpcMethodProvider
 {
     private const string CameraPattern = "^camera[0-9]+$";
 
@@ -165,6 +166,22 @@ internal sealed class MediaMethods(
     }
 
     private async ValueTask<RpcResult> TakeSnapshotAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        var outcome = "error";
+        try
+        {
+            var result = await TakeSnapshotCoreAsync(p, ct).ConfigureAwait(false);
+            outcome = "success";
+            return result;
+        }
+        finally
+        {
+            metrics?.SnapshotDuration.Record(time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
+
+    private async ValueTask<RpcResult> TakeSnapshotCoreAsync(RpcParams p, CancellationToken ct)
     {
         var cameraId = p.GetRequiredString("device");
         var camera = RequireConnected(cameraId);

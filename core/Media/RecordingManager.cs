@@ -32,6 +32,7 @@ internal sealed partial class RecordingManager : IDisposable
     private readonly ConcurrentDictionary<string, RecordingSession> _last = new(StringComparer.Ordinal);
     private readonly Lock _persistLock = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Observability.ServiceMetrics? _metrics;
 
     public RecordingManager(
         ActiveComponents components,
@@ -39,8 +40,10 @@ internal sealed partial class RecordingManager : IDisposable
         IEventPublisher events,
         StateDirectory state,
         TimeProvider time,
-        ILogger<RecordingManager> logger)
+        ILogger<RecordingManager> logger,
+        Observability.ServiceMetrics? metrics = null)
     {
+        _metrics = metrics;
         _components = components;
         _cameras = cameras;
         _events = events;
@@ -192,6 +195,7 @@ internal sealed partial class RecordingManager : IDisposable
             ArmTimer(session);
             Persist();
             LogStarted(_logger, cameraId, sessionId, durationSeconds);
+            _metrics?.RecordingsStarted.Add(1);
             _events.PublishRecordingStatus(new RecordingStatusEvent(cameraId, sessionId, "STARTED", session.FirstFileName, 0, null));
             return session;
         }
@@ -316,6 +320,7 @@ internal sealed partial class RecordingManager : IDisposable
 
         Persist();
         LogFinished(_logger, cameraId, session.SessionId, session.Status, session.Files.Count, session.Reason);
+        _metrics?.RecordingsEnded.Add(1, new KeyValuePair<string, object?>("status", session.Status));
         _events.PublishRecordingStatus(new RecordingStatusEvent(cameraId, session.SessionId, session.Status, session.FirstFileName, session.ElapsedSeconds(_time), session.Reason));
         return session;
     }

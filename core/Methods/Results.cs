@@ -31,7 +31,7 @@ internal sealed record CameraCapabilitiesResult(string Device, IReadOnlyList<str
 
 internal sealed record SystemStatusResult(string Status, string Message, IReadOnlyList<string> AvailableCameras, bool DiscoveryActive);
 
-internal sealed record StatusResult(string Status, long Uptime, string Version, IReadOnlyDictionary<string, string> Components);
+internal sealed record StatusResult(string Status, long Uptime, string Version, IReadOnlyDictionary<string, string> Components, IReadOnlyList<string> Alerts);
 
 internal sealed record PluginInfo(string Id, string Version, string Status);
 

@@ -64,9 +64,9 @@ internal sealed class SystemMethods(
         yield return new RpcMethod(
             "get_status",
             RpcRole.Admin,
-            "Overall health and each component's state.",
+            "Overall health, each component's state and the crossed alert thresholds (the same view as GET /health).",
             [],
-            """{"type":"object","required":["status","uptime","version","components"],"properties":{"status":{"enum":["HEALTHY","DEGRADED","UNHEALTHY"]},"uptime":{"type":"integer","description":"seconds"},"version":{"type":"string"},"components":{"type":"object","properties":{"api":{"$ref":"#/$defs/state"},"camera_sources":{"$ref":"#/$defs/state"},"stream_backend":{"$ref":"#/$defs/state"},"storage":{"$ref":"#/$defs/state"}}}},"$defs":{"state":{"enum":["RUNNING","DEGRADED","ERROR","STOPPED"]}}}""",
+            """{"type":"object","required":["status","uptime","version","components"],"properties":{"status":{"enum":["HEALTHY","DEGRADED","UNHEALTHY"]},"uptime":{"type":"integer","description":"seconds"},"version":{"type":"string"},"components":{"type":"object","properties":{"api":{"$ref":"#/$defs/state"},"camera_sources":{"$ref":"#/$defs/state"},"stream_backend":{"$ref":"#/$defs/state"},"storage":{"$ref":"#/$defs/state"},"plugins":{"$ref":"#/$defs/state"}}},"alerts":{"type":"array","items":{"type":"string"},"description":"why the status is DEGRADED or UNHEALTHY: the crossed alert thresholds"}},"$defs":{"state":{"enum":["RUNNING","DEGRADED","ERROR","STOPPED"]}}}""",
             [],
             (_, _, _) => ValueTask.FromResult(RpcResult.From(Status(), CoreJsonContext.Default.StatusResult)));
 
@@ -126,32 +126,22 @@ internal sealed class SystemMethods(
 
     private SystemStatusResult SystemStatus()
     {
+        // The same view as the camera_sources component of get_status and /health, and /health/ready.
         var available = registry.Cameras.Where(c => c.Status == CameraStatus.Connected).Select(c => c.Id).ToList();
-        if (!registry.DiscoveryFinished)
-        {
-            return new SystemStatusResult("starting", "Camera discovery is running.", available, true);
-        }
-
-        var failed = registry.FailedSources;
-        if (failed.Count > 0 || components.CameraSources.Count == 0)
-        {
-            var message = components.CameraSources.Count == 0
-                ? "No camera source is loaded."
-                : "Camera sources failed to start: " + string.Join(", ", failed) + ".";
-            return new SystemStatusResult("partial", message, available, false);
-        }
-
-        return new SystemStatusResult("ready", $"Discovery finished; {available.Count} camera(s) available.", available, false);
+        var discovery = health.Discovery();
+        return new SystemStatusResult(discovery.Status, discovery.Message, available, discovery.Status == "starting");
     }
 
     private StatusResult Status()
     {
-        var parts = health.Components();
+        // The same view as /health: components (plugins included), alert thresholds and one rule for the overall status.
+        var view = health.Current();
         return new StatusResult(
-            SystemHealth.Overall(parts),
+            view.Status,
             (long)(timeProvider.GetUtcNow() - info.StartedAt).TotalSeconds,
             info.Version,
-            parts.ToDictionary(p => p.Key, p => SystemHealth.Wire(p.Value.State), StringComparer.Ordinal));
+            view.Components.ToDictionary(p => p.Key, p => SystemHealth.Wire(p.Value.State), StringComparer.Ordinal),
+            view.Alerts);
     }
 
     private async ValueTask<RpcResult> MetricsAsync(RpcCallContext context, RpcParams parameters, CancellationToken cancellationToken)

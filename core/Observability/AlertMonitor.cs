@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CameraService.Abstractions.Media;
 using CameraService.Core.Events;
+using CameraService.Core.Hosting;
 using CameraService.Core.Plugins;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -20,6 +21,9 @@ internal interface IApiStats
 
     /// <summary>Open API sessions.</summary>
     int Connections { get; }
+
+    /// <summary>Requests in the recent window (latency and error rate need enough of them to mean something).</summary>
+    long RequestsInWindow { get; }
 }
 
 /// <summary>One threshold pair.</summary>
@@ -33,14 +37,15 @@ internal sealed record AlertState(HealthStatus Status, IReadOnlyList<string> Rea
 
 /// <summary>
 /// Evaluates the thresholds of the original performance requirements (p95 latency, error rate, CPU, memory,
-/// storage, connections; warning and critical levels under <c>Alerts:*</c>) every <c>Alerts:Interval</c>.
+/// storage, connections; warning and critical levels under <c>Alerts:*</c>) every <c>Alerts:IntervalSeconds</c>.
 /// Crossing one makes the status DEGRADED (warning) or UNHEALTHY (critical) with the reason, emits
 /// <c>system_health_update</c> and logs once per transition — never once per evaluation.
 /// </summary>
 internal sealed partial class AlertMonitor(
     IApiStats api,
     ActiveComponents components,
-    ComponentHealth health,
+    SystemHealth health,
+    AlertBoard board,
     IEventPublisher events,
     IConfiguration configuration,
     TimeProvider time,
@@ -50,10 +55,15 @@ internal sealed partial class AlertMonitor(
     // Held so the scrape-time gauges exist from the start, whoever scrapes first.
     private readonly CoreGauges _gauges = gauges;
 
-    private TimeSpan _lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
+    private readonly Lock _gate = new();
+    private TimeSpan _lastCpu = ProcessorTime();
     private long _lastTick = time.GetTimestamp();
+    private string? _lastKey;
 
-    public AlertState Current { get; private set; } = AlertState.Healthy;
+    /// <summary>What the thresholds say now (also on <see cref="AlertBoard"/>).</summary>
+    public AlertState Current => board.Current;
+
+    internal int MinimumRequests => Math.Max(0, configuration.GetValue("Alerts:MinimumRequests", 20));
 
     internal Threshold Latency => Read("P95LatencyMs", 100, 500, "ms");
 
@@ -101,14 +111,18 @@ internal sealed partial class AlertMonitor(
             }
         }
 
-        Check(Latency, api.P95Milliseconds);
-        Check(ErrorRate, api.ErrorRate * 100);
+        // A handful of requests (the first, JIT-compiled calls; one failed login) must not raise latency or error alerts.
+        if (api.RequestsInWindow >= MinimumRequests)
+        {
+            Check(Latency, api.P95Milliseconds);
+            Check(ErrorRate, api.ErrorRate * 100);
+        }
+
         Check(Cpu, SampleCpuPercent());
         Check(Memory, Environment.WorkingSet / (1024.0 * 1024.0));
         Check(Connections, api.Connections);
-        if (components.MediaStore is { } store)
+        if (StorageStatus() is { } s)
         {
-            var s = store.GetStatus();
             if (s.Level == StorageLevel.Critical)
             {
                 status = HealthStatus.Unhealthy;
@@ -122,21 +136,34 @@ internal sealed partial class AlertMonitor(
         }
 
         var next = new AlertState(status, reasons);
-        var previous = Current;
-        Current = next;
-        if (previous.Status != next.Status || !previous.Reasons.Select(Key).SequenceEqual(next.Reasons.Select(Key)))
+        lock (_gate)
         {
-            if (next.Status == HealthStatus.Healthy)
-            {
-                LogCleared(logger);
-            }
-            else
-            {
-                LogRaised(logger, ObservabilityEndpoints.Wire(next.Status), string.Join("; ", next.Reasons));
-            }
+            board.Current = next;
+            var view = health.Current();
+            var componentStates = view.Components.ToDictionary(kv => kv.Key, kv => SystemHealth.Wire(kv.Value.State), StringComparer.Ordinal);
 
-            var componentStates = health.All().ToDictionary(kv => kv.Key, kv => Hosting.SystemHealth.Wire(kv.Value.State), StringComparer.Ordinal);
-            events.PublishSystemHealth(new SystemHealthEvent(StatusWord(next.Status), componentStates));
+            // A transition is a change of the overall status, a component's state or the set of crossed thresholds;
+            // values move every evaluation and must not cause log storms.
+            var key = view.Status + "|" + string.Join(",", componentStates.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key + "=" + c.Value))
+                + "|" + string.Join(",", next.Reasons.Select(Key));
+            if (key != _lastKey)
+            {
+                var first = _lastKey is null;
+                _lastKey = key;
+                if (view.Status == "HEALTHY")
+                {
+                    if (!first)
+                    {
+                        LogCleared(logger);
+                    }
+                }
+                else
+                {
+                    LogRaised(logger, view.Status, Describe(view));
+                }
+
+                events.PublishSystemHealth(new SystemHealthEvent(view.Status, componentStates));
+            }
         }
 
         return next;
@@ -153,9 +180,36 @@ internal sealed partial class AlertMonitor(
     // Only the threshold name matters for "same alert": values move every evaluation and must not cause log storms.
     private static string Key(string reason) => reason.Split(' ')[0] + (reason.Contains("critical", StringComparison.Ordinal) ? "!" : "?");
 
+    private StorageStatus? StorageStatus()
+    {
+        try
+        {
+            return components.MediaStore?.GetStatus();
+        }
+        catch (Exception)
+        {
+            // A store whose status fails is reported by the storage component; the thresholds skip it this round.
+            return null;
+        }
+    }
+
+    private static string Describe(HealthView view)
+    {
+        var parts = view.Components.Where(c => c.Value.State != Abstractions.ComponentState.Running)
+            .Select(c => $"{c.Key} {SystemHealth.Wire(c.Value.State)}" + (c.Value.Message is { Length: > 0 } m ? $" ({m})" : string.Empty))
+            .Concat(view.Alerts);
+        return string.Join("; ", parts);
+    }
+
+    private static TimeSpan ProcessorTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
     private double SampleCpuPercent()
     {
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var cpu = ProcessorTime();
         var now = time.GetTimestamp();
         var wall = time.GetElapsedTime(_lastTick, now);
         var used = cpu - _lastCpu;
@@ -167,9 +221,9 @@ internal sealed partial class AlertMonitor(
     private Threshold Read(string name, double warning, double critical, string unit) =>
         new(name, configuration.GetValue($"Alerts:{name}:Warning", warning), configuration.GetValue($"Alerts:{name}:Critical", critical), unit);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Health {Status}: {Reasons}")]
+    [LoggerMessage(EventId = 1701, Level = LogLevel.Warning, Message = "Health {Status}: {Reasons}")]
     private static partial void LogRaised(ILogger logger, string status, string reasons);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Health back to healthy: every alert threshold is clear")]
+    [LoggerMessage(EventId = 1702, Level = LogLevel.Information, Message = "Health back to HEALTHY: every component runs and every alert threshold is clear")]
     private static partial void LogCleared(ILogger logger);
 }

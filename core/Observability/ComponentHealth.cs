@@ -1,37 +1,38 @@
 using CameraService.Abstractions;
-using CameraService.Core.Cameras;
 using CameraService.Core.Hosting;
 using CameraService.Core.Metrics;
-using CameraService.Core.Plugins;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CameraService.Core.Observability;
 
-/// <summary>
-/// The component states shown by <c>/health</c>: the four of <c>get_status</c> (from <see cref="SystemHealth"/>, so every
-/// surface reports the same thing) plus the plugins, and readiness.
-/// </summary>
-internal sealed class ComponentHealth(SystemHealth system, PluginCatalog plugins, CameraRegistry registry)
+/// <summary>The alert thresholds' current verdict, written by <see cref="AlertMonitor"/> and read by <see cref="SystemHealth"/>.</summary>
+/// <remarks>A separate holder so <see cref="SystemHealth"/> does not depend on the monitor (which depends on it).</remarks>
+internal sealed class AlertBoard
 {
-    public const string Plugins = "plugins";
+    private volatile AlertState _current = AlertState.Healthy;
 
-    public IReadOnlyDictionary<string, ComponentStatus> All()
+    public AlertState Current
     {
-        var all = new Dictionary<string, ComponentStatus>(system.Components(), StringComparer.Ordinal) { [Plugins] = PluginsStatus() };
-        return all;
+        get => _current;
+        set => _current = value ?? AlertState.Healthy;
     }
+}
+
+/// <summary>
+/// The component states shown by <c>/health</c>, from <see cref="SystemHealth"/> so every surface reports the same
+/// thing, and the mapping to ASP.NET Core health statuses.
+/// </summary>
+internal sealed class ComponentHealth(SystemHealth system)
+{
+    public const string Plugins = SystemHealth.PluginsComponent;
+
+    public IReadOnlyDictionary<string, ComponentStatus> All() => system.AllComponents();
+
+    /// <summary>Components, alerts and the overall status.</summary>
+    public HealthView Current() => system.Current();
 
     /// <summary>Whether the service is ready: first discovery done and an API transport listening.</summary>
-    public (bool Ready, string Reason) Readiness()
-    {
-        if (!registry.DiscoveryFinished)
-        {
-            return (false, "the first camera discovery has not finished");
-        }
-
-        var api = system.Components()["api"];
-        return api.State == ComponentState.Running ? (true, "ready") : (false, api.Message ?? "the API is not listening");
-    }
+    public (bool Ready, string Reason) Readiness() => system.Readiness();
 
     public static HealthStatus ToHealthStatus(ComponentState state) => state switch
     {
@@ -40,13 +41,13 @@ internal sealed class ComponentHealth(SystemHealth system, PluginCatalog plugins
         _ => HealthStatus.Unhealthy,
     };
 
-    private ComponentStatus PluginsStatus()
+    /// <summary>HEALTHY/DEGRADED/UNHEALTHY as a health status.</summary>
+    public static HealthStatus FromWord(string status) => status switch
     {
-        var bad = plugins.Plugins.Where(p => p.State is PluginState.Faulted or PluginState.Incompatible).ToList();
-        return bad.Count == 0
-            ? ComponentStatus.Running
-            : new ComponentStatus(ComponentState.Degraded, string.Join("; ", bad.Select(p => $"{p.Id} {p.State}: {p.Reason}")));
-    }
+        "HEALTHY" => HealthStatus.Healthy,
+        "DEGRADED" => HealthStatus.Degraded,
+        _ => HealthStatus.Unhealthy,
+    };
 }
 
 /// <summary>Adapts one component of <see cref="ComponentHealth"/> to an ASP.NET Core health check.</summary>
@@ -78,4 +79,6 @@ internal sealed class ApiStats(ApiMetrics metrics) : IApiStats
     public double ErrorRate => metrics.Snapshot().ErrorRate;
 
     public int Connections => metrics.Connections;
+
+    public long RequestsInWindow => (long)Math.Round(metrics.Snapshot().RequestsPerSecond * 60);
 }

@@ -39,9 +39,9 @@ internal sealed class CoreGauges : IDisposable
         metrics.ObserveGauge("camera_service.storage.free_bytes", "Bytes available for media", () => Storage(s => s.AvailableBytes));
         metrics.ObserveGauge("camera_service.storage.usage_percent", "Used space of the media file system in percent", () => Storage(s => s.UsagePercent));
         metrics.ObserveGauge("camera_service.storage.threshold_percent", "Storage thresholds (warn, block) in percent", () =>
-            components.MediaStore is { } store
-                ? [new Measurement<double>(store.GetStatus().WarnPercent, new KeyValuePair<string, object?>("level", "warn")),
-                   new Measurement<double>(store.GetStatus().BlockPercent, new KeyValuePair<string, object?>("level", "block"))]
+            StorageStatus() is { } status
+                ? [new Measurement<double>(status.WarnPercent, new KeyValuePair<string, object?>("level", "warn")),
+                   new Measurement<double>(status.BlockPercent, new KeyValuePair<string, object?>("level", "block"))]
                 : []);
         metrics.ObserveGauge("camera_service.component.healthy", "1 when the component runs, 0.5 when degraded, 0 otherwise", () =>
             health.All().Select(kv => new Measurement<double>(
@@ -62,7 +62,20 @@ internal sealed class CoreGauges : IDisposable
     }
 
     private IEnumerable<Measurement<double>> Storage(Func<Abstractions.Media.StorageStatus, double> value) =>
-        _components.MediaStore is { } store ? [new Measurement<double>(value(store.GetStatus()))] : [];
+        StorageStatus() is { } status ? [new Measurement<double>(value(status))] : [];
+
+    private Abstractions.Media.StorageStatus? StorageStatus()
+    {
+        try
+        {
+            return _components.MediaStore?.GetStatus();
+        }
+        catch (Exception)
+        {
+            // A failing store must not turn the whole scrape into a 500: its gauges are left out, the storage component says why.
+            return null;
+        }
+    }
 
     private void OnCameraChanged(object? sender, CameraChangedEventArgs e) =>
         _metrics.HotplugEvents.Add(1, new KeyValuePair<string, object?>("source", e.Camera.Source), new KeyValuePair<string, object?>("kind", e.Kind.ToString().ToLowerInvariant()));

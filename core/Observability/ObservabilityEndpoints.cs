@@ -13,7 +13,6 @@ namespace CameraService.Core.Observability;
 internal sealed class ObservabilityEndpoints(
     HealthCheckService healthChecks,
     ComponentHealth components,
-    AlertMonitor alerts,
     PrometheusExporter exporter,
     IAccessControl access,
     ServiceClock clock,
@@ -64,8 +63,11 @@ internal sealed class ObservabilityEndpoints(
         }
 
         var report = await healthChecks.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
-        var alert = alerts.Current;
-        var overall = Worst(report.Status, alert.Status);
+
+        // The overall status comes from SystemHealth, the same rule get_status uses (a stream backend in ERROR makes the
+        // service DEGRADED, not UNHEALTHY), not from the health report's worst entry.
+        var view = components.Current();
+        var overall = ComponentHealth.FromWord(view.Status);
         return Reply(overall == HealthStatus.Unhealthy ? 503 : 200, w =>
         {
             w.WriteString("status", Wire(overall));
@@ -96,16 +98,13 @@ internal sealed class ObservabilityEndpoints(
             }
 
             w.WriteEndArray();
-            if (alert.Reasons.Count > 0)
+            w.WriteStartArray("alerts");
+            foreach (var reason in view.Alerts)
             {
-                w.WriteStartArray("alerts");
-                foreach (var reason in alert.Reasons)
-                {
-                    w.WriteStringValue(reason);
-                }
-
-                w.WriteEndArray();
+                w.WriteStringValue(reason);
             }
+
+            w.WriteEndArray();
         });
     }
 

@@ -168,13 +168,10 @@ internal sealed class PrometheusExporter : IDisposable
 
         public void Write(StringBuilder sb)
         {
-            if (_series.IsEmpty)
-            {
-                return;
-            }
-
+            // A family without samples yet (a counter nobody incremented, a labelled counter before its first label set)
+            // is still announced with HELP and TYPE, so dashboards and rules can be checked against a fresh service.
             var type = _kind switch { Kind.Counter => "counter", Kind.Histogram => "histogram", _ => "gauge" };
-            sb.Append("# HELP ").Append(Name).Append(' ').Append(Escape(_instrument.Description ?? _instrument.Name)).Append('\n');
+            sb.Append("# HELP ").Append(Name).Append(' ').Append(EscapeHelp(_instrument.Description ?? _instrument.Name)).Append('\n');
             sb.Append("# TYPE ").Append(Name).Append(' ').Append(type).Append('\n');
             foreach (var series in _series.Values.OrderBy(s => s.Labels, StringComparer.Ordinal))
             {
@@ -243,6 +240,9 @@ internal sealed class PrometheusExporter : IDisposable
 
         return sb.ToString();
     }
+
+    // HELP text escapes only backslash and line feed (a quote stays as is); label values escape quotes too.
+    private static string EscapeHelp(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     private static string Escape(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 

@@ -207,7 +207,15 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint
 
         var started = _timeProvider.GetTimestamp();
         var methodName = methodElement.GetString()!;
-        var outcome = await InvokeAsync(session, methodName, parameters, cancellationToken).ConfigureAwait(false);
+        var context = new RpcCallContext(session);
+        Outcome outcome;
+
+        // Every log line written during the call (core or plugin) carries SessionId, RequestId and Method.
+        using (_logger.BeginScope(new CallScope(context, _methods.TryGet(methodName, out var scoped) ? scoped.Name : "(unknown)", hasId ? id : default)))
+        {
+            outcome = await InvokeAsync(context, methodName, parameters, cancellationToken).ConfigureAwait(false);
+        }
+
         // Unknown method names are folded into one label so a client cannot grow the metric set without bound.
         _metrics.RecordCall(_methods.TryGet(methodName, out var known) ? known.Name : "(unknown)", outcome.Failure?.Code ?? 0, _timeProvider.GetElapsedTime(started));
         if (!hasId)
@@ -245,8 +253,9 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint
         return null;
     }
 
-    private async ValueTask<Outcome> InvokeAsync(RpcSession session, string name, JsonElement? parameters, CancellationToken cancellationToken)
+    private async ValueTask<Outcome> InvokeAsync(RpcCallContext context, string name, JsonElement? parameters, CancellationToken cancellationToken)
     {
+        var session = context.Session;
         if (!_methods.TryGet(name, out var method))
         {
             return Outcome.Error(default, new RpcErrorException(RpcErrorCodes.MethodNotFound, RpcErrorException.Item("method", name)));
@@ -274,7 +283,6 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint
             }
         }
 
-        var context = new RpcCallContext(session);
         RpcErrorException? mapped = null;
         try
         {
@@ -373,6 +381,38 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint
         {
             LogInternalError(_logger, ex, "authenticate(bearer)", NewRequestId(), session.SessionId);
         }
+    }
+
+    /// <summary>
+    /// The logging scope of one call. The request id is read only when a log line is written, so calls that log
+    /// nothing do not pay for it; the JSON-RPC id is copied as raw text (it is the client's, never a credential).
+    /// </summary>
+    private sealed class CallScope(RpcCallContext context, string method, JsonElement rpcId) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        private readonly string? _rpcId = rpcId.ValueKind is JsonValueKind.String or JsonValueKind.Number ? rpcId.ToString() : null;
+
+        public int Count => _rpcId is null ? 3 : 4;
+
+        public KeyValuePair<string, object?> this[int index] => index switch
+        {
+            0 => new("SessionId", context.Session.SessionId),
+            1 => new("RequestId", context.RequestId),
+            2 => new("Method", method),
+            3 when _rpcId is not null => new("RpcId", _rpcId),
+            _ => throw new ArgumentOutOfRangeException(nameof(index)),
+        };
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"session {context.Session.SessionId} request {context.RequestId} {method}";
     }
 
     private readonly record struct Outcome(bool Answer, JsonElement Id, RpcResult? Result, RpcErrorException? Failure)

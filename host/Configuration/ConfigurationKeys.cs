@@ -16,6 +16,12 @@ internal static class ConfigurationKeys
 
     public const string LogLevel = "Logging:LogLevel:<Category>";
 
+    /// <summary>auto (default), json, text or systemd.</summary>
+    public const string LogFormat = "Logging:Format";
+
+    /// <summary>Identical warnings/errors within this window are written once (0 turns suppression off).</summary>
+    public const string LogRepeatWindow = "Logging:RepeatWindow";
+
     /// <summary>The key that enables or disables the plugin <paramref name="id"/>.</summary>
     public static string PluginEnabledKey(string id) => PluginEnabled.Replace("<Id>", id, StringComparison.Ordinal);
 }

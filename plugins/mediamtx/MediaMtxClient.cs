@@ -24,7 +24,11 @@ internal sealed class MediaMtxApiException(HttpStatusCode status, string error)
 }
 
 /// <summary>A transient failure (connection, timeout, 5xx): counted by the circuit breaker and retried when idempotent.</summary>
-internal sealed class MediaMtxTransientException(string detail, Exception? inner = null) : Exception(detail, inner);
+internal sealed class MediaMtxTransientException(string detail, Exception? inner = null, string reason = "unreachable") : Exception(detail, inner)
+{
+    /// <summary>The failure label of <c>camera_service_mediamtx_request_failures_total</c>: unreachable or http_5xx.</summary>
+    public string Reason { get; } = reason;
+}
 
 internal sealed record MtxInfo(string? Version, DateTimeOffset? Started);
 
@@ -77,10 +81,14 @@ internal sealed class MediaMtxClient
     private readonly ILogger<MediaMtxClient> _logger;
     private readonly ResiliencePipeline _idempotent;
     private readonly ResiliencePipeline _once;
+    private readonly TimeProvider _time;
+    private readonly MediaMtxMetrics? _metrics;
 
-    public MediaMtxClient(IHttpClientFactory factory, IOptions<MediaMtxOptions> options, TimeProvider timeProvider, ILogger<MediaMtxClient> logger)
+    public MediaMtxClient(IHttpClientFactory factory, IOptions<MediaMtxOptions> options, TimeProvider timeProvider, ILogger<MediaMtxClient> logger, MediaMtxMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _time = timeProvider;
+        _metrics = metrics;
         _factory = factory;
         _options = options.Value;
         _logger = logger;
@@ -94,11 +102,18 @@ internal sealed class MediaMtxClient
             OnOpened = a =>
             {
                 Log.CircuitOpened(_logger, _options.ApiUrl, a.BreakDuration);
+                _metrics?.CircuitChanged(2);
                 return ValueTask.CompletedTask;
             },
             OnClosed = _ =>
             {
                 Log.CircuitClosed(_logger, _options.ApiUrl);
+                _metrics?.CircuitChanged(0);
+                return ValueTask.CompletedTask;
+            },
+            OnHalfOpened = _ =>
+            {
+                _metrics?.CircuitChanged(1);
                 return ValueTask.CompletedTask;
             },
         };
@@ -290,6 +305,7 @@ internal sealed class MediaMtxClient
         }
         catch (BrokenCircuitException ex)
         {
+            _metrics?.Failed(path, "circuit_open");
             throw new DependencyFailedException("mediamtx", $"MediaMTX unreachable at {_options.ApiUrl}: calls suspended after repeated failures, retrying shortly.", ex);
         }
         catch (TimeoutRejectedException ex)
@@ -303,6 +319,44 @@ internal sealed class MediaMtxClient
     }
 
     private async ValueTask<byte[]> AttemptAsync(HttpMethod method, string path, byte[]? payload, CancellationToken ct)
+    {
+        var started = _time.GetTimestamp();
+        string? failure = "unreachable";
+        try
+        {
+            var bytes = await SendOnceAsync(method, path, payload, ct).ConfigureAwait(false);
+            failure = null;
+            return bytes;
+        }
+        catch (MediaMtxApiException ex)
+        {
+            // A 404 is an answer (the path or recording does not exist), which callers expect; other 4xx are failures.
+            failure = ex.Status == HttpStatusCode.NotFound ? null : "http_4xx";
+            throw;
+        }
+        catch (MediaMtxTransientException ex)
+        {
+            failure = ex.Reason;
+            throw;
+        }
+        catch (DependencyFailedException)
+        {
+            failure = "http_4xx";
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled by the pipeline's timeout (its token) or the caller: a timeout from the API's point of view.
+            failure = "timeout";
+            throw;
+        }
+        finally
+        {
+            _metrics?.Attempt(method.Method, path, _time.GetElapsedTime(started), failure);
+        }
+    }
+
+    private async ValueTask<byte[]> SendOnceAsync(HttpMethod method, string path, byte[]? payload, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, new Uri(_options.ApiUrl, path));
         if (payload != null)
@@ -356,7 +410,7 @@ internal sealed class MediaMtxClient
             var error = ReadError(bytes) ?? response.ReasonPhrase ?? "no detail";
             if ((int)response.StatusCode >= 500)
             {
-                throw new MediaMtxTransientException($"{method} {path} answered {(int)response.StatusCode}: {error}");
+                throw new MediaMtxTransientException($"{method} {path} answered {(int)response.StatusCode}: {error}", reason: "http_5xx");
             }
 
             if (response.StatusCode == HttpStatusCode.Unauthorized)

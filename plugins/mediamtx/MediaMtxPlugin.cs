@@ -29,6 +29,7 @@ public sealed class MediaMtxPlugin : IPlugin
         // Its default request logging writes a full stack trace per refused connection while MediaMTX is down; the
         // client logs outages itself (circuit opened/closed), once.
         services.AddHttpClient(MediaMtxClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
+        services.TryAddSingleton<MediaMtxMetrics>();
         services.TryAddSingleton<MediaMtxClient>();
         services.TryAddSingleton<FfmpegSnapshotter>();
         services.TryAddSingleton<MediaMtxBackend>();

@@ -47,9 +47,11 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
     private TaskCompletionSource _retentionWake = NewWake();
     private CancellationTokenSource? _stopping;
     private List<Task> _loops = [];
+    private readonly StorageMetrics? _metrics;
 
-    public StorageMediaStore(IOptions<StorageOptions> options, IFileSystemStatusProvider statusProvider, TimeProvider timeProvider, ILogger<StorageMediaStore> logger)
+    public StorageMediaStore(IOptions<StorageOptions> options, IFileSystemStatusProvider statusProvider, TimeProvider timeProvider, ILogger<StorageMediaStore> logger, StorageMetrics? metrics = null)
     {
+        _metrics = metrics;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(statusProvider);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -662,7 +664,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
         long freed = 0;
         var reasons = new List<string>();
 
-        bool TryDelete(KindState state, CatalogEntry entry, string reason)
+        bool TryDelete(KindState state, CatalogEntry entry, string rule, string reason)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (deleted.Contains((state.Kind, entry.FileName)) || IsInProgress(state.Kind, entry, _time.GetUtcNow()))
@@ -685,6 +687,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
             count++;
             freed += entry.Size;
             Log.RetentionDeleted(_logger, state.Kind, entry.FileName, entry.Size, entry.Modified, reason, trigger);
+            _metrics?.RetentionDeleted(state.Kind == MediaKind.Recording ? "recording" : "snapshot", rule, trigger, entry.Size);
             return true;
         }
 
@@ -694,7 +697,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
             var before = count;
             foreach (var (state, entry) in candidates.TakeWhile(c => c.Entry.Modified < cutoff))
             {
-                TryDelete(state, entry, string.Create(CultureInfo.InvariantCulture, $"older than {days} days"));
+                TryDelete(state, entry, "age", string.Create(CultureInfo.InvariantCulture, $"older than {days} days"));
             }
 
             reasons.Add(string.Create(CultureInfo.InvariantCulture, $"{count - before} older than {days} days"));
@@ -712,7 +715,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
                     break;
                 }
 
-                if (TryDelete(state, entry, string.Create(CultureInfo.InvariantCulture, $"media above {gb} GB")))
+                if (TryDelete(state, entry, "size", string.Create(CultureInfo.InvariantCulture, $"media above {gb} GB")))
                 {
                     total -= entry.Size;
                 }
@@ -734,7 +737,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
                     break;
                 }
 
-                if (TryDelete(state, entry, string.Create(CultureInfo.InvariantCulture, $"free space below {minFree}%")))
+                if (TryDelete(state, entry, "min_free", string.Create(CultureInfo.InvariantCulture, $"free space below {minFree}%")))
                 {
                     deficit -= entry.Size;
                 }

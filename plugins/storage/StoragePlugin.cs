@@ -26,6 +26,7 @@ public sealed class StoragePlugin : IPlugin
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IFileSystemStatusProvider, StatvfsStatusProvider>();
+        services.TryAddSingleton<StorageMetrics>();
         services.TryAddSingleton<StorageMediaStore>();
         services.AddSingleton<IMediaStore>(sp => sp.GetRequiredService<StorageMediaStore>());
 

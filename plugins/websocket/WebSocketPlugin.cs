@@ -24,6 +24,7 @@ public sealed class WebSocketPlugin : IPlugin
         services.TryAddSingleton(TimeProvider.System);
 
         // Registered here (not left to the host's scan) so the transport is one singleton with a known lifetime.
+        services.TryAddSingleton<TransportMetrics>();
         services.AddSingleton<IApiTransport, WebSocketTransport>();
     }
 }

@@ -40,14 +40,18 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
     private volatile ComponentStatus _health = new(ComponentState.Stopped, "not started");
     private IReadOnlyList<string> _addresses = [];
 
+    private readonly TransportMetrics? _metrics;
+
     public WebSocketTransport(
         IServiceProvider services,
         IOptions<WebSocketTransportOptions> options,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        TransportMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        _metrics = metrics;
         _services = services;
         _options = options.Value;
         _timeProvider = timeProvider;
@@ -274,12 +278,14 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
         if (origin.Length > 0 && !IsOriginAllowed(origin))
         {
             Log.OriginRefused(_logger, remote, origin);
+            _metrics?.Rejected("origin_not_allowed");
             await JsonErrors.WriteAsync(context, StatusCodes.Status403Forbidden, "origin_not_allowed", "The Origin of this page is not allowed to connect.").ConfigureAwait(false);
             return;
         }
 
         if (Volatile.Read(ref _stopping) != 0)
         {
+            _metrics?.Rejected("shutting_down");
             await JsonErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "shutting_down", "The server is shutting down.").ConfigureAwait(false);
             return;
         }
@@ -288,6 +294,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
         {
             Interlocked.Decrement(ref _activeConnections);
             Log.ConnectionLimit(_logger, remote, _options.MaxConnections);
+            _metrics?.Rejected("connection_limit");
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.ContentType = "application/json";
             context.Response.Headers.RetryAfter = "5";
