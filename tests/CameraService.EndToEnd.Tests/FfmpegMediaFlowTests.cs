@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Http.Headers;
+using CameraService.Client;
+
+namespace CameraService.EndToEnd.Tests;
+
+/// <summary>The media flows against the direct ffmpeg backend (no media server), plus its HLS stream and process hygiene.</summary>
+public sealed class FfmpegMediaFlowTests(FfmpegServiceFixture fixture) : MediaFlowTests<FfmpegServiceFixture>(fixture)
+{
+    [Fact]
+    public async Task StartStreaming_HlsPlaylist_SegmentDecodesAsH264()
+    {
+        var started = await Client.StartStreamingAsync("camera1");
+        Assert.Equal("STARTED", started.Status);
+        try
+        {
+            var url = await Client.GetStreamUrlAsync("camera1");
+            Assert.NotNull(url.StreamUrlValue);
+            Assert.Contains("/streams/camera1/index.m3u8", url.StreamUrlValue, StringComparison.Ordinal);
+            Assert.Contains("token=", url.StreamUrlValue, StringComparison.Ordinal);
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var unsignedUrl = new Uri(url.StreamUrlValue.Split('?')[0]);
+            using (var anonymous = await http.GetAsync(unsignedUrl))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            }
+
+            // The signed URL works for a player that cannot send headers.
+            var playlist = await http.GetStringAsync(new Uri(url.StreamUrlValue));
+            Assert.StartsWith("#EXTM3U", playlist, StringComparison.Ordinal);
+
+            // A Bearer header works too; the rewritten playlist signs every segment URI.
+            using var request = new HttpRequestMessage(HttpMethod.Get, unsignedUrl);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Fixture.Token);
+            using var bearer = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, bearer.StatusCode);
+            var text = await bearer.Content.ReadAsStringAsync();
+            var segment = text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).First(l => !l.StartsWith('#'));
+            Assert.Contains("token=", segment, StringComparison.Ordinal);
+
+            var bytes = await http.GetByteArrayAsync(new Uri(unsignedUrl, segment));
+            var path = Path.Combine(Root, $"segment-{Guid.NewGuid():N}.ts");
+            await File.WriteAllBytesAsync(path, bytes);
+            var probe = await Media.ProbeAsync(path);
+            Assert.Equal("h264", probe.Codec);
+            Assert.Equal((320, 240), (probe.Width, probe.Height));
+        }
+        finally
+        {
+            await Client.StopStreamingAsync("camera1");
+        }
+    }
+
+    [Fact]
+    public async Task StopRecordingAndStreaming_NoFfmpegLeftForTheCamera()
+    {
+        await Client.StartRecordingAsync("camera1");
+        await Client.StartStreamingAsync("camera1");
+        var hostPid = Service.ProcessId!.Value;
+        Assert.True(await Media.WaitUntil(() => CameraFfmpeg(hostPid).Count > 0, TimeSpan.FromSeconds(20)),
+            "no ffmpeg child of the host runs for camera1 while it records:\n" + Service.Log);
+
+        await Client.StopStreamingAsync("camera1");
+        var stopped = await Client.StopRecordingAsync("camera1");
+
+        Assert.NotEmpty(stopped.Files);
+        Assert.True(await Media.WaitUntil(() => CameraFfmpeg(hostPid).Count == 0, TimeSpan.FromSeconds(15)),
+            "ffmpeg still runs for camera1 after stop: " + string.Join(" | ", CameraFfmpeg(hostPid).Select(p => p.CommandLine)));
+    }
+
+    [Fact]
+    public async Task Shutdown_WhileRecording_LeavesNoFfmpegAndKeepsFiles()
+    {
+        var root = Directory.CreateTempSubdirectory("cs-e2e-shutdown-").FullName;
+        try
+        {
+            var settings = FfmpegServiceFixture.FfmpegSettings(root);
+            settings["Plugins:TestPattern:Enabled"] = "true";
+            settings["Plugins:TestPattern:Count"] = "1";
+            settings["Plugins:TestPattern:Width"] = "320";
+            settings["Plugins:TestPattern:Height"] = "240";
+            settings["Plugins:TestPattern:Fps"] = "10";
+            settings["CameraService:CameraSources:0"] = "testpattern";
+            await using var service = new ServiceProcess(root, settings);
+            await service.StartAsync(TimeSpan.FromSeconds(90));
+            var token = await service.CreateTokenAsync("operator");
+            await using (var client = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = service.WebSocketUrl, Token = token }))
+            {
+                await client.StartRecordingAsync("camera0");
+                Assert.True(await Media.WaitUntil(() => Processes.Ffmpeg(root).Count > 0, TimeSpan.FromSeconds(20)), "no ffmpeg started:\n" + service.Log);
+                Assert.True(await Media.WaitUntilAsync(async () => (await client.GetRecordingStatusAsync("camera0")).BytesWritten > 0, TimeSpan.FromSeconds(20)),
+                    "the recording never wrote bytes:\n" + service.Log);
+            }
+
+            await service.StopAsync();
+
+            Assert.True(await Media.WaitUntil(() => Processes.Ffmpeg(root).Count == 0, TimeSpan.FromSeconds(15)),
+                "ffmpeg survived the service shutdown: " + string.Join(" | ", Processes.Ffmpeg(root).Select(p => p.CommandLine)));
+            var files = Directory.GetFiles(Path.Combine(root, "media", "recordings", "camera0"), "camera0_*.mp4");
+            Assert.NotEmpty(files);
+            Assert.Equal("h264", (await Media.ProbeAsync(files.OrderBy(f => f, StringComparer.Ordinal).First())).Codec);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static List<Processes.Entry> CameraFfmpeg(int hostPid) =>
+        [.. Processes.Descendants(hostPid).Where(p => p.Name == "ffmpeg" && p.CommandLine.Contains("camera1", StringComparison.Ordinal))];
+}
