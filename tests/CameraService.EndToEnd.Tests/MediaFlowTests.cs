@@ -42,8 +42,9 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
     [Fact]
     public async Task Recording_Unlimited_StopReturnsPlayableH264Files()
     {
-        var started = await Client.StartRecordingAsync("camera0");
+        // The wall clock spans both calls: the backend starts writing somewhere inside start_recording.
         var wall = Stopwatch.StartNew();
+        var started = await Client.StartRecordingAsync("camera0");
         Assert.Equal("RECORDING", started.Status);
         await Task.Delay(TimeSpan.FromSeconds(4));
 
@@ -115,5 +116,109 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
     {
         var error = await Assert.ThrowsAsync<NotFoundException>(() => Client.StartRecordingAsync("camera99"));
         Assert.Equal("camera", error.DataString("resource"));
+    }
+
+    [Fact]
+    public async Task Recording_StatusListingMetricsAndNotifications_DuringAndAfterSession()
+    {
+        await Assert.ThrowsAsync<InvalidParamsException>(() => Client.CallAsync("start_recording",
+            new Dictionary<string, object?> { ["device"] = "camera0", ["duration"] = 5, ["duration_seconds"] = 5 }));
+        Assert.Equal("STOPPED", (await Client.GetRecordingStatusAsync("camera0")).Status);
+
+        var started = await Client.CallAsync("start_recording", new Dictionary<string, object?> { ["device"] = "camera0", ["duration_minutes"] = 1 });
+        var sessionId = started.GetProperty("session_id").GetString()!;
+        Assert.Equal(60, started.GetProperty("duration").GetInt32());
+        try
+        {
+            await Assert.ThrowsAsync<InvalidStateException>(() => Client.StartRecordingAsync("camera0"));
+            Assert.True(await Media.WaitUntilAsync(async () => (await Client.ListRecordingsAsync(device: "camera0")).Files.Any(f => f.InProgress), TimeSpan.FromSeconds(20)),
+                "no in-progress recording listed:\n" + Service.Log);
+            var status = await Client.GetRecordingStatusAsync("camera0");
+            Assert.Equal("RECORDING", status.Status);
+            Assert.Equal(sessionId, status.SessionId);
+            Assert.Equal(60, status.DurationLimit);
+            Assert.True(status.ElapsedSeconds > 0);
+
+            var growing = (await Client.ListRecordingsAsync(device: "camera0")).Files.First(f => f.InProgress);
+            var refused = await Assert.ThrowsAsync<InvalidStateException>(() => Client.DeleteRecordingAsync(growing.Filename));
+            Assert.Equal("recording_in_progress", refused.DataString("reason"));
+
+            var metrics = await Client.GetMetricsAsync();
+            Assert.Equal(1, metrics.GetProperty("recording_metrics").GetProperty("active_recordings").GetInt32());
+        }
+        finally
+        {
+            await Client.StopRecordingAsync("camera0");
+        }
+
+        Assert.True(await Media.WaitUntil(() => RecordingEvents.Count(e => e.SessionId == sessionId && e.Status == "STOPPED") == 1, TimeSpan.FromSeconds(10)));
+        Assert.Single(RecordingEvents, e => e.SessionId == sessionId && e.Status == "STARTED");
+        Assert.Equal(0, (await Client.GetMetricsAsync()).GetProperty("recording_metrics").GetProperty("active_recordings").GetInt32());
+
+        // Once finished the files are listed with a duration and can be deleted.
+        // (The store keeps a just-written file "in progress" for Storage:InProgressWindow after its last write.)
+        Assert.True(await Media.WaitUntilAsync(async () => !(await Client.ListRecordingsAsync(device: "camera0")).Files[0].InProgress, TimeSpan.FromSeconds(20)),
+            "the finished recording stayed in progress");
+        var last = (await Client.ListRecordingsAsync(device: "camera0")).Files[0];
+        Assert.True(last.Duration > 0, $"no duration for {last.Filename}");
+        var info = await Client.GetRecordingInfoAsync(last.Filename);
+        Assert.Equal(last.FileSize, info.FileSize);
+        Assert.True((await Client.DeleteRecordingAsync(last.Filename)).Deleted);
+        Assert.False(File.Exists(Path.Combine(Service.MediaRoot, "recordings", "camera0", last.Filename)));
+        await Assert.ThrowsAsync<NotFoundException>(() => Client.GetRecordingInfoAsync(last.Filename));
+    }
+
+    [Fact]
+    public async Task Streaming_StartStatusStop_NeverStopsARecording()
+    {
+        var started = await Client.StartStreamingAsync("camera1");
+        Assert.Equal("STARTED", started.Status);
+        Assert.NotNull(started.StreamUrl);
+        Assert.True(await Media.WaitUntilAsync(async () => (await Client.GetStreamStatusAsync("camera1")).Status == "ACTIVE", TimeSpan.FromSeconds(20)),
+            "the stream never became ACTIVE:\n" + Service.Log);
+        Assert.Contains(await Client.GetStreamsAsync(), e => e.Name == "camera1");
+        var url = await Client.GetStreamUrlAsync("camera1");
+        Assert.True(url.Available);
+
+        var recording = await Client.StartRecordingAsync("camera1");
+        try
+        {
+            var stopped = await Client.StopStreamingAsync("camera1");
+            Assert.Equal("STOPPED", stopped.Status);
+            Assert.True(stopped.StreamContinues, "stop_streaming during a recording must report that the stream continues");
+            var status = await Client.GetRecordingStatusAsync("camera1");
+            Assert.Equal("RECORDING", status.Status);
+            Assert.Equal(recording.SessionId, status.SessionId);
+        }
+        finally
+        {
+            var done = await Client.StopRecordingAsync("camera1");
+            Assert.NotEmpty(done.Files);
+        }
+
+        await Assert.ThrowsAsync<NotFoundException>(() => Client.GetStreamStatusAsync("camera42"));
+    }
+
+    [Fact]
+    public async Task Storage_InfoRetentionAndCleanup_Work()
+    {
+        var info = await Client.GetStorageInfoAsync();
+        Assert.True(info.TotalSpace > 0);
+        Assert.InRange(info.UsedSpace, 1, info.TotalSpace);
+        Assert.InRange(info.AvailableSpace, 1, info.TotalSpace);
+        Assert.InRange(info.UsagePercentage, 0, 100);
+        Assert.True(info.WarnPercent <= info.BlockPercent);
+
+        var policy = await Client.SetRetentionPolicyAsync(new RetentionPolicy("age", Enabled: false, MaxAgeDays: 30));
+        Assert.Equal("age", policy.PolicyType);
+        Assert.Equal(30, policy.MaxAgeDays);
+        Assert.True(File.Exists(Path.Combine(Root, "state", "storage-retention.json")));
+        await Assert.ThrowsAsync<InvalidParamsException>(() => Client.SetRetentionPolicyAsync(new RetentionPolicy("size", Enabled: true)));
+
+        var shot = await Client.TakeSnapshotAsync("camera1");
+        var cleanup = await Client.CleanupOldFilesAsync();
+        Assert.True(cleanup.CleanupExecuted);
+        Assert.Equal(0, cleanup.FilesDeleted); // nothing is 30 days old
+        Assert.Equal(shot.FileSize, (await Client.GetSnapshotInfoAsync(shot.Filename)).FileSize);
     }
 }
