@@ -107,6 +107,48 @@ public sealed class FfmpegMediaFlowTests(FfmpegServiceFixture fixture) : MediaFl
         }
     }
 
+    [Fact]
+    public async Task FfmpegKilled_MidRecording_RestartedAndRecordingContinuesInANewSegment()
+    {
+        var started = await Client.StartRecordingAsync("camera1");
+        var hostPid = Service.ProcessId!.Value;
+        var dir = Path.Combine(Service.MediaRoot, "recordings", "camera1");
+        try
+        {
+            Assert.True(await Media.WaitUntilAsync(async () => CameraFfmpeg(hostPid).Count > 0 && (await Client.GetRecordingStatusAsync("camera1")).BytesWritten > 0, TimeSpan.FromSeconds(20)),
+                "the recording never wrote bytes:\n" + Service.Log);
+            var victim = CameraFfmpeg(hostPid)[0];
+            var filesBefore = Directory.GetFiles(dir, "camera1_*.mp4").ToHashSet(StringComparer.Ordinal);
+
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", victim.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill!.WaitForExitAsync();
+            }
+
+            Assert.True(await Media.WaitUntil(() => CameraFfmpeg(hostPid).Any(p => p.Pid != victim.Pid), TimeSpan.FromSeconds(30)),
+                "ffmpeg was not restarted after it was killed:\n" + Service.Log);
+            Assert.True(await Media.WaitUntil(() => Directory.GetFiles(dir, "camera1_*.mp4").Any(f => !filesBefore.Contains(f) && new FileInfo(f).Length > 0), TimeSpan.FromSeconds(30)),
+                "no new segment after the restart:\n" + Service.Log);
+            var status = await Client.GetRecordingStatusAsync("camera1");
+            Assert.Equal("RECORDING", status.Status);
+            Assert.Equal(started.SessionId, status.SessionId);
+        }
+        finally
+        {
+            var stopped = await Client.StopRecordingAsync("camera1");
+            Assert.Equal(started.SessionId, stopped.SessionId);
+            Assert.True(stopped.Files.Count >= 2, $"expected the segment before and after the kill, got {stopped.Files.Count}");
+            foreach (var file in stopped.Files)
+            {
+                var path = Path.Combine(dir, file.Filename);
+                var len = new FileInfo(path).Length;
+                var head = Convert.ToHexString((await File.ReadAllBytesAsync(path)).AsSpan(0, (int)Math.Min(len, 16)));
+                Assert.True(len > 0, $"{file.Filename} {len} {head}: {string.Join(", ", stopped.Files.Select(f => f.Filename + "=" + f.FileSize))}");
+                Assert.Equal("h264", (await Media.ProbeAsync(path)).Codec);
+            }
+        }
+    }
+
     private static List<Processes.Entry> CameraFfmpeg(int hostPid) =>
         [.. Processes.Descendants(hostPid).Where(p => p.Name == "ffmpeg" && p.CommandLine.Contains("camera1", StringComparison.Ordinal))];
 }
