@@ -149,6 +149,49 @@ public sealed class FfmpegMediaFlowTests(FfmpegServiceFixture fixture) : MediaFl
         }
     }
 
+    [Fact]
+    public async Task HostKilled_MidRecording_SessionReappliedAndNoFileLost()
+    {
+        var fx = new FfmpegServiceFixture();
+        await fx.InitializeAsync();
+        try
+        {
+            var started = await fx.Client.StartRecordingAsync("camera0");
+            var dir = Path.Combine(fx.MediaRoot, "recordings", "camera0");
+            Assert.True(await Media.WaitUntil(() => Directory.Exists(dir) && Directory.GetFiles(dir, "camera0_*.mp4").Length >= 2, TimeSpan.FromSeconds(30)),
+                "ffmpeg wrote no second segment before the kill:\n" + fx.Service.Log);
+            await fx.Client.DisposeAsync();
+
+            fx.Service.Kill();
+            var beforeKill = Directory.GetFiles(dir, "camera0_*.mp4").Select(Path.GetFileName).ToList();
+
+            await fx.Service.StartAsync(TimeSpan.FromSeconds(90));
+            await using var client = await fx.ConnectAsync();
+            var status = await client.GetRecordingStatusAsync("camera0");
+            Assert.True(status.Status == "RECORDING", $"{status.Status} {status.LastStatus} {status.Reason}:\n{fx.Service.Log}");
+            Assert.Equal(started.SessionId, status.SessionId);
+            Assert.True(await Media.WaitUntilAsync(async () => (await client.GetRecordingStatusAsync("camera0")).BytesWritten > 0, TimeSpan.FromSeconds(30)),
+                "the re-applied recording wrote nothing:\n" + fx.Service.Log);
+
+            var stopped = await client.StopRecordingAsync("camera0");
+
+            Assert.Equal(started.SessionId, stopped.SessionId);
+            var names = stopped.Files.Select(f => f.Filename).ToHashSet(StringComparer.Ordinal);
+            Assert.All(beforeKill, n => Assert.Contains(n!, names));
+            Assert.True(names.Count > beforeKill.Count, "no segment written after the restart");
+            var listed = (await client.ListRecordingsAsync(device: "camera0", limit: 1000)).Files.Select(f => f.Filename).ToHashSet(StringComparer.Ordinal);
+            foreach (var file in stopped.Files)
+            {
+                Assert.Contains(file.Filename, listed);
+                Assert.Equal("h264", (await Media.ProbeAsync(Path.Combine(dir, file.Filename))).Codec);
+            }
+        }
+        finally
+        {
+            await fx.DisposeAsync();
+        }
+    }
+
     private static List<Processes.Entry> CameraFfmpeg(int hostPid) =>
         [.. Processes.Descendants(hostPid).Where(p => p.Name == "ffmpeg" && p.CommandLine.Contains("camera1", StringComparison.Ordinal))];
 }
