@@ -221,4 +221,22 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Equal(0, cleanup.FilesDeleted); // nothing is 30 days old
         Assert.Equal(shot.FileSize, (await Client.GetSnapshotInfoAsync(shot.Filename)).FileSize);
     }
+
+    [Fact]
+    public async Task TakeSnapshot_SubscribedSession_ReceivesSnapshotTakenOnce()
+    {
+        await using var watcher = await Fixture.ConnectAsync();
+        var seen = new ConcurrentQueue<SnapshotTaken>();
+        watcher.SnapshotTaken += (_, e) => seen.Enqueue(e);
+        await watcher.SubscribeAsync(["snapshot.taken"], device: "camera1");
+
+        var other = await Client.TakeSnapshotAsync("camera0");
+        var shot = await Client.TakeSnapshotAsync("camera1");
+
+        Assert.True(await Media.WaitUntil(() => seen.Any(e => e.Filename == shot.Filename), TimeSpan.FromSeconds(10)), "no snapshot_taken for camera1");
+        var e = Assert.Single(seen);
+        Assert.Equal("camera1", e.Device);
+        Assert.Equal(shot.FileSize, e.FileSize);
+        Assert.DoesNotContain(seen, x => x.Filename == other.Filename);
+    }
 }
