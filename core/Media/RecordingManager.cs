@@ -302,8 +302,9 @@ internal sealed partial class RecordingManager : IDisposable
         string? failure = null;
         if (final is null && session.PendingReapply)
         {
-            // Re-applying never happened (the camera has not come back): nothing runs in the backend.
-            failure = "the camera did not come back after the restart, so the recording could not be resumed";
+            // Re-applying never happened (the camera has not come back since the restart): nothing runs in the
+            // backend, so there is nothing to stop; the status the caller asked for stands, with this as the reason.
+            reason ??= "ended before its camera came back after the restart; the segments written before it are kept";
         }
         else if (final is null)
         {
