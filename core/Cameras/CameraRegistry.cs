@@ -101,6 +101,12 @@ internal sealed partial class CameraRegistry : IDisposable
     /// </summary>
     public Func<string, string, string, Task>? BeforeUnpublish { get; set; }
 
+    /// <summary>
+    /// Runs after a camera was published to the stream backend (camera id), e.g. to resume a recording that was
+    /// active before a restart and that the backend could not take over before the camera existed.
+    /// </summary>
+    public Func<string, Task>? AfterPublish { get; set; }
+
     public bool TryGet(string id, out CameraView camera)
     {
         foreach (var c in Cameras)
@@ -302,6 +308,10 @@ internal sealed partial class CameraRegistry : IDisposable
         {
             var directory = store.GetRecordingDirectory(camera.Id);
             await backend.PublishAsync(new StreamCamera(camera.Id, camera.Binding.Name, input, directory), _stopping.Token).ConfigureAwait(false);
+            if (AfterPublish is { } hook)
+            {
+                await hook(camera.Id).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {

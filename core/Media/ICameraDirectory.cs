@@ -13,6 +13,9 @@ internal interface ICameraDirectory
     /// unpublished from the stream backend: (camera id, wire status, reason).
     /// </summary>
     void OnCameraGone(Func<string, string, string, Task> handler);
+
+    /// <summary>Sets the handler that runs after a camera was published to the stream backend: (camera id).</summary>
+    void OnCameraPublished(Func<string, Task> handler);
 }
 
 /// <summary>The result of a camera lookup.</summary>
@@ -31,4 +34,6 @@ internal sealed class RegistryCameraDirectory(CameraRegistry registry) : ICamera
             : new CameraLookup(false, false, "UNKNOWN", null);
 
     public void OnCameraGone(Func<string, string, string, Task> handler) => registry.BeforeUnpublish = handler;
+
+    public void OnCameraPublished(Func<string, Task> handler) => registry.AfterPublish = handler;
 }

@@ -280,7 +280,7 @@ internal sealed class MediaMethods(
         var info = await backend.StartStreamingAsync(cameraId, ct).ConfigureAwait(false);
         var urls = backend.GetStreamUrls(cameraId);
         return RpcResult.From(
-            new StartStreamingResult(cameraId, info.Name, PrimaryUrl(urls), "STARTED", Iso(info.StartTime ?? time.GetUtcNow()), null),
+            new StartStreamingResult(cameraId, info.Name, SignOwnStreamUrl(cameraId, PrimaryUrl(urls)), "STARTED", Iso(info.StartTime ?? time.GetUtcNow()), null),
             MediaJsonContext.Default.StartStreamingResult);
     }
 
@@ -310,8 +310,8 @@ internal sealed class MediaMethods(
         var status = info.State == StreamState.Error ? "ERROR" : info.Ready ? "READY" : "NOT_READY";
         var connected = cameras.Lookup(cameraId).Connected;
         return RpcResult.From(
-            new StreamUrlResult(cameraId, info.Name, PrimaryUrl(urls), connected && info.State != StreamState.Error, info.Readers, status,
-                new StreamUrlsDto(urls.Rtsp, urls.Hls, urls.WebRtc)),
+            new StreamUrlResult(cameraId, info.Name, SignOwnStreamUrl(cameraId, PrimaryUrl(urls)), connected && info.State != StreamState.Error, info.Readers, status,
+                new StreamUrlsDto(urls.Rtsp, SignOwnStreamUrl(cameraId, urls.Hls), urls.WebRtc)),
             MediaJsonContext.Default.StreamUrlResult);
     }
 
@@ -418,6 +418,22 @@ internal sealed class MediaMethods(
         var folder = kind == MediaKind.Recording ? "recordings" : "snapshots";
         var token = access.SignResource($"{folder}/{fileName}", _downloadTtl);
         return publicEndpoint.BuildUrl($"/files/{folder}/{Uri.EscapeDataString(fileName)}", token);
+    }
+
+    /// <summary>
+    /// A stream URL served by the service's own listener (the ffmpeg backend's HLS under <c>/streams/&lt;camera&gt;/</c>) needs
+    /// the same auth as downloads, and a player cannot send an Authorization header: hand it out signed for
+    /// <c>streams/&lt;camera&gt;</c>. URLs of an external media server (MediaMTX) are returned unchanged.
+    /// </summary>
+    private string? SignOwnStreamUrl(string cameraId, string? url)
+    {
+        var own = publicEndpoint.BuildUrl($"/streams/{Uri.EscapeDataString(cameraId)}/");
+        if (url is null || !url.StartsWith(own, StringComparison.Ordinal) || url.Contains('?', StringComparison.Ordinal))
+        {
+            return url;
+        }
+
+        return url + "?token=" + Uri.EscapeDataString(access.SignResource($"streams/{cameraId}", _downloadTtl));
     }
 
     private static string? PrimaryUrl(StreamUrls urls) => urls.Rtsp ?? urls.Hls ?? urls.WebRtc;

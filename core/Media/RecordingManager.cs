@@ -51,6 +51,7 @@ internal sealed partial class RecordingManager : IDisposable
         _time = time;
         _logger = logger;
         _cameras.OnCameraGone(OnCameraGoneAsync);
+        _cameras.OnCameraPublished(OnCameraPublishedAsync);
         if (_components.StreamBackend is { } backend)
         {
             backend.BackendEvent += OnBackendEvent;
@@ -109,29 +110,53 @@ internal sealed partial class RecordingManager : IDisposable
 
         foreach (var p in persisted.Where(p => running.All(r => r.CameraId != p.CameraId)))
         {
-            // The backend lost this recording while we were down: re-apply it under the same session id.
-            try
-            {
-                var store = Store;
-                var request = new RecordingRequest(p.CameraId, p.SessionId, p.Format, store.GetRecordingDirectory(p.CameraId), _time.GetUtcNow());
-                var recording = await backend.StartRecordingAsync(request, cancellationToken).ConfigureAwait(false);
-                Adopt(p, recording);
-                LogReapplied(_logger, p.CameraId, p.SessionId);
-            }
-            catch (CameraServiceException ex)
-            {
-                var session = new RecordingSession(p.CameraId, p.SessionId, p.StartTime, p.DurationLimitSeconds, p.Format)
-                {
-                    Status = "FAILED",
-                    EndTime = _time.GetUtcNow(),
-                    Reason = $"could not resume after restart: {ex.Message}",
-                };
-                _last[p.CameraId] = session;
-                _events.PublishRecordingStatus(new RecordingStatusEvent(p.CameraId, p.SessionId, "FAILED", null, session.ElapsedSeconds(_time), session.Reason));
-            }
+            // The backend lost this recording while we were down (e.g. the ffmpeg backend, whose processes die with
+            // the service). Adoption runs before the sources publish their cameras, so the recording is re-applied
+            // under the same session id once its camera is published again (OnCameraPublishedAsync); until then the
+            // session is active but has nothing running.
+            var session = Adopt(p, null);
+            session.PendingReapply = true;
         }
 
         Persist();
+    }
+
+    /// <summary>A camera was published: re-applies its recording if it was active before a restart.</summary>
+    private Task OnCameraPublishedAsync(string cameraId) =>
+        _active.TryGetValue(cameraId, out var s) && s.PendingReapply
+            ? Guard(() => ReapplyAsync(cameraId))
+            : Task.CompletedTask;
+
+    private async Task ReapplyAsync(string cameraId)
+    {
+        var gate = Gate(cameraId);
+        await gate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        try
+        {
+            if (!_active.TryGetValue(cameraId, out var session) || !session.PendingReapply)
+            {
+                return;
+            }
+
+            try
+            {
+                var store = Store;
+                var request = new RecordingRequest(cameraId, session.SessionId, session.Format, store.GetRecordingDirectory(cameraId), _time.GetUtcNow());
+                session.Backend = await Backend.StartRecordingAsync(request, _stopping.Token).ConfigureAwait(false);
+                session.PendingReapply = false;
+                session.Resumed = true;
+                LogReapplied(_logger, cameraId, session.SessionId);
+            }
+            catch (CameraServiceException ex)
+            {
+                session.PendingReapply = false;
+                await FinishAsync(cameraId, "FAILED", $"could not resume after restart: {ex.Message}", _stopping.Token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     public void Dispose()
@@ -279,7 +304,13 @@ internal sealed partial class RecordingManager : IDisposable
         session.Timer?.Dispose();
         BackendRecording? final = alreadyStopped;
         string? failure = null;
-        if (final is null)
+        if (final is null && session.PendingReapply)
+        {
+            // Re-applying never happened (the camera has not come back since the restart): nothing runs in the
+            // backend, so there is nothing to stop; the status the caller asked for stands, with this as the reason.
+            reason ??= "ended before its camera came back after the restart; the segments written before it are kept";
+        }
+        else if (final is null)
         {
             try
             {
@@ -298,6 +329,11 @@ internal sealed partial class RecordingManager : IDisposable
 
         session.Backend = final ?? session.Backend;
         session.EndTime = _time.GetUtcNow();
+        if (session.Resumed || session.PendingReapply)
+        {
+            await AddEarlierFilesAsync(session, cancellationToken).ConfigureAwait(false);
+        }
+
         session.Status = failure is null ? status : (status == "STOPPED" ? "ERROR" : status);
         session.Reason = reason ?? failure;
         _active.TryRemove(cameraId, out _);
@@ -323,6 +359,49 @@ internal sealed partial class RecordingManager : IDisposable
         _metrics?.RecordingsEnded.Add(1, new KeyValuePair<string, object?>("status", session.Status));
         _events.PublishRecordingStatus(new RecordingStatusEvent(cameraId, session.SessionId, session.Status, session.FirstFileName, session.ElapsedSeconds(_time), session.Reason));
         return session;
+    }
+
+    /// <summary>
+    /// A session resumed after a restart was re-applied as a new backend recording, which knows only the files it
+    /// wrote itself. The segments written before the restart are still the session's: they are the camera's
+    /// recordings from the session's start on that the backend did not report.
+    /// </summary>
+    private async Task AddEarlierFilesAsync(RecordingSession session, CancellationToken cancellationToken)
+    {
+        if (_components.MediaStore is not { } store)
+        {
+            return;
+        }
+
+        try
+        {
+            var known = session.Files.Select(f => Path.GetFileName(f.Path)).ToHashSet(StringComparer.Ordinal);
+            var earlier = new List<RecordedFile>();
+            var page = await store.ListAsync(MediaKind.Recording, new MediaQuery(0, 1000, session.CameraId), cancellationToken).ConfigureAwait(false);
+            foreach (var f in page.Files)
+            {
+                // A second of slack: the first segment's name (its creation time) can precede the session's start time.
+                if (f.Created >= session.StartTime.AddSeconds(-1) && !known.Contains(f.FileName))
+                {
+                    earlier.Add(new RecordedFile(f.Path, f.Size));
+                }
+            }
+
+            if (earlier.Count == 0)
+            {
+                return;
+            }
+
+            IReadOnlyList<RecordedFile> all = [.. earlier.Concat(session.Files).OrderBy(f => Path.GetFileName(f.Path), StringComparer.Ordinal)];
+            session.Backend = session.Backend is { } b
+                ? b with { Files = all, BytesWritten = all.Sum(f => f.Size) }
+                : new BackendRecording(session.CameraId, session.SessionId, session.Format, session.StartTime, session.EndTime, all, all.Sum(f => f.Size));
+        }
+        catch (CameraServiceException ex)
+        {
+            // The listing is best effort: the session still ends with the files the backend reported.
+            LogEarlierFilesUnknown(_logger, ex, session.CameraId, session.SessionId);
+        }
     }
 
     private async Task StopForReasonAsync(string cameraId, string status, string reason, BackendRecording? alreadyStopped = null)
@@ -426,13 +505,14 @@ internal sealed partial class RecordingManager : IDisposable
         }
     }
 
-    private void Adopt(PersistedSession p, BackendRecording? recording)
+    private RecordingSession Adopt(PersistedSession p, BackendRecording? recording)
     {
         var session = new RecordingSession(p.CameraId, p.SessionId, p.StartTime, p.DurationLimitSeconds, p.Format) { Backend = recording };
         _active[p.CameraId] = session;
         _components.MediaStore?.SetRecordingActive(p.CameraId, true);
         ArmTimer(session);
         LogAdopted(_logger, p.CameraId, p.SessionId);
+        return session;
     }
 
     private List<PersistedSession> ReadPersisted()
@@ -494,6 +574,9 @@ internal sealed partial class RecordingManager : IDisposable
     [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Could not catalog the recording file {Path}")]
     private static partial void LogCatalogFailed(ILogger logger, Exception exception, string path);
 
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Could not list the segments {CameraId} wrote before the restart for session {SessionId}")]
+    private static partial void LogEarlierFilesUnknown(ILogger logger, Exception exception, string cameraId, string sessionId);
+
     [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "The recording session state file {Path} is unreadable; starting without re-adoption")]
     private static partial void LogStateUnreadable(ILogger logger, Exception exception, string path);
 }
@@ -520,6 +603,12 @@ internal sealed class RecordingSession(string cameraId, string sessionId, DateTi
     public BackendRecording? Backend { get; set; }
 
     public ITimer? Timer { get; set; }
+
+    /// <summary>Active before a restart, not running in the backend yet: re-applied once the camera is published.</summary>
+    public bool PendingReapply { get; set; }
+
+    /// <summary>Re-applied after a restart as a new backend recording (earlier segments are on disk, not in <see cref="Backend"/>).</summary>
+    public bool Resumed { get; set; }
 
     public IReadOnlyList<RecordedFile> Files => Backend?.Files ?? [];
 

@@ -120,7 +120,12 @@ internal static class FfmpegCommand
         var slaves = new List<string>(2);
         if (outputs.Recording is { } rec)
         {
-            var movflags = rec.Format == "fmp4" ? ":segment_format_options=movflags=frag_keyframe+empty_moov+default_base_moof" : string.Empty;
+            // flush_packets=1: without it the MP4 header and the first fragments sit in ffmpeg's I/O buffer, so the
+            // segment being written when ffmpeg is killed holds only 'ftyp' and is unplayable. The ':' between the two
+            // segment_format_options entries is escaped for the tee parser (values inside [...] are parsed twice).
+            var movflags = rec.Format == "fmp4"
+                ? ":segment_format_options=movflags=frag_keyframe+empty_moov+default_base_moof\\\\:flush_packets=1"
+                : string.Empty;
             // '%' is the segment muxer's number placeholder: a literal one in the directory must be doubled.
             var pattern = Path.Combine(rec.Directory.Replace("%", "%%", StringComparison.Ordinal), rec.TempPrefix + "%05d.mp4");
             slaves.Add(

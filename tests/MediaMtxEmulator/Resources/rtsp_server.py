@@ -6,6 +6,7 @@ stdin commands, one per line: "add <path>", "remove <path>".
 stdout events: "ready", "read <path>" when a client starts reading, "unread <path>" when the media is released.
 Each mount serves a live synthetic H.264 stream (videotestsrc), shared by all readers of the path.
 """
+import os
 import sys
 
 import gi
@@ -48,22 +49,34 @@ def main():
         factory.connect("media-configure", on_configure)
         return factory
 
-    def on_stdin(source, _condition):
-        line = source.readline()
-        if not line:
-            loop.quit()
-            return False
+    pending = [b""]
+
+    def apply(line):
         parts = line.strip().split(" ", 1)
         if len(parts) == 2 and parts[0] == "add":
             mounts.add_factory("/" + parts[1], make_factory(parts[1]))
         elif len(parts) == 2 and parts[0] == "remove":
             mounts.remove_factory("/" + parts[1])
+
+    def on_stdin(_source, _condition):
+        # Read the raw descriptor, not sys.stdin: a buffered readline() would swallow every line already in the pipe
+        # ("remove x" + "add x" written together when a path is recreated) while the watch fires only once, leaving
+        # the later commands unapplied until more input arrives.
+        data = os.read(fd, 65536)
+        if not data:
+            loop.quit()
+            return False
+        pending[0] += data
+        *lines, pending[0] = pending[0].split(b"\n")
+        for line in lines:
+            apply(line.decode("utf-8", "replace"))
         return True
 
     if server.attach(None) == 0:
         emit("error cannot listen on %s:%s" % (host, port))
         sys.exit(1)
-    GLib.io_add_watch(sys.stdin, GLib.IO_IN | GLib.IO_HUP, on_stdin)
+    fd = sys.stdin.fileno()
+    GLib.io_add_watch(fd, GLib.IO_IN | GLib.IO_HUP, on_stdin)
     emit("ready")
     loop.run()
 
