@@ -450,20 +450,9 @@ internal sealed class MediaMethods(
             return fallback;
         }
 
-        text = text.Trim();
-        if (text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var ts) && ts > TimeSpan.Zero)
+        if (Configuration.DurationText.TryParse(text, out var value) && value > TimeSpan.Zero)
         {
-            return ts;
-        }
-
-        (string Suffix, double Factor)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)];
-        foreach (var (suffix, factor) in units)
-        {
-            if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
-            {
-                return TimeSpan.FromSeconds(n * factor);
-            }
+            return value;
         }
 
         throw new InvalidOperationException($"{key}: must be a positive duration such as '1h' or '01:00:00' (got '{text}')");
