@@ -6,11 +6,12 @@ using CameraService.Perf.Targets;
 namespace CameraService.Perf.Tests;
 
 /// <summary>
-/// The smoke variant of <c>baseline</c>, <c>throughput</c> and <c>limit</c> against the REAL service, started the
-/// way <c>perf/run.sh &lt;scenario&gt; --start-service</c> starts it: the built host (same configuration as these
-/// tests) with the test-pattern source and the MediaMTX emulator, on free 127.0.0.1 ports, with a temporary state and
-/// storage directory and an admin token from <c>camera-service token create</c>. Asserts only that each scenario
-/// completes without errors and that the service answered — never a timing.
+/// The smoke variant of every scenario against the REAL service, started the way
+/// <c>perf/run.sh &lt;scenario&gt; --start-service</c> starts it: the built host (same configuration as these tests)
+/// with the test-pattern source and the MediaMTX emulator, on free 127.0.0.1 ports, with a temporary state and
+/// storage directory and an admin token from <c>camera-service token create</c>. <c>fanout</c> uses the fake V4L2
+/// plug trigger and <c>control</c> the ffmpeg backend (the emulator's snapshots need a GStreamer RTSP server).
+/// Asserts only that each scenario completes without errors and that the service answered — never a timing.
 /// </summary>
 public sealed class ServiceSmokeTests
 {
@@ -19,7 +20,10 @@ public sealed class ServiceSmokeTests
 
     private static readonly string TargetFramework = Path.GetFileName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
 
-    public static TheoryData<string> ServiceScenarios => new() { "baseline", "throughput", "limit" };
+    public static TheoryData<string> ServiceScenarios => new()
+    {
+        "baseline", "throughput", "limit", "load", "connections", "stress", "endurance", "fanout", "discovery", "hotplug", "control", "files",
+    };
 
     [Theory]
     [MemberData(nameof(ServiceScenarios))]
@@ -27,10 +31,23 @@ public sealed class ServiceSmokeTests
     {
         using var results = new TempDirectory();
         var scenario = PerfRunner.All.Single(s => s.Name == name);
+        var launch = ServiceLaunch();
+        var settings = new ScenarioSettings();
+        if (name == "fanout")
+        {
+            // A camera event through the real source path: a fake V4L2 node plugged/unplugged → camera_status_update.
+            settings = settings with { Trigger = "v4l2" };
+        }
+        else if (name == "control")
+        {
+            // Real recordings and snapshots of the test pattern with the ffmpeg backend (ffmpeg is installed by test.sh).
+            launch = launch with { Emulator = EmulatorMode.Off, ExtraArgs = ["--CameraService:StreamBackend=ffmpeg"] };
+        }
+
         var options = new RunOptions
         {
             Target = TargetKind.Service,
-            Service = ServiceLaunch(),
+            Service = launch,
             EchoInProcess = true,
             Smoke = true,
             ResultsDirectory = results.Path,
@@ -39,7 +56,7 @@ public sealed class ServiceSmokeTests
         var log = new StringWriter();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
 
-        var (result, path) = await PerfRunner.RunAsync(scenario, options, new ScenarioSettings(), log, timeout.Token);
+        var (result, path) = await PerfRunner.RunAsync(scenario, options, settings, log, timeout.Token);
 
         Assert.True(result.Completed, log.ToString());
         Assert.True(result.TotalErrors == 0, $"{result.TotalErrors} errors:\n{log}");
