@@ -439,6 +439,14 @@ internal sealed partial class ServiceTarget : ITarget
     {
         try
         {
+            // List every file first, then unlink: Directory.Delete(recursive) unlinks while it enumerates, and on
+            // this machine's overlay /tmp that re-reads the directory per entry — 100,000 files (the files
+            // scenario) took 2.5 minutes instead of the 1–2 s rm -rf needs.
+            foreach (var file in Directory.GetFiles(directory.FullName, "*", SearchOption.AllDirectories))
+            {
+                File.Delete(file);
+            }
+
             directory.Delete(recursive: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
