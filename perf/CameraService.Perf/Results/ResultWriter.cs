@@ -122,8 +122,13 @@ internal static class ResultWriter
         return string.IsNullOrWhiteSpace(status) ? head : head + "-dirty";
     }
 
-    public static string Machine()
-        => $"{Environment.ProcessorCount} cores, {Mib(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)} MiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, load average at start {LoadAverage()}";
+    /// <summary>The machine and how busy it was before and after the run.</summary>
+    /// <remarks>
+    /// The start value must be read before the run (<paramref name="loadAverageAtStart"/>); the end value is read
+    /// now, after it — a busy machine shows in both, the run's own load only in the end value.
+    /// </remarks>
+    public static string Machine(string loadAverageAtStart)
+        => $"{Environment.ProcessorCount} cores, {Mib(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)} MiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, load average at start {loadAverageAtStart}, at end {LoadAverage()}";
 
     /// <summary>/proc/loadavg's first three fields: the machine is shared, so every result says how busy it was.</summary>
     public static string LoadAverage()

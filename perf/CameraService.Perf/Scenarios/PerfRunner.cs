@@ -22,7 +22,8 @@ internal static class PerfRunner
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
         var startedAt = TimeProvider.System.GetUtcNow();
-        var load = ResultWriter.LoadAverage().Split(' ')[0];
+        var loadAtStart = ResultWriter.LoadAverage();
+        var load = loadAtStart.Split(' ')[0];
         if (double.TryParse(load, NumberStyles.Float, CultureInfo.InvariantCulture, out var load1) && load1 > Environment.ProcessorCount)
         {
             await output.WriteLineAsync($"warning: load average {load} on {Environment.ProcessorCount} cores — other work competes for the CPU, so tail latencies will show contention (see the (send-lag) rows)").ConfigureAwait(false);
@@ -44,7 +45,7 @@ internal static class PerfRunner
             startedAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             Math.Round(clock.Elapsed.TotalSeconds, 2),
             ResultWriter.GitCommit(repo),
-            ResultWriter.Machine(),
+            ResultWriter.Machine(loadAtStart),
             options.CommandLine,
             parameters,
             outcome.Phases,

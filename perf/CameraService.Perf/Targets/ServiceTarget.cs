@@ -162,7 +162,7 @@ internal sealed partial class ServiceTarget : ITarget
 
             if (!options.KeepTemp)
             {
-                TryDelete(temp);
+                await TryDeleteAsync(temp).ConfigureAwait(false);
             }
 
             throw;
@@ -196,7 +196,7 @@ internal sealed partial class ServiceTarget : ITarget
 
         if (!_keepTemp)
         {
-            TryDelete(_temp);
+            await TryDeleteAsync(_temp).ConfigureAwait(false);
         }
     }
 
@@ -435,11 +435,37 @@ internal sealed partial class ServiceTarget : ITarget
         }
     }
 
-    private static void TryDelete(DirectoryInfo directory)
+    private static async Task TryDeleteAsync(DirectoryInfo directory)
     {
+        // rm -rf first: deleting the files scenario's 100,000 generated files from this process ran at 550–1,400
+        // files/s on this loaded machine (Directory.Delete and a File.Delete loop alike; the unlink calls themselves
+        // took 34 µs), i.e. minutes after the measurement and past run.sh's time budget, while rm -rf (and a Python
+        // unlink loop) needs 1–2 s for the same tree. The managed delete below stays as the fallback.
         try
         {
-            directory.Delete(recursive: true);
+            var start = new ProcessStartInfo("rm") { UseShellExecute = false, RedirectStandardError = true };
+            start.ArgumentList.Add("-rf");
+            start.ArgumentList.Add("--");
+            start.ArgumentList.Add(directory.FullName);
+            using var rm = Process.Start(start);
+            if (rm is not null)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+                await rm.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or OperationCanceledException or InvalidOperationException)
+        {
+            // No rm (or it hung): fall back to the managed delete.
+        }
+
+        try
+        {
+            directory.Refresh();
+            if (directory.Exists)
+            {
+                directory.Delete(recursive: true);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
