@@ -1,0 +1,127 @@
+using System.Text.Json;
+using CameraService.Abstractions;
+using CameraService.Abstractions.Api;
+using CameraService.Abstractions.Media;
+using CameraService.Abstractions.Streaming;
+using CameraService.Core.Tests.Fakes;
+using Microsoft.Extensions.DependencyInjection;
+using NSubstitute;
+
+namespace CameraService.Core.Tests;
+
+/// <summary>Recording sessions through the API with a substitute backend and store: camera loss and timed stops.</summary>
+public sealed class RecordingSessionTests : IDisposable
+{
+    private const string Segment = "/media/recordings/camera0/camera0_2026-11-27_10-00-00-000000.mp4";
+    private readonly string _state = Directory.CreateTempSubdirectory("recording-tests-").FullName;
+    private readonly IStreamBackend _backend = Substitute.For<IStreamBackend>();
+    private readonly IMediaStore _store = Substitute.For<IMediaStore>();
+
+    public RecordingSessionTests()
+    {
+        _backend.Name.Returns("mediamtx");
+        _backend.GetHealth().Returns(ComponentStatus.Running);
+        _backend.GetStreamUrls(Arg.Any<string>()).Returns(new StreamUrls(null, null, null));
+        _backend.GetActiveRecordingsAsync(Arg.Any<CancellationToken>()).Returns(Array.Empty<BackendRecording>());
+        _backend.StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>())
+            .Returns(ci => new BackendRecording("camera0", ci.Arg<RecordingRequest>().SessionId, "fmp4", ci.Arg<RecordingRequest>().StartTime, null, [], 0));
+        _backend.StopRecordingAsync("camera0", Arg.Any<CancellationToken>())
+            .Returns(new BackendRecording("camera0", null, "fmp4", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, [new RecordedFile(Segment, 4096)], 4096));
+        _store.Name.Returns("storage");
+        _store.GetRecordingDirectory(Arg.Any<string>()).Returns(ci => "/media/recordings/" + ci.Arg<string>());
+    }
+
+    public void Dispose() => Directory.Delete(_state, recursive: true);
+
+    [Fact]
+    public async Task CameraUnplugged_WhileRecording_StopsFinalizesAndReportsError()
+    {
+        var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));
+        await using var core = Core(source);
+        await core.StartAsync();
+        var connection = new FakeRpcConnection();
+        var session = await core.AuthenticatedAsync(ApiRole.Operator, connection);
+        var started = (await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0"}""")).Result();
+        var sessionId = started.Str("session_id");
+
+        source.Unplug("usb-a");
+
+        var error = await WaitForRecordingUpdate(connection, "ERROR");
+        Assert.Equal(sessionId, error.Str("session_id"));
+        Assert.Contains("unplugged", error.Str("reason"), StringComparison.Ordinal);
+        Received.InOrder(() =>
+        {
+            _backend.StopRecordingAsync("camera0", Arg.Any<CancellationToken>());
+            _backend.UnpublishAsync("camera0", Arg.Any<CancellationToken>());
+        });
+        await _store.Received().AddAsync(MediaKind.Recording, Segment, Arg.Any<CancellationToken>());
+        _store.Received().SetRecordingActive("camera0", false);
+        var status = (await CoreHarness.CallAsync(session, "get_recording_status", """{"device":"camera0"}""")).Result();
+        Assert.Equal("STOPPED", status.Str("status"));
+        Assert.Equal("ERROR", status.Str("last_status"));
+    }
+
+    [Fact]
+    public async Task TimedRecording_DurationElapses_StopsItselfAndNotifiesOnce()
+    {
+        var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));
+        await using var core = Core(source);
+        await core.StartAsync();
+        var connection = new FakeRpcConnection();
+        var session = await core.AuthenticatedAsync(ApiRole.Operator, connection);
+        var started = (await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0","duration_minutes":2}""")).Result();
+        Assert.Equal(120, started.GetProperty("duration").GetInt32());
+
+        core.Time.Advance(TimeSpan.FromSeconds(119));
+        Assert.Equal("RECORDING", (await CoreHarness.CallAsync(session, "get_recording_status", """{"device":"camera0"}""")).Result().Str("status"));
+        core.Time.Advance(TimeSpan.FromSeconds(1));
+
+        var stopped = await WaitForRecordingUpdate(connection, "STOPPED");
+        Assert.Equal(started.Str("session_id"), stopped.Str("session_id"));
+        Assert.Contains("duration", stopped.Str("reason"), StringComparison.Ordinal);
+        await _backend.Received(1).StopRecordingAsync("camera0", Arg.Any<CancellationToken>());
+        var second = await CoreHarness.CallAsync(session, "stop_recording", """{"device":"camera0"}""");
+        Assert.Equal(started.Str("session_id"), second.Error(-32020).Str("last_session_id"));
+    }
+
+    [Fact]
+    public async Task StartRecording_TwoDurations_IsInvalidParamsAndStartsNothing()
+    {
+        var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));
+        await using var core = Core(source);
+        await core.StartAsync();
+        var session = await core.AuthenticatedAsync(ApiRole.Operator);
+
+        var response = await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0","duration":10,"duration_hours":1}""");
+
+        Assert.Equal("duration_hours", response.Error(-32602).Str("param"));
+        await _backend.DidNotReceive().StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>());
+    }
+
+    private CoreHarness Core(FakeCameraSource source) =>
+        new(
+            configure: services =>
+            {
+                services.AddSingleton(_backend);
+                services.AddSingleton(_store);
+            },
+            stateDirectory: _state,
+            sources: source);
+
+    private static async Task<JsonElement> WaitForRecordingUpdate(FakeRpcConnection connection, string status)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            var match = connection.Parsed.FirstOrDefault(n =>
+                n.Str("method") == "recording_status_update" && n.GetProperty("params").Str("status") == status);
+            if (match.ValueKind == JsonValueKind.Object)
+            {
+                return match.GetProperty("params");
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new Xunit.Sdk.XunitException($"no recording_status_update {status}; got: {string.Join(" | ", connection.Notifications)}");
+    }
+}
