@@ -12,7 +12,15 @@ namespace CameraService.Core.Hosting;
 /// degraded; the others still start, so a dead dependency degrades only what needs it. The camera registry
 /// subscribes to the sources before any of them starts, so no camera of the first discovery is missed.
 /// </summary>
-internal sealed partial class ServiceLifecycle(ActiveComponents components, CameraRegistry registry, ServiceInfo info, IServiceProvider services, ILogger<ServiceLifecycle> logger) : IHostedService
+internal sealed partial class ServiceLifecycle(
+    ActiveComponents components,
+    CameraRegistry registry,
+    ServiceInfo info,
+    Media.RecordingManager recordings,
+    Observability.ServiceMetrics metrics,
+    TimeProvider time,
+    IServiceProvider services,
+    ILogger<ServiceLifecycle> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -34,27 +42,23 @@ internal sealed partial class ServiceLifecycle(ActiveComponents components, Came
             await RunGuarded("stream backend", backend.Name, () => backend.StartAsync(cancellationToken)).ConfigureAwait(false);
 
             // Recordings that ran before a restart are re-adopted (or re-applied) before clients can connect.
-            if (services.GetService(typeof(Media.RecordingManager)) is Media.RecordingManager recordings)
-            {
-                await RunGuarded("recording sessions", backend.Name, () => recordings.AdoptAsync(cancellationToken)).ConfigureAwait(false);
-            }
+            await RunGuarded("recording sessions", backend.Name, () => recordings.AdoptAsync(cancellationToken)).ConfigureAwait(false);
         }
         else
         {
             LogMissing(logger, "stream backend", components.StreamBackendName);
         }
 
-        var metrics = services.GetService(typeof(Observability.ServiceMetrics)) as Observability.ServiceMetrics;
         var failedSources = new List<string>();
         foreach (var source in components.CameraSources)
         {
-            var started = TimeProvider.System.GetTimestamp();
+            var started = time.GetTimestamp();
             if (!await RunGuarded("camera source", source.Name, () => source.StartAsync(cancellationToken)).ConfigureAwait(false))
             {
                 failedSources.Add(source.Name);
             }
 
-            metrics?.DiscoveryDuration.Record(TimeProvider.System.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("source", source.Name));
+            metrics.DiscoveryDuration.Record(time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("source", source.Name));
         }
 
         registry.CompleteDiscovery(failedSources);

@@ -184,14 +184,13 @@ internal sealed class MediaMethods(
     private async ValueTask<RpcResult> TakeSnapshotCoreAsync(RpcParams p, CancellationToken ct)
     {
         var cameraId = p.GetRequiredString("device");
-        var camera = RequireConnected(cameraId);
+        RequireConnected(cameraId);
         var store = Store;
         var backend = Backend;
         store.EnsureSpaceForWrite();
         var format = p.GetString("format") is "png" ? "png" : "jpg";
         var quality = (int)(p.GetInt64("quality") ?? 85);
         var path = store.AllocateSnapshotPath(cameraId, p.GetString("filename"), format);
-        _ = camera;
         var shot = await backend.TakeSnapshotAsync(new SnapshotRequest(cameraId, path, format, quality, _snapshotTimeout), ct).ConfigureAwait(false);
         var file = await store.AddAsync(MediaKind.Snapshot, shot.Path, ct).ConfigureAwait(false);
         var timestamp = Iso(time.GetUtcNow());
