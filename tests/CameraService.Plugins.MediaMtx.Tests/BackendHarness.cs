@@ -106,10 +106,10 @@ public abstract class BackendTestBase : IAsyncLifetime
 
     protected static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (deadline.Elapsed > timeout)
             {
                 throw new TimeoutException("condition not met in time");
             }
@@ -120,10 +120,10 @@ public abstract class BackendTestBase : IAsyncLifetime
 
     protected static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (deadline.Elapsed > timeout)
             {
                 throw new TimeoutException("condition not met in time");
             }

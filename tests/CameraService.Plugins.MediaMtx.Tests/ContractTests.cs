@@ -111,11 +111,12 @@ public abstract class ContractSuite
     /// <summary>Real MediaMTX applies config asynchronously (v1.20.1): poll instead of assuming read-after-write.</summary>
     private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        var limit = TimeSpan.FromSeconds(5);
         while (true)
         {
             var v = await read();
-            if (done(v) || DateTime.UtcNow > deadline)
+            if (done(v) || deadline.Elapsed > limit)
             {
                 return v;
             }

@@ -108,8 +108,9 @@ public sealed partial class RealKernelTests : IDisposable
 
         // Hot-plug through the real inotify: retried until ProbeTimeout, then reported.
         MakeVideoNode("video3", 3);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (source.GetCameras().Count < 2 && DateTime.UtcNow < deadline)
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        var limit = TimeSpan.FromSeconds(20);
+        while (source.GetCameras().Count < 2 && deadline.Elapsed < limit)
         {
             await Task.Delay(20);
         }

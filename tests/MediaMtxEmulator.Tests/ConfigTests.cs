@@ -221,9 +221,10 @@ public sealed class ApplyDelayTests : EmulatorTestBase
         AssertError(await Post("/v3/config/paths/add/cam", "{}"), 400, "path already exists");
         AssertOk(await Patch("/v3/config/paths/patch/cam", """{"record":true}"""));
         AssertError(await Get("/v3/config/paths/get/cam"), 404, "path configuration not found");
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        var limit = TimeSpan.FromSeconds(10);
         JsonNode? conf = null;
-        while (DateTime.UtcNow < deadline)
+        while (deadline.Elapsed < limit)
         {
             var r = await Get("/v3/config/paths/get/cam");
             if (r.Status == 200 && r.Body!["record"]!.GetValue<bool>())

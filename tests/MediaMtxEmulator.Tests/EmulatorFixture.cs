@@ -109,10 +109,10 @@ public abstract class EmulatorTestBase : IAsyncLifetime
 
     protected static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (deadline.Elapsed > timeout)
             {
                 throw new TimeoutException("condition not met in time");
             }

@@ -49,8 +49,9 @@ internal sealed class SourceHarness : IAsyncDisposable
     /// <summary>Polls until an event matching <paramref name="match"/> was raised; fails after a generous limit.</summary>
     public async Task<CameraChangedEventArgs> WaitForEventAsync(Func<CameraChangedEventArgs, bool> match, string what)
     {
-        var deadline = DateTime.UtcNow + WaitLimit;
-        while (DateTime.UtcNow < deadline)
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        var limit = WaitLimit;
+        while (deadline.Elapsed < limit)
         {
             var found = Events.FirstOrDefault(match);
             if (found is not null)
