@@ -142,6 +142,15 @@ internal sealed class LoadScenario : IScenario
     /// A short unrecorded closed-loop burst over every connection, so JIT compilation and first-use allocations on
     /// both sides do not show up as the run's maximum latency.
     /// </summary>
+    /// <summary>The method mix on the target's first camera, warmed up on every session (shared by the open-loop scenarios).</summary>
+    public static async Task<(string Device, MethodMix Mix)> PrepareMixAsync(ScenarioContext context, SessionPool pool, string mixSpec, List<string> notes, CancellationToken cancellationToken)
+    {
+        var device = await context.ResolveDeviceAsync(pool.Connections[0], notes, cancellationToken).ConfigureAwait(false);
+        var mix = MethodMix.Parse(mixSpec, device);
+        await WarmUpAsync(context, pool.Connections, mix, cancellationToken).ConfigureAwait(false);
+        return (device, mix);
+    }
+
     public static Task WarmUpAsync(ScenarioContext context, IReadOnlyList<RpcConnection> connections, MethodMix mix, CancellationToken cancellationToken)
         => ClosedLoop.RunAsync(
             connections,
@@ -162,9 +171,7 @@ internal sealed class LoadScenario : IScenario
         var notes = new List<string>();
         await using var target = await context.OpenTargetAsync(null, null, cancellationToken).ConfigureAwait(false);
         await using var pool = await context.OpenSessionsAsync(target.Info, sessions, connectRate, null, false, cancellationToken).ConfigureAwait(false);
-        var device = await context.ResolveDeviceAsync(pool.Connections[0], notes, cancellationToken).ConfigureAwait(false);
-        var mix = MethodMix.Parse(mixSpec, device);
-        await WarmUpAsync(context, pool.Connections, mix, cancellationToken).ConfigureAwait(false);
+        var (device, mix) = await PrepareMixAsync(context, pool, mixSpec, notes, cancellationToken).ConfigureAwait(false);
         var phase = await context.RunPhaseAsync("load", target.Info, async (m, ct) =>
         {
             var sent = await OpenLoop.RunAsync(pool.Connections, mix, rate, TimeSpan.FromSeconds(seconds), maxInFlight, context.Options.RequestTimeout, m, ct).ConfigureAwait(false);
@@ -288,9 +295,7 @@ internal sealed class StressScenario : IScenario
         var notes = new List<string>();
         await using var target = await context.OpenTargetAsync(null, null, cancellationToken).ConfigureAwait(false);
         await using var pool = await context.OpenSessionsAsync(target.Info, sessions, 0, null, false, cancellationToken).ConfigureAwait(false);
-        var device = await context.ResolveDeviceAsync(pool.Connections[0], notes, cancellationToken).ConfigureAwait(false);
-        var mix = MethodMix.Parse(mixSpec, device);
-        await LoadScenario.WarmUpAsync(context, pool.Connections, mix, cancellationToken).ConfigureAwait(false);
+        var (_, mix) = await LoadScenario.PrepareMixAsync(context, pool, mixSpec, notes, cancellationToken).ConfigureAwait(false);
         var phases = new List<PhaseResult>();
         double? lastGood = null;
         double? breaking = null;
@@ -372,9 +377,7 @@ internal sealed class EnduranceScenario : IScenario
         var notes = new List<string>();
         await using var target = await context.OpenTargetAsync(null, null, cancellationToken).ConfigureAwait(false);
         await using var pool = await context.OpenSessionsAsync(target.Info, sessions, 0, null, false, cancellationToken).ConfigureAwait(false);
-        var device = await context.ResolveDeviceAsync(pool.Connections[0], notes, cancellationToken).ConfigureAwait(false);
-        var mix = MethodMix.Parse(mixSpec, device);
-        await LoadScenario.WarmUpAsync(context, pool.Connections, mix, cancellationToken).ConfigureAwait(false);
+        var (_, mix) = await LoadScenario.PrepareMixAsync(context, pool, mixSpec, notes, cancellationToken).ConfigureAwait(false);
         var windows = new List<PhaseResult>();
         await using var serverSampler = StartSampler(target.Info.ServerPid == Environment.ProcessId ? null : target.Info.ServerPid);
         var total = await context.RunPhaseAsync("endurance", target.Info, async (m, ct) =>
