@@ -8,6 +8,8 @@
 #   SHIFT_TZ (default Pacific/Auckland)  time zone of the run (UTC+12/+13 with DST, on the other side of the date line)
 #   COUNTS_FILE                      when set, "PASSED FAILED SKIPPED" is also written there (used by .ci/run)
 #
+# File times follow the shifted clock both ways: libfaketime shifts the times stat() reports, and FAKE_UTIME=1 shifts
+# the times a process sets (File.SetLastWriteTimeUtc) back, so a file stamped "2 h ago" reads as 2 h ago.
 # CLOCK_MONOTONIC gets the same constant offset (DONT_FAKE_MONOTONIC=0): durations, Stopwatch, Task.Delay and
 # timeouts stay exact. Leaving it real (DONT_FAKE_MONOTONIC=1) breaks them: libfaketime 0.9.10's
 # pthread_cond_timedwait hook then makes every timed wait of the .NET runtime (WaitHandle.WaitOne(ms),
@@ -18,7 +20,9 @@ cd "$(dirname "$0")/.."
 
 shift_by=${SHIFT:-+400d}
 zone=${SHIFT_TZ:-Pacific/Auckland}
-projects=(
+# SHIFT_PROJECTS (space-separated) runs only those projects.
+# shellcheck disable=SC2206
+projects=(${SHIFT_PROJECTS:-
   tests/CameraService.Architecture.Tests
   tests/CameraService.Client.Tests
   tests/CameraService.Core.Tests
@@ -30,7 +34,7 @@ projects=(
   tests/CameraService.Plugins.V4l2.Tests
   tests/CameraService.Plugins.WebSocket.Tests
   tests/MediaMtxEmulator.Tests
-)
+})
 
 fail() {
   echo "shifted clock: $1" >&2
@@ -50,7 +54,7 @@ fi
 
 # The shifted environment. faketime -f takes "+400d"; libfaketime is preloaded into every process started below
 # (dotnet, the test hosts and their children), TZ makes the local zone Auckland for .NET and libc alike.
-shifted() { TZ="$zone" DONT_FAKE_MONOTONIC=0 faketime -f "$shift_by" "$@"; }
+shifted() { TZ="$zone" DONT_FAKE_MONOTONIC=0 FAKE_UTIME=1 faketime -f "$shift_by" "$@"; }
 
 # libfaketime must really shift the clock the processes see, or this run proves nothing.
 real_day=$(date -u +%s)
