@@ -5,6 +5,7 @@ using CameraService.Core.Events;
 using CameraService.Core.Hosting;
 using CameraService.Core.Methods;
 using CameraService.Core.Metrics;
+using CameraService.Core.Notifications;
 using CameraService.Core.Plugins;
 using CameraService.Core.Media;
 using CameraService.Core.Observability;
@@ -102,6 +103,12 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IHttpEndpointSource>(sp => sp.GetRequiredService<ObservabilityEndpoints>());
         services.TryAddSingleton<HealthPortListener>();
         services.AddHostedService(sp => sp.GetRequiredService<HealthPortListener>());
+
+        // Signed webhooks (Notifications:Webhooks): each one an API session whose events are POSTed.
+        services.AddOptions<NotificationsOptions>().BindConfiguration(NotificationsOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationsOptions>, NotificationsOptionsValidator>());
+        services.TryAddSingleton<WebhookMetrics>();
+        services.AddHostedService<WebhookDispatcher>();
         return services;
     }
 
