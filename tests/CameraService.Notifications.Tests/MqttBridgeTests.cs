@@ -44,21 +44,18 @@ public sealed class MqttBridgeTests
         await first.WaitAsync($"{Base}/health", null, Wait, service.Output);
 
         await using var probe = await MqttProbe.ConnectAsync(broker.Port);
-        var availability = await probe.WaitAsync($"{Base}/availability", null, Wait);
-        Assert.True(availability.Retain);
+        var availability = await probe.RetainedAsync($"{Base}/availability", null, Wait);
         Assert.Equal("online", availability.Text);
 
         foreach (var camera in new[] { "camera0", "camera1" })
         {
-            var state = await probe.WaitAsync($"{Base}/cameras/{camera}/state", null, Wait);
-            Assert.True(state.Retain);
+            var state = await probe.RetainedAsync($"{Base}/cameras/{camera}/state", null, Wait);
             var json = state.Json();
             Assert.Equal(camera, json.GetProperty("device").GetString());
             Assert.Equal("CONNECTED", json.GetProperty("status").GetString());
             Assert.True(json.TryGetProperty("resolution", out _), state.Text);
 
-            var recording = await probe.WaitAsync($"{Base}/cameras/{camera}/recording", null, Wait);
-            Assert.True(recording.Retain);
+            var recording = await probe.RetainedAsync($"{Base}/cameras/{camera}/recording", null, Wait);
             Assert.Equal("OFF", recording.Text);
             var status = (await probe.WaitAsync($"{Base}/cameras/{camera}/recording/status", null, Wait)).Json();
             Assert.Equal("STOPPED", status.GetProperty("status").GetString());
@@ -104,11 +101,9 @@ public sealed class MqttBridgeTests
         var storage = await Config(probe, "sensor", "camera-service_box1_storage_used");
         Assert.Equal($"{Base}/storage", storage.GetProperty("state_topic").GetString());
         Assert.Equal("%", storage.GetProperty("unit_of_measurement").GetString());
-        var storageState = await probe.WaitAsync($"{Base}/storage", null, Wait);
-        Assert.True(storageState.Retain);
+        var storageState = await probe.RetainedAsync($"{Base}/storage", null, Wait);
         Assert.True(storageState.Json().GetProperty("usage_percentage").GetDouble() >= 0);
-        var health = await probe.WaitAsync($"{Base}/health", null, Wait);
-        Assert.True(health.Retain);
+        var health = await probe.RetainedAsync($"{Base}/health", null, Wait);
         Assert.Contains(health.Json().GetProperty("status").GetString(), new[] { "HEALTHY", "DEGRADED", "UNHEALTHY" });
 
         // A recording started through the WebSocket API flips the recording topic; the notification goes to events/.
@@ -202,7 +197,7 @@ public sealed class MqttBridgeTests
         var files = await api.ResultAsync("list_snapshots", new { device = "camera0" });
         Assert.Equal(shot.GetProperty("result").GetProperty("filename").GetString(), files.GetProperty("files")[0].GetProperty("filename").GetString());
         await using var late = await MqttProbe.ConnectAsync(broker.Port, $"{Base}/cameras/camera0/snapshot");
-        Assert.True((await late.WaitAsync($"{Base}/cameras/camera0/snapshot", null, Wait)).Retain);
+        Assert.Equal(image.Payload, (await late.RetainedAsync($"{Base}/cameras/camera0/snapshot", null, Wait)).Payload);
     }
 
     [Fact]
@@ -215,7 +210,7 @@ public sealed class MqttBridgeTests
         {
             await service.StartAsync();
             await probe.WaitAsync($"{Base}/cameras/camera1/state", null, Wait, service.Output);
-            var recordingSensor = await Config(probe, "binary_sensor", Unique("camera0", "recording"));
+            var recordingSensor = await Config(probe, "binary_sensor", Unique("camera0", "recording"), retained: false);
             Assert.Equal($"{Base}/cameras/camera0/recording", recordingSensor.GetProperty("state_topic").GetString());
             Assert.DoesNotContain(probe.Messages, m => m.Topic == $"{Discovery}/switch/{Unique("camera0", "recording")}/config" && m.Payload.Length > 0);
 
@@ -289,10 +284,18 @@ public sealed class MqttBridgeTests
         await using (var probe = await MqttProbe.ConnectAsync(broker.Port))
         {
             await probe.WaitAsync($"{Base}/availability", m => m.Text == "online", Wait, service.Output);
-            Assert.True((await probe.WaitAsync($"{Base}/cameras/camera0/state", null, Wait, service.Output)).Retain);
-            await probe.WaitAsync($"{Base}/cameras/camera1/recording", m => m.Text == "ON" && m.Retain, Wait, service.Output);
-            await probe.WaitAsync($"{Discovery}/switch/{Unique("camera1", "recording")}/config", m => m.Retain, Wait, service.Output);
-            await probe.WaitAsync($"{Base}/storage", m => m.Retain, Wait, service.Output);
+            await probe.WaitAsync($"{Base}/cameras/camera1/recording", m => m.Text == "ON", Wait, service.Output);
+            await probe.WaitAsync($"{Discovery}/switch/{Unique("camera1", "recording")}/config", null, Wait, service.Output);
+            await probe.WaitAsync($"{Base}/storage", null, Wait, service.Output);
+
+            // Republished as retained: a subscriber arriving now gets them from the broker.
+            await using (var late = await MqttProbe.ConnectAsync(broker.Port))
+            {
+                await late.RetainedAsync($"{Base}/cameras/camera0/state", null, Wait);
+                await late.RetainedAsync($"{Base}/cameras/camera1/recording", m => m.Text == "ON", Wait);
+                await Config(late, "switch", Unique("camera1", "recording"));
+                await late.RetainedAsync($"{Base}/storage", null, Wait);
+            }
 
             // Killed without a goodbye: the broker publishes the last will.
             await service.Process.SignalAsync("KILL");
@@ -301,15 +304,14 @@ public sealed class MqttBridgeTests
         }
 
         await using var after = await MqttProbe.ConnectAsync(broker.Port, $"{Base}/availability");
-        var retained = await after.WaitAsync($"{Base}/availability", null, Wait);
-        Assert.True(retained.Retain);
+        var retained = await after.RetainedAsync($"{Base}/availability", null, Wait);
         Assert.Equal("offline", retained.Text);
     }
 
-    private static async Task<JsonElement> Config(MqttProbe probe, string component, string uniqueId)
+    /// <summary>A discovery config with the fields every entity needs; <paramref name="retained"/> for a probe that subscribed after it was published.</summary>
+    private static async Task<JsonElement> Config(MqttProbe probe, string component, string uniqueId, bool retained = true)
     {
-        var message = await probe.WaitAsync($"{Discovery}/{component}/{uniqueId}/config", m => m.Payload.Length > 0, Wait);
-        Assert.True(message.Retain);
+        var message = await probe.WaitAsync($"{Discovery}/{component}/{uniqueId}/config", m => m.Payload.Length > 0 && m.Retain == retained, Wait);
         var json = message.Json();
         Assert.Equal(uniqueId, json.GetProperty("unique_id").GetString());
         Assert.StartsWith(component + ".", json.GetProperty("default_entity_id").GetString(), StringComparison.Ordinal);

@@ -87,6 +87,10 @@ internal sealed class MqttProbe : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for a retained copy (what the broker holds for late subscribers) on <paramref name="topic"/> that matches.</summary>
+    public Task<Received> RetainedAsync(string topic, Func<Received, bool>? match = null, TimeSpan? timeout = null, string? context = null) =>
+        WaitAsync(topic, m => m.Retain && (match?.Invoke(m) ?? true), timeout, context);
+
     public async ValueTask DisposeAsync()
     {
         if (_client.IsConnected)
