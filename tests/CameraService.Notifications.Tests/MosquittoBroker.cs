@@ -15,13 +15,17 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private MosquittoBroker(DirectoryInfo root, int port)
+    private MosquittoBroker(DirectoryInfo root, int port, int tlsPort)
     {
         _root = root;
         Port = port;
+        TlsPort = tlsPort;
     }
 
     public int Port { get; }
+
+    /// <summary>The mutual-TLS listener's port (0 without one).</summary>
+    public int TlsPort { get; }
 
     public string Url => $"mqtt://127.0.0.1:{Port}";
 
@@ -36,25 +40,42 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>Chooses a free port and writes the configuration; <see cref="StartAsync"/> starts the broker.</summary>
-    public static MosquittoBroker Create()
+    /// <summary>
+    /// Chooses free ports and writes the configuration; <see cref="StartAsync"/> starts the broker. With
+    /// <paramref name="tls"/>, a second listener requires TLS with a client certificate signed by its CA.
+    /// </summary>
+    public static MosquittoBroker Create(TestCertificates? tls = null)
     {
         var root = Directory.CreateTempSubdirectory("mosquitto-");
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = FreePort();
+        var tlsPort = tls is null ? 0 : FreePort();
+        var tlsListener = tls is null ? string.Empty : $"""
+            listener {tlsPort} 127.0.0.1
+            cafile {tls.CaPath}
+            certfile {tls.ServerCertificatePath}
+            keyfile {tls.ServerKeyPath}
+            require_certificate true
+            """;
         File.WriteAllText(Path.Combine(root.FullName, "mosquitto.conf"), $"""
-            listener {port} 127.0.0.1
+            per_listener_settings false
             allow_anonymous true
             persistence false
             log_dest stderr
             log_type error
             log_type warning
             log_type notice
+            listener {port} 127.0.0.1
+            {tlsListener}
 
             """);
-        return new MosquittoBroker(root, port);
+        return new MosquittoBroker(root, port, tlsPort);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async Task StartAsync()

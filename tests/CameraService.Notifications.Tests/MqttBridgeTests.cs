@@ -9,15 +9,15 @@ namespace CameraService.Notifications.Tests;
 /// </summary>
 public sealed class MqttBridgeTests
 {
-    private const string Base = "cs-test/box1";
+    private const string Base = "camera-service/box1";
     private const string Discovery = "homeassistant";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
+    // The base topic is left to its default, camera-service/<Fleet:NodeId>.
     private static string[] Settings(MosquittoBroker broker, bool commands, params string[] extra) =>
     [
         "Plugins:Mqtt:Enabled=true",
         $"Plugins:Mqtt:Url={broker.Url}",
-        $"Plugins:Mqtt:BaseTopic={Base}",
         "Fleet:NodeId=box1",
         "Plugins:Mqtt:ReconnectDelay=00:00:00.200",
         "Plugins:Mqtt:ReconnectMaxDelay=00:00:01",
@@ -306,6 +306,28 @@ public sealed class MqttBridgeTests
         await using var after = await MqttProbe.ConnectAsync(broker.Port, $"{Base}/availability");
         var retained = await after.RetainedAsync($"{Base}/availability", null, Wait);
         Assert.Equal("offline", retained.Text);
+    }
+
+    [Fact]
+    public async Task Bridge_MqttsWithClientCertificate_Connects()
+    {
+        using var certificates = TestCertificates.Create();
+        await using var broker = MosquittoBroker.Create(certificates);
+        await broker.StartAsync();
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port);
+        await using var service = ServiceUnderTest.Create(Settings(
+            broker,
+            commands: false,
+            $"Plugins:Mqtt:Url=mqtts://127.0.0.1:{broker.TlsPort}",
+            $"Plugins:Mqtt:CaCertificatePath={certificates.CaPath}",
+            $"Plugins:Mqtt:ClientCertificatePath={certificates.ClientCertificatePath}",
+            $"Plugins:Mqtt:ClientKeyPath={certificates.ClientKeyPath}"));
+        await service.StartAsync();
+
+        // The probe listens on the broker's plain listener; the bridge can only have come in over mutual TLS.
+        await probe.WaitAsync($"{Base}/availability", m => m.Text == "online", Wait, service.Output + broker.Output);
+        await probe.WaitAsync($"{Base}/cameras/camera0/state", null, Wait, service.Output);
+        await service.Process.WaitUntilAsync(() => service.Output.Contains($"connected to mqtts://127.0.0.1:{broker.TlsPort}", StringComparison.Ordinal), Wait, "the connected log line");
     }
 
     /// <summary>A discovery config with the fields every entity needs; <paramref name="retained"/> for a probe that subscribed after it was published.</summary>
