@@ -64,25 +64,11 @@ internal sealed record BrokerAddress(string Host, int Port, bool Tls, string? Us
     public override string ToString() => $"{(Tls ? "mqtts" : "mqtt")}://{Host}:{Port}";
 }
 
-/// <summary>The API roles by their configuration names.</summary>
+/// <summary>The API roles by their configuration names (<c>viewer</c>, <c>operator</c>, <c>admin</c>; the core's parser is not visible to plugins).</summary>
 internal static class MqttRoles
 {
-    public static bool TryParse(string? text, out ApiRole role)
-    {
-        switch (text?.Trim().ToLowerInvariant())
-        {
-            case "viewer":
-                role = ApiRole.Viewer;
-                return true;
-            case "operator":
-                role = ApiRole.Operator;
-                return true;
-            case "admin":
-                role = ApiRole.Admin;
-                return true;
-            default:
-                role = default;
-                return false;
-        }
-    }
+    public static bool TryParse(string? text, out ApiRole role) =>
+        Enum.TryParse(text?.Trim(), ignoreCase: true, out role)
+        && Enum.IsDefined(role)
+        && text!.Trim().All(char.IsAsciiLetter); // "2" or "viewer,admin" are not role names
 }

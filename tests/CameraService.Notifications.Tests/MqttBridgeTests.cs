@@ -309,7 +309,7 @@ public sealed class MqttBridgeTests
     }
 
     [Fact]
-    public async Task Bridge_MqttsWithClientCertificate_Connects()
+    public async Task Bridge_MqttsWithClientCertificate_Connects_CommandsRunWithTheConfiguredRole()
     {
         using var certificates = TestCertificates.Create();
         await using var broker = MosquittoBroker.Create(certificates);
@@ -317,7 +317,8 @@ public sealed class MqttBridgeTests
         await using var probe = await MqttProbe.ConnectAsync(broker.Port);
         await using var service = ServiceUnderTest.Create(Settings(
             broker,
-            commands: false,
+            commands: true,
+            "Plugins:Mqtt:Commands:Role=viewer",
             $"Plugins:Mqtt:Url=mqtts://127.0.0.1:{broker.TlsPort}",
             $"Plugins:Mqtt:CaCertificatePath={certificates.CaPath}",
             $"Plugins:Mqtt:ClientCertificatePath={certificates.ClientCertificatePath}",
@@ -328,6 +329,13 @@ public sealed class MqttBridgeTests
         await probe.WaitAsync($"{Base}/availability", m => m.Text == "online", Wait, service.Output + broker.Output);
         await probe.WaitAsync($"{Base}/cameras/camera0/state", null, Wait, service.Output);
         await service.Process.WaitUntilAsync(() => service.Output.Contains($"connected to mqtts://127.0.0.1:{broker.TlsPort}", StringComparison.Ordinal), Wait, "the connected log line");
+
+        // Commands run with the configured role: a viewer may not record (the API's -32002).
+        await probe.PublishAsync($"{Base}/cameras/camera0/recording/set", "ON");
+        var denied = (await probe.WaitAsync($"{Base}/cameras/camera0/recording/result", null, Wait, service.Output)).Json().GetProperty("error");
+        Assert.Equal(-32002, denied.GetProperty("code").GetInt32());
+        Assert.Equal("operator", denied.GetProperty("data").GetProperty("required_role").GetString());
+        Assert.Equal("OFF", (await probe.WaitAsync($"{Base}/cameras/camera0/recording", null, Wait)).Text);
     }
 
     /// <summary>A discovery config with the fields every entity needs; <paramref name="retained"/> for a probe that subscribed after it was published.</summary>
