@@ -14,13 +14,17 @@ internal sealed class ApiSession : IRpcConnection, IDisposable
 {
     private readonly Channel<byte[]> _notifications;
     private readonly SemaphoreSlim _callGate = new(1, 1); // IRpcSession: one message at a time, in order
+    private const int RateLimitedCode = -32040;
+
     private readonly IRpcSession _session;
+    private readonly TimeProvider _time;
     private long _nextId;
     private long _dropped;
 
-    public ApiSession(ITrustedRpcEndpoint endpoint, string userId, ApiRole role, int queueLength)
+    public ApiSession(ITrustedRpcEndpoint endpoint, string userId, ApiRole role, int queueLength, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        _time = time;
         ConnectionId = $"mqtt-{userId}";
         _notifications = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(queueLength) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _session = endpoint.OpenTrustedSession(this, new TrustedPrincipal { UserId = userId, Role = role });
@@ -74,19 +78,34 @@ internal sealed class ApiSession : IRpcConnection, IDisposable
             writer.WriteEndObject();
         }
 
-        var response = new ArrayBufferWriter<byte>(1024);
-        await _callGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        // The bridge's sessions have the API's rate limit like any client: when a burst of refreshes hits it, wait as
+        // the answer says and try again (a few times) rather than publish nothing.
+        for (var attempt = 1; ; attempt++)
         {
-            await _session.HandleMessageAsync(request.WrittenMemory, response, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _callGate.Release();
-        }
+            var response = new ArrayBufferWriter<byte>(1024);
+            await _callGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _session.HandleMessageAsync(request.WrittenMemory, response, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _callGate.Release();
+            }
 
-        using var document = JsonDocument.Parse(response.WrittenMemory);
-        return document.RootElement.Clone();
+            using var document = JsonDocument.Parse(response.WrittenMemory);
+            var answer = document.RootElement;
+            if (attempt < 4
+                && answer.TryGetProperty("error"u8, out var error)
+                && error.TryGetProperty("code"u8, out var code) && code.GetInt32() == RateLimitedCode
+                && error.TryGetProperty("data"u8, out var data) && data.TryGetProperty("retry_after_ms"u8, out var retry) && retry.TryGetInt32(out var ms))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(ms, 1, 5000)), _time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            return answer.Clone();
+        }
     }
 
     /// <summary>The <c>result</c> of a call, or its <c>error</c> when it failed.</summary>

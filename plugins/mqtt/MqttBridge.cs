@@ -106,7 +106,7 @@ internal sealed class MqttBridge : IApiTransport, IAsyncDisposable
         var endpoint = _services.GetService<ITrustedRpcEndpoint>()
             ?? throw new InvalidOperationException("The MQTT bridge needs the core's trusted JSON-RPC endpoint (ITrustedRpcEndpoint), which is not registered.");
         _stopping = new CancellationTokenSource();
-        _reader = new ApiSession(endpoint, ReaderUser, ApiRole.Admin, queueLength: 1024);
+        _reader = new ApiSession(endpoint, ReaderUser, ApiRole.Admin, queueLength: 1024, _time);
         var subscribed = await _reader.ResultAsync("subscribe_events", w =>
         {
             w.WriteStartArray("topics");
@@ -125,7 +125,7 @@ internal sealed class MqttBridge : IApiTransport, IAsyncDisposable
         if (_options.Commands.Enabled)
         {
             var role = MqttRoles.TryParse(_options.Commands.Role, out var configured) ? configured : ApiRole.Operator;
-            _commandSession = new ApiSession(endpoint, CommandUser, role, queueLength: 1);
+            _commandSession = new ApiSession(endpoint, CommandUser, role, queueLength: 1, _time);
             await _commandSession.CallAsync("unsubscribe_events", null, cancellationToken).ConfigureAwait(false); // it only executes commands
         }
 
