@@ -5,12 +5,17 @@ import { allowed, elapsedSeconds, type Camera } from './state';
 import { formatBytes, formatDuration, parseDuration } from './format';
 import { LivePlayer } from './player';
 
-/** The live stream URLs of a camera: get_stream_url, starting the stream first when the role may and it is not running. */
+/**
+ * The live stream URLs of a camera from get_stream_url. An operator's console starts the stream when it is not ready
+ * (the ffmpeg backend streams only after start_streaming); a viewer's console plays what is there and says so when
+ * nothing is. A player failure fetches a fresh URL a little later.
+ */
 function useStream(camera: Camera | undefined) {
   const s = useSession();
   const [stream, setStream] = useState<{ hls: string | null; webrtc: string | null; problem: string | null }>({ hls: null, webrtc: null, problem: null });
   const [attempt, setAttempt] = useState(0);
   const connected = camera?.status === 'CONNECTED';
+  const operator = allowed(s.role, 'operator');
   useEffect(() => {
     if (!camera || !connected || s.connection !== 'ready') {
       setStream({ hls: null, webrtc: null, problem: null });
@@ -21,15 +26,14 @@ function useStream(camera: Camera | undefined) {
     (async () => {
       try {
         let r = await s.call('get_stream_url', { device: camera.device });
-        if (!r.available && allowed(s.role, 'operator')) {
+        if (r.stream_status !== 'READY' && operator) {
           await s.call('start_streaming', { device: camera.device });
           r = await s.call('get_stream_url', { device: camera.device });
         }
         if (cancelled) return;
         const hls = r.stream_url ?? r.streams?.hls ?? null;
         const webrtc = r.streams?.webrtc ?? null;
-        const problem = !r.available && !allowed(s.role, 'operator') ? 'The live stream is not running; an operator can start it.' : hls || webrtc ? null : 'No live stream URL for this camera.';
-        setStream({ hls: problem ? null : hls, webrtc: problem ? null : webrtc, problem });
+        setStream((old) => ({ hls, webrtc, problem: hls || webrtc ? old.problem : 'This camera has no live stream URL.' }));
       } catch (e) {
         if (cancelled) return;
         setStream({ hls: null, webrtc: null, problem: errorText(e) });
@@ -38,9 +42,12 @@ function useStream(camera: Camera | undefined) {
     })();
     return () => { cancelled = true; clearTimeout(retry); };
   }, [camera?.device, connected, s.connection, s.generation, attempt]);
-  // A player failure (expired URL, stream closed, service restarted): fetch a fresh URL a little later.
-  const retryLater = () => setTimeout(() => setAttempt((a) => a + 1), 2000);
-  return { ...stream, retryLater };
+  const retryLater = () => {
+    setStream((old) => ({ ...old, problem: operator ? 'Live view interrupted; reconnecting…' : 'No live picture; retrying… (the stream may not be started — an operator can start it)' }));
+    setTimeout(() => setAttempt((a) => a + 1), 3000);
+  };
+  const playing = () => setStream((old) => (old.problem ? { ...old, problem: null } : old));
+  return { ...stream, retryLater, playing };
 }
 
 function StatusPill({ status }: { status: string }) {
@@ -85,7 +92,7 @@ function CameraTile({ camera }: { camera: Camera }) {
     <a class={`tile tile-${camera.status.toLowerCase()}`} href={`#/camera/${camera.device}`} data-testid="camera-tile" data-device={camera.device} data-status={camera.status}
       aria-label={`${camera.name || camera.device}, ${camera.status.toLowerCase()} — open`}>
       <div class="video-box">
-        <LivePlayer hls={connected ? stream.hls : null} webrtc={connected ? stream.webrtc : null} onFailure={stream.retryLater} label={`Live view of ${camera.device}`} />
+        <LivePlayer hls={connected ? stream.hls : null} webrtc={connected ? stream.webrtc : null} onFailure={stream.retryLater} onPlaying={stream.playing} label={`Live view of ${camera.device}`} />
         {!connected && <div class="overlay"><span class="big-icon" aria-hidden="true">⏻</span>{camera.status === 'ERROR' ? 'Camera error' : 'Disconnected'}</div>}
         {connected && stream.problem && <div class="overlay small">{stream.problem}</div>}
         <div class="corner"><RecBadge device={camera.device} /></div>
@@ -156,7 +163,7 @@ export function CameraPage({ device }: { device: string }) {
       <div class="camera-layout">
         <div>
           <div class="video-box large">
-            <LivePlayer hls={connected ? stream.hls : null} webrtc={connected ? stream.webrtc : null} onFailure={stream.retryLater} label={`Live view of ${device}`} />
+            <LivePlayer hls={connected ? stream.hls : null} webrtc={connected ? stream.webrtc : null} onFailure={stream.retryLater} onPlaying={stream.playing} label={`Live view of ${device}`} />
             {!connected && <div class="overlay"><span class="big-icon" aria-hidden="true">⏻</span>{camera.status === 'ERROR' ? 'Camera error' : 'Disconnected'}</div>}
             {connected && stream.problem && <div class="overlay small">{stream.problem}</div>}
           </div>

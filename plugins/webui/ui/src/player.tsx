@@ -6,12 +6,16 @@ import Hls from 'hls.js/light';
  * through hls.js (native HLS where MSE is missing, e.g. iOS Safari). A fatal error calls `onFailure` so the owner
  * can fetch a fresh signed URL.
  */
-export function LivePlayer({ hls, webrtc, onFailure, label }: { hls: string | null; webrtc?: string | null; onFailure?: () => void; label: string }) {
+export function LivePlayer({ hls, webrtc, onFailure, onPlaying, label }: { hls: string | null; webrtc?: string | null; onFailure?: () => void; onPlaying?: () => void; label: string }) {
   const ref = useRef<HTMLVideoElement>(null);
   const [mode, setMode] = useState<'webrtc' | 'hls' | null>(null);
+  const [playing, setPlaying] = useState(false);
   useEffect(() => {
     const video = ref.current;
+    setPlaying(false);
     if (!video || (!hls && !webrtc)) return;
+    const onPlay = () => { setPlaying(true); onPlaying?.(); };
+    video.addEventListener('playing', onPlay);
     let disposed = false;
     let player: Hls | null = null;
     let pc: RTCPeerConnection | null = null;
@@ -46,6 +50,7 @@ export function LivePlayer({ hls, webrtc, onFailure, label }: { hls: string | nu
     }
     return () => {
       disposed = true;
+      video.removeEventListener('playing', onPlay);
       player?.destroy();
       pc?.close();
       video.removeAttribute('src');
@@ -53,7 +58,12 @@ export function LivePlayer({ hls, webrtc, onFailure, label }: { hls: string | nu
       video.load();
     };
   }, [hls, webrtc]);
-  return <video ref={ref} muted autoplay playsInline aria-label={label} data-mode={mode ?? ''} />;
+  return (
+    <>
+      <video ref={ref} muted autoplay playsInline aria-label={label} data-mode={mode ?? ''} />
+      {(hls || webrtc) && !playing && <div class="overlay small starting" aria-hidden="true">Starting live view…</div>}
+    </>
+  );
 }
 
 /** WHEP (RFC 9725) playback from MediaMTX: POST an SDP offer to <webrtc URL>/whep, apply the answer. */

@@ -156,7 +156,7 @@ export class RpcClient {
       this.handshaking = false;
       if (e instanceof RpcError && e.code === AUTH_FAILED) {
         this.stop();
-        this.setState('stopped', e.message);
+        this.setState('stopped', errorText(e));
         return;
       }
       // Anything else (e.g. the service is still starting): drop the socket and try again.
