@@ -4,6 +4,7 @@ import { errorText } from './rpc';
 import { allowed, elapsedSeconds, type Camera } from './state';
 import { formatBytes, formatDuration, parseDuration } from './format';
 import { LivePlayer } from './player';
+import { CameraIcon, RecordIcon, StopIcon, TimerIcon, UnpluggedIcon } from './icons';
 
 /**
  * The live stream URLs of a camera from get_stream_url. An operator's console starts the stream when it is not ready
@@ -86,6 +87,7 @@ export function CameraGrid() {
 }
 
 function CameraTile({ camera }: { camera: Camera }) {
+  const s = useSession();
   const stream = useStream(camera);
   const connected = camera.status === 'CONNECTED';
   return (
@@ -93,8 +95,9 @@ function CameraTile({ camera }: { camera: Camera }) {
       aria-label={`${camera.name || camera.device}, ${camera.status.toLowerCase()} — open`}>
       <div class="video-box">
         <LivePlayer hls={connected ? stream.hls : null} webrtc={connected ? stream.webrtc : null} onFailure={stream.retryLater} onPlaying={stream.playing} label={`Live view of ${camera.device}`} />
-        {!connected && <div class="overlay"><span class="big-icon" aria-hidden="true">⏻</span>{camera.status === 'ERROR' ? 'Camera error' : 'Disconnected'}</div>}
+        {!connected && <div class="overlay"><UnpluggedIcon />{camera.status === 'ERROR' ? 'Camera error' : 'Disconnected'}</div>}
         {connected && stream.problem && <div class="overlay small">{stream.problem}</div>}
+        {connected && s.connection !== 'ready' && <div class="overlay small">Waiting for the service…</div>}
         <div class="corner"><RecBadge device={camera.device} /></div>
       </div>
       <div class="tile-meta">
@@ -164,20 +167,20 @@ export function CameraPage({ device }: { device: string }) {
         <div>
           <div class="video-box large">
             <LivePlayer hls={connected ? stream.hls : null} webrtc={connected ? stream.webrtc : null} onFailure={stream.retryLater} onPlaying={stream.playing} label={`Live view of ${device}`} />
-            {!connected && <div class="overlay"><span class="big-icon" aria-hidden="true">⏻</span>{camera.status === 'ERROR' ? 'Camera error' : 'Disconnected'}</div>}
+            {!connected && <div class="overlay"><UnpluggedIcon />{camera.status === 'ERROR' ? 'Camera error' : 'Disconnected'}</div>}
             {connected && stream.problem && <div class="overlay small">{stream.problem}</div>}
           </div>
           {canOperate && (
             <div class="actions" role="toolbar" aria-label="Camera actions">
               <button type="button" class="primary" data-testid="snapshot-button" disabled={!connected || busy !== null} onClick={takeSnapshot}>
-                {busy === 'snapshot' ? 'Taking…' : '📷 Snapshot'}
+                <CameraIcon /> {busy === 'snapshot' ? 'Taking…' : 'Snapshot'}
               </button>
               {recording ? (
-                <button type="button" class="danger" data-testid="record-stop-button" disabled={busy !== null} onClick={stopRecording}>■ Stop recording</button>
+                <button type="button" class="danger" data-testid="record-stop-button" disabled={busy !== null} onClick={stopRecording}><StopIcon /> Stop recording</button>
               ) : (
                 <>
-                  <button type="button" class="record" data-testid="record-button" disabled={!connected || busy !== null} onClick={() => startRecording()}>● Record</button>
-                  <button type="button" data-testid="record-timed-button" disabled={!connected || busy !== null} onClick={() => dialog.current?.showModal()}>Timed recording…</button>
+                  <button type="button" class="record" data-testid="record-button" disabled={!connected || busy !== null} onClick={() => startRecording()}><RecordIcon /> Record</button>
+                  <button type="button" data-testid="record-timed-button" disabled={!connected || busy !== null} onClick={() => dialog.current?.showModal()}><TimerIcon /> Timed recording…</button>
                 </>
               )}
             </div>
@@ -260,7 +263,7 @@ function RecordDialog({ dialogRef, onStart }: { dialogRef: preact.RefObject<HTML
         {invalid && <p class="alert small">Type 1 second to 24 hours, e.g. 45s, 2m, 1h.</p>}
         <div class="dialog-actions">
           <button type="button" class="ghost" onClick={() => dialogRef.current?.close()}>Cancel</button>
-          <button type="submit" class="record" data-testid="record-duration-start" disabled={!seconds || invalid}>● Record {seconds && !invalid ? formatDuration(seconds) : ''}</button>
+          <button type="submit" class="record" data-testid="record-duration-start" disabled={!seconds || invalid}><RecordIcon /> Record {seconds && !invalid ? formatDuration(seconds) : ''}</button>
         </div>
       </form>
     </dialog>

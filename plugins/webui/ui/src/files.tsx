@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { useSession } from './context';
 import { errorText } from './rpc';
 import { allowed } from './state';
+import { PlayIcon } from './icons';
 import { formatBytes, formatCount, formatDuration, formatTime, pageInfo } from './format';
 
 const PAGE_SIZE = 50;
@@ -50,6 +51,13 @@ export function FilesPage({ kind, query }: { kind: 'recordings' | 'snapshots'; q
     clearTimeout(reloadTimer.current);
     reloadTimer.current = setTimeout(() => setReload((r) => r + 1), 400);
   }), [kind, device]);
+  // The store counts a recording as being written for a few seconds after its last write (Storage:InProgressWindow):
+  // look again shortly while this page shows one, so the mark goes away by itself.
+  useEffect(() => {
+    if (!data?.files.some((f) => f.in_progress)) return;
+    const t = setTimeout(() => setReload((r) => r + 1), 3000);
+    return () => clearTimeout(t);
+  }, [data]);
   useEffect(() => {
     // A recording that starts or stops changes in_progress marks on this page.
     if (kind === 'recordings') setReload((r) => r + 1);
@@ -130,7 +138,7 @@ export function FilesPage({ kind, query }: { kind: 'recordings' | 'snapshots'; q
                 {kind === 'recordings' && <td class="num">{f.duration != null ? formatDuration(f.duration) : '—'}</td>}
                 <td>{formatTime(f.modified_time)}</td>
                 <td class="actions-col">
-                  <button type="button" class="ghost" data-testid="play-button" onClick={() => setPreview(f)} disabled={f.in_progress}>{kind === 'recordings' ? '▶ Play' : 'View'}</button>
+                  <button type="button" class="ghost" data-testid="play-button" onClick={() => setPreview(f)} disabled={f.in_progress}>{kind === 'recordings' ? <><PlayIcon /> Play</> : 'View'}</button>
                   <a class="button ghost" href={f.download_url} download={f.filename}>Download</a>
                   {canDelete && <button type="button" class="ghost danger-text" data-testid="delete-button" disabled={f.in_progress} onClick={() => setConfirm([f.filename])}>Delete</button>}
                 </td>
