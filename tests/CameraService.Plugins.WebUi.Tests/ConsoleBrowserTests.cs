@@ -11,7 +11,7 @@ namespace CameraService.Plugins.WebUi.Tests;
 /// restart comes last); each leaves the service as it found it. Screenshots go to <see cref="ConsoleFixture.ScreenshotDirectory"/>.
 /// </summary>
 [TestCaseOrderer("CameraService.Plugins.WebUi.Tests.ByNameOrderer", "CameraService.Plugins.WebUi.Tests")]
-public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class ConsoleBrowserTests(ConsoleFixture fixture, ITestOutputHelper output) : IClassFixture<ConsoleFixture>
 {
     private static readonly PageWaitForFunctionOptions Long = new() { Timeout = 60_000, PollingInterval = 200 };
 
@@ -21,7 +21,13 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         await using var console = await fixture.OpenAsync();
         await console.SignInAsync(fixture.AdminToken);
 
+        // Reported, not asserted (tests never assert timings): the first paint of the page on loopback.
+        output.WriteLine("first-contentful-paint: " + await console.Page.EvaluateAsync<double>(
+            "() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1") + " ms");
         Assert.Equal("admin", await console.Page.GetByTestId("role").TextContentAsync());
+        var headers = await console.PageResponse!.AllHeadersAsync();
+        Assert.StartsWith("default-src 'self'; script-src 'self';", headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.Equal("no-cache", headers["cache-control"]);
         foreach (var device in new[] { "camera0", "camera1" })
         {
             await AssertVideoAdvancesAsync(console.Page, $"[data-testid=camera-tile][data-device={device}] video");
@@ -90,7 +96,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
     [Fact]
     public async Task T4_System_HealthStorageRetentionAndCharts()
     {
-        await using var console = await fixture.OpenAsync();
+        await using var console = await fixture.OpenAsync(new ViewportSize { Width = 1440, Height = 1600 });
         await console.SignInAsync(fixture.AdminToken);
         await console.Page.GotoAsync(console.BaseUrl + "/#/system");
 
@@ -116,7 +122,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         // Charts fill with a few samples.
         await console.Page.WaitForTimeoutAsync(6000);
         Assert.Equal(4, await console.Page.GetByTestId("metric-chart").CountAsync());
-        await console.Page.ScreenshotAsync(new() { Path = Path.Combine(ConsoleFixture.ScreenshotDirectory, "system.png"), FullPage = true });
+        await console.ScreenshotAsync("system");
         console.AssertNoCspViolationsAndNoExternalRequests();
     }
 
@@ -151,28 +157,22 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task T6_FakeCameraUnplugged_TileTurnsDisconnected_WithoutReload()
+    public async Task T6_FakeCameraPluggedThenUnplugged_TileAppearsThenTurnsDisconnected_WithoutReload()
     {
         await using var console = await fixture.OpenAsync();
         await console.SignInAsync(fixture.AdminToken);
-        var tile = console.Page.Locator("[data-testid=camera-tile][data-device=camera2]");
-        await tile.And(console.Page.Locator("[data-status=CONNECTED]")).WaitForAsync(new() { Timeout = 30_000 });
+        await console.Page.GetByTestId("camera-tile").First.WaitForAsync();
         await console.Page.EvaluateAsync("() => { window.__noReload = true; }");
+        var tile = console.Page.Locator("[data-testid=camera-tile][data-device=camera2]");
 
-        fixture.UnplugFakeCamera();
-        try
-        {
-            await tile.And(console.Page.Locator("[data-status=DISCONNECTED]")).WaitForAsync(new() { Timeout = 30_000 });
-            Assert.True(await console.Page.EvaluateAsync<bool>("() => window.__noReload === true"));
-            Assert.Equal("Disconnected", await tile.GetByTestId("camera-status").InnerTextAsync());
-            await console.ScreenshotAsync("cameras-unplugged");
-        }
-        finally
-        {
-            fixture.PlugFakeCamera();
-        }
-
+        fixture.PlugFakeCamera();
         await tile.And(console.Page.Locator("[data-status=CONNECTED]")).WaitForAsync(new() { Timeout = 30_000 });
+        fixture.UnplugFakeCamera();
+        await tile.And(console.Page.Locator("[data-status=DISCONNECTED]")).WaitForAsync(new() { Timeout = 30_000 });
+
+        Assert.True(await console.Page.EvaluateAsync<bool>("() => window.__noReload === true"));
+        Assert.Equal("Disconnected", await tile.GetByTestId("camera-status").InnerTextAsync());
+        await console.ScreenshotAsync("cameras-unplugged");
     }
 
     [Fact]

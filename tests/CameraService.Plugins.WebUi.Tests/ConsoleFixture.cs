@@ -22,7 +22,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public string ViewerToken { get; private set; } = null!;
 
-    /// <summary>The fake device root; the fake camera's node is <c>video0</c>.</summary>
+    /// <summary>The fake device root (empty at start); the fake camera's node is <c>video0</c>.</summary>
     public string DeviceRoot => Path.Combine(_root, "v4l2", "dev");
 
     /// <summary>Where screenshots go (test artifacts): <c>artifacts/webui-screenshots/</c> of the repository, or <c>WEBUI_SCREENSHOTS</c>.</summary>
@@ -39,7 +39,6 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
         Directory.CreateDirectory(DeviceRoot);
         Directory.CreateDirectory(Path.Combine(_root, "v4l2", "sys"));
-        PlugFakeCamera();
         Service = new ServiceProcess(_root, new Dictionary<string, string>
         {
             ["CameraService:StreamBackend"] = "ffmpeg",
@@ -147,9 +146,12 @@ public sealed class ConsolePage : IAsyncDisposable
 
     public List<string> Requests { get; } = [];
 
+    /// <summary>The answer to <c>GET /</c> of the last sign-in (headers as the real listener sent them).</summary>
+    public IResponse? PageResponse { get; private set; }
+
     public async Task SignInAsync(string token)
     {
-        await Page.GotoAsync(BaseUrl + "/");
+        PageResponse = await Page.GotoAsync(BaseUrl + "/");
         await Page.GetByTestId("login-token").FillAsync(token);
         await Page.GetByTestId("login-submit").ClickAsync();
         await Page.GetByTestId("connection-state").And(Page.Locator("[data-state=ready]")).WaitForAsync();
