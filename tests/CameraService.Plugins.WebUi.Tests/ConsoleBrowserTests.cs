@@ -187,6 +187,25 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task T8_RefusedToken_BackToSignInWithTheReason()
+    {
+        await using var console = await fixture.OpenAsync();
+        await console.Page.GotoAsync(console.BaseUrl + "/");
+        await console.Page.GetByTestId("login-token").FillAsync("not-a-token");
+        await console.Page.GetByTestId("login-submit").ClickAsync();
+
+        var alert = console.Page.Locator(".login-card [role=alert]");
+        await alert.WaitForAsync();
+        Assert.Contains("Authentication failed", await alert.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Null(await console.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('camera-service.token')"));
+
+        // A used demo link is refused with a clear message, never a blank page.
+        await console.Page.GotoAsync(console.BaseUrl + "/#signin=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        await alert.Filter(new() { HasText = "already used or has expired" }).WaitForAsync();
+        await console.ScreenshotAsync("sign-in");
+    }
+
+    [Fact]
     public async Task T9_ServiceRestarted_ConsoleReconnectsByItself()
     {
         await using var console = await fixture.OpenAsync();

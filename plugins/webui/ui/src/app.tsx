@@ -20,22 +20,32 @@ export function App() {
   const [reason, setReason] = useState<string | null>(null);
   const [redeeming, setRedeeming] = useState(false);
 
-  // A demo link (#signin=<one-time code>): exchange the code for the token, then forget the code.
+  // A demo link (#signin=<one-time code>): exchange the code for the token, then forget the code. Also when the link
+  // is opened in a tab that already shows the console (only the fragment changes: no page load).
   useEffect(() => {
-    const m = location.hash.match(/signin=([A-Za-z0-9_-]{1,128})/);
-    if (!m) return;
-    history.replaceState(null, '', `${location.pathname}#/cameras`);
-    setRedeeming(true);
-    fetch(`/webui/signin/${m[1]}`, { cache: 'no-store' })
-      .then(async (r) => {
-        const body = await r.json().catch(() => ({}));
-        if (!r.ok || typeof body.token !== 'string') throw new Error(body.message || `Sign-in link refused (HTTP ${r.status}).`);
-        sessionStorage.setItem(TOKEN_KEY, body.token);
-        setReason(null);
-        setToken(body.token);
-      })
-      .catch((e) => setReason(errorText(e)))
-      .finally(() => setRedeeming(false));
+    const redeem = () => {
+      const m = location.hash.match(/signin=([A-Za-z0-9_-]{1,128})/);
+      if (!m) return;
+      history.replaceState(null, '', `${location.pathname}#/cameras`);
+      setRedeeming(true);
+      fetch(`/webui/signin/${m[1]}`, { cache: 'no-store' })
+        .then(async (r) => {
+          const body = await r.json().catch(() => ({}));
+          if (!r.ok || typeof body.token !== 'string') throw new Error(body.message || `Sign-in link refused (HTTP ${r.status}).`);
+          sessionStorage.setItem(TOKEN_KEY, body.token);
+          setReason(null);
+          setToken(body.token);
+        })
+        .catch((e) => {
+          sessionStorage.removeItem(TOKEN_KEY);
+          setToken(null);
+          setReason(errorText(e));
+        })
+        .finally(() => setRedeeming(false));
+    };
+    redeem();
+    addEventListener('hashchange', redeem);
+    return () => removeEventListener('hashchange', redeem);
   }, []);
 
   const signOut = useCallback((why: string | null) => {
