@@ -5,11 +5,17 @@ namespace CameraService.Abstractions.Api;
 /// (<c>Content-Security-Policy</c>, <c>Cache-Control</c>, <c>ETag</c>, <c>Content-Encoding</c>, …). A 304 answer
 /// has an empty body.
 /// </summary>
-/// <param name="StatusCode">HTTP status code.</param>
-/// <param name="ContentType">Content type, e.g. <c>text/html; charset=utf-8</c>.</param>
-/// <param name="Body">The body, already encoded as the headers say.</param>
-/// <param name="Headers">Response headers to send as they are.</param>
-public sealed record HttpHeadersReply(int StatusCode, string ContentType, ReadOnlyMemory<byte> Body, IReadOnlyDictionary<string, string> Headers) : HttpReply(StatusCode);
+public sealed record HttpHeadersReply : HttpReply
+{
+    /// <summary>Content type, e.g. <c>text/html; charset=utf-8</c>.</summary>
+    public required string ContentType { get; init; }
+
+    /// <summary>The body, already encoded as the headers say.</summary>
+    public ReadOnlyMemory<byte> Body { get; init; }
+
+    /// <summary>Response headers to send as they are.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// One-time sign-in links of a browser console (the <c>webui</c> plugin): the demo prints such a link instead of a

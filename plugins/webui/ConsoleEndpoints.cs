@@ -26,9 +26,9 @@ internal sealed class ConsoleEndpoints(ConsoleAssets assets, SignInCodes codes, 
 
     public IReadOnlyList<HttpEndpoint> Endpoints =>
     [
-        new HttpEndpoint("GET", "/", (request, _) => ValueTask.FromResult(Page(request))),
-        new HttpEndpoint("GET", "/webui/signin/{code}", (request, _) => ValueTask.FromResult<HttpReply>(SignIn(request.RouteValues["code"]))),
-        new HttpEndpoint("GET", "/webui/{file}", (request, _) => ValueTask.FromResult(Asset(request))),
+        new HttpEndpoint { Method = "GET", Pattern = "/", Handler = (request, _) => ValueTask.FromResult(Page(request)) },
+        new HttpEndpoint { Method = "GET", Pattern = "/webui/signin/{code}", Handler = (request, _) => ValueTask.FromResult<HttpReply>(SignIn(request.RouteValues["code"])) },
+        new HttpEndpoint { Method = "GET", Pattern = "/webui/{file}", Handler = (request, _) => ValueTask.FromResult(Asset(request)) },
     ];
 
     private HttpReply Page(HttpRequestData request)
@@ -62,12 +62,17 @@ internal sealed class ConsoleEndpoints(ConsoleAssets assets, SignInCodes codes, 
         }
 
         var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["token"] = credential });
-        return new HttpHeadersReply(200, "application/json", body, new Dictionary<string, string>
+        return new HttpHeadersReply
         {
-            ["Cache-Control"] = "no-store",
-            ["X-Content-Type-Options"] = "nosniff",
-            ["Referrer-Policy"] = "no-referrer",
-        });
+            ContentType = "application/json",
+            Body = body,
+            Headers = new Dictionary<string, string>
+            {
+                ["Cache-Control"] = "no-store",
+                ["X-Content-Type-Options"] = "nosniff",
+                ["Referrer-Policy"] = "no-referrer",
+            },
+        };
     }
 
     internal static HttpReply Reply(HttpRequestData request, ConsoleAsset asset, string cacheControl)
@@ -85,7 +90,7 @@ internal sealed class ConsoleEndpoints(ConsoleAssets assets, SignInCodes codes, 
         };
         if (request.Headers.TryGetValue("If-None-Match", out var match) && match.Split(',').Any(t => t.Trim() == asset.ETag))
         {
-            return new HttpHeadersReply(304, asset.ContentType, ReadOnlyMemory<byte>.Empty, headers);
+            return new HttpHeadersReply { StatusCode = 304, ContentType = asset.ContentType, Headers = headers };
         }
 
         if (gzip)
@@ -93,6 +98,6 @@ internal sealed class ConsoleEndpoints(ConsoleAssets assets, SignInCodes codes, 
             headers["Content-Encoding"] = "gzip";
         }
 
-        return new HttpHeadersReply(200, asset.ContentType, gzip ? asset.Gzip : asset.Body, headers);
+        return new HttpHeadersReply { ContentType = asset.ContentType, Body = gzip ? asset.Gzip : asset.Body, Headers = headers };
     }
 }

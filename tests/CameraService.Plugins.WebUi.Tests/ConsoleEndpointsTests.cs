@@ -26,7 +26,7 @@ public sealed class ConsoleEndpointsTests
     {
         var endpoint = _endpoints.Endpoints.Single(e => e.Pattern == pattern);
         var reply = await endpoint.Handler(
-            new HttpRequestData("GET", pattern, route ?? [], new Dictionary<string, string>(), headers ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), null),
+            new HttpRequestData { Method = "GET", Path = pattern, RouteValues = route ?? [], Headers = headers ?? new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) },
             CancellationToken.None);
         return Assert.IsType<HttpHeadersReply>(reply);
     }
