@@ -73,6 +73,8 @@ public static class CoreServiceCollectionExtensions
         services.AddRpcMethods<SystemMethods>();
         services.AddRpcMethods<EventMethods>();
         services.AddRpcMethods<CameraMethods>();
+        services.AddRpcMethods<ApiKeyMethods>();
+        services.AddRpcMethods<RetentionPolicyMethods>();
         services.TryAddSingleton<RpcMethodTable>();
         services.TryAddSingleton<RpcEndpoint>();
         services.TryAddSingleton<IRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());

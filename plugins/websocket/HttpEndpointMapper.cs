@@ -99,6 +99,25 @@ internal static class HttpEndpointMapper
                 await context.Response.Body.WriteAsync(content.Body, context.RequestAborted).ConfigureAwait(false);
                 break;
 
+            case HttpHeadersReply page:
+                context.Response.StatusCode = page.StatusCode;
+                foreach (var (name, value) in page.Headers)
+                {
+                    context.Response.Headers[name] = value;
+                }
+
+                if (page.StatusCode != StatusCodes.Status304NotModified)
+                {
+                    context.Response.ContentType = page.ContentType;
+                    context.Response.ContentLength = page.Body.Length;
+                    if (!HttpMethods.IsHead(context.Request.Method))
+                    {
+                        await context.Response.Body.WriteAsync(page.Body, context.RequestAborted).ConfigureAwait(false);
+                    }
+                }
+
+                break;
+
             case HttpFileReply file:
                 if (!File.Exists(file.Path))
                 {
