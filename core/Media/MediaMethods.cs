@@ -449,7 +449,7 @@ internal sealed class MediaMethods(
             return fallback;
         }
 
-        if (Configuration.DurationText.TryParse(text, out var value) && value > TimeSpan.Zero)
+        if (CameraService.Shared.DurationText.TryParse(text, out var value) && value > TimeSpan.Zero)
         {
             return value;
         }

@@ -21,7 +21,8 @@ public sealed class StoragePlugin : IPlugin
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<StorageOptions>()
-            .Configure(options => options.Read(configuration))
+            .Bind(configuration.GetSection(StorageOptions.SectionName))
+            .Configure(options => options.StateDirectory = configuration["State:Directory"] ?? string.Empty)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
