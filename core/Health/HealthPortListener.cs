@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace CameraService.Core.Observability;
+namespace CameraService.Core.Health;
 
 /// <summary>
 /// The optional second listener for the health endpoints (<c>Metrics:HealthPort</c>, default 0 = off), for deployments
