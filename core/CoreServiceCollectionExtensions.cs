@@ -75,6 +75,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<RpcMethodTable>();
         services.TryAddSingleton<RpcEndpoint>();
         services.TryAddSingleton<IRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());
+        services.TryAddSingleton<ITrustedRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());
         services.AddSingleton<IHttpEndpointSource, OpenRpcHttpEndpoint>();
 
         // Media flows: recording sessions and the media methods (snapshots, recordings, streaming, files, storage).

@@ -15,7 +15,7 @@ namespace CameraService.Core.Rpc;
 /// authentication and role checks, parameter validation from the method table, and the mapping of
 /// failures to the contract's error codes. Responses are written straight into the transport's buffer.
 /// </summary>
-internal sealed partial class RpcEndpoint : IRpcEndpoint
+internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
@@ -59,6 +59,34 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint
             session.InitialAuthentication = AuthenticateInitialAsync(session, connection.InitialCredential);
         }
 
+        return session;
+    }
+
+    public IRpcSession OpenTrustedSession(IRpcConnection connection, TrustedPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(principal);
+        if (!Enum.IsDefined(principal.Role))
+        {
+            throw new ArgumentOutOfRangeException(nameof(principal), principal.Role, "unknown role");
+        }
+
+        if (principal.Cameras is not null)
+        {
+            // Per-camera scopes arrive with the security work (api-contract §8.5); until the core enforces them,
+            // a scoped principal must not silently get access to every camera.
+            throw new NotSupportedException("camera-scoped trusted sessions are not supported by this core");
+        }
+
+        var bucket = new TokenBucket(_options.RateLimit.RequestsPerSecond, _options.RateLimit.Burst, _timeProvider);
+        var session = new RpcSession(this, connection, bucket)
+        {
+            Principal = new AuthPrincipal(principal.UserId, principal.Role, ExpiresAt: null, ApiKeyId: null),
+        };
+        _metrics.ConnectionOpened();
+        _hub.Add(session);
+        LogSessionOpened(_logger, session.SessionId, connection.ConnectionId, connection.RemoteAddress);
+        LogAuthenticated(_logger, session.SessionId, principal.UserId, Roles.Name(principal.Role));
         return session;
     }
 

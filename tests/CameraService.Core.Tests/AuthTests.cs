@@ -274,6 +274,29 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpenTrustedSession_ViewerPrincipal_CallsWithThatRoleWithoutAuthenticate()
+    {
+        var trusted = _core.Services.GetRequiredService<ITrustedRpcEndpoint>();
+        var session = trusted.OpenTrustedSession(new FakeRpcConnection(), new TrustedPrincipal { UserId = "mqtt", Role = ApiRole.Viewer });
+
+        var list = await CoreHarness.CallAsync(session, "get_camera_list");
+        var record = await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0"}""");
+
+        list.Result();
+        Assert.Equal(RpcErrorCodes.PermissionDenied, record.GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public void OpenTrustedSession_CameraScope_RefusedUntilScopesAreEnforced()
+    {
+        var trusted = _core.Services.GetRequiredService<ITrustedRpcEndpoint>();
+
+        Assert.Throws<NotSupportedException>(() => trusted.OpenTrustedSession(
+            new FakeRpcConnection(),
+            new TrustedPrincipal { UserId = "mqtt", Role = ApiRole.Admin, Cameras = ["camera0"] }));
+    }
+
+    [Fact]
     public void JwtSecret_Unconfigured_GeneratedOnceWithPrivateMode()
     {
         var first = _core.Services.GetRequiredService<JwtSecret>();
