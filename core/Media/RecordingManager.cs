@@ -138,7 +138,7 @@ internal sealed class RecordingManager : IDisposable
             try
             {
                 var store = Store;
-                var request = new RecordingRequest(cameraId, session.SessionId, session.Format, store.GetRecordingDirectory(cameraId), _time.GetUtcNow());
+                var request = new RecordingRequest { CameraId = cameraId, SessionId = session.SessionId, Format = session.Format, OutputDirectory = store.GetRecordingDirectory(cameraId), StartTime = _time.GetUtcNow() };
                 _active[cameraId] = session.Reapplied(await Backend.StartRecordingAsync(request, _stopping.Token).ConfigureAwait(false));
                 RecordingLog.Reapplied(_logger, cameraId, session.SessionId);
             }
@@ -201,7 +201,7 @@ internal sealed class RecordingManager : IDisposable
             store.EnsureSpaceForWrite();
             var sessionId = NewSessionId();
             var now = _time.GetUtcNow();
-            var request = new RecordingRequest(cameraId, sessionId, format, store.GetRecordingDirectory(cameraId), now);
+            var request = new RecordingRequest { CameraId = cameraId, SessionId = sessionId, Format = format, OutputDirectory = store.GetRecordingDirectory(cameraId), StartTime = now };
             var recording = await backend.StartRecordingAsync(request, cancellationToken).ConfigureAwait(false);
             var session = RecordingSession.Started(cameraId, sessionId, recording.StartTime == default ? now : recording.StartTime, durationSeconds, format, recording);
             _active[cameraId] = session;
@@ -365,13 +365,13 @@ internal sealed class RecordingManager : IDisposable
         {
             var known = session.Files.Select(f => Path.GetFileName(f.Path)).ToHashSet(StringComparer.Ordinal);
             var earlier = new List<RecordedFile>();
-            var page = await store.ListAsync(MediaKind.Recording, new MediaQuery(0, 1000, session.CameraId), cancellationToken).ConfigureAwait(false);
+            var page = await store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 1000, CameraId = session.CameraId }, cancellationToken).ConfigureAwait(false);
             foreach (var f in page.Files)
             {
                 // A second of slack: the first segment's name (its creation time) can precede the session's start time.
                 if (f.Created >= session.StartTime.AddSeconds(-1) && !known.Contains(f.FileName))
                 {
-                    earlier.Add(new RecordedFile(f.Path, f.Size));
+                    earlier.Add(new RecordedFile { Path = f.Path, Size = f.Size });
                 }
             }
 
@@ -443,8 +443,9 @@ internal sealed class RecordingManager : IDisposable
         }
     }
 
-    private void OnStorageStatusChanged(object? sender, StorageStatus status)
+    private void OnStorageStatusChanged(object? sender, StorageStatusChangedEventArgs e)
     {
+        var status = e.Status;
         _events.PublishStorageStatus(new StorageStatusEvent(status.Level.ToString().ToUpperInvariant(), status.AvailableBytes, Math.Round(status.UsagePercent, 2)));
         if (status.Level != StorageLevel.Critical)
         {

@@ -128,7 +128,7 @@ internal sealed record RecordingSession
         {
             Backend = Backend is { } b
                 ? b with { Files = all, BytesWritten = bytes }
-                : new BackendRecording(CameraId, SessionId, Format, StartTime, EndTime, all, bytes),
+                : new BackendRecording { CameraId = CameraId, SessionId = SessionId, Format = Format, StartTime = StartTime, EndTime = EndTime, Files = all, BytesWritten = bytes },
         };
     }
 
