@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using CameraService.Abstractions.Media;
 using CameraService.Core.Events;
-using CameraService.Core.Hosting;
+using CameraService.Core.Metrics;
 using CameraService.Core.Plugins;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace CameraService.Core.Observability;
+namespace CameraService.Core.Health;
 
 /// <summary>The API figures the alerts watch.</summary>
 internal interface IApiStats

@@ -4,11 +4,13 @@ using CameraService.Abstractions.Api;
 using CameraService.Abstractions.Media;
 using CameraService.Abstractions.Streaming;
 using CameraService.Core.Events;
+using CameraService.Core.Media;
+using CameraService.Core.Metrics;
 using CameraService.Core.Plugins;
 using CameraService.Core.Rpc;
 using Microsoft.Extensions.Configuration;
 
-namespace CameraService.Core.Media;
+namespace CameraService.Core.Methods;
 
 /// <summary>
 /// The media methods of api-contract.md §4: snapshots, recordings, streaming, files, storage and retention.
@@ -23,7 +25,7 @@ internal sealed class MediaMethods(
     PublicEndpoint publicEndpoint,
     IConfiguration configuration,
     TimeProvider time,
-    CameraService.Core.Observability.ServiceMetrics? metrics = null) : IRpcMethodProvider
+    ServiceMetrics? metrics = null) : IRpcMethodProvider
 {
     private const string CameraPattern = "^camera[0-9]+$";
 
@@ -235,7 +237,7 @@ internal sealed class MediaMethods(
             var last = recordings.GetStatus(cameraId);
             throw new RpcErrorException(RpcErrorCodes.InvalidState,
                 new("reason", ex.Reason), new("state", ex.State), new("message", ex.Message),
-                new("last_session_id", last?.SessionId), new("last_status", last?.Status),
+                new("last_session_id", last?.SessionId), new("last_status", last?.Status.Wire()),
                 new("last_end_time", last?.EndTime is { } end ? Iso(end) : null));
         }
 
@@ -247,7 +249,7 @@ internal sealed class MediaMethods(
             s.CameraId,
             s.SessionId,
             s.FirstFileName,
-            s.Status,
+            s.Status.Wire(),
             Iso(s.StartTime),
             Iso(s.EndTime ?? time.GetUtcNow()),
             s.ElapsedSeconds(time),
@@ -262,14 +264,14 @@ internal sealed class MediaMethods(
         var s = recordings.GetStatus(cameraId);
         if (s is null)
         {
-            return RpcResult.From(new RecordingStatusResult(cameraId, "STOPPED", null, null, 0, null, 0, null, null), MediaJsonContext.Default.RecordingStatusResult);
+            return RpcResult.From(new RecordingStatusResult(cameraId, RecordingStatus.Stopped.Wire(), null, null, 0, null, 0, null, null), MediaJsonContext.Default.RecordingStatusResult);
         }
 
-        await recordings.RefreshAsync(s, ct).ConfigureAwait(false);
-        var recording = s.EndTime is null;
+        s = await recordings.RefreshAsync(s, ct).ConfigureAwait(false);
+        var recording = s.Status == RecordingStatus.Recording;
         return RpcResult.From(
-            new RecordingStatusResult(cameraId, recording ? "RECORDING" : "STOPPED", s.SessionId, Iso(s.StartTime), s.ElapsedSeconds(time),
-                s.DurationLimitSeconds, s.BytesWritten, recording ? null : s.Status, s.Reason),
+            new RecordingStatusResult(cameraId, (recording ? RecordingStatus.Recording : RecordingStatus.Stopped).Wire(), s.SessionId, Iso(s.StartTime), s.ElapsedSeconds(time),
+                s.DurationLimitSeconds, s.BytesWritten, recording ? null : s.Status.Wire(), s.Reason),
             MediaJsonContext.Default.RecordingStatusResult);
     }
 
@@ -293,7 +295,7 @@ internal sealed class MediaMethods(
         var before = await backend.GetStreamAsync(cameraId, ct).ConfigureAwait(false);
         var after = await backend.StopStreamingAsync(cameraId, ct).ConfigureAwait(false);
         var end = time.GetUtcNow();
-        var continues = after.State is StreamState.Active or StreamState.Starting || recordings.GetStatus(cameraId) is { EndTime: null };
+        var continues = after.State is StreamState.Active or StreamState.Starting || recordings.GetStatus(cameraId) is { Status: RecordingStatus.Recording };
         var start = before.StartTime;
         return RpcResult.From(
             new StopStreamingResult(cameraId, after.Name, "STOPPED", start is { } st ? Iso(st) : null, Iso(end),
@@ -453,7 +455,7 @@ internal sealed class MediaMethods(
             return fallback;
         }
 
-        if (Configuration.DurationText.TryParse(text, out var value) && value > TimeSpan.Zero)
+        if (CameraService.Shared.DurationText.TryParse(text, out var value) && value > TimeSpan.Zero)
         {
             return value;
         }

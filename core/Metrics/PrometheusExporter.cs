@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 
-namespace CameraService.Core.Observability;
+namespace CameraService.Core.Metrics;
 
 /// <summary>
 /// Exports <see cref="System.Diagnostics.Metrics"/> instruments of the service (meters named <c>CameraService*</c>)

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
+using CameraService.Core.Media;
 
-namespace CameraService.Core.Media;
+namespace CameraService.Core.Methods;
 
 // Result shapes of the media methods, exactly as api-contract.md §4 names them (snake_case on the wire).
 

@@ -1,10 +1,9 @@
 using CameraService.Abstractions;
 using CameraService.Core.Cameras;
-using CameraService.Core.Observability;
 using CameraService.Core.Plugins;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace CameraService.Core.Hosting;
+namespace CameraService.Core.Health;
 
 /// <summary>The whole picture: overall status (HEALTHY, DEGRADED, UNHEALTHY), each component, and the alert reasons.</summary>
 internal sealed record HealthView(string Status, IReadOnlyDictionary<string, ComponentStatus> Components, IReadOnlyList<string> Alerts);

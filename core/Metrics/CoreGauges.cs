@@ -1,11 +1,11 @@
 using System.Diagnostics.Metrics;
 using CameraService.Abstractions.Cameras;
 using CameraService.Core.Cameras;
+using CameraService.Core.Health;
 using CameraService.Core.Media;
-using CameraService.Core.Metrics;
 using CameraService.Core.Plugins;
 
-namespace CameraService.Core.Observability;
+namespace CameraService.Core.Metrics;
 
 /// <summary>
 /// The gauges of <c>/metrics</c> that read component state at scrape time (sessions, cameras by status, recordings,

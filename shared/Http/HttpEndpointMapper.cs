@@ -8,22 +8,28 @@ using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 
-namespace CameraService.Plugins.WebSocket;
+namespace CameraService.Shared.Http;
 
-/// <summary>Serves the <see cref="HttpEndpoint"/>s of every <see cref="IHttpEndpointSource"/> on the transport's listener.</summary>
-internal static class HttpEndpointMapper
+/// <summary>
+/// The one adapter between the SDK's <see cref="HttpEndpoint"/>s and ASP.NET Core: routing, the request data, the
+/// contract's exceptions mapped to HTTP statuses with a JSON body, files with Range/ETag, a JSON 404 for unknown routes.
+/// Compiled into the WebSocket transport (the API port) and the core (the optional health port) — neither may
+/// reference the other (shared/README.md).
+/// </summary>
+internal static partial class HttpEndpointMapper
 {
-    public static void MapAll(IEndpointRouteBuilder app, IEnumerable<IHttpEndpointSource> sources, string webSocketPath, ILogger logger)
+    /// <summary>Maps the endpoints of every source (those passing <paramref name="include"/>); <paramref name="reserved"/> routes (<c>GET /ws</c>) are kept for the caller.</summary>
+    public static void MapAll(IEndpointRouteBuilder app, IEnumerable<IHttpEndpointSource> sources, IEnumerable<string> reserved, ILogger logger, Func<HttpEndpoint, bool>? include = null)
     {
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "GET " + webSocketPath };
+        var seen = new HashSet<string>(reserved, StringComparer.OrdinalIgnoreCase);
         foreach (var source in sources)
         {
-            foreach (var endpoint in source.Endpoints)
+            foreach (var endpoint in source.Endpoints.Where(e => include?.Invoke(e) ?? true))
             {
                 var key = endpoint.Method + " " + endpoint.Pattern;
                 if (!seen.Add(key))
                 {
-                    Log.DuplicateEndpoint(logger, endpoint.Method, endpoint.Pattern, source.GetType().FullName ?? "?");
+                    LogDuplicateEndpoint(logger, endpoint.Method, endpoint.Pattern, source.GetType().FullName ?? "?");
                     continue;
                 }
 
@@ -35,7 +41,7 @@ internal static class HttpEndpointMapper
                 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or RoutePatternException)
                 {
                     // A malformed pattern of one source must not keep the listener (and every other endpoint) down.
-                    Log.InvalidEndpoint(logger, ex, endpoint.Method, endpoint.Pattern, ex.Message);
+                    LogInvalidEndpoint(logger, ex, endpoint.Method, endpoint.Pattern, ex.Message);
                 }
             }
         }
@@ -76,7 +82,7 @@ internal static class HttpEndpointMapper
         catch (Exception ex) // a bug in an endpoint must answer 500 without details, and be logged with an id
         {
             var requestId = context.TraceIdentifier;
-            Log.EndpointFailed(logger, ex, endpoint.Method, endpoint.Pattern, requestId);
+            LogEndpointFailed(logger, ex, endpoint.Method, endpoint.Pattern, requestId);
             if (!context.Response.HasStarted)
             {
                 await JsonErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "internal_error", "Internal error; request id " + requestId + ".").ConfigureAwait(false);
@@ -194,4 +200,13 @@ internal static class HttpEndpointMapper
         var token = value[scheme.Length..].Trim();
         return token.Length == 0 ? null : token;
     }
+
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Error, Message = "HTTP endpoint {Method} {Pattern} failed (request {RequestId})")]
+    private static partial void LogEndpointFailed(ILogger logger, Exception exception, string method, string pattern, string requestId);
+
+    [LoggerMessage(EventId = 3113, Level = LogLevel.Error, Message = "HTTP endpoint {Method} {Pattern} is registered twice; the one from {Source} is ignored")]
+    private static partial void LogDuplicateEndpoint(ILogger logger, string method, string pattern, string source);
+
+    [LoggerMessage(EventId = 3115, Level = LogLevel.Error, Message = "HTTP endpoint {Method} {Pattern} is invalid and is not served: {Reason}")]
+    private static partial void LogInvalidEndpoint(ILogger logger, Exception exception, string method, string pattern, string reason);
 }

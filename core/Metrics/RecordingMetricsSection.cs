@@ -1,7 +1,8 @@
-using CameraService.Core.Metrics;
+using CameraService.Core.Media;
+using CameraService.Core.Methods;
 using CameraService.Core.Rpc;
 
-namespace CameraService.Core.Media;
+namespace CameraService.Core.Metrics;
 
 /// <summary><c>get_metrics.recording_metrics</c>: active recordings with their elapsed time and bytes.</summary>
 internal sealed class RecordingMetricsSection(RecordingManager recordings, TimeProvider time) : IMetricsSection

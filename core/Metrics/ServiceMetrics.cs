@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace CameraService.Core.Observability;
+namespace CameraService.Core.Metrics;
 
 /// <summary>
 /// The service's own instruments (meter <c>CameraService</c>), exported at <c>GET /metrics</c>. Observable gauges read

@@ -1,10 +1,12 @@
 using System.Text;
 using System.Text.Json;
 using CameraService.Abstractions.Api;
+using CameraService.Core.Hosting;
+using CameraService.Core.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace CameraService.Core.Observability;
+namespace CameraService.Core.Health;
 
 /// <summary>
 /// <c>GET /health/live</c>, <c>/health/ready</c>, <c>/health</c>, <c>/health/detailed</c> (viewer token) and
@@ -147,18 +149,4 @@ internal sealed class ObservabilityEndpoints(
 
         return new HttpContentReply { StatusCode = status, ContentType = Json, Body = buffer.WrittenMemory };
     }
-}
-
-/// <summary>Service start time, uptime and version.</summary>
-internal sealed class ServiceClock(TimeProvider time)
-{
-    private readonly DateTimeOffset _started = time.GetUtcNow();
-
-    public TimeSpan Uptime => time.GetUtcNow() - _started;
-
-    public string Version { get; } =
-        typeof(ServiceClock).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-
-    public string NowIso() => time.GetUtcNow().ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

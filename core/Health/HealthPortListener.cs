@@ -1,19 +1,19 @@
 using System.Net;
-using CameraService.Abstractions.Api;
+using CameraService.Shared.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace CameraService.Core.Observability;
+namespace CameraService.Core.Health;
 
 /// <summary>
 /// The optional second listener for the health endpoints (<c>Metrics:HealthPort</c>, default 0 = off), for deployments
 /// that keep health checks on a port of their own (the original service used 8003). It serves exactly the
-/// <c>/health*</c> endpoints of <see cref="ObservabilityEndpoints"/> — same handlers, same answers — on
+/// <c>/health*</c> endpoints of <see cref="ObservabilityEndpoints"/> — same handlers, same adapter as the API port
+/// (<see cref="HttpEndpointMapper"/>), same answers — on
 /// <c>Api:BindAddress</c>. A port that cannot be bound is logged; the service runs on without it.
 /// </summary>
 internal sealed partial class HealthPortListener(ObservabilityEndpoints endpoints, IConfiguration configuration, ILogger<HealthPortListener> logger) : IHostedService, IAsyncDisposable
@@ -40,11 +40,7 @@ internal sealed partial class HealthPortListener(ObservabilityEndpoints endpoint
         builder.WebHost.UseKestrelCore().ConfigureKestrel(o => o.Listen(address, port));
         builder.Services.AddRoutingCore();
         var app = builder.Build();
-        foreach (var endpoint in endpoints.Endpoints.Where(e => e.Pattern.StartsWith("/health", StringComparison.Ordinal)))
-        {
-            var handler = endpoint.Handler;
-            app.MapMethods(endpoint.Pattern, [endpoint.Method], context => ServeAsync(handler, context));
-        }
+        HttpEndpointMapper.MapAll(app, [endpoints], [], logger, e => e.Pattern.StartsWith("/health", StringComparison.Ordinal));
 
         try
         {
@@ -74,28 +70,6 @@ internal sealed partial class HealthPortListener(ObservabilityEndpoints endpoint
         {
             _app = null;
             await app.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private static async Task ServeAsync(HttpEndpointHandler handler, HttpContext context)
-    {
-        var authorization = context.Request.Headers.Authorization.ToString();
-        var bearer = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
-        var request = new HttpRequestData
-        {
-            Method = context.Request.Method,
-            Path = context.Request.Path.Value ?? "/",
-            Query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal),
-            Headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-            BearerToken = bearer,
-        };
-        var reply = await handler(request, context.RequestAborted).ConfigureAwait(false);
-        context.Response.StatusCode = reply.StatusCode;
-        if (reply is HttpContentReply content)
-        {
-            context.Response.ContentType = content.ContentType;
-            context.Response.ContentLength = content.Body.Length;
-            await context.Response.Body.WriteAsync(content.Body, context.RequestAborted).ConfigureAwait(false);
         }
     }
 

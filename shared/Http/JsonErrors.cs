@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace CameraService.Plugins.WebSocket;
+namespace CameraService.Shared.Http;
 
 /// <summary>The small JSON error bodies of the HTTP side: <c>{"error": "&lt;reason&gt;", "message": "&lt;text&gt;"}</c>.</summary>
 internal static class JsonErrors
