@@ -1,5 +1,4 @@
 using CameraService.Abstractions;
-using CameraService.Core.Media;
 using CameraService.Core.Plugins;
 using CameraService.Core.Rpc;
 
