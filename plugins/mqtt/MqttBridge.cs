@@ -186,9 +186,13 @@ internal sealed class MqttBridge : IApiTransport, IAsyncDisposable
         }
 
         // RUNNING even while the broker is away: the API this transport serves is not affected (see the remarks).
-        return _connected
-            ? new ComponentStatus(ComponentState.Running, null, _lastError, _lastErrorTime)
-            : new ComponentStatus(ComponentState.Running, $"MQTT broker {_broker} not connected; reconnecting", _lastError, _lastErrorTime);
+        return new ComponentStatus
+        {
+            State = ComponentState.Running,
+            Message = _connected ? null : $"MQTT broker {_broker} not connected; reconnecting",
+            LastError = _lastError,
+            LastErrorTime = _lastErrorTime,
+        };
     }
 
     public async ValueTask DisposeAsync()
