@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using CameraService.Host.Commands;
 using CameraService.Host.Configuration;
 
@@ -61,4 +62,8 @@ internal static class Program
 
         return root;
     }
+
+    /// <summary>The host's version (its informational version).</summary>
+    internal static string Version =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 }
