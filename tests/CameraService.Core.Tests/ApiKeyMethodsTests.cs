@@ -112,7 +112,7 @@ public sealed class ApiKeyMethodsTests
 
         var store = Substitute.For<IMediaStore>();
         store.Name.Returns("storage");
-        store.GetRetentionPolicy().Returns(new RetentionPolicy("age", true, 7, null, 10));
+        store.GetRetentionPolicy().Returns(new RetentionPolicy { PolicyType = "age", Enabled = true, MaxAgeDays = 7, MinFreePercent = 10 });
         await using var core = new CoreHarness(configure: s => s.AddSingleton(store));
         var session = await core.AuthenticatedAsync(ApiRole.Admin);
 
