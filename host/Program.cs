@@ -64,6 +64,7 @@ internal static class Program
         config.Subcommands.Add(check);
         root.Subcommands.Add(config);
         Commands.AuthCommands.AddTo(root, configOption);
+        Commands.FleetCommands.AddTo(root, configOption);
 
         return root;
     }

@@ -170,6 +170,20 @@ public sealed class FleetTests(FleetFixture fleet)
         AssertRefused(replayed.Data!, "fleet_request_replayed");
     }
 
+    [Fact]
+    public async Task FleetStatusCommand_ListsNodesCamerasHeartbeatsAndVersions()
+    {
+        await using var client = await fleet.ConnectAsync(fleet.Gateway1);
+        var bindings = await FleetFixture.BindingsAsync(client);
+
+        var output = await fleet.Gateway1.RunCliAsync("fleet", "status");
+
+        Assert.Matches(@"node n1\s+UP\s+version \S+\s+base_url " + System.Text.RegularExpressions.Regex.Escape(fleet.Nodes["n1"].BaseUrl), output);
+        Assert.Matches(@"node n2\s+UP", output);
+        Assert.Contains("last heartbeat: 20", output, StringComparison.Ordinal);
+        Assert.All(bindings.Values, id => Assert.Contains(id, output, StringComparison.Ordinal));
+    }
+
     private static void AssertRefused(byte[] reply, string reason)
     {
         using var answer = JsonDocument.Parse(reply);
