@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 [ -f /usr/include/linux/videodev2.h ] || need+=(linux-libc-dev)
 if [ -f tests/needs-gstreamer ] && ! /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer","1.0")' >/dev/null 2>&1; then

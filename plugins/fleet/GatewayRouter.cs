@@ -156,9 +156,19 @@ internal sealed class GatewayRouter(FleetGateway gateway) : IRpcCallRouter
 
         var limit = parameters["limit"]?.GetValue<long>() ?? 50;
         var offset = parameters["offset"]?.GetValue<long>() ?? 0;
-        var need = offset + limit;
+        FileKey? cursor = null;
+        if (parameters["cursor"]?.GetValue<string>() is { } cursorText)
+        {
+            cursor = FileKey.Parse(cursorText);
+            if (cursor is null || offset != 0)
+            {
+                return Error(-32602, new JsonObject { ["param"] = cursor is null ? "cursor" : "offset", ["rule"] = cursor is null ? "must be a next_cursor returned by this method" : "use either offset or cursor" });
+            }
+        }
+
+        var need = cursor is null ? offset + limit : limit;
         var nodes = gateway.Nodes.Where(n => n.Up == true).ToList();
-        var pages = await Task.WhenAll(nodes.Select(node => ReadNewestAsync(node, request, need, cancellationToken))).ConfigureAwait(false);
+        var pages = await Task.WhenAll(nodes.Select(node => ReadNewestAsync(node, request, need, cursor, cancellationToken))).ConfigureAwait(false);
 
         var files = new List<JsonObject>();
         long total = 0;
@@ -172,27 +182,12 @@ internal sealed class GatewayRouter(FleetGateway gateway) : IRpcCallRouter
             }
 
             total += count;
-            foreach (var file in list)
-            {
-                gateway.Rewrite(node, file);
-                file["node"] = node.Id;
-                if (file["device"]?.GetValue<string>() is not { } id || Allowed(request, id))
-                {
-                    files.Add(file);
-                }
-            }
+            files.AddRange(list.Where(f => f["device"]?.GetValue<string>() is not { } id || Allowed(request, id)));
         }
 
         // Newest first across nodes; ties broken by node and name so pages never overlap or skip.
-        files.Sort((a, b) =>
-        {
-            var byTime = string.CompareOrdinal(b["modified_time"]?.GetValue<string>(), a["modified_time"]?.GetValue<string>());
-            return byTime != 0 ? byTime
-                : string.CompareOrdinal(a["node"]?.GetValue<string>(), b["node"]?.GetValue<string>()) is var byNode && byNode != 0 ? byNode
-                : string.CompareOrdinal(a["filename"]?.GetValue<string>(), b["filename"]?.GetValue<string>());
-        });
-
-        var page = files.Skip((int)Math.Min(offset, int.MaxValue)).Take((int)limit).ToList();
+        files.Sort((a, b) => FileKey.Of(a).CompareTo(FileKey.Of(b)));
+        var page = files.Skip(cursor is null ? (int)Math.Min(offset, int.MaxValue) : 0).Take((int)limit).ToList();
         var result = new JsonObject
         {
             ["files"] = new JsonArray([.. page]),
@@ -200,6 +195,11 @@ internal sealed class GatewayRouter(FleetGateway gateway) : IRpcCallRouter
             ["limit"] = limit,
             ["offset"] = offset,
         };
+        if (page.Count == limit)
+        {
+            result["next_cursor"] = FileKey.Of(page[^1]).ToCursor();
+        }
+
         if (unavailable.Count > 0)
         {
             result["unavailable_nodes"] = unavailable;
@@ -208,15 +208,20 @@ internal sealed class GatewayRouter(FleetGateway gateway) : IRpcCallRouter
         return Result(result);
     }
 
-    /// <summary>The newest <paramref name="need"/> files of one node, read in pages of at most 1000 (the contract's limit).</summary>
-    private async Task<(FleetNodeState Node, List<JsonObject> Files, long Total, bool Failed)> ReadNewestAsync(FleetNodeState node, RoutedRpcCall request, long need, CancellationToken cancellationToken)
+    /// <summary>
+    /// The newest <paramref name="need"/> files of one node (after <paramref name="cursor"/> when given), in gateway
+    /// ids, read in pages of at most 1000 (the contract's limit) from the node's newest file on, so files written
+    /// meanwhile never shift a page.
+    /// </summary>
+    private async Task<(FleetNodeState Node, List<JsonObject> Files, long Total, bool Failed)> ReadNewestAsync(FleetNodeState node, RoutedRpcCall request, long need, FileKey? cursor, CancellationToken cancellationToken)
     {
         var files = new List<JsonObject>();
         long total = 0;
+        var offset = 0L;
         while (files.Count < need)
         {
-            var take = Math.Min(1000, need - files.Count);
-            var answer = await gateway.CallAsync(node.Id, request.Method, new JsonObject { ["limit"] = take, ["offset"] = files.Count }, request, cancellationToken).ConfigureAwait(false);
+            var take = Math.Min(1000, Math.Max(need - files.Count, cursor is null ? 1 : 100));
+            var answer = await gateway.CallAsync(node.Id, request.Method, new JsonObject { ["limit"] = take, ["offset"] = offset }, request, cancellationToken).ConfigureAwait(false);
             if (answer.IsError || answer.Result is not JsonObject result)
             {
                 return (node, files, 0, true);
@@ -224,7 +229,17 @@ internal sealed class GatewayRouter(FleetGateway gateway) : IRpcCallRouter
 
             total = result["total"]?.GetValue<long>() ?? 0;
             var got = (result["files"] as JsonArray ?? []).OfType<JsonObject>().Select(f => (JsonObject)f.DeepClone()).ToList();
-            files.AddRange(got);
+            offset += got.Count;
+            foreach (var file in got)
+            {
+                gateway.Rewrite(node, file);
+                file["node"] = node.Id;
+                if (cursor is null || FileKey.Of(file).CompareTo(cursor.Value) > 0)
+                {
+                    files.Add(file);
+                }
+            }
+
             if (got.Count < take)
             {
                 break;
@@ -232,6 +247,43 @@ internal sealed class GatewayRouter(FleetGateway gateway) : IRpcCallRouter
         }
 
         return (node, files, total, false);
+    }
+
+    /// <summary>A file's place in the merged order (newest first, then node, then name) and the cursor naming it.</summary>
+    private readonly record struct FileKey(string Modified, string Node, string Name) : IComparable<FileKey>
+    {
+        public static FileKey Of(JsonObject file) =>
+            new(file["modified_time"]?.GetValue<string>() ?? string.Empty, file["node"]?.GetValue<string>() ?? string.Empty, file["filename"]?.GetValue<string>() ?? string.Empty);
+
+        public int CompareTo(FileKey other)
+        {
+            var byTime = string.CompareOrdinal(other.Modified, Modified);
+            if (byTime != 0)
+            {
+                return byTime;
+            }
+
+            var byNode = string.CompareOrdinal(Node, other.Node);
+            return byNode != 0 ? byNode : string.CompareOrdinal(Name, other.Name);
+        }
+
+        public string ToCursor() =>
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"fleet|{Modified}|{Node}|{Name}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        public static FileKey? Parse(string cursor)
+        {
+            try
+            {
+                var padded = cursor.Replace('-', '+').Replace('_', '/');
+                padded += new string('=', (4 - (padded.Length % 4)) % 4);
+                var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|', 4);
+                return parts is ["fleet", var modified, var node, var name] ? new FileKey(modified, node, name) : null;
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
     }
 
     private async Task<RoutedRpcResponse> ByFileNameAsync(RoutedRpcCall request, JsonObject parameters, CancellationToken cancellationToken)

@@ -124,6 +124,45 @@ public sealed class FleetTests(FleetFixture fleet)
     }
 
     [Fact]
+    public async Task ListSnapshots_WithCursor_PageStaysCorrectWhileFilesAreAdded()
+    {
+        await using var client = await fleet.ConnectAsync(fleet.Gateway1);
+        var list = await client.CallAsync("get_camera_list");
+        var n1 = FleetFixture.CameraOf(list, "n1", 0).GetProperty("device").GetString();
+        var n2 = FleetFixture.CameraOf(list, "n2", 0).GetProperty("device").GetString();
+        foreach (var device in new[] { n1, n2, n1, n2 })
+        {
+            await client.CallAsync("take_snapshot", new Dictionary<string, object?> { ["device"] = device });
+        }
+
+        static List<string> Names(JsonElement page) =>
+            [.. page.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("node").GetString() + "/" + f.GetProperty("filename").GetString())];
+
+        var before = Names(await client.CallAsync("list_snapshots", new Dictionary<string, object?> { ["limit"] = 1000 }));
+        var first = await client.CallAsync("list_snapshots", new Dictionary<string, object?> { ["limit"] = 2 });
+        Assert.Equal(before.Take(2), Names(first));
+        var cursor = first.GetProperty("next_cursor").GetString();
+
+        // New files on both nodes would shift an offset page; the cursor page is the same.
+        await client.CallAsync("take_snapshot", new Dictionary<string, object?> { ["device"] = n2 });
+        await client.CallAsync("take_snapshot", new Dictionary<string, object?> { ["device"] = n1 });
+        var second = await client.CallAsync("list_snapshots", new Dictionary<string, object?> { ["limit"] = 2, ["cursor"] = cursor });
+        Assert.Equal(before.Skip(2).Take(2), Names(second));
+
+        var bad = await Assert.ThrowsAnyAsync<CameraServiceApiException>(() => client.CallAsync("list_snapshots", new Dictionary<string, object?> { ["cursor"] = "not-a-cursor" }));
+        Assert.Equal(-32602, bad.Code);
+
+        // A node (a standalone service) pages by cursor the same way.
+        var node = fleet.Nodes["n1"];
+        await using var direct = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = node.WebSocketUrl, Token = await node.CreateTokenAsync("operator") });
+        var all = (await direct.CallAsync("list_snapshots", new Dictionary<string, object?> { ["limit"] = 1000 })).GetProperty("files").EnumerateArray().Select(f => f.GetProperty("filename").GetString()).ToList();
+        var head = await direct.CallAsync("list_snapshots", new Dictionary<string, object?> { ["limit"] = 1 });
+        await direct.TakeSnapshotAsync("camera1");
+        var next = await direct.CallAsync("list_snapshots", new Dictionary<string, object?> { ["limit"] = 1, ["cursor"] = head.GetProperty("next_cursor").GetString() });
+        Assert.Equal(all[1], next.GetProperty("files")[0].GetProperty("filename").GetString());
+    }
+
+    [Fact]
     public async Task Notifications_FromEveryNode_ReachGatewayClientsWithTheirFilters()
     {
         await using var all = await fleet.ConnectAsync(fleet.Gateway2);
