@@ -48,18 +48,28 @@ internal static class FleetCommands
             return ExitCodes.ConfigurationError;
         }
 
-        await using var nats = new NatsConnection(opts);
-        try
+        // A few attempts: a busy server (or machine) may miss one connect timeout.
+        NatsConnection? nats = null;
+        for (var attempt = 1; nats is null; attempt++)
         {
-            using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            connect.CancelAfter(TimeSpan.FromSeconds(5));
-            await nats.ConnectAsync().AsTask().WaitAsync(connect.Token).ConfigureAwait(false);
+            var candidate = new NatsConnection(opts);
+            try
+            {
+                await candidate.ConnectAsync().ConfigureAwait(false);
+                nats = candidate;
+            }
+            catch (Exception ex) when (ex is NatsException or TimeoutException)
+            {
+                await candidate.DisposeAsync().ConfigureAwait(false);
+                if (attempt == 3)
+                {
+                    await Console.Error.WriteLineAsync($"Cannot reach NATS at {opts.Url}: {ex.Message}. Check Fleet:Nats:Url and that nats-server runs.").ConfigureAwait(false);
+                    return ExitCodes.MissingDependency;
+                }
+            }
         }
-        catch (Exception ex) when (ex is NatsException or OperationCanceledException or TimeoutException)
-        {
-            await Console.Error.WriteLineAsync($"Cannot reach NATS at {opts.Url}: {ex.Message}. Check Fleet:Nats:Url and that nats-server runs.").ConfigureAwait(false);
-            return ExitCodes.MissingDependency;
-        }
+
+        await using var connection = nats;
 
         // Heartbeats heard during one node timeout tell which nodes are up; the KV copy names every node that ever joined.
         var heard = new Dictionary<string, (DateTimeOffset At, JsonElement Announcement)>(StringComparer.Ordinal);
@@ -202,6 +212,7 @@ internal static class FleetCommands
                 KeyFile = Get("Fleet:Nats:Tls:KeyFile"),
                 Mode = tlsRequired ? TlsMode.Require : TlsMode.Auto,
             },
+            ConnectTimeout = TimeSpan.FromSeconds(5),
             MaxReconnectRetry = 0,
         };
     }
