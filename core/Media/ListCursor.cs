@@ -6,9 +6,9 @@ using CameraService.Core.Rpc;
 namespace CameraService.Core.Media;
 
 /// <summary>
-/// Cursor paging of <c>list_recordings</c>/<c>list_snapshots</c> (docs/api.md): a cursor names the last file of a
+/// Cursor paging of <c>list_recordings</c>/<c>list_snapshots</c> (docs/storage.md): a cursor names the last file of a
 /// page by (modified time, file name), and the next page is the files strictly after it in the order newest first,
-/// then by name. Unlike <c>offset</c>, a page boundary does not move when new files are written meanwhile.
+/// then by name descending (the catalog's order). Unlike <c>offset</c>, a page boundary does not move when new files are written meanwhile.
 /// </summary>
 internal static class ListCursor
 {
@@ -55,7 +55,7 @@ internal static class ListCursor
             foreach (var file in page.Files)
             {
                 var t = file.Modified.ToUnixTimeMilliseconds();
-                if (t < millis || (t == millis && string.CompareOrdinal(file.FileName, name) > 0))
+                if (t < millis || (t == millis && string.CompareOrdinal(file.FileName, name) < 0))
                 {
                     after.Add(file);
                 }
@@ -64,7 +64,7 @@ internal static class ListCursor
             offset += page.Files.Count;
 
             // Complete once the page is full and no later file can still sort before its last entry.
-            var sorted = after.OrderByDescending(f => f.Modified.ToUnixTimeMilliseconds()).ThenBy(f => f.FileName, StringComparer.Ordinal).ToList();
+            var sorted = after.OrderByDescending(f => f.Modified.ToUnixTimeMilliseconds()).ThenByDescending(f => f.FileName, StringComparer.Ordinal).ToList();
             var done = page.Files.Count < ReadPage
                 || (sorted.Count >= limit && page.Files[^1].Modified.ToUnixTimeMilliseconds() < sorted[limit - 1].Modified.ToUnixTimeMilliseconds());
             if (done)
