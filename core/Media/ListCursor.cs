@@ -50,7 +50,7 @@ internal static class ListCursor
         var total = 0;
         while (true)
         {
-            var page = await store.ListAsync(kind, new MediaQuery(offset, ReadPage, device), cancellationToken).ConfigureAwait(false);
+            var page = await store.ListAsync(kind, new MediaQuery { Offset = offset, Limit = ReadPage, CameraId = device }, cancellationToken).ConfigureAwait(false);
             total = page.Total;
             foreach (var file in page.Files)
             {
