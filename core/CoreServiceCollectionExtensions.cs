@@ -76,6 +76,8 @@ public static class CoreServiceCollectionExtensions
         services.AddRpcMethods<ApiKeyMethods>();
         services.AddRpcMethods<RetentionPolicyMethods>();
         services.TryAddSingleton<RpcMethodTable>();
+        services.TryAddSingleton<RpcRouters>();
+        services.TryAddSingleton<IRpcNotificationPublisher, RoutedNotifications>();
         services.TryAddSingleton<RpcEndpoint>();
         services.TryAddSingleton<IRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());
         services.TryAddSingleton<ITrustedRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());

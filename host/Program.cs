@@ -59,6 +59,7 @@ internal static class Program
         config.Subcommands.Add(check);
         root.Subcommands.Add(config);
         AuthCommands.AddTo(root, configOption);
+        FleetCommands.AddTo(root, configOption);
 
         return root;
     }

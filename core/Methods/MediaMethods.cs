@@ -54,6 +54,7 @@ internal sealed class MediaMethods(
             new("limit", RpcParamType.Integer, "Files per page") { Minimum = 1, Maximum = 1000, Default = 50 },
             new("offset", RpcParamType.Integer, "Files to skip") { Minimum = 0, Default = 0 },
             new("device", RpcParamType.String, "Only this camera's files") { Pattern = CameraPattern, MaxLength = 64 },
+            new("cursor", RpcParamType.String, "Instead of offset: the next_cursor of the previous page; the page after it stays correct while files are added") { MaxLength = 1024 },
         ];
 
         yield return new RpcMethod("take_snapshot", RpcRole.Operator, "Capture one frame of a camera into a file.",
@@ -340,11 +341,24 @@ internal sealed class MediaMethods(
     {
         var limit = (int)(p.GetInt64("limit") ?? 50);
         var offset = (int)Math.Min(p.GetInt64("offset") ?? 0, int.MaxValue);
-        var page = await Store.ListAsync(kind, new MediaQuery { Offset = offset, Limit = limit, CameraId = p.GetString("device") }, ct).ConfigureAwait(false);
+        (List<MediaFile> Files, int Total) page;
+        if (p.GetString("cursor") is { } cursor)
+        {
+            page = offset == 0
+                ? await ListCursor.AfterAsync(Store, kind, p.GetString("device"), cursor, limit, ct).ConfigureAwait(false)
+                : throw RpcErrorException.InvalidParams("offset", "use either offset or cursor");
+        }
+        else
+        {
+            var listed = await Store.ListAsync(kind, new MediaQuery { Offset = offset, Limit = limit, CameraId = p.GetString("device") }, ct).ConfigureAwait(false);
+            page = ([.. listed.Files], listed.Total);
+        }
+
         var files = page.Files
             .Select(f => new FileListItem(f.FileName, f.CameraId, f.Size, Iso(f.Modified), Seconds(f.Duration), DownloadUrl(kind, f.FileName), f.InProgress))
             .ToList();
-        return RpcResult.From(new FileListResult(files, page.Total, limit, offset), MediaJsonContext.Default.FileListResult);
+        var next = page.Files.Count == limit ? ListCursor.Of(page.Files[^1]) : null;
+        return RpcResult.From(new FileListResult(files, page.Total, limit, offset, next), MediaJsonContext.Default.FileListResult);
     }
 
     private async ValueTask<RpcResult> GetInfoAsync(MediaKind kind, RpcParams p, CancellationToken ct)

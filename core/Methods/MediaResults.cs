@@ -56,7 +56,12 @@ internal sealed record FileListItem(
     string DownloadUrl,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool InProgress);
 
-internal sealed record FileListResult(IReadOnlyList<FileListItem> Files, int Total, int Limit, int Offset);
+internal sealed record FileListResult(
+    IReadOnlyList<FileListItem> Files,
+    int Total,
+    int Limit,
+    int Offset,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextCursor = null);
 
 internal sealed record FileInfoResult(
     string Filename,
