@@ -51,7 +51,9 @@ public sealed class OptionsBindingTests : IDisposable
             // Bounded: a value that wrongly passed would start the service; the token stops it again.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var (exitCode, _, stderr) = await ProgramTests.CaptureAsync(() => RunCommand.RunAsync(null, [.. Isolated(), $"--{key}={BadValue}"], demo: false, timeout.Token));
-            if (exitCode != 2 || !stderr.StartsWith($"Configuration error: {key}: must be ", StringComparison.Ordinal) || stderr.TrimEnd().Contains('\n', StringComparison.Ordinal))
+            // Configuration keys are case-insensitive: the loader names a plugin's Enabled key by its manifest id
+            // (Plugins:mqtt:Enabled), which is the same key as the options class's section spelling (Plugins:Mqtt).
+            if (exitCode != 2 || !stderr.StartsWith($"Configuration error: {key}: must be ", StringComparison.OrdinalIgnoreCase) || stderr.TrimEnd().Contains('\n', StringComparison.Ordinal))
             {
                 failures.Add($"{key}: exit {exitCode}, stderr: {stderr.TrimEnd()}");
             }
