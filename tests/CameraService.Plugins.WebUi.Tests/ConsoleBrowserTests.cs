@@ -228,6 +228,10 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture, ITestOutputHelpe
             await other.Page.GetByTestId("record-button").ClickAsync();
             await console.Page.Locator("[data-testid=camera-tile][data-device=camera0] [data-testid=recording-badge]").WaitForAsync(new() { Timeout = 30_000 });
             await other.Page.GetByTestId("record-stop-button").ClickAsync();
+
+            // The click only dispatches the call: wait until the page shows it stopped before closing that page, or
+            // its connection may close before stop_recording is sent.
+            await other.Page.GetByTestId("record-button").WaitForAsync(new() { Timeout = 30_000 });
         }
 
         await console.Page.Locator("[data-testid=camera-tile][data-device=camera0] [data-testid=recording-badge]").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 30_000 });
