@@ -124,6 +124,18 @@ public sealed partial class CameraServiceClient
     public Task<CleanupResult> CleanupOldFilesAsync(CancellationToken cancellationToken = default) =>
         SendAsync("cleanup_old_files", null, ClientJsonContext.Default.CleanupResult, true, cancellationToken);
 
+    /// <summary><c>get_retention_policy</c> (admin), as JSON.</summary>
+    public Task<JsonElement> GetRetentionPolicyAsync(CancellationToken cancellationToken = default) => CallAsync("get_retention_policy", null, cancellationToken);
+
+    /// <summary><c>list_api_keys</c> (admin), as JSON.</summary>
+    public Task<JsonElement> ListApiKeysAsync(CancellationToken cancellationToken = default) => CallAsync("list_api_keys", null, cancellationToken);
+
+    /// <summary><c>create_api_key</c> (admin), as JSON; the parameters as documented in docs/api.md.</summary>
+    public Task<JsonElement> CreateApiKeyAsync(IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default) => CallAsync("create_api_key", parameters, cancellationToken);
+
+    /// <summary><c>revoke_api_key</c> (admin), as JSON; the parameters as documented in docs/api.md.</summary>
+    public Task<JsonElement> RevokeApiKeyAsync(IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default) => CallAsync("revoke_api_key", parameters, cancellationToken);
+
     /// <summary><c>get_metrics</c> (admin), as JSON: its sections grow with the service.</summary>
     public Task<JsonElement> GetMetricsAsync(CancellationToken cancellationToken = default) => CallAsync("get_metrics", null, cancellationToken);
 
