@@ -12,7 +12,8 @@ public sealed partial class CameraServiceClient
         "take_snapshot", "start_recording", "stop_recording", "get_recording_status",
         "start_streaming", "stop_streaming", "get_stream_url", "get_stream_status", "get_streams",
         "list_recordings", "list_snapshots", "get_recording_info", "get_snapshot_info", "delete_recording", "delete_snapshot",
-        "get_storage_info", "set_retention_policy", "cleanup_old_files",
+        "get_storage_info", "get_retention_policy", "set_retention_policy", "cleanup_old_files",
+        "list_api_keys", "create_api_key", "revoke_api_key",
         "get_metrics", "get_status", "get_system_status", "get_server_info",
         "subscribe_events", "unsubscribe_events", "get_subscription_stats",
     ];
