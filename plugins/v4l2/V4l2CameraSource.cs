@@ -123,6 +123,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         await stopping.CancelAsync().ConfigureAwait(false);
         watcher?.Dispose();
         ueventSocket?.Dispose();
+        StopControlChannels();
         signals.Writer.TryComplete();
         try
         {
@@ -607,6 +608,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             return;
         }
 
+        TrackControls(kind, descriptor);
         try
         {
             CameraChanged?.Invoke(this, new CameraChangedEventArgs(kind, descriptor));
