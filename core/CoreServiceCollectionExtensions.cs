@@ -1,6 +1,7 @@
 using CameraService.Abstractions.Api;
 using CameraService.Core.Auth;
 using CameraService.Core.Cameras;
+using CameraService.Core.Cameras.Controls;
 using CameraService.Core.Events;
 using CameraService.Core.Hosting;
 using CameraService.Core.Methods;
@@ -72,6 +73,9 @@ public static class CoreServiceCollectionExtensions
         services.AddRpcMethods<SystemMethods>();
         services.AddRpcMethods<EventMethods>();
         services.AddRpcMethods<CameraMethods>();
+        services.TryAddSingleton<CameraControlStore>();
+        services.TryAddSingleton<CameraControlsService>();
+        services.AddRpcMethods<CameraControlMethods>();
         services.TryAddSingleton<RpcMethodTable>();
         services.TryAddSingleton<RpcEndpoint>();
         services.TryAddSingleton<IRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());

@@ -15,6 +15,7 @@ namespace CameraService.Core.Hosting;
 internal sealed partial class ServiceLifecycle(
     ActiveComponents components,
     CameraRegistry registry,
+    Cameras.Controls.CameraControlsService controls,
     ServiceInfo info,
     Media.RecordingManager recordings,
     Observability.ServiceMetrics metrics,
@@ -28,6 +29,7 @@ internal sealed partial class ServiceLifecycle(
         LogStarting(logger, info.Version);
         EnsureJwtSecret();
         registry.Attach();
+        controls.Attach();
         if (components.MediaStore is { } store)
         {
             await RunGuarded("media store", store.Name, () => store.StartAsync(cancellationToken)).ConfigureAwait(false);
@@ -82,6 +84,7 @@ internal sealed partial class ServiceLifecycle(
         }
 
         registry.Detach();
+        controls.Detach();
 
         if (components.StreamBackend is { } backend)
         {
