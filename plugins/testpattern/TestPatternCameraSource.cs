@@ -7,7 +7,7 @@ namespace CameraService.Plugins.TestPattern;
 
 /// <summary>
 /// A camera source of N synthetic cameras: ffmpeg's <c>lavfi testsrc2</c> pattern at a configured size and rate.
-/// Cameras never change after start, so the only events are the additions of the first discovery.
+/// A camera changes only when a client sets its synthetic controls (see <c>TestPatternControls.cs</c>).
 /// </summary>
 internal sealed partial class TestPatternCameraSource(IOptions<TestPatternOptions> options, ILogger<TestPatternCameraSource> logger) : ICameraSource
 {
@@ -30,7 +30,7 @@ internal sealed partial class TestPatternCameraSource(IOptions<TestPatternOption
             return Task.CompletedTask;
         }
 
-        var created = Enumerable.Range(0, options.Count).Select(Describe).ToList();
+        var created = Enumerable.Range(0, options.Count).Select(i => Describe(i, null)).ToList();
         cameras = created;
         foreach (var camera in created)
         {
@@ -60,11 +60,23 @@ internal sealed partial class TestPatternCameraSource(IOptions<TestPatternOption
         return Task.CompletedTask;
     }
 
-    private CameraDescriptor Describe(int index)
+    private void RaiseChanged(CameraDescriptor camera)
     {
-        var size = string.Create(CultureInfo.InvariantCulture, $"{options.Width}x{options.Height}");
+        try
+        {
+            CameraChanged?.Invoke(this, new CameraChangedEventArgs(CameraChangeKind.Updated, camera));
+        }
+        catch (Exception ex)
+        {
+            // A subscriber's bug must not fail the control change that has been made.
+            LogHandlerFailed(logger, camera.StableId, ex);
+        }
+    }
+
+    private CameraDescriptor Describe(int index, Dictionary<string, long>? controlValues)
+    {
         var input = new CaptureInput(
-            ["-re", "-f", "lavfi", "-i", string.Create(CultureInfo.InvariantCulture, $"testsrc2=size={size}:rate={options.Fps}")],
+            ["-re", "-f", "lavfi", "-i", Graph(controlValues ?? new Dictionary<string, long>())],
             PixelFormat: "YU12",
             options.Width,
             options.Height,

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using CameraService.Abstractions;
+using CameraService.Abstractions.Cameras;
+
+namespace CameraService.Plugins.TestPattern;
+
+/// <summary>
+/// Synthetic controls of the test-pattern cameras, applied by ffmpeg's <c>eq</c> filter in the lavfi graph, so
+/// the whole controls path (API, persistence, notifications, the picture itself) can be seen without a camera.
+/// A change makes a new capture input; the source reports the camera as updated and the stream backend restarts
+/// the camera's ffmpeg with it.
+/// </summary>
+internal sealed partial class TestPatternCameraSource : ICameraControls
+{
+    private static readonly SyntheticControl[] Controls =
+    [
+        // eq's brightness is -1..1 (0 = unchanged), contrast and saturation 1 = unchanged; exposed in hundredths.
+        new("brightness", "Brightness", -100, 100, 0, "brightness"),
+        new("contrast", "Contrast", 0, 200, 100, "contrast"),
+        new("saturation", "Saturation", 0, 300, 100, "saturation"),
+    ];
+
+    private readonly ConcurrentDictionary<string, Dictionary<string, long>> values = new(StringComparer.Ordinal);
+    private readonly Lock changes = new();
+
+    /// <summary>Never raised: nothing but this interface can change a synthetic control.</summary>
+    public event EventHandler<CameraControlsChangedEventArgs>? ControlsChanged
+    {
+        add { }
+        remove { }
+    }
+
+    public Task<IReadOnlyList<CameraControlInfo>> GetControlsAsync(string stableId, CancellationToken cancellationToken) =>
+        Task.FromResult(Describe(ValuesOf(stableId)));
+
+    public Task<CameraControlSetResult> SetControlsAsync(
+        string stableId, IReadOnlyDictionary<string, long> requested, CameraControlApplyMode mode, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requested);
+        var current = ValuesOf(stableId);
+        var skipped = new Dictionary<string, string>(StringComparer.Ordinal);
+        var accepted = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (name, value) in requested)
+        {
+            var control = Controls.FirstOrDefault(c => c.Name == name);
+            var rule = control is null ? "unknown_control"
+                : value < control.Minimum || value > control.Maximum ? string.Create(CultureInfo.InvariantCulture, $"out_of_range:{control.Minimum}..{control.Maximum}")
+                : null;
+            if (rule is null)
+            {
+                accepted[name] = value;
+            }
+            else if (mode == CameraControlApplyMode.AllOrNothing)
+            {
+                throw new InvalidParameterException("controls." + name, rule);
+            }
+            else
+            {
+                skipped[name] = rule;
+            }
+        }
+
+        return Task.FromResult(Apply(stableId, current, accepted, skipped));
+    }
+
+    public Task<CameraControlSetResult> ResetControlsAsync(string stableId, CancellationToken cancellationToken) =>
+        Task.FromResult(Apply(stableId, ValuesOf(stableId), Controls.ToDictionary(c => c.Name, c => c.Default, StringComparer.Ordinal), []));
+
+    /// <summary>The lavfi graph of a camera: the pattern, then <c>eq</c> when any control differs from its default.</summary>
+    internal string Graph(IReadOnlyDictionary<string, long> current)
+    {
+        var graph = string.Create(CultureInfo.InvariantCulture, $"testsrc2=size={options.Width}x{options.Height}:rate={options.Fps}");
+        if (Controls.All(c => current.GetValueOrDefault(c.Name, c.Default) == c.Default))
+        {
+            return graph;
+        }
+
+        var eq = string.Join(':', Controls.Select(c => string.Create(
+            CultureInfo.InvariantCulture, $"{c.Filter}={current.GetValueOrDefault(c.Name, c.Default) / 100.0:0.00}")));
+        return graph + ",eq=" + eq;
+    }
+
+    private CameraControlSetResult Apply(string stableId, Dictionary<string, long> current, Dictionary<string, long> accepted, Dictionary<string, string> skipped)
+    {
+        CameraDescriptor? updated = null;
+        lock (changes)
+        {
+            var changed = accepted.Where(a => current[a.Key] != a.Value).ToList();
+            foreach (var (name, value) in changed)
+            {
+                current[name] = value;
+            }
+
+            if (changed.Count > 0)
+            {
+                updated = Describe(IndexOf(stableId), current);
+                cameras = [.. cameras.Select(c => c.StableId == stableId ? updated : c)];
+            }
+        }
+
+        if (updated is not null && !stopped)
+        {
+            // The new capture input reaches the stream backend through the registry, which restarts the camera's ffmpeg.
+            RaiseChanged(updated);
+        }
+
+        return new CameraControlSetResult { Applied = accepted, Skipped = skipped, Controls = Describe(current) };
+    }
+
+    private Dictionary<string, long> ValuesOf(string stableId)
+    {
+        ArgumentNullException.ThrowIfNull(stableId);
+        if (!cameras.Any(c => c.StableId == stableId))
+        {
+            throw new ResourceNotFoundException("camera", stableId);
+        }
+
+        return values.GetOrAdd(stableId, _ => Controls.ToDictionary(c => c.Name, c => c.Default, StringComparer.Ordinal));
+    }
+
+    private static int IndexOf(string stableId) => int.Parse(stableId["testpattern-".Length..], CultureInfo.InvariantCulture);
+
+    private static IReadOnlyList<CameraControlInfo> Describe(Dictionary<string, long> current) =>
+    [
+        .. Controls.Select(c => new CameraControlInfo
+        {
+            Name = c.Name,
+            Label = c.Label,
+            Type = CameraControlType.Integer,
+            Minimum = c.Minimum,
+            Maximum = c.Maximum,
+            Step = 1,
+            Default = c.Default,
+            Value = current[c.Name],
+        }),
+    ];
+
+    private sealed record SyntheticControl(string Name, string Label, long Minimum, long Maximum, long Default, string Filter);
+}
