@@ -318,7 +318,7 @@ public sealed class AbiTests
         }
     }
 
-    private static string Run(string file, string[] args)
+    internal static string Run(string file, string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
