@@ -76,6 +76,8 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<CameraControlStore>();
         services.TryAddSingleton<CameraControlsService>();
         services.AddRpcMethods<CameraControlMethods>();
+        services.TryAddSingleton<CameraFormatService>();
+        services.AddRpcMethods<CameraFormatMethods>();
         services.TryAddSingleton<RpcMethodTable>();
         services.TryAddSingleton<RpcEndpoint>();
         services.TryAddSingleton<IRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());

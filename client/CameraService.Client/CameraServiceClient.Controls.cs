@@ -29,4 +29,17 @@ public sealed partial class CameraServiceClient
     /// <summary><c>reset_camera_controls</c>: the driver's defaults, and the camera's persisted values are forgotten.</summary>
     public Task<CameraControlsReset> ResetCameraControlsAsync(string device, CancellationToken cancellationToken = default) =>
         SendAsync("reset_camera_controls", Device(device), ClientJsonContext.Default.CameraControlsReset, true, cancellationToken);
+
+    /// <summary>
+    /// <c>set_camera_format</c>: what the camera captures; absent parts keep the current mode. Refused while the camera
+    /// records (<see cref="InvalidStateException"/>); a mode the camera does not offer is <see cref="InvalidParamsException"/>.
+    /// </summary>
+    public Task<CameraFormatSet> SetCameraFormatAsync(
+        string device, string? format = null, string? resolution = null, double? fps = null, CancellationToken cancellationToken = default) =>
+        SendAsync(
+            "set_camera_format",
+            new Dictionary<string, object?> { ["device"] = device, ["format"] = format, ["resolution"] = resolution, ["fps"] = fps },
+            ClientJsonContext.Default.CameraFormatSet,
+            true,
+            cancellationToken);
 }

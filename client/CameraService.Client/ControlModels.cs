@@ -59,3 +59,6 @@ public sealed record CameraControlsReset(string Device, bool Reset, IReadOnlyDic
 
 /// <summary>The <c>camera_controls_changed</c> notification (topic <c>camera.controls</c>).</summary>
 public sealed record CameraControlsChanged(string Device, IReadOnlyDictionary<string, long> Controls);
+
+/// <summary>Result of <c>set_camera_format</c>; <see cref="Restarted"/> is true when the capture changed (the stream restarts).</summary>
+public sealed record CameraFormatSet(string Device, string Format, string Resolution, double Fps, bool Restarted);

@@ -209,6 +209,7 @@ public sealed record Notification(string Method, JsonElement Params);
 [JsonSerializable(typeof(CameraControlsSet))]
 [JsonSerializable(typeof(CameraControlsReset))]
 [JsonSerializable(typeof(CameraControlsChanged))]
+[JsonSerializable(typeof(CameraFormatSet))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(Dictionary<string, object?>))]
 [JsonSerializable(typeof(string))]

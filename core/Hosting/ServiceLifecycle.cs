@@ -16,6 +16,7 @@ internal sealed partial class ServiceLifecycle(
     ActiveComponents components,
     CameraRegistry registry,
     Cameras.Controls.CameraControlsService controls,
+    Cameras.Controls.CameraFormatService formats,
     ServiceInfo info,
     Media.RecordingManager recordings,
     Observability.ServiceMetrics metrics,
@@ -30,6 +31,7 @@ internal sealed partial class ServiceLifecycle(
         EnsureJwtSecret();
         registry.Attach();
         controls.Attach();
+        formats.Attach();
         if (components.MediaStore is { } store)
         {
             await RunGuarded("media store", store.Name, () => store.StartAsync(cancellationToken)).ConfigureAwait(false);

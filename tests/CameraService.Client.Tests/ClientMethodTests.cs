@@ -490,6 +490,16 @@ public sealed class ClientMethodTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SetCameraFormatAsync_OnlyGivenPartsSent()
+    {
+        var (result, request) = await Call("set_camera_format", """{"device":"camera0","format":"MJPG","resolution":"1280x720","fps":15,"restarted":true}""",
+            c => c.SetCameraFormatAsync("camera0", fps: 15));
+
+        AssertParams(request, """{"device":"camera0","fps":15}""");
+        Assert.Equal(("MJPG", "1280x720", 15.0, true), (result.Format, result.Resolution, result.Fps, result.Restarted));
+    }
+
+    [Fact]
     public async Task ResetCameraControlsAsync_DecodesAppliedAndSkipped()
     {
         var (result, request) = await Call("reset_camera_controls", Contract.ControlsReset, c => c.ResetCameraControlsAsync("camera0"));
@@ -520,7 +530,7 @@ public sealed class ClientMethodTests : IAsyncLifetime
             "get_stream_status", "get_streams", "list_recordings", "list_snapshots", "get_recording_info", "get_snapshot_info",
             "delete_recording", "delete_snapshot", "get_storage_info", "set_retention_policy", "cleanup_old_files", "get_metrics",
             "get_status", "get_system_status", "get_server_info", "subscribe_events", "unsubscribe_events", "get_subscription_stats",
-            "get_camera_controls", "set_camera_controls", "reset_camera_controls",
+            "get_camera_controls", "set_camera_controls", "reset_camera_controls", "set_camera_format",
         ];
 
         Assert.Equal(contract.Order(StringComparer.Ordinal), CameraServiceClient.SupportedMethods.Order(StringComparer.Ordinal));

@@ -23,6 +23,7 @@ internal static class OpenRpcDrift
         ["get_camera_controls"] = typeof(CameraControls),
         ["set_camera_controls"] = typeof(CameraControlsSet),
         ["reset_camera_controls"] = typeof(CameraControlsReset),
+        ["set_camera_format"] = typeof(CameraFormatSet),
         ["take_snapshot"] = typeof(SnapshotResult),
         ["start_recording"] = typeof(RecordingStarted),
         ["stop_recording"] = typeof(RecordingStopped),

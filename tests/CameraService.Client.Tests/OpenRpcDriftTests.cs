@@ -19,6 +19,7 @@ public sealed class OpenRpcDriftTests
         ["get_camera_controls"] = Contract.Controls,
         ["set_camera_controls"] = Contract.ControlsSet,
         ["reset_camera_controls"] = Contract.ControlsReset,
+        ["set_camera_format"] = """{"device":"camera0","format":"MJPG","resolution":"1280x720","fps":30,"restarted":true}""",
         ["take_snapshot"] = Contract.Snapshot,
         ["start_recording"] = Contract.RecordingStarted,
         ["stop_recording"] = Contract.RecordingStopped,

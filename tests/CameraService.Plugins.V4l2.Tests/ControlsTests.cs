@@ -261,6 +261,18 @@ public sealed class ControlsTests
     }
 
     [Fact]
+    public async Task SelectCaptureInput_OfferedMode_FfmpegArguments_OtherwiseInvalid()
+    {
+        var (h, path, id) = await StartWithAsync("c920-h264.txt");
+        await using var _h = h;
+
+        var input = h.Source.SelectCaptureInput(id, new CameraCaptureMode { Format = "YUYV", Width = 640, Height = 480, FrameRate = 15 });
+
+        Assert.Equal(["-f", "v4l2", "-input_format", "yuyv422", "-video_size", "640x480", "-framerate", "15", "-i", path], input.FfmpegInputArguments);
+        Assert.Throws<InvalidParameterException>(() => h.Source.SelectCaptureInput(id, new CameraCaptureMode { Format = "YUYV", Width = 1920, Height = 1080, FrameRate = 30 }));
+    }
+
+    [Fact]
     public unsafe void FakeDriver_ErrorPaths_FollowTheKernel()
     {
         using var tree = FakeDeviceTree.CreateTemporary();

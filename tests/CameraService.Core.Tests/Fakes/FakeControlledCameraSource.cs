@@ -9,7 +9,7 @@ namespace CameraService.Core.Tests.Fakes;
 /// white balance (bool, auto mode) with a temperature that is inactive while it is on, a power line frequency menu and
 /// a relative pan. A replug resets the values to the defaults, as a real camera does.
 /// </summary>
-internal sealed class FakeControlledCameraSource : ICameraSource, ICameraControls
+internal sealed class FakeControlledCameraSource : ICameraSource, ICameraControls, ICameraCaptureModes
 {
     private readonly FakeCameraSource _inner = new("ctl");
     private readonly ConcurrentDictionary<string, Dictionary<string, long>> _values = new(StringComparer.Ordinal);
@@ -119,6 +119,17 @@ internal sealed class FakeControlledCameraSource : ICameraSource, ICameraControl
         }
 
         return Task.FromResult(new CameraControlSetResult { Applied = applied, Controls = Describe(state) });
+    }
+
+    /// <summary>Builds the input a V4L2 source would for the mode (the fake offers the modes of <see cref="FakeCameraSource.Camera"/>).</summary>
+    public CaptureInput SelectCaptureInput(string stableId, CameraCaptureMode mode)
+    {
+        Present(stableId);
+        var size = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{mode.Width}x{mode.Height}");
+        var rate = mode.FrameRate.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new CaptureInput(
+            ["-f", "v4l2", "-input_format", mode.Format.ToLowerInvariant(), "-video_size", size, "-framerate", rate, "-i", "/dev/video0"],
+            mode.Format, mode.Width, mode.Height, mode.FrameRate, IsH264: false, IsLive: true);
     }
 
     private static Dictionary<string, long> Defaults() => new(StringComparer.Ordinal)
