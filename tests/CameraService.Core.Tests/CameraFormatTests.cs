@@ -15,20 +15,10 @@ namespace CameraService.Core.Tests;
 public sealed class CameraFormatTests : IDisposable
 {
     private readonly string _state = Directory.CreateTempSubdirectory("format-tests-").FullName;
-    private readonly IStreamBackend _backend = Substitute.For<IStreamBackend>();
-    private readonly IMediaStore _store = Substitute.For<IMediaStore>();
+    private readonly IStreamBackend _backend;
+    private readonly IMediaStore _store;
 
-    public CameraFormatTests()
-    {
-        _backend.Name.Returns("mediamtx");
-        _backend.GetHealth().Returns(ComponentStatus.Running);
-        _backend.GetStreamUrls(Arg.Any<string>()).Returns(new StreamUrls(null, null, null));
-        _backend.GetActiveRecordingsAsync(Arg.Any<CancellationToken>()).Returns(Array.Empty<BackendRecording>());
-        _backend.StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>())
-            .Returns(ci => new BackendRecording("camera0", ci.Arg<RecordingRequest>().SessionId, "fmp4", ci.Arg<RecordingRequest>().StartTime, null, [], 0));
-        _store.Name.Returns("storage");
-        _store.GetRecordingDirectory(Arg.Any<string>()).Returns(ci => "/media/recordings/" + ci.Arg<string>());
-    }
+    public CameraFormatTests() => (_backend, _store) = SubstituteMedia.Create();
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
 

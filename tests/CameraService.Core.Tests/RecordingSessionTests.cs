@@ -14,21 +14,14 @@ public sealed class RecordingSessionTests : IDisposable
 {
     private const string Segment = "/media/recordings/camera0/camera0_2026-11-27_10-00-00-000000.mp4";
     private readonly string _state = Directory.CreateTempSubdirectory("recording-tests-").FullName;
-    private readonly IStreamBackend _backend = Substitute.For<IStreamBackend>();
-    private readonly IMediaStore _store = Substitute.For<IMediaStore>();
+    private readonly IStreamBackend _backend;
+    private readonly IMediaStore _store;
 
     public RecordingSessionTests()
     {
-        _backend.Name.Returns("mediamtx");
-        _backend.GetHealth().Returns(ComponentStatus.Running);
-        _backend.GetStreamUrls(Arg.Any<string>()).Returns(new StreamUrls(null, null, null));
-        _backend.GetActiveRecordingsAsync(Arg.Any<CancellationToken>()).Returns(Array.Empty<BackendRecording>());
-        _backend.StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>())
-            .Returns(ci => new BackendRecording("camera0", ci.Arg<RecordingRequest>().SessionId, "fmp4", ci.Arg<RecordingRequest>().StartTime, null, [], 0));
+        (_backend, _store) = SubstituteMedia.Create();
         _backend.StopRecordingAsync("camera0", Arg.Any<CancellationToken>())
             .Returns(new BackendRecording("camera0", null, "fmp4", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, [new RecordedFile(Segment, 4096)], 4096));
-        _store.Name.Returns("storage");
-        _store.GetRecordingDirectory(Arg.Any<string>()).Returns(ci => "/media/recordings/" + ci.Arg<string>());
     }
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
