@@ -149,13 +149,11 @@ public sealed record CameraControlSetResult
 }
 
 /// <summary>Event data of <see cref="ICameraControls.ControlsChanged"/>.</summary>
-/// <param name="stableId">The camera's stable id.</param>
-/// <param name="values">The new values by control name (a control whose flags changed carries its current value).</param>
-public sealed class CameraControlsChangedEventArgs(string stableId, IReadOnlyDictionary<string, long> values) : EventArgs
+public sealed class CameraControlsChangedEventArgs : EventArgs
 {
     /// <summary>The camera's stable id.</summary>
-    public string StableId { get; } = stableId;
+    public required string StableId { get; init; }
 
-    /// <summary>The changed values by control name.</summary>
-    public IReadOnlyDictionary<string, long> Values { get; } = values;
+    /// <summary>The new values by control name (a control whose flags changed carries its current value).</summary>
+    public required IReadOnlyDictionary<string, long> Values { get; init; }
 }

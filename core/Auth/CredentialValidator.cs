@@ -43,12 +43,12 @@ internal sealed class AccessControl(CredentialValidator validator, JwtSecret sec
         var check = await validator.ValidateAsync(credential).ConfigureAwait(false);
         if (check.Principal is not { } principal)
         {
-            return new AccessResult(false, 401, check.FailureReason, null, null);
+            return new AccessResult { Allowed = false, StatusCode = 401, Reason = check.FailureReason };
         }
 
         return principal.Role < minimumRole
-            ? new AccessResult(false, 403, "insufficient_role", principal.Role, principal.UserId)
-            : new AccessResult(true, 200, null, principal.Role, principal.UserId);
+            ? new AccessResult { Allowed = false, StatusCode = 403, Reason = "insufficient_role", Role = principal.Role, UserId = principal.UserId }
+            : new AccessResult { Allowed = true, StatusCode = 200, Role = principal.Role, UserId = principal.UserId };
     }
 
     public string SignResource(string resource, TimeSpan lifetime)

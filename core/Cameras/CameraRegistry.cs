@@ -114,7 +114,7 @@ internal sealed partial class CameraRegistry : IDisposable
     public Func<ICameraSource, CameraDescriptor, CameraDescriptor>? DescriptorFilter { get; set; }
 
     /// <summary>Applies a source's current descriptor again (after <see cref="DescriptorFilter"/>'s answer changed), which republishes the camera.</summary>
-    public void Refresh(ICameraSource source, CameraDescriptor descriptor) => OnCameraChanged(source, new CameraChangedEventArgs(CameraChangeKind.Updated, descriptor));
+    public void Refresh(ICameraSource source, CameraDescriptor descriptor) => OnCameraChanged(source, new CameraChangedEventArgs { Kind = CameraChangeKind.Updated, Camera = descriptor });
 
     public bool TryGet(string id, out CameraView camera)
     {
@@ -316,7 +316,7 @@ internal sealed partial class CameraRegistry : IDisposable
         try
         {
             var directory = store.GetRecordingDirectory(camera.Id);
-            await backend.PublishAsync(new StreamCamera(camera.Id, camera.Binding.Name, input, directory), _stopping.Token).ConfigureAwait(false);
+            await backend.PublishAsync(new StreamCamera { CameraId = camera.Id, Name = camera.Binding.Name, Input = input, RecordingDirectory = directory }, _stopping.Token).ConfigureAwait(false);
             if (AfterPublish is { } hook)
             {
                 await hook(camera.Id).ConfigureAwait(false);
@@ -362,9 +362,9 @@ internal sealed partial class CameraRegistry : IDisposable
     /// <summary>The capture mode's resolution and frame rate, else the largest offered size.</summary>
     internal static (string Resolution, double Fps) ModeOf(CameraDescriptor descriptor)
     {
-        if (descriptor.CaptureInput is { } input)
+        if (descriptor.CaptureInput is { Video.Width: > 0 } input)
         {
-            return (Format(input.Width, input.Height), input.FrameRate);
+            return (Format(input.Video.Width, input.Video.Height), input.Video.FrameRate);
         }
 
         var best = descriptor.Formats.SelectMany(f => f.Sizes).OrderByDescending(s => (long)s.Width * s.Height).FirstOrDefault();

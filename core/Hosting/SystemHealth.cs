@@ -111,7 +111,7 @@ internal sealed class SystemHealth(ActiveComponents components, CameraRegistry r
     {
         if (components.Transports.Count == 0)
         {
-            return new ComponentStatus(ComponentState.Stopped, "No API transport is loaded.");
+            return new ComponentStatus { State = ComponentState.Stopped, Message = "No API transport is loaded." };
         }
 
         var states = components.Transports.Select(t => Guard(t.GetHealth)).ToList();
@@ -123,12 +123,12 @@ internal sealed class SystemHealth(ActiveComponents components, CameraRegistry r
         var total = components.CameraSources.Count;
         if (total == 0)
         {
-            return new ComponentStatus(ComponentState.Stopped, "No camera source is loaded.");
+            return new ComponentStatus { State = ComponentState.Stopped, Message = "No camera source is loaded." };
         }
 
         if (!registry.DiscoveryFinished)
         {
-            return new ComponentStatus(ComponentState.Degraded, "Camera discovery is still running.");
+            return new ComponentStatus { State = ComponentState.Degraded, Message = "Camera discovery is still running." };
         }
 
         var failed = registry.FailedSources;
@@ -137,9 +137,11 @@ internal sealed class SystemHealth(ActiveComponents components, CameraRegistry r
             return ComponentStatus.Running;
         }
 
-        return new ComponentStatus(
-            failed.Count == total ? ComponentState.Error : ComponentState.Degraded,
-            "Camera sources failed to start: " + string.Join(", ", failed));
+        return new ComponentStatus
+        {
+            State = failed.Count == total ? ComponentState.Error : ComponentState.Degraded,
+            Message = "Camera sources failed to start: " + string.Join(", ", failed),
+        };
     }
 
     private ComponentStatus Plugins()
@@ -147,26 +149,26 @@ internal sealed class SystemHealth(ActiveComponents components, CameraRegistry r
         var bad = plugins?.Plugins.Where(p => p.State is PluginState.Faulted or PluginState.Incompatible).ToList() ?? [];
         return bad.Count == 0
             ? ComponentStatus.Running
-            : new ComponentStatus(ComponentState.Degraded, string.Join("; ", bad.Select(p => $"{p.Id} {p.State}: {p.Reason}")));
+            : new ComponentStatus { State = ComponentState.Degraded, Message = string.Join("; ", bad.Select(p => $"{p.Id} {p.State}: {p.Reason}")) };
     }
 
     private ComponentStatus Backend() =>
         components.StreamBackend is { } backend
             ? Guard(backend.GetHealth)
-            : new ComponentStatus(ComponentState.Error, $"No stream backend named '{components.StreamBackendName}' is loaded.");
+            : new ComponentStatus { State = ComponentState.Error, Message = $"No stream backend named '{components.StreamBackendName}' is loaded." };
 
     private ComponentStatus Storage()
     {
         if (components.MediaStore is not { } store)
         {
-            return new ComponentStatus(ComponentState.Error, $"No media store named '{components.MediaStoreName}' is loaded.");
+            return new ComponentStatus { State = ComponentState.Error, Message = $"No media store named '{components.MediaStoreName}' is loaded." };
         }
 
         return Guard(() =>
         {
             var status = store.GetStatus();
             return status.Level == CameraService.Abstractions.Media.StorageLevel.Critical
-                ? new ComponentStatus(ComponentState.Degraded, "Storage is above the block threshold; new recordings and snapshots are refused.")
+                ? new ComponentStatus { State = ComponentState.Degraded, Message = "Storage is above the block threshold; new recordings and snapshots are refused." }
                 : ComponentStatus.Running;
         });
     }
@@ -179,7 +181,7 @@ internal sealed class SystemHealth(ActiveComponents components, CameraRegistry r
         }
         catch (Exception ex) // a component whose health check throws is reported as failed, not propagated
         {
-            return new ComponentStatus(ComponentState.Error, "Health check failed.", ex.GetType().Name);
+            return new ComponentStatus { State = ComponentState.Error, Message = "Health check failed.", LastError = ex.GetType().Name };
         }
     }
 

@@ -32,8 +32,10 @@ internal sealed class MediaMethods(
 
     private static readonly int[] CameraErrors = [RpcErrorCodes.NotFound, RpcErrorCodes.InvalidState, RpcErrorCodes.DependencyFailed, RpcErrorCodes.Unsupported];
 
-    private readonly TimeSpan _downloadTtl = ReadDuration(configuration, "Storage:DownloadUrlTtl", TimeSpan.FromHours(1));
     private readonly TimeSpan _snapshotTimeout = ReadDuration(configuration, "Snapshots:Timeout", TimeSpan.FromSeconds(10));
+
+    // Signed URLs live as long as the media store says (IMediaStore.DownloadUrlLifetime); the core reads no storage keys.
+    private TimeSpan DownloadTtl => components.MediaStore?.DownloadUrlLifetime ?? TimeSpan.FromHours(1);
 
     private IStreamBackend Backend => components.StreamBackend
         ?? throw new UnsupportedFeatureException("streaming", $"No stream backend is active (CameraService:StreamBackend='{components.StreamBackendName}' is not loaded); check `camera-service plugins`.");
@@ -191,7 +193,7 @@ internal sealed class MediaMethods(
         var format = p.GetString("format") is "png" ? "png" : "jpg";
         var quality = (int)(p.GetInt64("quality") ?? 85);
         var path = store.AllocateSnapshotPath(cameraId, p.GetString("filename"), format);
-        var shot = await backend.TakeSnapshotAsync(new SnapshotRequest(cameraId, path, format, quality, _snapshotTimeout), ct).ConfigureAwait(false);
+        var shot = await backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = cameraId, OutputPath = path, Format = format, Quality = quality, Timeout = _snapshotTimeout }, ct).ConfigureAwait(false);
         var file = await store.AddAsync(MediaKind.Snapshot, shot.Path, ct).ConfigureAwait(false);
         var timestamp = Iso(time.GetUtcNow());
         events.PublishSnapshotTaken(new SnapshotTakenEvent(cameraId, file.FileName, file.Size, timestamp));
@@ -336,7 +338,7 @@ internal sealed class MediaMethods(
     {
         var limit = (int)(p.GetInt64("limit") ?? 50);
         var offset = (int)Math.Min(p.GetInt64("offset") ?? 0, int.MaxValue);
-        var page = await Store.ListAsync(kind, new MediaQuery(offset, limit, p.GetString("device")), ct).ConfigureAwait(false);
+        var page = await Store.ListAsync(kind, new MediaQuery { Offset = offset, Limit = limit, CameraId = p.GetString("device") }, ct).ConfigureAwait(false);
         var files = page.Files
             .Select(f => new FileListItem(f.FileName, f.CameraId, f.Size, Iso(f.Modified), Seconds(f.Duration), DownloadUrl(kind, f.FileName), f.InProgress))
             .ToList();
@@ -369,12 +371,14 @@ internal sealed class MediaMethods(
 
     private async ValueTask<RpcResult> SetRetentionPolicyAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
     {
-        var policy = new RetentionPolicy(
-            p.GetRequiredString("policy_type"),
-            p.GetBoolean("enabled") ?? false,
-            p.GetDouble("max_age_days"),
-            p.GetDouble("max_size_gb"),
-            p.GetDouble("min_free_percent"));
+        var policy = new RetentionPolicy
+        {
+            PolicyType = p.GetRequiredString("policy_type"),
+            Enabled = p.GetBoolean("enabled") ?? false,
+            MaxAgeDays = p.GetDouble("max_age_days"),
+            MaxSizeGb = p.GetDouble("max_size_gb"),
+            MinFreePercent = p.GetDouble("min_free_percent"),
+        };
         if (policy.PolicyType == "age" && policy.MaxAgeDays is null)
         {
             throw RpcErrorException.InvalidParams("max_age_days", "required when policy_type is age");
@@ -415,7 +419,7 @@ internal sealed class MediaMethods(
     private string DownloadUrl(MediaKind kind, string fileName)
     {
         var folder = kind == MediaKind.Recording ? "recordings" : "snapshots";
-        var token = access.SignResource($"{folder}/{fileName}", _downloadTtl);
+        var token = access.SignResource($"{folder}/{fileName}", DownloadTtl);
         return publicEndpoint.BuildUrl($"/files/{folder}/{Uri.EscapeDataString(fileName)}", token);
     }
 
@@ -432,7 +436,7 @@ internal sealed class MediaMethods(
             return url;
         }
 
-        return url + "?token=" + Uri.EscapeDataString(access.SignResource($"streams/{cameraId}", _downloadTtl));
+        return url + "?token=" + Uri.EscapeDataString(access.SignResource($"streams/{cameraId}", DownloadTtl));
     }
 
     private static string? PrimaryUrl(StreamUrls urls) => urls.Rtsp ?? urls.Hls ?? urls.WebRtc;

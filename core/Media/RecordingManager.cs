@@ -141,7 +141,7 @@ internal sealed partial class RecordingManager : IDisposable
             try
             {
                 var store = Store;
-                var request = new RecordingRequest(cameraId, session.SessionId, session.Format, store.GetRecordingDirectory(cameraId), _time.GetUtcNow());
+                var request = new RecordingRequest { CameraId = cameraId, SessionId = session.SessionId, Format = session.Format, OutputDirectory = store.GetRecordingDirectory(cameraId), StartTime = _time.GetUtcNow() };
                 session.Backend = await Backend.StartRecordingAsync(request, _stopping.Token).ConfigureAwait(false);
                 session.PendingReapply = false;
                 session.Resumed = true;
@@ -209,7 +209,7 @@ internal sealed partial class RecordingManager : IDisposable
             store.EnsureSpaceForWrite();
             var sessionId = NewSessionId();
             var now = _time.GetUtcNow();
-            var request = new RecordingRequest(cameraId, sessionId, format, store.GetRecordingDirectory(cameraId), now);
+            var request = new RecordingRequest { CameraId = cameraId, SessionId = sessionId, Format = format, OutputDirectory = store.GetRecordingDirectory(cameraId), StartTime = now };
             var recording = await backend.StartRecordingAsync(request, cancellationToken).ConfigureAwait(false);
             var session = new RecordingSession(cameraId, sessionId, recording.StartTime == default ? now : recording.StartTime, durationSeconds, format)
             {
@@ -377,13 +377,13 @@ internal sealed partial class RecordingManager : IDisposable
         {
             var known = session.Files.Select(f => Path.GetFileName(f.Path)).ToHashSet(StringComparer.Ordinal);
             var earlier = new List<RecordedFile>();
-            var page = await store.ListAsync(MediaKind.Recording, new MediaQuery(0, 1000, session.CameraId), cancellationToken).ConfigureAwait(false);
+            var page = await store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 1000, CameraId = session.CameraId }, cancellationToken).ConfigureAwait(false);
             foreach (var f in page.Files)
             {
                 // A second of slack: the first segment's name (its creation time) can precede the session's start time.
                 if (f.Created >= session.StartTime.AddSeconds(-1) && !known.Contains(f.FileName))
                 {
-                    earlier.Add(new RecordedFile(f.Path, f.Size));
+                    earlier.Add(new RecordedFile { Path = f.Path, Size = f.Size });
                 }
             }
 
@@ -395,7 +395,7 @@ internal sealed partial class RecordingManager : IDisposable
             IReadOnlyList<RecordedFile> all = [.. earlier.Concat(session.Files).OrderBy(f => Path.GetFileName(f.Path), StringComparer.Ordinal)];
             session.Backend = session.Backend is { } b
                 ? b with { Files = all, BytesWritten = all.Sum(f => f.Size) }
-                : new BackendRecording(session.CameraId, session.SessionId, session.Format, session.StartTime, session.EndTime, all, all.Sum(f => f.Size));
+                : new BackendRecording { CameraId = session.CameraId, SessionId = session.SessionId, Format = session.Format, StartTime = session.StartTime, EndTime = session.EndTime, Files = all, BytesWritten = all.Sum(f => f.Size) };
         }
         catch (CameraServiceException ex)
         {
@@ -474,8 +474,9 @@ internal sealed partial class RecordingManager : IDisposable
         }
     }
 
-    private void OnStorageStatusChanged(object? sender, StorageStatus status)
+    private void OnStorageStatusChanged(object? sender, StorageStatusChangedEventArgs e)
     {
+        var status = e.Status;
         _events.PublishStorageStatus(new StorageStatusEvent(status.Level.ToString().ToUpperInvariant(), status.AvailableBytes, Math.Round(status.UsagePercent, 2)));
         if (status.Level != StorageLevel.Critical)
         {

@@ -81,13 +81,14 @@ internal sealed partial class HealthPortListener(ObservabilityEndpoints endpoint
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         var bearer = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
-        var request = new HttpRequestData(
-            context.Request.Method,
-            context.Request.Path.Value ?? "/",
-            new Dictionary<string, string>(StringComparer.Ordinal),
-            context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal),
-            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-            bearer);
+        var request = new HttpRequestData
+        {
+            Method = context.Request.Method,
+            Path = context.Request.Path.Value ?? "/",
+            Query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal),
+            Headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            BearerToken = bearer,
+        };
         var reply = await handler(request, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = reply.StatusCode;
         if (reply is HttpContentReply content)

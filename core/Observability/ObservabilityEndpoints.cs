@@ -22,11 +22,11 @@ internal sealed class ObservabilityEndpoints(
 
     public IReadOnlyList<HttpEndpoint> Endpoints =>
     [
-        new("GET", "/health/live", Live),
-        new("GET", "/health/ready", Ready),
-        new("GET", "/health", (r, ct) => Health(detailed: false, r, ct)),
-        new("GET", "/health/detailed", (r, ct) => Health(detailed: true, r, ct)),
-        new("GET", "/metrics", Metrics),
+        new HttpEndpoint { Method = "GET", Pattern = "/health/live", Handler = Live },
+        new HttpEndpoint { Method = "GET", Pattern = "/health/ready", Handler = Ready },
+        new HttpEndpoint { Method = "GET", Pattern = "/health", Handler = (r, ct) => Health(detailed: false, r, ct) },
+        new HttpEndpoint { Method = "GET", Pattern = "/health/detailed", Handler = (r, ct) => Health(detailed: true, r, ct) },
+        new HttpEndpoint { Method = "GET", Pattern = "/metrics", Handler = Metrics },
     ];
 
     private ValueTask<HttpReply> Live(HttpRequestData request, CancellationToken cancellationToken) =>
@@ -123,7 +123,7 @@ internal sealed class ObservabilityEndpoints(
             }
         }
 
-        return new HttpContentReply(200, "text/plain; version=0.0.4; charset=utf-8", Encoding.UTF8.GetBytes(exporter.Render()));
+        return new HttpContentReply { StatusCode = 200, ContentType = "text/plain; version=0.0.4; charset=utf-8", Body = Encoding.UTF8.GetBytes(exporter.Render()) };
     }
 
     internal static HealthStatus Worst(HealthStatus a, HealthStatus b) => (HealthStatus)Math.Min((int)a, (int)b);
@@ -145,7 +145,7 @@ internal sealed class ObservabilityEndpoints(
             w.WriteEndObject();
         }
 
-        return new HttpContentReply(status, Json, buffer.WrittenMemory);
+        return new HttpContentReply { StatusCode = status, ContentType = Json, Body = buffer.WrittenMemory };
     }
 }
 

@@ -73,8 +73,17 @@ internal sealed class CameraPipeline
             : r.Process.ReadyAt is null ? StreamState.Starting : StreamState.Active;
         var recentViewer = owner.Time.GetUtcNow().UtcTicks - Interlocked.Read(ref lastHlsAccessTicks) < TimeSpan.TicksPerSecond * 15;
         var readers = (recording is not null ? 1 : 0) + (r is { Hls: true } && recentViewer ? 1 : 0);
-        return new StreamInfo(CameraId, CameraId, "ffmpeg", state, r?.Process.ReadyAt is not null, readers,
-            Interlocked.Read(ref hlsBytesServed), r?.Process.ReadyAt);
+        return new StreamInfo
+        {
+            CameraId = CameraId,
+            Name = CameraId,
+            Source = "ffmpeg",
+            State = state,
+            Ready = r?.Process.ReadyAt is not null,
+            Readers = readers,
+            BytesSent = Interlocked.Read(ref hlsBytesServed),
+            StartTime = r?.Process.ReadyAt,
+        };
     }
 
     /// <summary>Takes a new description of the camera; a running process is restarted when its input changed.</summary>
@@ -84,8 +93,7 @@ internal sealed class CameraPipeline
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var inputChanged = !Camera.Input.FfmpegInputArguments.SequenceEqual(camera.Input.FfmpegInputArguments)
-                || Camera.Input.IsH264 != camera.Input.IsH264;
+            var inputChanged = !Equals(Camera.Input, camera.Input);
             Camera = camera;
             if (recording is null)
             {
@@ -293,7 +301,7 @@ internal sealed class CameraPipeline
 
         File.Move(temp, request.OutputPath, overwrite: true);
         var (width, height) = ImageInfo.ReadSize(request.OutputPath);
-        return new SnapshotResult(request.OutputPath, new FileInfo(request.OutputPath).Length, width, height);
+        return new SnapshotResult { Path = request.OutputPath, Size = new FileInfo(request.OutputPath).Length, Width = width, Height = height };
     }
 
     /// <summary>Stops everything (unpublish, shutdown); a recording is finalized first.</summary>
@@ -500,12 +508,16 @@ internal sealed class CameraPipeline
         {
             recording = null;
             Log.RecordingFailed(owner.Logger, CameraId, options.MaxRestartAttempts);
-            events.Add(new StreamBackendEventArgs(StreamBackendEventKind.RecordingFailed, CameraId,
-                $"ffmpeg failed {consecutiveFailures} times in a row; the recording was stopped. Last error: {error}",
-                session.ToBackendRecording(owner.Time.GetUtcNow())));
+            events.Add(new StreamBackendEventArgs
+            {
+                Kind = StreamBackendEventKind.RecordingFailed,
+                CameraId = CameraId,
+                Reason = $"ffmpeg failed {consecutiveFailures} times in a row; the recording was stopped. Last error: {error}",
+                Recording = session.ToBackendRecording(owner.Time.GetUtcNow()),
+            });
         }
 
-        events.Add(new StreamBackendEventArgs(StreamBackendEventKind.HealthChanged, CameraId, error));
+        events.Add(new StreamBackendEventArgs { Kind = StreamBackendEventKind.HealthChanged, CameraId = CameraId, Reason = error });
         if (recording is null && !hlsWanted)
         {
             return;
@@ -541,13 +553,17 @@ internal sealed class CameraPipeline
             {
                 await StartRunAsync(lifetime.Token).ConfigureAwait(false);
                 failing = false;
-                events.Add(new StreamBackendEventArgs(StreamBackendEventKind.HealthChanged, CameraId, "ffmpeg restarted"));
+                events.Add(new StreamBackendEventArgs { Kind = StreamBackendEventKind.HealthChanged, CameraId = CameraId, Reason = "ffmpeg restarted" });
                 if (recording is { } session)
                 {
                     Log.RecordingRecovered(owner.Logger, CameraId);
-                    events.Add(new StreamBackendEventArgs(StreamBackendEventKind.RecordingRecovered, CameraId,
-                        "ffmpeg was restarted after a failure; the recording continues in a new segment.",
-                        session.ToBackendRecording(null)));
+                    events.Add(new StreamBackendEventArgs
+                    {
+                        Kind = StreamBackendEventKind.RecordingRecovered,
+                        CameraId = CameraId,
+                        Reason = "ffmpeg was restarted after a failure; the recording continues in a new segment.",
+                        Recording = session.ToBackendRecording(null),
+                    });
                 }
             }
             catch (OperationCanceledException)

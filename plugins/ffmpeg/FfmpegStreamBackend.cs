@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Runtime.InteropServices;
 using CameraService.Abstractions;
+using CameraService.Abstractions.Plugins;
 using CameraService.Abstractions.Streaming;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +16,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, CameraPipeline> pipelines = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<int, FfmpegProcess> processes = new();
-    private readonly IConfiguration configuration;
+    private readonly IServiceEnvironment environment;
     private readonly Lock healthSync = new();
     private readonly List<PosixSignalRegistration> signalRegistrations = [];
     private volatile bool started;
@@ -27,14 +26,14 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
     private DateTimeOffset? lastErrorTime;
     private ComponentState lastReportedState = ComponentState.Stopped;
 
-    public FfmpegStreamBackend(IOptions<FfmpegOptions> options, IConfiguration configuration, TimeProvider time, ILogger<FfmpegStreamBackend> logger)
+    public FfmpegStreamBackend(IOptions<FfmpegOptions> options, IServiceEnvironment environment, TimeProvider time, ILogger<FfmpegStreamBackend> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
         Options = options.Value;
-        this.configuration = configuration;
+        this.environment = environment;
         Time = time;
         Logger = logger;
     }
@@ -136,7 +135,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
     public StreamUrls GetStreamUrls(string cameraId)
     {
         ArgumentNullException.ThrowIfNull(cameraId);
-        return new StreamUrls(null, PublicBaseUrl() + "/streams/" + Uri.EscapeDataString(cameraId) + "/index.m3u8", null);
+        return new StreamUrls { Hls = environment.PublicBaseUrl + "/streams/" + Uri.EscapeDataString(cameraId) + "/index.m3u8" };
     }
 
     public Task<BackendRecording> StartRecordingAsync(RecordingRequest request, CancellationToken cancellationToken)
@@ -203,18 +202,18 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
     {
         if (!started)
         {
-            return new ComponentStatus(ComponentState.Stopped, "The ffmpeg backend is not started.", lastError, lastErrorTime);
+            return new ComponentStatus { State = ComponentState.Stopped, Message = "The ffmpeg backend is not started.", LastError = lastError, LastErrorTime = lastErrorTime };
         }
 
         if (ffmpegMissing)
         {
-            return new ComponentStatus(ComponentState.Error, FfmpegLocator.InstallHint, lastError ?? FfmpegLocator.InstallHint, lastErrorTime);
+            return new ComponentStatus { State = ComponentState.Error, Message = FfmpegLocator.InstallHint, LastError = lastError ?? FfmpegLocator.InstallHint, LastErrorTime = lastErrorTime };
         }
 
         var failures = pipelines.Values.Select(p => p.Failure).OfType<string>().ToList();
         return failures.Count == 0
-            ? new ComponentStatus(ComponentState.Running, null, lastError, lastErrorTime)
-            : new ComponentStatus(ComponentState.Degraded, string.Join("; ", failures) + " (restarting)", lastError, lastErrorTime);
+            ? new ComponentStatus { State = ComponentState.Running, LastError = lastError, LastErrorTime = lastErrorTime }
+            : new ComponentStatus { State = ComponentState.Degraded, Message = string.Join("; ", failures) + " (restarting)", LastError = lastError, LastErrorTime = lastErrorTime };
     }
 
     /// <summary>The pipeline of a published camera (HLS endpoints, tests); null when unknown.</summary>
@@ -308,18 +307,6 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
             : throw new ResourceNotFoundException("camera", cameraId, $"Camera {cameraId} is not published by the stream backend.");
     }
 
-    private string PublicBaseUrl()
-    {
-        if (configuration["Api:PublicBaseUrl"] is { Length: > 0 } explicitBase)
-        {
-            return explicitBase.TrimEnd('/');
-        }
-
-        var host = string.IsNullOrWhiteSpace(Options.PublicHost) ? Dns.GetHostName() : Options.PublicHost;
-        var port = configuration["Api:Port"] is { Length: > 0 } p ? p : "8002";
-        return "http://" + host + ":" + port;
-    }
-
     private void RaiseHealthChangeIfAny()
     {
         var state = GetHealth();
@@ -332,7 +319,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
 
         if (changed)
         {
-            Raise([new StreamBackendEventArgs(StreamBackendEventKind.HealthChanged, null, state.Message ?? "ffmpeg backend running")]);
+            Raise([new StreamBackendEventArgs { Kind = StreamBackendEventKind.HealthChanged, Reason = state.Message ?? "ffmpeg backend running" }]);
         }
     }
 

@@ -38,8 +38,8 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
         Endpoints = active
             ?
             [
-                new HttpEndpoint("GET", "/streams/{cameraId}/index.m3u8", (r, ct) => HandleAsync(r, FfmpegCommand.PlaylistName, ct)),
-                new HttpEndpoint("GET", "/streams/{cameraId}/{segment}", (r, ct) => HandleAsync(r, r.RouteValues.GetValueOrDefault("segment") ?? string.Empty, ct)),
+                new HttpEndpoint { Method = "GET", Pattern = "/streams/{cameraId}/index.m3u8", Handler = (r, ct) => HandleAsync(r, FfmpegCommand.PlaylistName, ct) },
+                new HttpEndpoint { Method = "GET", Pattern = "/streams/{cameraId}/{segment}", Handler = (r, ct) => HandleAsync(r, r.RouteValues.GetValueOrDefault("segment") ?? string.Empty, ct) },
             ]
             : [];
     }
@@ -82,7 +82,7 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
 
             var body = Encoding.UTF8.GetBytes(RewritePlaylist(text, token!));
             pipeline.NoteHlsServed(body.Length);
-            return new HttpContentReply(200, PlaylistContentType, body);
+            return new HttpContentReply { StatusCode = 200, ContentType = PlaylistContentType, Body = body };
         }
 
         if (!SegmentName().IsMatch(file) || pipeline.ServingHlsDirectory is not { } dir)
@@ -97,7 +97,7 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
         }
 
         pipeline.NoteHlsServed(info.Length);
-        return new HttpFileReply(info.FullName, "video/mp2t", null, null, info.LastWriteTimeUtc, "max-age=60");
+        return new HttpFileReply { Path = info.FullName, ContentType = "video/mp2t", LastModified = info.LastWriteTimeUtc, CacheControl = "max-age=60" };
     }
 
     /// <summary>Appends <c>?token=</c> to every URI line of a media playlist.</summary>
@@ -130,7 +130,7 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
             writer.WriteEndObject();
         }
 
-        return new HttpContentReply(status, "application/json", stream.ToArray());
+        return new HttpContentReply { StatusCode = status, ContentType = "application/json", Body = stream.ToArray() };
     }
 
     [GeneratedRegex("^index[0-9]{1,20}\\.ts$", RegexOptions.CultureInvariant)]

@@ -57,10 +57,10 @@ internal sealed class RecordingSession(string cameraId, string sessionId, string
             var info = new FileInfo(path);
             if (info.Exists)
             {
-                recorded.Add(new RecordedFile(path, info.Length));
+                recorded.Add(new RecordedFile { Path = path, Size = info.Length });
             }
         }
 
-        return new BackendRecording(CameraId, SessionId, Format, StartTime, endTime, recorded, recorded.Sum(f => f.Size));
+        return new BackendRecording { CameraId = CameraId, SessionId = SessionId, Format = Format, StartTime = StartTime, EndTime = endTime, Files = recorded, BytesWritten = recorded.Sum(f => f.Size) };
     }
 }

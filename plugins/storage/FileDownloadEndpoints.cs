@@ -35,8 +35,8 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
         _logger = logger;
         Endpoints =
         [
-            new HttpEndpoint("GET", "/files/recordings/{filename}", (request, ct) => HandleAsync(MediaKind.Recording, request, ct)),
-            new HttpEndpoint("GET", "/files/snapshots/{filename}", (request, ct) => HandleAsync(MediaKind.Snapshot, request, ct)),
+            new HttpEndpoint { Method = "GET", Pattern = "/files/recordings/{filename}", Handler = (request, ct) => HandleAsync(MediaKind.Recording, request, ct) },
+            new HttpEndpoint { Method = "GET", Pattern = "/files/snapshots/{filename}", Handler = (request, ct) => HandleAsync(MediaKind.Snapshot, request, ct) },
         ];
     }
 
@@ -76,13 +76,15 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
             return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
         }
 
-        return new HttpFileReply(
-            file.Path,
-            file.ContentType,
-            file.FileName,
-            ETagOf(file),
-            file.Modified,
-            "private, no-cache");
+        return new HttpFileReply
+        {
+            Path = file.Path,
+            ContentType = file.ContentType,
+            DownloadName = file.FileName,
+            ETag = ETagOf(file),
+            LastModified = file.Modified,
+            CacheControl = "private, no-cache",
+        };
     }
 
     /// <summary>A strong entity tag from size and modification time: it changes whenever the bytes may have.</summary>
@@ -130,7 +132,7 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
     {
         Log.DownloadRefused(_logger, kind, fileName, status, reason);
         var body = JsonSerializer.SerializeToUtf8Bytes(new DownloadError(status, error, reason, message), DownloadJsonContext.Default.DownloadError);
-        return new HttpContentReply(status, "application/json", body);
+        return new HttpContentReply { StatusCode = status, ContentType = "application/json", Body = body };
     }
 }
 

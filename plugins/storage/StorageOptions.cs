@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace CameraService.Plugins.Storage;
 
 /// <summary>
-/// Settings of the storage plugin. They live in the shared <c>Storage</c> section (and <c>State:Directory</c>)
-/// rather than <c>Plugins:Storage</c> because the core reads some of them too (<c>Storage:DownloadUrlTtl</c>).
+/// Settings of the storage plugin, from its <c>Storage</c> section (kept from before plugins had a
+/// <c>Plugins:&lt;Id&gt;</c> section). The media root and the state folder come from <see cref="CameraService.Abstractions.Plugins.IServiceEnvironment"/>.
 /// </summary>
 internal sealed class StorageOptions
 {
@@ -18,10 +18,13 @@ internal sealed class StorageOptions
     public const string SectionName = "Storage";
 
     /// <summary>Media root: <c>recordings/&lt;cameraId&gt;/</c> and <c>snapshots/&lt;cameraId&gt;/</c> live below it.</summary>
-    public string Root { get; set; } = string.Empty;
+    public string Root { get; internal set; } = string.Empty;
 
-    /// <summary>Where the retention policy is persisted: the host key <c>State:Directory</c>, not a <c>Storage</c> key (hence no public setter).</summary>
+    /// <summary>Where the retention policy is persisted: the plugin's own state folder (IServiceEnvironment), not a <c>Storage</c> key (hence no public setter).</summary>
     public string StateDirectory { get; internal set; } = string.Empty;
+
+    /// <summary>Where a version before SDK 2.0 kept the policy (<c>State:Directory</c> itself); read until a new policy is saved.</summary>
+    public string? LegacyStateDirectory { get; internal set; }
 
     /// <summary>Used-space percentage at which the status turns WARNING.</summary>
     public double WarnPercent { get; set; } = 80;
@@ -38,7 +41,7 @@ internal sealed class StorageOptions
     /// <summary>How often the space guard measures the file system and raises transitions.</summary>
     public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Lifetime of signed download URLs (read by the core when it signs them; validated here).</summary>
+    /// <summary>Lifetime of signed download URLs (<see cref="CameraService.Abstractions.Media.IMediaStore.DownloadUrlLifetime"/>).</summary>
     public TimeSpan DownloadUrlTtl { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>A recording modified this recently counts as still being written even without an active session.</summary>
@@ -56,8 +59,6 @@ internal sealed class StorageOptions
         ArgumentNullException.ThrowIfNull(configuration);
 
         // Keys are SectionName:<property name>, the convention the configuration-docs test collects keys by.
-        Root = configuration[Key(nameof(Root))] ?? string.Empty;
-        StateDirectory = configuration["State:Directory"] ?? string.Empty;
         WarnPercent = ReadDouble(configuration, Key(nameof(WarnPercent)), WarnPercent);
         BlockPercent = ReadDouble(configuration, Key(nameof(BlockPercent)), BlockPercent);
         RetentionInterval = ReadDuration(configuration, Key(nameof(RetentionInterval)), RetentionInterval);

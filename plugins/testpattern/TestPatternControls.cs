@@ -6,7 +6,8 @@ using CameraService.Abstractions.Cameras;
 namespace CameraService.Plugins.TestPattern;
 
 /// <summary>
-/// Synthetic controls of the test-pattern cameras, applied by ffmpeg's <c>eq</c> filter in the lavfi graph, so
+/// Synthetic controls of the test-pattern cameras, carried as <see cref="VideoAdjustments"/> in the capture input (the
+/// backends apply them with ffmpeg's <c>eq</c> filter), so
 /// the whole controls path (API, persistence, notifications, the picture itself) can be seen without a camera.
 /// A change makes a new capture input; the source reports the camera as updated and the stream backend restarts
 /// the camera's ffmpeg with it.
@@ -15,10 +16,10 @@ internal sealed partial class TestPatternCameraSource : ICameraControls
 {
     private static readonly SyntheticControl[] Controls =
     [
-        // eq's brightness is -1..1 (0 = unchanged), contrast and saturation 1 = unchanged; exposed in hundredths.
-        new("brightness", "Brightness", -100, 100, 0, "brightness"),
-        new("contrast", "Contrast", 0, 200, 100, "contrast"),
-        new("saturation", "Saturation", 0, 300, 100, "saturation"),
+        // VideoAdjustments in hundredths: brightness -1..1 (0 = unchanged), contrast and saturation 1 = unchanged.
+        new("brightness", "Brightness", -100, 100, 0),
+        new("contrast", "Contrast", 0, 200, 100),
+        new("saturation", "Saturation", 0, 300, 100),
     ];
 
     private readonly ConcurrentDictionary<string, Dictionary<string, long>> values = new(StringComparer.Ordinal);
@@ -67,18 +68,16 @@ internal sealed partial class TestPatternCameraSource : ICameraControls
     public Task<CameraControlSetResult> ResetControlsAsync(string stableId, CancellationToken cancellationToken) =>
         Task.FromResult(Apply(stableId, ValuesOf(stableId), Controls.ToDictionary(c => c.Name, c => c.Default, StringComparer.Ordinal), []));
 
-    /// <summary>The lavfi graph of a camera: the pattern, then <c>eq</c> when any control differs from its default.</summary>
-    internal string Graph(IReadOnlyDictionary<string, long> current)
+    /// <summary>The picture adjustments of a camera's controls; null while every control is at its default.</summary>
+    internal static VideoAdjustments? Adjustments(IReadOnlyDictionary<string, long>? current)
     {
-        var graph = string.Create(CultureInfo.InvariantCulture, $"testsrc2=size={options.Width}x{options.Height}:rate={options.Fps}");
-        if (Controls.All(c => current.GetValueOrDefault(c.Name, c.Default) == c.Default))
+        if (current is null || Controls.All(c => current.GetValueOrDefault(c.Name, c.Default) == c.Default))
         {
-            return graph;
+            return null;
         }
 
-        var eq = string.Join(':', Controls.Select(c => string.Create(
-            CultureInfo.InvariantCulture, $"{c.Filter}={current.GetValueOrDefault(c.Name, c.Default) / 100.0:0.00}")));
-        return graph + ",eq=" + eq;
+        double Scaled(string name) => current.GetValueOrDefault(name, Controls.Single(c => c.Name == name).Default) / 100.0;
+        return new VideoAdjustments { Brightness = Scaled("brightness"), Contrast = Scaled("contrast"), Saturation = Scaled("saturation") };
     }
 
     private CameraControlSetResult Apply(string stableId, Dictionary<string, long> current, Dictionary<string, long> accepted, Dictionary<string, string> skipped)
@@ -136,5 +135,5 @@ internal sealed partial class TestPatternCameraSource : ICameraControls
         }),
     ];
 
-    private sealed record SyntheticControl(string Name, string Label, long Minimum, long Maximum, long Default, string Filter);
+    private sealed record SyntheticControl(string Name, string Label, long Minimum, long Maximum, long Default);
 }

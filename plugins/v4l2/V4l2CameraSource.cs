@@ -486,18 +486,38 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         if (input is null)
         {
             var offered = device.Formats.Count == 0 ? "none" : string.Join(", ", device.Formats.Select(f => f.FourCc));
-            return new CameraDescriptor(
-                stableId, Name, device.Card, path, device.Driver, device.BusInfo, CameraState.Error,
-                $"The camera offers no pixel format the media tools can capture (offered: {offered}).",
-                device.Formats, device.Controls, null);
+            return new CameraDescriptor
+            {
+                StableId = stableId,
+                Source = Name,
+                Name = device.Card,
+                DevicePath = path,
+                Driver = device.Driver,
+                BusInfo = device.BusInfo,
+                State = CameraState.Error,
+                Error = $"The camera offers no pixel format the media tools can capture (offered: {offered}).",
+                Formats = device.Formats,
+                Controls = device.Controls,
+            };
         }
 
-        return new CameraDescriptor(
-            stableId, Name, device.Card, path, device.Driver, device.BusInfo, CameraState.Available, null, device.Formats, device.Controls, input);
+        return new CameraDescriptor
+        {
+            StableId = stableId,
+            Source = Name,
+            Name = device.Card,
+            DevicePath = path,
+            Driver = device.Driver,
+            BusInfo = device.BusInfo,
+            State = CameraState.Available,
+            Formats = device.Formats,
+            Controls = device.Controls,
+            CaptureInput = input,
+        };
     }
 
     private CameraDescriptor ErrorDescriptor(string path, string stableId, string name, SyscallResult error) =>
-        new(stableId, Name, name, path, null, null, CameraState.Error, ErrorMessage(error), [], [], null);
+        new CameraDescriptor { StableId = stableId, Source = Name, Name = name, DevicePath = path, State = CameraState.Error, Error = ErrorMessage(error), Formats = [], Controls = [] };
 
     /// <summary>The user-facing reason for a failed device; no server paths (the device path is a separate field).</summary>
     internal static string ErrorMessage(SyscallResult error) => error.Failure switch
@@ -611,7 +631,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         TrackControls(kind, descriptor);
         try
         {
-            CameraChanged?.Invoke(this, new CameraChangedEventArgs(kind, descriptor));
+            CameraChanged?.Invoke(this, new CameraChangedEventArgs { Kind = kind, Camera = descriptor });
         }
         catch (Exception ex)
         {

@@ -154,7 +154,7 @@ internal static class HttpEndpointMapper
             headers[key] = value.ToString();
         }
 
-        return new HttpRequestData(request.Method, request.Path.Value ?? "/", routeValues, query, headers, BearerToken(request));
+        return new HttpRequestData { Method = request.Method, Path = request.Path.Value ?? "/", RouteValues = routeValues, Query = query, Headers = headers, BearerToken = BearerToken(request) };
     }
 
     public static string? BearerToken(HttpRequest request)

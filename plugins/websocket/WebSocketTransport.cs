@@ -37,7 +37,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
     private IRpcEndpoint? _endpoint;
     private int _activeConnections;
     private int _stopping;
-    private volatile ComponentStatus _health = new(ComponentState.Stopped, "not started");
+    private volatile ComponentStatus _health = new ComponentStatus { State = ComponentState.Stopped, Message = "not started" };
     private IReadOnlyList<string> _addresses = [];
 
     private readonly TransportMetrics? _metrics;
@@ -86,7 +86,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
             if (_endpoint is null)
             {
                 const string missing = "no JSON-RPC endpoint (IRpcEndpoint) is registered; the core is not loaded";
-                _health = new ComponentStatus(ComponentState.Error, missing, missing, _timeProvider.GetUtcNow());
+                _health = new ComponentStatus { State = ComponentState.Error, Message = missing, LastError = missing, LastErrorTime = _timeProvider.GetUtcNow() };
                 throw new DependencyFailedException("core", missing);
             }
 
@@ -108,7 +108,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
                 var reason = BindFailureReason(ex);
                 Log.BindFailed(_logger, ex, _options.BindAddress, _options.Port, reason);
                 var message = $"cannot listen on {_options.BindAddress}:{_options.Port}: {reason}";
-                _health = new ComponentStatus(ComponentState.Error, message, message, _timeProvider.GetUtcNow());
+                _health = new ComponentStatus { State = ComponentState.Error, Message = message, LastError = message, LastErrorTime = _timeProvider.GetUtcNow() };
                 throw new DependencyFailedException("listener", message + "; free the port or change Api:Port/Api:BindAddress", ex);
             }
 
@@ -176,7 +176,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
                 await app.DisposeAsync().ConfigureAwait(false);
                 _app = null;
                 _addresses = [];
-                _health = new ComponentStatus(ComponentState.Stopped, "stopped");
+                _health = new ComponentStatus { State = ComponentState.Stopped, Message = "stopped" };
                 Log.Stopped(_logger, sessions.Length);
             }
         }
@@ -207,7 +207,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
 
         var app = Interlocked.Exchange(ref _app, null);
         (app as IDisposable)?.Dispose();
-        _health = new ComponentStatus(ComponentState.Stopped, "stopped");
+        _health = new ComponentStatus { State = ComponentState.Stopped, Message = "stopped" };
         _addresses = [];
     }
 
@@ -376,7 +376,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
                 : "not a valid PEM certificate/key pair";
             Log.TlsLoadFailed(_logger, ex, _options.Tls.CertificatePath, _options.Tls.KeyPath, reason);
             var message = "cannot load the TLS certificate: " + reason;
-            _health = new ComponentStatus(ComponentState.Error, message, message, _timeProvider.GetUtcNow());
+            _health = new ComponentStatus { State = ComponentState.Error, Message = message, LastError = message, LastErrorTime = _timeProvider.GetUtcNow() };
             throw new DependencyFailedException("tls", message + "; check Api:Tls:CertificatePath and Api:Tls:KeyPath", ex);
         }
     }

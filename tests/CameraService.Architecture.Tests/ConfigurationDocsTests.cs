@@ -19,7 +19,7 @@ public sealed partial class ConfigurationDocsTests
     private static readonly string[] CoreKeysWithoutOptionsClass =
     [
         "CameraService:StreamBackend", "CameraService:MediaStore", "CameraService:CameraSources", "CameraService:Transports",
-        "Storage:DownloadUrlTtl", "Snapshots:Timeout", "Metrics:RequireToken", "Alerts:IntervalSeconds",
+        "Snapshots:Timeout", "Metrics:RequireToken", "Alerts:IntervalSeconds",
         .. new[] { "P95LatencyMs", "ErrorRatePercent", "CpuPercent", "MemoryMb", "Connections" }
             .SelectMany(name => new[] { $"Alerts:{name}:Warning", $"Alerts:{name}:Critical" }),
     ];

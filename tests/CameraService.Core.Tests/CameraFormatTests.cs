@@ -32,11 +32,11 @@ public sealed class CameraFormatTests : IDisposable
         stateDirectory: _state,
         sources: source);
 
-    private async Task WaitPublishedAsync(string size)
+    private async Task WaitPublishedAsync(int width)
     {
         for (var i = 0; i < 500; i++)
         {
-            if (_backend.ReceivedCalls().Any(c => c.GetMethodInfo().Name == "PublishAsync" && c.GetArguments()[0] is StreamCamera s && s.Input.FfmpegInputArguments.Contains(size)))
+            if (_backend.ReceivedCalls().Any(c => c.GetMethodInfo().Name == "PublishAsync" && c.GetArguments()[0] is StreamCamera s && s.Input.Video.Width == width))
             {
                 return;
             }
@@ -44,7 +44,7 @@ public sealed class CameraFormatTests : IDisposable
             await Task.Delay(10);
         }
 
-        throw new Xunit.Sdk.XunitException("the camera was never published with " + size);
+        throw new Xunit.Sdk.XunitException("the camera was never published with width " + width);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class CameraFormatTests : IDisposable
             var result = (await CoreHarness.CallAsync(session, "set_camera_format", """{"device":"camera0","format":"YUYV","resolution":"640x480","fps":20}""")).Result();
 
             Assert.Equal(("YUYV", "640x480", 20.0, true), (result.Str("format"), result.Str("resolution"), result.GetProperty("fps").GetDouble(), result.GetProperty("restarted").GetBoolean()));
-            await WaitPublishedAsync("640x480");
+            await WaitPublishedAsync(640);
             var camera = (await CoreHarness.CallAsync(session, "get_camera_list")).Result().GetProperty("cameras")[0];
             Assert.Equal(("640x480", 20.0), (camera.Str("resolution"), camera.GetProperty("fps").GetDouble()));
             var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(_state, CameraFormatService.FileName))).RootElement.GetProperty("cameras")[0];
@@ -69,7 +69,7 @@ public sealed class CameraFormatTests : IDisposable
         await using (var core = Core(new FakeControlledCameraSource().With("usb-a")))
         {
             await core.StartAsync();
-            await WaitPublishedAsync("640x480");
+            await WaitPublishedAsync(640);
             var session = await core.AuthenticatedAsync(ApiRole.Viewer);
             var camera = (await CoreHarness.CallAsync(session, "get_camera_list")).Result().GetProperty("cameras")[0];
             Assert.Equal(("640x480", 20.0), (camera.Str("resolution"), camera.GetProperty("fps").GetDouble()));

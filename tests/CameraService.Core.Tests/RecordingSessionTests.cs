@@ -14,14 +14,21 @@ public sealed class RecordingSessionTests : IDisposable
 {
     private const string Segment = "/media/recordings/camera0/camera0_2026-11-27_10-00-00-000000.mp4";
     private readonly string _state = Directory.CreateTempSubdirectory("recording-tests-").FullName;
-    private readonly IStreamBackend _backend;
-    private readonly IMediaStore _store;
+    private readonly IStreamBackend _backend = Substitute.For<IStreamBackend>();
+    private readonly IMediaStore _store = Substitute.For<IMediaStore>();
 
     public RecordingSessionTests()
     {
-        (_backend, _store) = SubstituteMedia.Create();
+        _backend.Name.Returns("mediamtx");
+        _backend.GetHealth().Returns(ComponentStatus.Running);
+        _backend.GetStreamUrls(Arg.Any<string>()).Returns(new StreamUrls { });
+        _backend.GetActiveRecordingsAsync(Arg.Any<CancellationToken>()).Returns(Array.Empty<BackendRecording>());
+        _backend.StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>())
+            .Returns(ci => new BackendRecording { CameraId = "camera0", SessionId = ci.Arg<RecordingRequest>().SessionId, Format = "fmp4", StartTime = ci.Arg<RecordingRequest>().StartTime, Files = [], BytesWritten = 0 });
         _backend.StopRecordingAsync("camera0", Arg.Any<CancellationToken>())
-            .Returns(new BackendRecording("camera0", null, "fmp4", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, [new RecordedFile(Segment, 4096)], 4096));
+            .Returns(new BackendRecording { CameraId = "camera0", Format = "fmp4", StartTime = DateTimeOffset.UnixEpoch, EndTime = DateTimeOffset.UnixEpoch, Files = [new RecordedFile { Path = Segment, Size = 4096 }], BytesWritten = 4096 });
+        _store.Name.Returns("storage");
+        _store.GetRecordingDirectory(Arg.Any<string>()).Returns(ci => "/media/recordings/" + ci.Arg<string>());
     }
 
     public void Dispose() => Directory.Delete(_state, recursive: true);

@@ -44,13 +44,15 @@ public sealed class HlsHttpTests
             app.MapMethods(endpoint.Pattern, [endpoint.Method], async (HttpContext http) =>
             {
                 var auth = http.Request.Headers.Authorization.ToString();
-                var request = new HttpRequestData(
-                    http.Request.Method,
-                    http.Request.Path,
-                    http.Request.RouteValues.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? string.Empty),
-                    http.Request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()),
-                    http.Request.Headers.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                    auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..] : null);
+                var request = new HttpRequestData
+                {
+                    Method = http.Request.Method,
+                    Path = http.Request.Path,
+                    RouteValues = http.Request.RouteValues.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? string.Empty),
+                    Query = http.Request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()),
+                    Headers = http.Request.Headers.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                    BearerToken = auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..] : null,
+                };
                 var reply = await endpoint.Handler(request, http.RequestAborted);
                 requests.Add((request.Path, reply.StatusCode));
                 http.Response.StatusCode = reply.StatusCode;

@@ -1,6 +1,8 @@
 using CameraService.Abstractions.Api;
 using CameraService.Abstractions.Media;
 using CameraService.Plugins.Storage.Tests.Fakes;
+using CameraService.Abstractions.Plugins;
+using CameraService.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -38,7 +40,7 @@ public sealed class PluginWiringTests : IDisposable
 
         var endpoints = provider.GetRequiredService<IHttpEndpointSource>();
         var reply = await endpoints.Endpoints[0].Handler(
-            new HttpRequestData("GET", "/files/recordings/x.mp4", new Dictionary<string, string> { ["filename"] = "x.mp4" }, new Dictionary<string, string>(), new Dictionary<string, string>(), "t"),
+            new HttpRequestData { Method = "GET", Path = "/files/recordings/x.mp4", RouteValues = new Dictionary<string, string> { ["filename"] = "x.mp4" }, Query = new Dictionary<string, string>(), Headers = new Dictionary<string, string>(), BearerToken = "t" },
             CancellationToken.None);
 
         Assert.Equal(503, reply.StatusCode);
@@ -75,11 +77,10 @@ public sealed class PluginWiringTests : IDisposable
 
     private ServiceProvider Build(Dictionary<string, string?> settings, bool withAccess)
     {
-        settings["Storage:Root"] = Path.Combine(_dir.FullName, "media");
-        settings["State:Directory"] = Path.Combine(_dir.FullName, "state");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
+        services.AddSingleton<IServiceEnvironment>(new TestServiceEnvironment(_dir.FullName));
         if (withAccess)
         {
             services.AddSingleton<IAccessControl>(new FakeAccessControl(TimeProvider.System));

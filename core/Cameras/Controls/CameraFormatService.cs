@@ -75,8 +75,7 @@ internal sealed partial class CameraFormatService
         var mode = Resolve(descriptor, format, resolution, fps);
         var input = modes.SelectCaptureInput(camera.Binding.StableId, mode);
         var profile = new CameraFormatProfile(camera.Binding.Source, camera.Binding.StableId, mode.Format, mode.Width, mode.Height, mode.FrameRate);
-        var current = descriptor.CaptureInput;
-        var changed = current is null || !current.FfmpegInputArguments.SequenceEqual(input.FfmpegInputArguments);
+        var changed = descriptor.CaptureInput != input;
         lock (_gate)
         {
             _profiles[(profile.Source, profile.StableId)] = profile;
@@ -103,7 +102,7 @@ internal sealed partial class CameraFormatService
     /// <summary>The mode asked for, absent parts taken from the current mode, every part checked against the capabilities.</summary>
     private static CameraCaptureMode Resolve(CameraDescriptor descriptor, string? format, string? resolution, double? fps)
     {
-        var current = descriptor.CaptureInput;
+        var current = descriptor.CaptureInput?.Video;
         var fourcc = format ?? current?.PixelFormat ?? throw RpcErrorException.InvalidParams("format", "required");
         var offered = descriptor.Formats.FirstOrDefault(f => string.Equals(f.FourCc, fourcc, StringComparison.OrdinalIgnoreCase))
             ?? throw RpcErrorException.InvalidParams("format", "not_offered:" + string.Join('|', descriptor.Formats.Select(f => f.FourCc)));

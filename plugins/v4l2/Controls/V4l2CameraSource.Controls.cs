@@ -337,7 +337,7 @@ internal sealed partial class V4l2CameraSource : ICameraControls
         {
             try
             {
-                ControlsChanged?.Invoke(this, new CameraControlsChangedEventArgs(stableId, values));
+                ControlsChanged?.Invoke(this, new CameraControlsChangedEventArgs { StableId = stableId, Values = values });
             }
             catch (Exception ex)
             {

@@ -55,7 +55,7 @@ internal sealed class FakeControlledCameraSource : ICameraSource, ICameraControl
     public void ChangeBehindTheBack(string stableId, string name, long value)
     {
         _values[stableId][name] = value;
-        ControlsChanged?.Invoke(this, new CameraControlsChangedEventArgs(stableId, new Dictionary<string, long> { [name] = value }));
+        ControlsChanged?.Invoke(this, new CameraControlsChangedEventArgs { StableId = stableId, Values = new Dictionary<string, long> { [name] = value } });
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => _inner.StartAsync(cancellationToken);
@@ -125,11 +125,11 @@ internal sealed class FakeControlledCameraSource : ICameraSource, ICameraControl
     public CaptureInput SelectCaptureInput(string stableId, CameraCaptureMode mode)
     {
         Present(stableId);
-        var size = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{mode.Width}x{mode.Height}");
-        var rate = mode.FrameRate.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new CaptureInput(
-            ["-f", "v4l2", "-input_format", mode.Format.ToLowerInvariant(), "-video_size", size, "-framerate", rate, "-i", "/dev/video0"],
-            mode.Format, mode.Width, mode.Height, mode.FrameRate, IsH264: false, IsLive: true);
+        return new DeviceCaptureInput
+        {
+            DevicePath = "/dev/video0",
+            Video = new VideoMode { PixelFormat = mode.Format, Width = mode.Width, Height = mode.Height, FrameRate = mode.FrameRate },
+        };
     }
 
     private static Dictionary<string, long> Defaults() => new(StringComparer.Ordinal)

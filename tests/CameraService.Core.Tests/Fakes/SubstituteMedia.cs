@@ -14,10 +14,10 @@ internal static class SubstituteMedia
         var store = Substitute.For<IMediaStore>();
         backend.Name.Returns("mediamtx");
         backend.GetHealth().Returns(ComponentStatus.Running);
-        backend.GetStreamUrls(Arg.Any<string>()).Returns(new StreamUrls(null, null, null));
+        backend.GetStreamUrls(Arg.Any<string>()).Returns(new StreamUrls { });
         backend.GetActiveRecordingsAsync(Arg.Any<CancellationToken>()).Returns(Array.Empty<BackendRecording>());
         backend.StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>())
-            .Returns(ci => new BackendRecording("camera0", ci.Arg<RecordingRequest>().SessionId, "fmp4", ci.Arg<RecordingRequest>().StartTime, null, [], 0));
+            .Returns(ci => new BackendRecording { CameraId = "camera0", SessionId = ci.Arg<RecordingRequest>().SessionId, Format = "fmp4", StartTime = ci.Arg<RecordingRequest>().StartTime, Files = [], BytesWritten = 0 });
         store.Name.Returns("storage");
         store.GetRecordingDirectory(Arg.Any<string>()).Returns(ci => "/media/recordings/" + ci.Arg<string>());
         return (backend, store);
