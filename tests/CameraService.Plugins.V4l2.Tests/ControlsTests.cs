@@ -268,7 +268,8 @@ public sealed class ControlsTests
 
         var input = h.Source.SelectCaptureInput(id, new CameraCaptureMode { Format = "YUYV", Width = 640, Height = 480, FrameRate = 15 });
 
-        Assert.Equal(["-f", "v4l2", "-input_format", "yuyv422", "-video_size", "640x480", "-framerate", "15", "-i", path], input.FfmpegInputArguments);
+        var device = Assert.IsType<DeviceCaptureInput>(input);
+        Assert.Equal((path, "YUYV", 640, 480, 15.0), (device.DevicePath, device.Video.PixelFormat, device.Video.Width, device.Video.Height, device.Video.FrameRate));
         Assert.Throws<InvalidParameterException>(() => h.Source.SelectCaptureInput(id, new CameraCaptureMode { Format = "YUYV", Width = 1920, Height = 1080, FrameRate = 30 }));
     }
 
