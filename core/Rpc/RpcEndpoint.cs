@@ -26,6 +26,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<RpcEndpoint> _logger;
     private readonly ApiOptions _options;
+    private readonly RpcRouters? _routers;
 
     public RpcEndpoint(
         RpcMethodTable methods,
@@ -34,7 +35,8 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         ApiMetrics metrics,
         IOptions<ApiOptions> options,
         TimeProvider timeProvider,
-        ILogger<RpcEndpoint> logger)
+        ILogger<RpcEndpoint> logger,
+        RpcRouters? routers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _methods = methods;
@@ -44,6 +46,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         _timeProvider = timeProvider;
         _logger = logger;
         _options = options.Value;
+        _routers = routers is { Any: true } ? routers : null;
     }
 
     public IRpcSession OpenSession(IRpcConnection connection)
@@ -316,6 +319,11 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         {
             RpcParamValidator.Validate(method.Params, parameters);
             var args = parameters is { ValueKind: JsonValueKind.Object } p ? new RpcParams(p, true) : RpcParams.Empty;
+            if (_routers is not null && await _routers.TryRouteAsync(context, method, parameters, args, cancellationToken).ConfigureAwait(false) is { } routed)
+            {
+                return Outcome.Success(routed);
+            }
+
             var result = await method.Handler(context, args, cancellationToken).ConfigureAwait(false);
             return Outcome.Success(result);
         }

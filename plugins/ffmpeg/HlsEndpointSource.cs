@@ -17,8 +17,8 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
     private const string PlaylistContentType = "application/vnd.apple.mpegurl";
     private static readonly TimeSpan PlaylistWait = TimeSpan.FromSeconds(10);
 
-    private readonly FfmpegStreamBackend backend;
-    private readonly IAccessControl? access;
+    private readonly FfmpegStreamBackend _backend;
+    private readonly IAccessControl? _access;
 
     /// <param name="backend">The backend whose streams are served.</param>
     /// <param name="accessControls">
@@ -31,8 +31,8 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(accessControls);
         ArgumentNullException.ThrowIfNull(configuration);
-        this.backend = backend;
-        access = accessControls.LastOrDefault();
+        _backend = backend;
+        _access = accessControls.LastOrDefault();
         // Only the active backend owns /streams: with MediaMTX active, MediaMTX serves HLS itself.
         var active = string.Equals(configuration["CameraService:StreamBackend"], backend.Name, StringComparison.OrdinalIgnoreCase);
         Endpoints = active
@@ -56,7 +56,7 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
             return Error(status, reason);
         }
 
-        var pipeline = backend.Find(cameraId);
+        var pipeline = _backend.Find(cameraId);
         if (pipeline is null)
         {
             return Error(404, $"Camera {cameraId} is not published.");
@@ -139,13 +139,13 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
     private async ValueTask<(int Status, string? Reason, string? Token)> AuthorizeAsync(HttpRequestData request, string cameraId, CancellationToken cancellationToken)
     {
         var resource = "streams/" + cameraId;
-        if (access is null)
+        if (_access is null)
         {
             return (503, "Access control is not available; the stream cannot be served.", null);
         }
 
         var hasToken = request.Query.TryGetValue("token", out var token) && token.Length > 0;
-        if (hasToken && access.VerifyResource(resource, token!))
+        if (hasToken && _access.VerifyResource(resource, token!))
         {
             return (200, null, token);
         }
@@ -157,9 +157,9 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
 
         if (request.BearerToken is { Length: > 0 } bearer)
         {
-            var result = await access.AuthorizeAsync(bearer, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
+            var result = await _access.AuthorizeAsync(bearer, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
             return result.Allowed
-                ? (200, null, access.SignResource(resource, backend.Options.HlsTokenLifetime))
+                ? (200, null, _access.SignResource(resource, _backend.Options.HlsTokenLifetime))
                 : (result.StatusCode is 401 or 403 ? result.StatusCode : 401, result.Reason ?? "Not authorized.", null);
         }
 
@@ -169,7 +169,7 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
     private async Task<string?> WaitForPlaylistAsync(CameraPipeline pipeline, CancellationToken cancellationToken)
     {
         // Right after start_streaming the first segment is still being cut: wait briefly instead of a 404.
-        var deadline = backend.Time.GetUtcNow() + PlaylistWait;
+        var deadline = _backend.Time.GetUtcNow() + PlaylistWait;
         while (true)
         {
             if (pipeline.ServingHlsDirectory is { } dir && File.Exists(Path.Combine(dir, FfmpegCommand.PlaylistName)))
@@ -177,12 +177,12 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
                 return dir;
             }
 
-            if (!pipeline.HlsWanted || backend.Time.GetUtcNow() > deadline)
+            if (!pipeline.HlsWanted || _backend.Time.GetUtcNow() > deadline)
             {
                 return null;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100), backend.Time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _backend.Time, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CameraService.Plugins.Storage;
@@ -10,11 +8,7 @@ namespace CameraService.Plugins.Storage;
 /// </summary>
 internal sealed class StorageOptions
 {
-    /// <summary>
-    /// The section these options come from. They are read by <see cref="Read"/> rather than bound with
-    /// BindConfiguration because durations here also accept units (<c>10m</c>, <c>5s</c>), which the binder's
-    /// TimeSpan conversion rejects.
-    /// </summary>
+    /// <summary>The section these options bind from (durations as <c>00:10:00</c>, <c>10m</c>, <c>5s</c>: the host's TimeSpan converter).</summary>
     public const string SectionName = "Storage";
 
     /// <summary>Media root: <c>recordings/&lt;cameraId&gt;/</c> and <c>snapshots/&lt;cameraId&gt;/</c> live below it.</summary>
@@ -49,86 +43,6 @@ internal sealed class StorageOptions
 
     /// <summary>How long a file-system measurement is reused. Fixed, not a configuration key (hence no public setter).</summary>
     public TimeSpan StatusCacheDuration { get; internal set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Values that could not be parsed; reported by the validator so the service refuses to start.</summary>
-    internal List<string> ParseErrors { get; } = [];
-
-    /// <summary>Reads the options from configuration (durations as <c>00:10:00</c> or <c>10m</c>, <c>5s</c>, <c>1h</c>, <c>500ms</c>, <c>1d</c>).</summary>
-    public void Read(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-
-        // Keys are SectionName:<property name>, the convention the configuration-docs test collects keys by.
-        WarnPercent = ReadDouble(configuration, Key(nameof(WarnPercent)), WarnPercent);
-        BlockPercent = ReadDouble(configuration, Key(nameof(BlockPercent)), BlockPercent);
-        RetentionInterval = ReadDuration(configuration, Key(nameof(RetentionInterval)), RetentionInterval);
-        RescanInterval = ReadDuration(configuration, Key(nameof(RescanInterval)), RescanInterval);
-        MonitorInterval = ReadDuration(configuration, Key(nameof(MonitorInterval)), MonitorInterval);
-        DownloadUrlTtl = ReadDuration(configuration, Key(nameof(DownloadUrlTtl)), DownloadUrlTtl);
-        InProgressWindow = ReadDuration(configuration, Key(nameof(InProgressWindow)), InProgressWindow);
-    }
-
-    /// <summary>Parses a duration given as a TimeSpan (<c>00:00:30</c>) or with a unit (<c>30s</c>, <c>500ms</c>, <c>5m</c>, <c>2h</c>, <c>1d</c>).</summary>
-    public static bool TryParseDuration(string text, out TimeSpan value)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        text = text.Trim();
-        if (text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value))
-        {
-            return true;
-        }
-
-        (string Suffix, double Factor)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)];
-        foreach (var (suffix, factor) in units)
-        {
-            if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
-                && n >= 0 && double.IsFinite(n))
-            {
-                value = TimeSpan.FromSeconds(n * factor);
-                return true;
-            }
-        }
-
-        value = default;
-        return false;
-    }
-
-    private static string Key(string property) => $"{SectionName}:{property}";
-
-    private double ReadDouble(IConfiguration configuration, string key, double fallback)
-    {
-        var text = configuration[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
-        {
-            return value;
-        }
-
-        ParseErrors.Add($"{key}: must be a number (got '{text}')");
-        return fallback;
-    }
-
-    private TimeSpan ReadDuration(IConfiguration configuration, string key, TimeSpan fallback)
-    {
-        var text = configuration[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        if (TryParseDuration(text, out var value))
-        {
-            return value;
-        }
-
-        ParseErrors.Add($"{key}: must be a duration such as '30s', '10m', '1h' or '00:10:00' (got '{text}')");
-        return fallback;
-    }
 }
 
 /// <summary>Refuses settings the store cannot work with; the host reports them at start (ValidateOnStart).</summary>
@@ -137,7 +51,7 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = new List<string>(options.ParseErrors);
+        var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(options.Root) || options.Root.Contains('\0', StringComparison.Ordinal))
         {
             errors.Add("Storage:Root: must be a folder path");

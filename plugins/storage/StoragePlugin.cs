@@ -21,7 +21,7 @@ public sealed class StoragePlugin : IPlugin
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<StorageOptions>()
-            .Configure(options => options.Read(configuration))
+            .Bind(configuration.GetSection(StorageOptions.SectionName))
             .Configure<IServiceEnvironment>((options, environment) =>
             {
                 options.Root = environment.Media.RootDirectory;

@@ -11,30 +11,30 @@ namespace CameraService.Plugins.TestPattern;
 /// </summary>
 internal sealed partial class TestPatternCameraSource(IOptions<TestPatternOptions> options, ILogger<TestPatternCameraSource> logger) : ICameraSource
 {
-    private readonly TestPatternOptions options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
-    private IReadOnlyList<CameraDescriptor> cameras = [];
-    private volatile bool stopped;
+    private readonly TestPatternOptions _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
+    private IReadOnlyList<CameraDescriptor> _cameras = [];
+    private volatile bool _stopped;
 
     public string Name => "testpattern";
 
     public event EventHandler<CameraChangedEventArgs>? CameraChanged;
 
-    public IReadOnlyList<CameraDescriptor> GetCameras() => cameras;
+    public IReadOnlyList<CameraDescriptor> GetCameras() => _cameras;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (!options.Enabled)
+        if (!_options.Enabled)
         {
             LogDisabled(logger);
             return Task.CompletedTask;
         }
 
-        var created = Enumerable.Range(0, options.Count).Select(i => Describe(i, null)).ToList();
-        cameras = created;
+        var created = Enumerable.Range(0, _options.Count).Select(i => Describe(i, null)).ToList();
+        _cameras = created;
         foreach (var camera in created)
         {
-            if (stopped)
+            if (_stopped)
             {
                 break;
             }
@@ -50,13 +50,13 @@ internal sealed partial class TestPatternCameraSource(IOptions<TestPatternOption
             }
         }
 
-        LogStarted(logger, created.Count, options.Width, options.Height, options.Fps);
+        LogStarted(logger, created.Count, _options.Width, _options.Height, _options.Fps);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        stopped = true;
+        _stopped = true;
         return Task.CompletedTask;
     }
 
@@ -75,12 +75,12 @@ internal sealed partial class TestPatternCameraSource(IOptions<TestPatternOption
 
     private CameraDescriptor Describe(int index, Dictionary<string, long>? controlValues)
     {
-        var video = new VideoMode { PixelFormat = PixelFormats.Yu12, Width = options.Width, Height = options.Height, FrameRate = options.Fps };
+        var video = new VideoMode { PixelFormat = PixelFormats.Yu12, Width = _options.Width, Height = _options.Height, FrameRate = _options.Fps };
         var format = new CameraFormat
         {
             FourCc = PixelFormats.Yu12,
             Description = "Planar YUV 4:2:0 (synthetic test card)",
-            Sizes = [new FrameSize { Width = options.Width, Height = options.Height, FrameRates = [options.Fps] }],
+            Sizes = [new FrameSize { Width = _options.Width, Height = _options.Height, FrameRates = [_options.Fps] }],
         };
         return new CameraDescriptor
         {

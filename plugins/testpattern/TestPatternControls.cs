@@ -22,8 +22,8 @@ internal sealed partial class TestPatternCameraSource : ICameraControls
         new("saturation", "Saturation", 0, 300, 100),
     ];
 
-    private readonly ConcurrentDictionary<string, Dictionary<string, long>> values = new(StringComparer.Ordinal);
-    private readonly Lock changes = new();
+    private readonly ConcurrentDictionary<string, Dictionary<string, long>> _values = new(StringComparer.Ordinal);
+    private readonly Lock _changes = new();
 
     /// <summary>Never raised: nothing but this interface can change a synthetic control.</summary>
     public event EventHandler<CameraControlsChangedEventArgs>? ControlsChanged
@@ -83,7 +83,7 @@ internal sealed partial class TestPatternCameraSource : ICameraControls
     private CameraControlSetResult Apply(string stableId, Dictionary<string, long> current, Dictionary<string, long> accepted, Dictionary<string, string> skipped)
     {
         CameraDescriptor? updated = null;
-        lock (changes)
+        lock (_changes)
         {
             var changed = accepted.Where(a => current[a.Key] != a.Value).ToList();
             foreach (var (name, value) in changed)
@@ -93,12 +93,13 @@ internal sealed partial class TestPatternCameraSource : ICameraControls
 
             if (changed.Count > 0)
             {
-                updated = Describe(IndexOf(stableId), current);
-                cameras = [.. cameras.Select(c => c.StableId == stableId ? updated : c)];
+                var fresh = Describe(IndexOf(stableId), current);
+                _cameras = [.. _cameras.Select(c => c.StableId == stableId ? fresh : c)];
+                updated = fresh;
             }
         }
 
-        if (updated is not null && !stopped)
+        if (updated is not null && !_stopped)
         {
             // The new capture input reaches the stream backend through the registry, which restarts the camera's ffmpeg.
             RaiseChanged(updated);
@@ -110,12 +111,12 @@ internal sealed partial class TestPatternCameraSource : ICameraControls
     private Dictionary<string, long> ValuesOf(string stableId)
     {
         ArgumentNullException.ThrowIfNull(stableId);
-        if (!cameras.Any(c => c.StableId == stableId))
+        if (!_cameras.Any(c => c.StableId == stableId))
         {
             throw new ResourceNotFoundException("camera", stableId);
         }
 
-        return values.GetOrAdd(stableId, _ => Controls.ToDictionary(c => c.Name, c => c.Default, StringComparer.Ordinal));
+        return _values.GetOrAdd(stableId, _ => Controls.ToDictionary(c => c.Name, c => c.Default, StringComparer.Ordinal));
     }
 
     private static int IndexOf(string stableId) => int.Parse(stableId["testpattern-".Length..], CultureInfo.InvariantCulture);

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CameraService.Abstractions;
 using CameraService.Abstractions.Api;
+using CameraService.Shared.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -251,7 +252,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
         var app = builder.Build();
         app.UseWebSockets();
         app.MapMethods(_options.Path, [HttpMethods.Get, HttpMethods.Connect], AcceptAsync);
-        HttpEndpointMapper.MapAll(app, sources, _options.Path, _logger);
+        HttpEndpointMapper.MapAll(app, sources, ["GET " + _options.Path], _logger);
         return app;
     }
 

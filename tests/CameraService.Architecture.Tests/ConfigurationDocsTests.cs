@@ -13,8 +13,8 @@ public sealed partial class ConfigurationDocsTests
 {
     /// <summary>
     /// Keys the core reads straight from IConfiguration, without an options class: component selection
-    /// (core/Plugins/ActiveComponents.cs), media methods (core/Media/MediaMethods.cs), the metrics endpoint and the
-    /// alert monitor (core/Observability). Move them into options classes with a SectionName and delete this list.
+    /// (core/Plugins/ActiveComponents.cs), media methods (core/Methods/MediaMethods.cs), the metrics endpoint and the
+    /// alert monitor (core/Metrics, core/Health). Move them into options classes with a SectionName and delete this list.
     /// </summary>
     private static readonly string[] CoreKeysWithoutOptionsClass =
     [

@@ -15,7 +15,7 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
 {
     public const string ViewerToken = "viewer-token";
 
-    private readonly ServiceProvider provider;
+    private readonly ServiceProvider _provider;
 
     public FfmpegTestContext(Dictionary<string, string?>? settings = null, bool withAccessControl = true, string publicBaseUrl = "http://127.0.0.1:8002")
     {
@@ -44,15 +44,15 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
         }
 
         services.AddFfmpegStreamBackend();
-        provider = services.BuildServiceProvider();
+        _provider = services.BuildServiceProvider();
         try
         {
-            Backend = (FfmpegStreamBackend)provider.GetRequiredService<IStreamBackend>();
-            Endpoints = (HlsEndpointSource)provider.GetRequiredService<IHttpEndpointSource>();
+            Backend = (FfmpegStreamBackend)_provider.GetRequiredService<IStreamBackend>();
+            Endpoints = (HlsEndpointSource)_provider.GetRequiredService<IHttpEndpointSource>();
         }
         catch
         {
-            provider.Dispose();
+            _provider.Dispose();
             Root.Delete(recursive: true);
             throw;
         }
@@ -96,7 +96,7 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Backend.StopAsync(CancellationToken.None);
-        await provider.DisposeAsync();
+        await _provider.DisposeAsync();
         try
         {
             Root.Delete(recursive: true);

@@ -49,8 +49,6 @@ public sealed class PluginWiringTests : IDisposable
     [Theory]
     [InlineData("Storage:WarnPercent", "95", "Storage:WarnPercent")]
     [InlineData("Storage:BlockPercent", "0", "Storage:BlockPercent")]
-    [InlineData("Storage:BlockPercent", "ninety", "Storage:BlockPercent")]
-    [InlineData("Storage:RetentionInterval", "soon", "Storage:RetentionInterval")]
     [InlineData("Storage:DownloadUrlTtl", "1s", "Storage:DownloadUrlTtl")]
     [InlineData("Storage:MonitorInterval", "0s", "Storage:MonitorInterval")]
     public void ConfigureServices_BadValue_ValidationNamesTheKey(string key, string value, string expectedKey)
@@ -63,20 +61,38 @@ public sealed class PluginWiringTests : IDisposable
     }
 
     [Theory]
-    [InlineData("30s", 30)]
-    [InlineData("500ms", 0.5)]
-    [InlineData("10m", 600)]
-    [InlineData("1h", 3600)]
-    [InlineData("1d", 86400)]
-    [InlineData("00:05:00", 300)]
-    public void TryParseDuration_Forms_Parsed(string text, double seconds)
+    [InlineData("Storage:BlockPercent", "ninety")]
+    [InlineData("Storage:RetentionInterval", "soon")]
+    public void ConfigureServices_UnparsableValue_BindingFailureNamesTheKey(string key, string value)
     {
-        Assert.True(StorageOptions.TryParseDuration(text, out var value));
-        Assert.Equal(TimeSpan.FromSeconds(seconds), value);
+        using var provider = Build(new() { [key] = value }, withAccess: true);
+
+        // The binder's failure; the host turns it into one line naming the key and the accepted forms (Host.Tests).
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptions<StorageOptions>>().Value);
+
+        Assert.Contains($"at '{key}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("RescanInterval", "30s", 30)]
+    [InlineData("MonitorInterval", "500ms", 0.5)]
+    [InlineData("RescanInterval", "10m", 600)]
+    [InlineData("RetentionInterval", "1h", 3600)]
+    [InlineData("RetentionInterval", "1d", 86400)]
+    [InlineData("RescanInterval", "00:05:00", 300)]
+    public void ConfigureServices_DurationForms_BindWithTheServiceConverter(string property, string text, double seconds)
+    {
+        using var provider = Build(new() { ["Storage:" + property] = text }, withAccess: true);
+
+        var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), typeof(StorageOptions).GetProperty(property)!.GetValue(options));
     }
 
     private ServiceProvider Build(Dictionary<string, string?> settings, bool withAccess)
     {
+        // What the host does before it binds anything (shared/DurationConverter.cs, linked into this test project).
+        CameraService.Shared.DurationConverter.Register();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();

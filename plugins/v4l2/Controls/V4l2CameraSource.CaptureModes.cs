@@ -12,9 +12,9 @@ internal sealed partial class V4l2CameraSource : ICameraCaptureModes
         ArgumentNullException.ThrowIfNull(stableId);
         ArgumentNullException.ThrowIfNull(mode);
         CameraDescriptor? camera;
-        lock (published)
+        lock (_published)
         {
-            cameras.TryGetValue(stableId, out camera);
+            _cameras.TryGetValue(stableId, out camera);
         }
 
         if (camera?.DevicePath is not { } path || camera.State != CameraState.Available)
@@ -23,7 +23,7 @@ internal sealed partial class V4l2CameraSource : ICameraCaptureModes
         }
 
         var wanted = new V4l2CameraOptions { PixelFormat = mode.Format, Width = mode.Width, Height = mode.Height, Fps = mode.FrameRate };
-        var (input, problem) = CaptureInputSelector.Select(path, camera.Formats, options, wanted);
+        var (input, problem) = CaptureInputSelector.Select(path, camera.Formats, _options, wanted);
         return input is not null && problem is null
             ? input
             : throw new InvalidParameterException("format", "the camera offers no capturable mode " + mode.Format + " " + mode.Width + "x" + mode.Height + "@" + mode.FrameRate);

@@ -14,8 +14,8 @@ namespace CameraService.Plugins.V4l2;
 internal sealed partial class V4l2CameraSource : ICameraControls
 {
     private const int EventPollMilliseconds = 250;
-    private readonly ConcurrentDictionary<string, ControlChannel> channels = new(StringComparer.Ordinal);
-    private readonly Lock controlEvents = new();
+    private readonly ConcurrentDictionary<string, ControlChannel> _channels = new(StringComparer.Ordinal);
+    private readonly Lock _controlEvents = new();
 
     public event EventHandler<CameraControlsChangedEventArgs>? ControlsChanged;
 
@@ -58,7 +58,7 @@ internal sealed partial class V4l2CameraSource : ICameraControls
     {
         if (kind == CameraChangeKind.Removed || descriptor.State != CameraState.Available || descriptor.DevicePath is null)
         {
-            if (channels.TryRemove(descriptor.StableId, out var gone))
+            if (_channels.TryRemove(descriptor.StableId, out var gone))
             {
                 gone.Dispose();
             }
@@ -66,19 +66,19 @@ internal sealed partial class V4l2CameraSource : ICameraControls
             return;
         }
 
-        if (channels.TryGetValue(descriptor.StableId, out var existing))
+        if (_channels.TryGetValue(descriptor.StableId, out var existing))
         {
             if (existing.Path == descriptor.DevicePath)
             {
                 return;
             }
 
-            channels.TryRemove(descriptor.StableId, out _);
+            _channels.TryRemove(descriptor.StableId, out _);
             existing.Dispose();
         }
 
-        var channel = ControlChannel.Open(syscalls, descriptor.StableId, descriptor.DevicePath, this);
-        if (channel is not null && !channels.TryAdd(descriptor.StableId, channel))
+        var channel = ControlChannel.Open(_syscalls, descriptor.StableId, descriptor.DevicePath, this);
+        if (channel is not null && !_channels.TryAdd(descriptor.StableId, channel))
         {
             channel.Dispose();
         }
@@ -86,9 +86,9 @@ internal sealed partial class V4l2CameraSource : ICameraControls
 
     private void StopControlChannels()
     {
-        foreach (var id in channels.Keys)
+        foreach (var id in _channels.Keys)
         {
-            if (channels.TryRemove(id, out var channel))
+            if (_channels.TryRemove(id, out var channel))
             {
                 channel.Dispose();
             }
@@ -98,9 +98,9 @@ internal sealed partial class V4l2CameraSource : ICameraControls
     private T WithDevice<T>(string stableId, Func<int, ControlDevice, T> action)
     {
         CameraDescriptor? camera;
-        lock (published)
+        lock (_published)
         {
-            cameras.TryGetValue(stableId, out camera);
+            _cameras.TryGetValue(stableId, out camera);
         }
 
         if (camera?.DevicePath is not { } path || camera.State != CameraState.Available)
@@ -108,8 +108,8 @@ internal sealed partial class V4l2CameraSource : ICameraControls
             throw new ResourceNotFoundException("camera", stableId, "The camera is not connected; plug it in and try again.");
         }
 
-        var device = new ControlDevice(syscalls);
-        if (channels.TryGetValue(stableId, out var channel) && channel.Path == path)
+        var device = new ControlDevice(_syscalls);
+        if (_channels.TryGetValue(stableId, out var channel) && channel.Path == path)
         {
             lock (channel.Gate)
             {
@@ -121,7 +121,7 @@ internal sealed partial class V4l2CameraSource : ICameraControls
         }
 
         // No watcher descriptor (the camera was busy when it appeared): a short-lived one does the job.
-        var open = syscalls.Open(path, out var fd);
+        var open = _syscalls.Open(path, out var fd);
         if (!open.Ok)
         {
             throw DeviceError(open, "opening the camera");
@@ -133,7 +133,7 @@ internal sealed partial class V4l2CameraSource : ICameraControls
         }
         finally
         {
-            syscalls.Close(fd);
+            _syscalls.Close(fd);
         }
     }
 
@@ -328,12 +328,12 @@ internal sealed partial class V4l2CameraSource : ICameraControls
 
     private void RaiseControlsChanged(string stableId, IReadOnlyDictionary<string, long> values)
     {
-        if (stopped || values.Count == 0)
+        if (_stopped || values.Count == 0)
         {
             return;
         }
 
-        lock (controlEvents)
+        lock (_controlEvents)
         {
             try
             {
@@ -342,7 +342,7 @@ internal sealed partial class V4l2CameraSource : ICameraControls
             catch (Exception ex)
             {
                 // A subscriber's bug must not stop the watcher.
-                Log.HandlerFailed(logger, stableId, ex);
+                Log.HandlerFailed(_logger, stableId, ex);
             }
         }
     }
@@ -350,12 +350,12 @@ internal sealed partial class V4l2CameraSource : ICameraControls
     /// <summary>The long-lived descriptor of one camera: subscribed to control events and watched by a loop.</summary>
     private sealed class ControlChannel : IDisposable
     {
-        private readonly IVideoSyscalls syscalls;
-        private volatile bool stopping;
+        private readonly IVideoSyscalls _syscalls;
+        private volatile bool _stopping;
 
         private ControlChannel(IVideoSyscalls syscalls, string stableId, string path, int fd, IReadOnlyList<V4l2Control> controls, V4l2CameraSource owner)
         {
-            this.syscalls = syscalls;
+            _syscalls = syscalls;
             Path = path;
             Fd = fd;
             var names = controls.ToDictionary(c => c.Id, c => c.Name);
@@ -392,7 +392,7 @@ internal sealed partial class V4l2CameraSource : ICameraControls
 
         public void Dispose()
         {
-            stopping = true;
+            _stopping = true;
             lock (Gate)
             {
                 Closed = true;
@@ -403,12 +403,12 @@ internal sealed partial class V4l2CameraSource : ICameraControls
 
         private void Watch(string stableId, Dictionary<uint, string> names, V4l2CameraSource owner)
         {
-            var device = new ControlDevice(syscalls);
+            var device = new ControlDevice(_syscalls);
             try
             {
-                while (!stopping)
+                while (!_stopping)
                 {
-                    if (!syscalls.PollEvent(Fd, EventPollMilliseconds, out var pending).Ok)
+                    if (!_syscalls.PollEvent(Fd, EventPollMilliseconds, out var pending).Ok)
                     {
                         return;
                     }
@@ -438,7 +438,7 @@ internal sealed partial class V4l2CameraSource : ICameraControls
                 lock (Gate)
                 {
                     Closed = true;
-                    syscalls.Close(Fd);
+                    _syscalls.Close(Fd);
                 }
             }
         }

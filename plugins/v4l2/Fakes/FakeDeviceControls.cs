@@ -13,20 +13,20 @@ namespace CameraService.Plugins.V4l2.Fakes;
 /// </summary>
 internal sealed class FakeDeviceControls
 {
-    private readonly Lock gate = new();
-    private readonly Fixture fixture;
-    private readonly Dictionary<uint, long> values = [];
-    private readonly HashSet<uint> grabbed = [];
-    private readonly Dictionary<uint, Errno> writeFailures = [];
-    private readonly Dictionary<int, Subscriber> subscribers = [];
-    private uint sequence;
+    private readonly Lock _gate = new();
+    private readonly Fixture _fixture;
+    private readonly Dictionary<uint, long> _values = [];
+    private readonly HashSet<uint> _grabbed = [];
+    private readonly Dictionary<uint, Errno> _writeFailures = [];
+    private readonly Dictionary<int, Subscriber> _subscribers = [];
+    private uint _sequence;
 
     public FakeDeviceControls(Fixture fixture)
     {
-        this.fixture = fixture;
+        _fixture = fixture;
         foreach (var c in fixture.Controls)
         {
-            values[c.Id] = c.Value;
+            _values[c.Id] = c.Value;
         }
     }
 
@@ -35,23 +35,23 @@ internal sealed class FakeDeviceControls
 
     public long? ValueOf(uint id)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return values.TryGetValue(id, out var v) ? v : null;
+            return _values.TryGetValue(id, out var v) ? v : null;
         }
     }
 
     public void SetGrabbed(uint id, bool isGrabbed)
     {
-        lock (gate)
+        lock (_gate)
         {
             if (isGrabbed)
             {
-                grabbed.Add(id);
+                _grabbed.Add(id);
             }
             else
             {
-                grabbed.Remove(id);
+                _grabbed.Remove(id);
             }
         }
     }
@@ -59,15 +59,15 @@ internal sealed class FakeDeviceControls
     /// <summary>Makes the hardware write of a control fail (after validation passed), like a USB stall.</summary>
     public void FailWrites(uint id, Errno errno)
     {
-        lock (gate)
+        lock (_gate)
         {
             if (errno == Errno.None)
             {
-                writeFailures.Remove(id);
+                _writeFailures.Remove(id);
             }
             else
             {
-                writeFailures[id] = errno;
+                _writeFailures[id] = errno;
             }
         }
     }
@@ -75,17 +75,17 @@ internal sealed class FakeDeviceControls
     /// <summary>The flags of a control now: the fixture's, with inactive following the automatic mode and grabbed added.</summary>
     public uint FlagsOf(FixtureControl control)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return FlagsLocked(control, values);
+            return FlagsLocked(control, _values);
         }
     }
 
     public void Close(int fd)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (subscribers.Remove(fd, out var s))
+            if (_subscribers.Remove(fd, out var s))
             {
                 s.Signal.Dispose();
             }
@@ -100,18 +100,18 @@ internal sealed class FakeDeviceControls
         }
 
         var id = subscription.id;
-        var control = fixture.Controls.FirstOrDefault(c => c.Id == id);
+        var control = _fixture.Controls.FirstOrDefault(c => c.Id == id);
         if (control is null)
         {
             return SyscallResult.From(Errno.EINVAL);
         }
 
-        lock (gate)
+        lock (_gate)
         {
-            if (!subscribers.TryGetValue(fd, out var s))
+            if (!_subscribers.TryGetValue(fd, out var s))
             {
                 s = new Subscriber();
-                subscribers[fd] = s;
+                _subscribers[fd] = s;
             }
 
             s.Ids.Add(id);
@@ -127,9 +127,9 @@ internal sealed class FakeDeviceControls
 
     public SyscallResult Dequeue(int fd, ref v4l2_event e)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (!subscribers.TryGetValue(fd, out var s) || s.Queue.Count == 0)
+            if (!_subscribers.TryGetValue(fd, out var s) || s.Queue.Count == 0)
             {
                 return SyscallResult.From(Errno.ENOENT);
             }
@@ -143,9 +143,9 @@ internal sealed class FakeDeviceControls
     public SyscallResult Poll(int fd, int timeoutMilliseconds, out bool pending)
     {
         SemaphoreSlim signal;
-        lock (gate)
+        lock (_gate)
         {
-            if (!subscribers.TryGetValue(fd, out var s))
+            if (!_subscribers.TryGetValue(fd, out var s))
             {
                 pending = false;
                 return SyscallResult.Success;
@@ -169,9 +169,9 @@ internal sealed class FakeDeviceControls
             // Closed while waiting.
         }
 
-        lock (gate)
+        lock (_gate)
         {
-            pending = subscribers.TryGetValue(fd, out var s) && s.Queue.Count > 0;
+            pending = _subscribers.TryGetValue(fd, out var s) && s.Queue.Count > 0;
         }
 
         return SyscallResult.Success;
@@ -179,7 +179,7 @@ internal sealed class FakeDeviceControls
 
     public unsafe SyscallResult Get(ref v4l2_ext_controls request)
     {
-        lock (gate)
+        lock (_gate)
         {
             for (uint i = 0; i < request.count; i++)
             {
@@ -197,7 +197,7 @@ internal sealed class FakeDeviceControls
                     return SyscallResult.From(Errno.EACCES);
                 }
 
-                var value = request.which == Vdev.CtrlWhichDefVal ? control.Default : values[control.Id];
+                var value = request.which == Vdev.CtrlWhichDefVal ? control.Default : _values[control.Id];
                 if (control.Type == Vdev.CtrlTypeInteger64)
                 {
                     entry.value64 = value;
@@ -215,7 +215,7 @@ internal sealed class FakeDeviceControls
     /// <summary>TRY (<paramref name="apply"/> false) or S (true) from descriptor <paramref name="fd"/>; -1 is another process.</summary>
     public unsafe SyscallResult TryOrSet(int fd, ref v4l2_ext_controls request, bool apply)
     {
-        lock (gate)
+        lock (_gate)
         {
             if (request.which != Vdev.CtrlWhichCurVal)
             {
@@ -223,7 +223,7 @@ internal sealed class FakeDeviceControls
                 return SyscallResult.From(Errno.EINVAL);
             }
 
-            var proposed = new Dictionary<uint, long>(values);
+            var proposed = new Dictionary<uint, long>(_values);
             var order = new List<(FixtureControl Control, long Value)>();
             for (uint i = 0; i < request.count; i++)
             {
@@ -272,11 +272,11 @@ internal sealed class FakeDeviceControls
             }
 
             Writes++;
-            var before = new Dictionary<uint, long>(values);
+            var before = new Dictionary<uint, long>(_values);
             for (var i = 0; i < order.Count; i++)
             {
                 var (control, value) = order[i];
-                if (writeFailures.TryGetValue(control.Id, out var failure))
+                if (_writeFailures.TryGetValue(control.Id, out var failure))
                 {
                     // The hardware refused this one; the earlier ones are written (the kernel does not roll back).
                     request.error_idx = (uint)i;
@@ -286,7 +286,7 @@ internal sealed class FakeDeviceControls
 
                 if (control.Type != Vdev.CtrlTypeButton)
                 {
-                    values[control.Id] = value;
+                    _values[control.Id] = value;
                 }
             }
 
@@ -299,7 +299,7 @@ internal sealed class FakeDeviceControls
 
     private Errno Validate(FixtureControl control, ref long value)
     {
-        var flags = FlagsLocked(control, values);
+        var flags = FlagsLocked(control, _values);
         if ((flags & Vdev.CtrlFlagReadOnly) != 0)
         {
             return Errno.EACCES;
@@ -341,7 +341,7 @@ internal sealed class FakeDeviceControls
         }
     }
 
-    private FixtureControl? Find(uint id) => fixture.Controls.FirstOrDefault(c => c.Id == id);
+    private FixtureControl? Find(uint id) => _fixture.Controls.FirstOrDefault(c => c.Id == id);
 
     private uint FlagsLocked(FixtureControl control, Dictionary<uint, long> state)
     {
@@ -351,20 +351,20 @@ internal sealed class FakeDeviceControls
             flags = dependency.ActiveWhen.Contains(master) ? flags & ~Vdev.CtrlFlagInactive : flags | Vdev.CtrlFlagInactive;
         }
 
-        return grabbed.Contains(control.Id) ? flags | Vdev.CtrlFlagGrabbed : flags;
+        return _grabbed.Contains(control.Id) ? flags | Vdev.CtrlFlagGrabbed : flags;
     }
 
     private void Notify(int origin, Dictionary<uint, long> before)
     {
-        foreach (var control in fixture.Controls)
+        foreach (var control in _fixture.Controls)
         {
             uint changes = 0;
-            if (before[control.Id] != values[control.Id])
+            if (before[control.Id] != _values[control.Id])
             {
                 changes |= Vdev.EventCtrlChValue;
             }
 
-            if (FlagsLocked(control, before) != FlagsLocked(control, values))
+            if (FlagsLocked(control, before) != FlagsLocked(control, _values))
             {
                 changes |= Vdev.EventCtrlChFlags;
             }
@@ -374,7 +374,7 @@ internal sealed class FakeDeviceControls
                 continue;
             }
 
-            foreach (var (fd, s) in subscribers)
+            foreach (var (fd, s) in _subscribers)
             {
                 if (s.Ids.Contains(control.Id) && (fd != origin || s.AllowFeedback))
                 {
@@ -386,15 +386,15 @@ internal sealed class FakeDeviceControls
 
     private void Enqueue(Subscriber s, FixtureControl control, uint changes)
     {
-        var e = new v4l2_event { type = Vdev.EventCtrl, id = control.Id, sequence = sequence++ };
+        var e = new v4l2_event { type = Vdev.EventCtrl, id = control.Id, sequence = _sequence++ };
         e.ctrl = new v4l2_event_ctrl
         {
-            changes = changes, type = control.Type, value64 = values[control.Id], flags = FlagsLocked(control, values),
+            changes = changes, type = control.Type, value64 = _values[control.Id], flags = FlagsLocked(control, _values),
             minimum = (int)control.Minimum, maximum = (int)control.Maximum, step = (int)control.Step, default_value = (int)control.Default,
         };
         if (control.Type != Vdev.CtrlTypeInteger64)
         {
-            e.ctrl.value = (int)values[control.Id];
+            e.ctrl.value = (int)_values[control.Id];
         }
 
         s.Queue.Enqueue(e);

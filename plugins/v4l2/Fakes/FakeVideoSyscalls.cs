@@ -12,14 +12,14 @@ namespace CameraService.Plugins.V4l2.Fakes;
 /// </summary>
 internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls? uevents = null) : IVideoSyscalls
 {
-    private readonly ConcurrentDictionary<int, OpenDevice> open = new();
-    private readonly ConcurrentDictionary<string, (DateTime Stamp, Fixture Fixture)> fixtures = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, int> opensPerPlug = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, FakeDeviceControls> controlStates = new(StringComparer.Ordinal);
-    private int nextFd = 1000;
+    private readonly ConcurrentDictionary<int, OpenDevice> _open = new();
+    private readonly ConcurrentDictionary<string, (DateTime Stamp, Fixture Fixture)> _fixtures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _opensPerPlug = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FakeDeviceControls> _controlStates = new(StringComparer.Ordinal);
+    private int _nextFd = 1000;
 
     /// <summary>How many times each node was opened (tests read it to prove retries happened).</summary>
-    public int OpenCount(string path) => opensPerPlug.Where(p => p.Key.StartsWith(path + "|", StringComparison.Ordinal)).Sum(p => p.Value);
+    public int OpenCount(string path) => _opensPerPlug.Where(p => p.Key.StartsWith(path + "|", StringComparison.Ordinal)).Sum(p => p.Value);
 
     public SyscallResult Open(string path, out int fd)
     {
@@ -52,7 +52,7 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
             return SyscallResult.From(Errno.ENOTTY);
         }
 
-        var attempt = opensPerPlug.AddOrUpdate(path + "|" + spec.PlugId, 1, (_, n) => n + 1);
+        var attempt = _opensPerPlug.AddOrUpdate(path + "|" + spec.PlugId, 1, (_, n) => n + 1);
         if (attempt <= spec.OpenErrors.Count)
         {
             return SyscallResult.From(spec.OpenErrors[attempt - 1]);
@@ -73,15 +73,15 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
             return SyscallResult.From(fixture.OpenError);
         }
 
-        fd = Interlocked.Increment(ref nextFd);
-        var state = controlStates.GetOrAdd(path + "|" + spec.PlugId, _ => new FakeDeviceControls(fixture));
-        open[fd] = new OpenDevice(fixture, spec.BusInfo ?? fixture.BusInfo, state);
+        fd = Interlocked.Increment(ref _nextFd);
+        var state = _controlStates.GetOrAdd(path + "|" + spec.PlugId, _ => new FakeDeviceControls(fixture));
+        _open[fd] = new OpenDevice(fixture, spec.BusInfo ?? fixture.BusInfo, state);
         return SyscallResult.Success;
     }
 
     public void Close(int fd)
     {
-        if (open.TryRemove(fd, out var device))
+        if (_open.TryRemove(fd, out var device))
         {
             device.Controls.Close(fd);
         }
@@ -89,7 +89,7 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
 
     public SyscallResult PollEvent(int fd, int timeoutMilliseconds, out bool eventPending)
     {
-        if (!open.TryGetValue(fd, out var device))
+        if (!_open.TryGetValue(fd, out var device))
         {
             eventPending = false;
             return SyscallResult.From(Errno.ENODEV);
@@ -107,7 +107,7 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
     {
         ArgumentNullException.ThrowIfNull(nodePath);
         var spec = FakeNodeSpec.Parse(File.ReadAllText(nodePath));
-        return controlStates.GetOrAdd(nodePath + "|" + spec.PlugId, _ => new FakeDeviceControls(LoadFixture(spec.Fixture)));
+        return _controlStates.GetOrAdd(nodePath + "|" + spec.PlugId, _ => new FakeDeviceControls(LoadFixture(spec.Fixture)));
     }
 
     /// <summary>Sets controls of the camera at <paramref name="nodePath"/> as another process would (<c>v4l2-ctl -c id=value</c>).</summary>
@@ -141,7 +141,7 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
     public SyscallResult Ioctl<T>(int fd, uint request, ref T argument)
         where T : unmanaged
     {
-        if (!open.TryGetValue(fd, out var device))
+        if (!_open.TryGetValue(fd, out var device))
         {
             return SyscallResult.From(Errno.ENODEV);
         }
@@ -233,13 +233,13 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
 
         var path = Path.Combine(fixturesDirectory, name);
         var stamp = File.GetLastWriteTimeUtc(path);
-        if (fixtures.TryGetValue(name, out var cached) && cached.Stamp == stamp)
+        if (_fixtures.TryGetValue(name, out var cached) && cached.Stamp == stamp)
         {
             return cached.Fixture;
         }
 
         var fixture = Fixture.Load(path);
-        fixtures[name] = (stamp, fixture);
+        _fixtures[name] = (stamp, fixture);
         return fixture;
     }
 
