@@ -26,6 +26,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<RpcEndpoint> _logger;
     private readonly ApiOptions _options;
+    private readonly SessionGuard _guard;
 
     public RpcEndpoint(
         RpcMethodTable methods,
@@ -34,8 +35,10 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         ApiMetrics metrics,
         IOptions<ApiOptions> options,
         TimeProvider timeProvider,
-        ILogger<RpcEndpoint> logger)
+        ILogger<RpcEndpoint> logger,
+        SessionGuard guard)
     {
+        _guard = guard;
         ArgumentNullException.ThrowIfNull(options);
         _methods = methods;
         _credentials = credentials;
@@ -54,6 +57,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         _metrics.ConnectionOpened();
         _hub.Add(session);
         LogSessionOpened(_logger, session.SessionId, connection.ConnectionId, connection.RemoteAddress);
+        _guard.ArmUnauthenticatedTimeout(session);
         if (!string.IsNullOrWhiteSpace(connection.InitialCredential))
         {
             session.InitialAuthentication = AuthenticateInitialAsync(session, connection.InitialCredential);
@@ -71,17 +75,14 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
             throw new ArgumentOutOfRangeException(nameof(principal), principal.Role, "unknown role");
         }
 
-        if (principal.Cameras is not null)
-        {
-            // Per-camera scopes arrive with the security work (api-contract §8.5); until the core enforces them,
-            // a scoped principal must not silently get access to every camera.
-            throw new NotSupportedException("camera-scoped trusted sessions are not supported by this core");
-        }
-
         var bucket = new TokenBucket(_options.RateLimit.RequestsPerSecond, _options.RateLimit.Burst, _timeProvider);
         var session = new RpcSession(this, connection, bucket)
         {
-            Principal = new AuthPrincipal(principal.UserId, principal.Role, ExpiresAt: null, ApiKeyId: null),
+            Principal = new AuthPrincipal(principal.UserId, principal.Role, ExpiresAt: null, ApiKeyId: null)
+            {
+                Trusted = true,
+                Scope = CameraScope.Of(principal.Cameras),
+            },
         };
         _metrics.ConnectionOpened();
         _hub.Add(session);
@@ -102,6 +103,13 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
         else
         {
+            // A failed re-authentication must not leave the old credential in force (api-contract §8.5).
+            if (session.Principal is not null)
+            {
+                session.Principal = null;
+                _guard.ArmUnauthenticatedTimeout(session);
+            }
+
             LogAuthenticationFailed(_logger, session.SessionId, check.FailureReason);
         }
 
@@ -112,6 +120,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
 
     internal void Closed(RpcSession session)
     {
+        _guard.Disarm(session);
         _hub.Remove(session);
         _metrics.ConnectionClosed();
         LogSessionClosed(_logger, session.SessionId);
@@ -246,6 +255,11 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
 
         // Unknown method names are folded into one label so a client cannot grow the metric set without bound.
         _metrics.RecordCall(_methods.TryGet(methodName, out var known) ? known.Name : "(unknown)", outcome.Failure?.Code ?? 0, _timeProvider.GetElapsedTime(started));
+        if (known is not null)
+        {
+            _guard.Audit(session, known, parameters, outcome.Failure);
+        }
+
         if (!hasId)
         {
             return Outcome.None;
@@ -312,9 +326,12 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
 
         RpcErrorException? mapped = null;
+        var caller = CallerContext.Current;
+        CallerContext.Current = session.Principal;
         try
         {
             RpcParamValidator.Validate(method.Params, parameters);
+            SessionGuard.CheckScope(session.Principal, parameters);
             var args = parameters is { ValueKind: JsonValueKind.Object } p ? new RpcParams(p, true) : RpcParams.Empty;
             var result = await method.Handler(context, args, cancellationToken).ConfigureAwait(false);
             return Outcome.Success(result);
@@ -335,6 +352,10 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         {
             LogInternalError(_logger, ex, name, context.RequestId, session.SessionId);
             return Outcome.Error(default, new RpcErrorException(RpcErrorCodes.InternalError, RpcErrorException.Item("request_id", context.RequestId)));
+        }
+        finally
+        {
+            CallerContext.Current = caller;
         }
     }
 
