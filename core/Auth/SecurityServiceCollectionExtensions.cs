@@ -1,3 +1,4 @@
+using CameraService.Abstractions.Api;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -10,6 +11,10 @@ internal static class SecurityServiceCollectionExtensions
     {
         services.TryAddSingleton<TokenRevocations>();
         services.TryAddSingleton<SessionGuard>();
+        services.TryAddSingleton<ServiceCredentials>();
+        services.TryAddSingleton<IServiceCredentials>(sp => sp.GetRequiredService<ServiceCredentials>());
+        services.TryAddSingleton<MediaMtxAuthEndpoint>();
+        services.AddSingleton<IHttpBodyEndpointSource>(sp => sp.GetRequiredService<MediaMtxAuthEndpoint>());
         return services;
     }
 }

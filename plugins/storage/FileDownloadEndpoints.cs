@@ -76,8 +76,18 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
             return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
         }
 
+        // Serve the path that was checked, not the one that was named: every symlink resolved and the result still
+        // inside the media directory now. A symlink swapped in after the store's check (between check and open) is
+        // thereby not followed to a file outside (issue 17, hole 8).
+        var kindDirectory = SafePath.RealPath(Path.GetDirectoryName(Path.GetDirectoryName(file.Path)) ?? "/");
+        var resolved = kindDirectory is null ? null : SafePath.ResolveContainedFile(file.Path, kindDirectory, out _);
+        if (resolved is null || SafePath.IsSymlink(resolved))
+        {
+            return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
+        }
+
         return new HttpFileReply(
-            file.Path,
+            resolved,
             file.ContentType,
             file.FileName,
             ETagOf(file),

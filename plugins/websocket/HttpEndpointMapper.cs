@@ -88,7 +88,7 @@ internal static class HttpEndpointMapper
         await WriteReplyAsync(context, reply).ConfigureAwait(false);
     }
 
-    private static async Task WriteReplyAsync(HttpContext context, HttpReply reply)
+    internal static async Task WriteReplyAsync(HttpContext context, HttpReply reply)
     {
         switch (reply)
         {
@@ -130,7 +130,7 @@ internal static class HttpEndpointMapper
         }
     }
 
-    private static HttpRequestData ToRequestData(HttpContext context)
+    internal static HttpRequestData ToRequestData(HttpContext context)
     {
         var request = context.Request;
         var routeValues = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

@@ -331,6 +331,24 @@ public sealed class SecurityTests : IAsyncLifetime
         Assert.Equal(RpcErrorCodes.RateLimited, limited.GetProperty("error").GetProperty("code").GetInt32());
     }
 
+    // Hole 8: -32050 data.detail leaked ffmpeg paths and the MediaMTX URL (with its credential).
+    [Fact]
+    public async Task DependencyFailedDetail_CarriesNoUrlsCredentialsAddressesOrPaths()
+    {
+        var probe = new RpcMethod("probe_fail", RpcRole.Viewer, "test", [], "{}", [], (c, p, ct) =>
+            throw new CameraService.Abstractions.DependencyFailedException("ffmpeg", "rtsp://camera-service:s3cret@127.0.0.1:8554/camera0: Connection refused; /usr/bin/ffmpeg exited 1 writing /var/lib/camera-service/media/snapshots/camera0/x.jpg (MediaMTX at http://10.1.2.3:9997)"));
+        await using var core = new CoreHarness(configure: s => s.AddSingleton<IRpcMethodProvider>(new Provider(probe)));
+        var session = await core.AuthenticatedAsync(ApiRole.Viewer);
+
+        var detail = (await CoreHarness.CallAsync(session, "probe_fail")).Error(RpcErrorCodes.DependencyFailed).Str("detail");
+
+        Assert.Contains("Connection refused", detail, StringComparison.Ordinal);
+        foreach (var secret in new[] { "s3cret", "127.0.0.1", "10.1.2.3", "/usr/bin", "/var/lib", "rtsp://", "9997" })
+        {
+            Assert.DoesNotContain(secret, detail, StringComparison.Ordinal);
+        }
+    }
+
     private async Task<JsonElement> Authenticate(string token)
     {
         var (session, _) = _core.Open();
