@@ -46,3 +46,23 @@ public interface IServiceCredentials
     /// <summary>The password.</summary>
     string Password { get; }
 }
+
+/// <summary>
+/// Credential checks that also apply the credential's camera scope (api-contract §8.5) to a resource. Implemented
+/// by the core's <see cref="IAccessControl"/>; endpoints serving one camera's data (downloads, HLS) use it when
+/// available so a credential limited to some cameras cannot fetch another camera's files or stream.
+/// </summary>
+public interface IScopedAccessControl
+{
+    /// <summary>
+    /// Checks a credential against a minimum role and the resource's camera: <c>streams/&lt;camera&gt;</c>,
+    /// <c>recordings/&lt;file&gt;</c> or <c>snapshots/&lt;file&gt;</c> (the file name's <c>camera&lt;N&gt;_</c> prefix names
+    /// the camera). Outside the scope: not allowed, status 404, reason <c>camera_not_allowed</c> (the other camera
+    /// does not exist for this credential).
+    /// </summary>
+    /// <param name="credential">The token, or null when none was presented.</param>
+    /// <param name="minimumRole">The role needed.</param>
+    /// <param name="resource">The resource asked for.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask<AccessResult> AuthorizeResourceAsync(string? credential, ApiRole minimumRole, string resource, CancellationToken cancellationToken);
+}

@@ -30,7 +30,7 @@ internal static class CallerContext
 /// and never outlives the credential's own expiry. Tokens minted outside a call (a plugin re-signing after it
 /// checked a bearer itself) are unbound: <c>&lt;unix-expiry&gt;.&lt;base64url HMAC&gt;</c>.
 /// </summary>
-internal sealed class AccessControl(CredentialValidator validator, ApiKeyStore apiKeys, TokenRevocations revocations, JwtSecret secret, TimeProvider timeProvider) : IAccessControl
+internal sealed class AccessControl(CredentialValidator validator, ApiKeyStore apiKeys, TokenRevocations revocations, JwtSecret secret, TimeProvider timeProvider) : IAccessControl, IScopedAccessControl
 {
     private const string BoundPrefix = "v2.";
 
@@ -43,6 +43,29 @@ internal sealed class AccessControl(CredentialValidator validator, ApiKeyStore a
         if (check.Principal is not { } principal)
         {
             return new AccessResult(false, 401, check.FailureReason, null, null);
+        }
+
+        return principal.Role < minimumRole
+            ? new AccessResult(false, 403, "insufficient_role", principal.Role, principal.UserId)
+            : new AccessResult(true, 200, null, principal.Role, principal.UserId);
+    }
+
+    public async ValueTask<AccessResult> AuthorizeResourceAsync(string? credential, ApiRole minimumRole, string resource, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var check = await validator.ValidateAsync(credential).ConfigureAwait(false);
+        if (check.Principal is not { } principal)
+        {
+            return new AccessResult(false, 401, check.FailureReason, null, null);
+        }
+
+        var slash = resource.IndexOf('/', StringComparison.Ordinal);
+        var kind = slash < 0 ? string.Empty : resource[..slash];
+        var name = slash < 0 ? resource : resource[(slash + 1)..];
+        var inScope = kind == "streams" ? principal.Scope.Allows(name) : principal.Scope.AllowsFile(name);
+        if (!inScope)
+        {
+            return new AccessResult(false, 404, "camera_not_allowed", principal.Role, principal.UserId);
         }
 
         return principal.Role < minimumRole

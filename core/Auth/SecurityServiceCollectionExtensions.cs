@@ -11,6 +11,7 @@ internal static class SecurityServiceCollectionExtensions
     {
         services.TryAddSingleton<TokenRevocations>();
         services.TryAddSingleton<SessionGuard>();
+        services.TryAddSingleton<IScopedAccessControl>(sp => sp.GetRequiredService<AccessControl>());
         services.TryAddSingleton<ServiceCredentials>();
         services.TryAddSingleton<IServiceCredentials>(sp => sp.GetRequiredService<ServiceCredentials>());
         services.TryAddSingleton<MediaMtxAuthEndpoint>();

@@ -58,7 +58,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
     {
         started = true;
         shuttingDown = false;
-        Directory.CreateDirectory(HlsRoot);
+        ScratchDirectory.EnsurePrivate(HlsRoot);
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
         {

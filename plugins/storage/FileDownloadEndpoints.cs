@@ -104,7 +104,15 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
         AccessResult? bearer = null;
         if (!string.IsNullOrEmpty(request.BearerToken))
         {
-            bearer = await _accessControl!.AuthorizeAsync(request.BearerToken, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
+            // With the core's scoped check a credential limited to some cameras cannot fetch another camera's file.
+            bearer = _accessControl is IScopedAccessControl scoped
+                ? await scoped.AuthorizeResourceAsync(request.BearerToken, ApiRole.Viewer, ResourceOf(kind, fileName), cancellationToken).ConfigureAwait(false)
+                : await _accessControl!.AuthorizeAsync(request.BearerToken, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
+            if (bearer is { Allowed: false, StatusCode: 404 })
+            {
+                return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
+            }
+
             if (bearer.Allowed)
             {
                 return null;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using CameraService.Abstractions.Api;
 using CameraService.Core.Auth;
 using CameraService.Core.Rpc;
+using CameraService.Tests.Shared;
 using CsCheck;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -50,33 +51,7 @@ public sealed class PropertyTests : IAsyncLifetime
         (1, Gen.Byte.Array[0, 512]),
         (1, Gen.String[Gen.Char, 0, 256].Select(s => Encoding.UTF8.GetBytes(s))),
         (4, Gen.Select(Gen.Int[0, seeds.Count - 1], Gen.Select(Gen.Int[0, 3], Gen.Int[0, 4096], Gen.Byte).Array[1, 6])
-            .Select((index, edits) => Mutate(seeds[index], edits))));
-
-    internal static byte[] Mutate(byte[] seed, (int Op, int Position, byte Value)[] edits)
-    {
-        var bytes = new List<byte>(seed);
-        foreach (var (op, position, value) in edits)
-        {
-            var at = bytes.Count == 0 ? 0 : position % (bytes.Count + 1);
-            switch (op)
-            {
-                case 0 when at < bytes.Count:
-                    bytes[at] = value;
-                    break;
-                case 1:
-                    bytes.Insert(at, value);
-                    break;
-                case 2 when at < bytes.Count:
-                    bytes.RemoveAt(at);
-                    break;
-                default:
-                    bytes.RemoveRange(at, bytes.Count - at);
-                    break;
-            }
-        }
-
-        return [.. bytes];
-    }
+            .Select((index, edits) => FuzzInputs.Mutate(seeds[index], edits))));
 
     [Fact]
     public async Task RpcEnvelopeAndParams_AnyInput_AnsweredWithContractErrorsOnly()
@@ -88,7 +63,7 @@ public sealed class PropertyTests : IAsyncLifetime
     [Fact]
     public async Task FuzzRegressions_Rpc_Replayed()
     {
-        foreach (var input in Regressions("rpc"))
+        foreach (var input in FuzzInputs.Regressions("rpc"))
         {
             await AssertAnsweredAsync(_admin, input);
         }
@@ -128,7 +103,7 @@ public sealed class PropertyTests : IAsyncLifetime
             Assert.True(verdict is null ? text == valid : verdict is "invalid_signature" or "expired" or "credential_revoked", text);
         }, iter: 5000, threads: 1);
 
-        foreach (var input in Regressions("token"))
+        foreach (var input in FuzzInputs.Regressions("token"))
         {
             access.Verify("streams/camera0", Encoding.UTF8.GetString(input));
         }
@@ -192,26 +167,6 @@ public sealed class PropertyTests : IAsyncLifetime
                 Assert.True(answer.TryGetProperty("result", out _));
             }
         }
-    }
-
-    /// <summary>Crashing inputs the fuzzer kept (fuzz/regressions/&lt;target&gt;/), replayed on every run.</summary>
-    internal static IEnumerable<byte[]> Regressions(string target)
-    {
-        var directory = Path.Combine(RepoRoot(), "fuzz", "regressions", target);
-        return Directory.Exists(directory)
-            ? Directory.EnumerateFiles(directory).Where(f => !Path.GetFileName(f).StartsWith('.') && !f.EndsWith(".md", StringComparison.Ordinal)).Order(StringComparer.Ordinal).Select(File.ReadAllBytes)
-            : [];
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CameraService.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
     }
 
     /// <summary>Random JSON objects (params): the declared names with values of every type, and random names.</summary>

@@ -244,6 +244,23 @@ public sealed class SecurityTests : IAsyncLifetime
         Assert.Equal("camera_not_allowed", other.Error(RpcErrorCodes.PermissionDenied).Str("reason"));
     }
 
+    [Fact]
+    public async Task ScopedCredential_BearerDownloadOrStreamOfAnotherCamera_NotFound()
+    {
+        var scoped = _core.Services.GetRequiredService<IScopedAccessControl>();
+        var token = Tokens.Create("s", ApiRole.Viewer, TimeSpan.FromHours(1), ["camera1"]);
+
+        var otherFile = await scoped.AuthorizeResourceAsync(token, ApiRole.Viewer, "recordings/camera0_2026-01-01_00-00-00.mp4", CancellationToken.None);
+        var otherStream = await scoped.AuthorizeResourceAsync(token, ApiRole.Viewer, "streams/camera0", CancellationToken.None);
+        var ownFile = await scoped.AuthorizeResourceAsync(token, ApiRole.Viewer, "snapshots/camera1_2026-01-01_00-00-00.jpg", CancellationToken.None);
+        var ownStream = await scoped.AuthorizeResourceAsync(token, ApiRole.Viewer, "streams/camera1", CancellationToken.None);
+
+        Assert.Equal((false, 404, "camera_not_allowed"), (otherFile.Allowed, otherFile.StatusCode, otherFile.Reason));
+        Assert.Equal((false, 404), (otherStream.Allowed, otherStream.StatusCode));
+        Assert.True(ownFile.Allowed);
+        Assert.True(ownStream.Allowed);
+    }
+
     [Theory]
     [InlineData("\"camera0\"")]
     [InlineData("[1]")]
@@ -347,6 +364,40 @@ public sealed class SecurityTests : IAsyncLifetime
         {
             Assert.DoesNotContain(secret, detail, StringComparison.Ordinal);
         }
+    }
+
+    // Hole 1: the MediaMTX HTTP auth endpoint's decisions (the emulator drives it end to end in EndToEnd.Tests).
+    [Fact]
+    public async Task MediaMtxAuth_DecidesPerActionCredentialAndScope()
+    {
+        var auth = _core.Services.GetRequiredService<MediaMtxAuthEndpoint>();
+        var own = _core.Services.GetRequiredService<ServiceCredentials>();
+        var viewer = _core.Token(ApiRole.Viewer);
+        var scoped = Tokens.Create("s", ApiRole.Viewer, TimeSpan.FromHours(1), ["camera1"]);
+        var access = _core.Services.GetRequiredService<AccessControl>();
+        var streamToken = access.SignFor(new AuthPrincipal("k", ApiRole.Viewer, null, null), "streams/camera0", TimeSpan.FromMinutes(5));
+
+        async Task<bool> Decide(string action, string path, string? user = null, string? password = null, string? token = null, string? query = null) =>
+            (await auth.DecideAsync(new MediaMtxAuthEndpoint.AuthRequest(user, password, token, "192.0.2.7", action, path, "rtsp", query))).Allowed;
+
+        Assert.False(await Decide("read", "camera0"));
+        Assert.False(await Decide("read", "camera0", "any", string.Empty));
+        Assert.False(await Decide("playback", "camera0"));
+        Assert.True(await Decide("read", "camera0", password: viewer));
+        Assert.True(await Decide("read", "camera0", token: viewer));
+        Assert.True(await Decide("read", "camera0", query: "token=" + Uri.EscapeDataString(viewer)));
+        Assert.True(await Decide("read", "camera0", query: "a=1&token=" + Uri.EscapeDataString(streamToken)));
+        Assert.False(await Decide("read", "camera1", query: "token=" + Uri.EscapeDataString(streamToken)));
+        Assert.True(await Decide("read", "camera1", token: scoped));
+        Assert.False(await Decide("read", "camera0", token: scoped));
+        Assert.False(await Decide("publish", "camera0", token: _core.Token(ApiRole.Admin)));
+        Assert.False(await Decide("api", string.Empty, "camera-service", "guess"));
+        Assert.False(await Decide("metrics", string.Empty, token: _core.Token(ApiRole.Admin)));
+        Assert.True(await Decide("publish", "camera0", own.User, own.Password));
+        Assert.True(await Decide("api", string.Empty, own.User, own.Password));
+        Assert.False(MediaMtxAuthEndpoint.TryParse("not json"u8, out _));
+        Assert.True(MediaMtxAuthEndpoint.TryParse("""{"user":"","password":"","token":"","ip":"127.0.0.1","action":"read","path":"camera0","protocol":"hls","id":null,"query":"","userAgent":"x","extra":{"a":[1]}}"""u8, out var parsed));
+        Assert.Equal(("read", "camera0", "hls"), (parsed.Action, parsed.Path, parsed.Protocol));
     }
 
     private async Task<JsonElement> Authenticate(string token)

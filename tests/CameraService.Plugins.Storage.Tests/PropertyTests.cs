@@ -1,4 +1,5 @@
 using System.Text;
+using CameraService.Tests.Shared;
 using CsCheck;
 
 namespace CameraService.Plugins.Storage.Tests;
@@ -29,7 +30,7 @@ public sealed class PropertyTests(Mp4Files files) : IClassFixture<Mp4Files>
             }
         }, iter: 20000, threads: 1);
 
-        foreach (var input in Regressions("filename"))
+        foreach (var input in FuzzInputs.Regressions("filename"))
         {
             FileNameRules.DescribeInvalidFileName(Encoding.UTF8.GetString(input));
         }
@@ -48,10 +49,10 @@ public sealed class PropertyTests(Mp4Files files) : IClassFixture<Mp4Files>
         var gen = Gen.Frequency(
             (1, Gen.Byte.Array[0, 2048]),
             (5, Gen.Select(Gen.Int[0, seeds.Length - 1], Gen.Select(Gen.Int[0, 3], Gen.Int[0, int.MaxValue], Gen.Byte).Array[1, 8])
-                .Select((index, edits) => Mutate(seeds[index], edits))));
+                .Select((index, edits) => FuzzInputs.Mutate(seeds[index], edits))));
         gen.Sample(Check, iter: 3000, threads: 1);
 
-        foreach (var input in Regressions("mp4"))
+        foreach (var input in FuzzInputs.Regressions("mp4"))
         {
             Check(input);
         }
@@ -59,51 +60,11 @@ public sealed class PropertyTests(Mp4Files files) : IClassFixture<Mp4Files>
 
     private static void Check(byte[] input)
     {
-        var before = GC.GetAllocatedBytesForCurrentThread();
+        var before = GC.GetTotalAllocatedBytes();
         var read = Task.Run(() => Mp4DurationReader.TryRead(new MemoryStream(input, writable: false)));
         Assert.True(read.Wait(TimeSpan.FromSeconds(10)), "hang");
         var duration = read.Result;
         Assert.True(duration is null || duration.Value >= TimeSpan.Zero, duration.ToString());
-        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64L * 1024 * 1024, "unbounded allocation");
-    }
-
-    private static byte[] Mutate(byte[] seed, (int Op, int Position, byte Value)[] edits)
-    {
-        var bytes = new List<byte>(seed);
-        foreach (var (op, position, value) in edits)
-        {
-            var at = bytes.Count == 0 ? 0 : position % (bytes.Count + 1);
-            switch (op)
-            {
-                case 0 when at < bytes.Count:
-                    bytes[at] = value;
-                    break;
-                case 1:
-                    bytes.Insert(at, value);
-                    break;
-                case 2 when at < bytes.Count:
-                    bytes.RemoveAt(at);
-                    break;
-                default:
-                    bytes.RemoveRange(at, bytes.Count - at);
-                    break;
-            }
-        }
-
-        return [.. bytes];
-    }
-
-    private static IEnumerable<byte[]> Regressions(string target)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CameraService.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        var directory = dir is null ? string.Empty : Path.Combine(dir.FullName, "fuzz", "regressions", target);
-        return Directory.Exists(directory)
-            ? Directory.EnumerateFiles(directory).Where(f => !Path.GetFileName(f).StartsWith('.') && !f.EndsWith(".md", StringComparison.Ordinal)).Order(StringComparer.Ordinal).Select(File.ReadAllBytes)
-            : [];
+        Assert.True(GC.GetTotalAllocatedBytes() - before < 64L * 1024 * 1024, "unbounded allocation");
     }
 }
