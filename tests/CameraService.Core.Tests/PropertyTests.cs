@@ -47,7 +47,7 @@ public sealed class PropertyTests : IAsyncLifetime
     public async Task DisposeAsync() => await _core.DisposeAsync();
 
     /// <summary>Random bytes and mutations (flip, insert, delete, truncate) of valid requests, at most 4 KiB.</summary>
-    internal static Gen<byte[]> Inputs(IReadOnlyList<byte[]> seeds) => Gen.Frequency(
+    internal static Gen<byte[]> Inputs(IReadOnlyList<byte[]> seeds) => Gen.Frequency<byte[]>(
         (1, Gen.Byte.Array[0, 512]),
         (1, Gen.String[Gen.Char, 0, 256].Select(s => Encoding.UTF8.GetBytes(s))),
         (4, Gen.Select(Gen.Int[0, seeds.Count - 1], Gen.Select(Gen.Int[0, 3], Gen.Int[0, 4096], Gen.Byte).Array[1, 6])
@@ -172,13 +172,13 @@ public sealed class PropertyTests : IAsyncLifetime
     /// <summary>Random JSON objects (params): the declared names with values of every type, and random names.</summary>
     private static Gen<string> JsonValues(int depth)
     {
-        var names = Gen.OneOfConst("device", "filename", "limit", "offset", "duration", "format", "topics", "filters", "quality", "policy_type", "max_age_days", "enabled", "auth_token", "x", "");
-        var scalar = Gen.OneOf(
+        var names = Gen.OneOf("device", "filename", "limit", "offset", "duration", "format", "topics", "filters", "quality", "policy_type", "max_age_days", "enabled", "auth_token", "x", "");
+        var scalar = Gen.OneOf<string>(
             Gen.Int.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             Gen.Double.Select(d => double.IsFinite(d) ? d.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "0"),
             Gen.String[Gen.Char, 0, 40].Select(s => JsonSerializer.Serialize(s)),
-            Gen.OneOfConst("true", "false", "null", "[]", "{}", "\"camera0\"", "[\"camera0\",1]", "1e308", "-0"));
-        var value = depth <= 0 ? scalar : Gen.OneOf(scalar, JsonValues(depth - 1));
+            Gen.OneOf("true", "false", "null", "[]", "{}", "\"camera0\"", "[\"camera0\",1]", "1e308", "-0"));
+        var value = depth <= 0 ? scalar : Gen.OneOf<string>(scalar, JsonValues(depth - 1));
         return Gen.Select(names, value).Array[0, 6].Select(pairs =>
             "{" + string.Join(",", pairs.DistinctBy(p => p.Item1).Select(p => JsonSerializer.Serialize(p.Item1) + ":" + p.Item2)) + "}");
     }

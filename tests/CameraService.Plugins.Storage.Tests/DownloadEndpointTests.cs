@@ -267,6 +267,12 @@ public sealed class DownloadEndpointTests : IAsyncLifetime
 
     private sealed class SwappingStore(IMediaStore inner, Action<MediaFile> afterGet) : IMediaStore
     {
+        public event EventHandler<StorageStatus>? StatusChanged
+        {
+            add => inner.StatusChanged += value;
+            remove => inner.StatusChanged -= value;
+        }
+
         public string Name => inner.Name;
 
         public Task StartAsync(CancellationToken cancellationToken) => inner.StartAsync(cancellationToken);
