@@ -218,7 +218,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         var hasId = call.TryGetProperty("id"u8, out var idElement);
         if (hasId)
         {
-            if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
+            if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null) || !IsValidUtf8(idElement))
             {
                 session.Bucket.TryTake(out _);
                 return Outcome.Error(default, RpcErrorException.InvalidRequest("id_must_be_string_number_or_null"));
@@ -243,7 +243,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
 
         var started = _timeProvider.GetTimestamp();
-        var methodName = methodElement.GetString()!;
+        var methodName = methodElement.GetString()!; // valid UTF-8: checked by CheckEnvelope
         var context = new RpcCallContext(session);
         Outcome outcome;
 
@@ -277,7 +277,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
             return RpcErrorException.InvalidRequest("jsonrpc_must_be_2.0");
         }
 
-        if (!call.TryGetProperty("method"u8, out method) || method.ValueKind != JsonValueKind.String)
+        if (!call.TryGetProperty("method"u8, out method) || method.ValueKind != JsonValueKind.String || !IsValidUtf8(method))
         {
             return RpcErrorException.InvalidRequest("method_must_be_string");
         }
@@ -293,6 +293,26 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
 
         return null;
+    }
+
+    // System.Text.Json checks UTF-8 inside strings only when they are read: a string with invalid bytes would throw
+    // from GetString() later (found by the property tests, issue 17). Strings are short here (id, method).
+    private static bool IsValidUtf8(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            return true;
+        }
+
+        try
+        {
+            _ = element.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private async ValueTask<Outcome> InvokeAsync(RpcCallContext context, string name, JsonElement? parameters, CancellationToken cancellationToken)
@@ -347,6 +367,11 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is System.Text.DecoderFallbackException)
+        {
+            // A parameter string with invalid UTF-8 (System.Text.Json throws only when it is read).
+            return Outcome.Error(default, RpcErrorException.InvalidParams(null, "strings must be valid UTF-8"));
         }
         catch (Exception ex) // a bug in a handler: answer -32603 with an id that ties the answer to this log entry, never the exception text
         {

@@ -82,33 +82,45 @@ internal static class AuthCommands
         };
         revoke.Arguments.Add(jtiArgument);
         revoke.Options.Add(revokeUser);
-        revoke.SetAction(parse => Run(parse.GetValue(configOption), parse.UnmatchedTokens, context =>
+        revoke.SetAction(parse =>
         {
+            // The optional argument would swallow a configuration override (--State:Directory=…) given without a jti.
             var id = parse.GetValue(jtiArgument);
-            var userId = parse.GetValue(revokeUser);
-            if (string.IsNullOrWhiteSpace(id) == string.IsNullOrWhiteSpace(userId))
+            var extra = parse.UnmatchedTokens.ToList();
+            if (id is not null && id.StartsWith("--", StringComparison.Ordinal))
             {
-                Console.Error.WriteLine("Give either a token id (camera-service token revoke <jti>) or --user <user_id>, not both.");
-                return ExitCodes.Failure;
+                extra.Insert(0, id);
+                id = null;
             }
 
-            if (userId is { Length: > 0 })
-            {
-                var before = context.Revocations.RevokeUser(userId);
-                Console.WriteLine($"Every token of '{userId}' issued before {RpcTime(before)} is revoked.");
-            }
-            else
-            {
-                Console.WriteLine(context.Revocations.RevokeToken(id!) ? $"Token {id} revoked." : $"Token {id} was already revoked.");
-            }
-
-            return FixOwnership(context, TokenRevocations.FileName);
-        }));
+            return Run(parse.GetValue(configOption), extra, context => Revoke(context, id, parse.GetValue(revokeUser)));
+        });
 
         var token = new Command("token", "JWT tools");
         token.Subcommands.Add(create);
         token.Subcommands.Add(revoke);
         return token;
+    }
+
+    private static int Revoke(AuthContext context, string? id, string? userId)
+    {
+        if (string.IsNullOrWhiteSpace(id) == string.IsNullOrWhiteSpace(userId))
+        {
+            Console.Error.WriteLine("Give either a token id (camera-service token revoke <jti>) or --user <user_id>, not both.");
+            return ExitCodes.Failure;
+        }
+
+        if (userId is { Length: > 0 })
+        {
+            var before = context.Revocations.RevokeUser(userId);
+            Console.WriteLine($"Every token of '{userId}' issued before {RpcTime(before)} is revoked.");
+        }
+        else
+        {
+            Console.WriteLine(context.Revocations.RevokeToken(id!) ? $"Token {id} revoked." : $"Token {id} was already revoked.");
+        }
+
+        return FixOwnership(context, TokenRevocations.FileName);
     }
 
     private static Command BuildApiKeyCommand(Option<string?> configOption)

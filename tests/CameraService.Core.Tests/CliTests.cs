@@ -89,7 +89,7 @@ public sealed class CliTests : IDisposable
     {
         var (_, first, firstInfo) = await RunAsync("token", "create", "--role", "viewer", "--user", "alice");
         var (_, second, _) = await RunAsync("token", "create", "--role", "viewer", "--user", "bob");
-        var jti = firstInfo.Split(' ')[1];
+        var jti = System.Text.RegularExpressions.Regex.Match(firstInfo, "Token ([0-9a-f]{32}) for").Groups[1].Value;
         await Task.Delay(TimeSpan.FromMilliseconds(1100)); // iat has one-second resolution: bob's token is strictly older than the cut-off
 
         var (byId, _, _) = await RunAsync("token", "revoke", jti);
@@ -97,6 +97,7 @@ public sealed class CliTests : IDisposable
         var (neither, _, neitherError) = await RunAsync("token", "revoke");
         await using var core = new CoreHarness(stateDirectory: _state, time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TimeProvider.System.GetUtcNow()));
 
+        Assert.Equal(32, jti.Length);
         Assert.Equal((0, 0), (byId, byUser));
         Assert.NotEqual(0, neither);
         Assert.Contains("--user", neitherError, StringComparison.Ordinal);
