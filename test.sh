@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test project and prints a closing line "N passed, N failed[, N skipped]".
+# Runs every test project and prints a closing line "N passed, N failed[, N skipped]" (also written as
+# "PASSED FAILED SKIPPED" to $TEST_COUNTS_FILE when set; .ci/run sums it with the shifted-clock run).
 # Installs what the tests need (ffmpeg, and the GStreamer RTSP server for the MediaMTX emulator's media mode)
 # when it is missing and this runs as root; otherwise the tests that need them say so and fail.
 set -uo pipefail
@@ -25,21 +26,16 @@ results=$(mktemp -d)
 dotnet build CameraService.slnx -c Release -nologo -clp:ErrorsOnly
 build_rc=$?
 if [ $build_rc -ne 0 ]; then
+  [ -n "${TEST_COUNTS_FILE:-}" ] && echo "0 1 0" >"$TEST_COUNTS_FILE"
   echo "0 passed, 1 failed"
   exit 1
 fi
 dotnet test CameraService.slnx -c Release --no-build --logger "trx" --results-directory "$results" "$@"
 rc=$?
 
-passed=0; failed=0; skipped=0
-for trx in "$results"/*.trx; do
-  [ -f "$trx" ] || continue
-  line=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
-  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$line"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$line")
-  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$line"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$line")
-  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
-done
+read -r passed failed skipped < <(scripts/trx-counts.sh "$results")
 rm -rf "$results"
 if [ $rc -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi
+[ -n "${TEST_COUNTS_FILE:-}" ] && echo "$passed $failed $skipped" >"$TEST_COUNTS_FILE"
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 exit $rc

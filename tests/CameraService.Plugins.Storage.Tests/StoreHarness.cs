@@ -8,6 +8,12 @@ namespace CameraService.Plugins.Storage.Tests;
 /// <summary>A temporary media root and state directory with a store over them; everything is removed on dispose.</summary>
 internal sealed class StoreHarness : IAsyncDisposable
 {
+    /// <summary>
+    /// The fake clock's fixed start (the same instant as the core tests' harness). Tests set later instants on it,
+    /// so it must never depend on the real date: a real start would make <c>SetUtcNow</c> of a fixed date go back in time.
+    /// </summary>
+    public static readonly DateTimeOffset Start = new(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
+
     private readonly List<StorageMediaStore> _stores = [];
 
     public StoreHarness(Action<StorageOptions>? configure = null, bool fakeTime = true)
@@ -17,7 +23,7 @@ internal sealed class StoreHarness : IAsyncDisposable
         StateDirectory = Path.Combine(Directory.FullName, "state");
         Recordings = Path.Combine(Root, "recordings");
         Snapshots = Path.Combine(Root, "snapshots");
-        Time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        Time = new FakeTimeProvider(Start);
         UseFakeTime = fakeTime;
         Configure = configure;
         Store = NewStore();

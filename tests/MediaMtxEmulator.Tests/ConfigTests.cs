@@ -210,9 +210,13 @@ public sealed class AllOthersTests : EmulatorTestBase
     }
 }
 
+/// <summary>
+/// Mutations are answered at once and applied later. The delay is long (3 s) so that the reads made right after the
+/// mutations see the old state even on a loaded machine (300 ms was overtaken under load).
+/// </summary>
 public sealed class ApplyDelayTests : EmulatorTestBase
 {
-    protected override void Configure(EmulatorOptions options) => options.ApplyDelay = TimeSpan.FromMilliseconds(300);
+    protected override void Configure(EmulatorOptions options) => options.ApplyDelay = TimeSpan.FromSeconds(3);
 
     [Fact]
     public async Task Mutation_AnsweredBeforeApplied_ReadsEventuallyConsistent()
