@@ -142,7 +142,15 @@ internal sealed partial class SessionGuard : IDisposable
             {
                 if (p.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
                 {
-                    target = Redact(name, value.GetString());
+                    try
+                    {
+                        target = Redact(name, value.GetString());
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        target = "(invalid UTF-8)"; // the call itself was answered -32602
+                    }
+
                     break;
                 }
             }
