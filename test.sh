@@ -8,8 +8,12 @@ cd "$(dirname "$0")"
 
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)
 [ -f /usr/include/linux/videodev2.h ] || need+=(linux-libc-dev)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)   # builds the web console (plugins/webui)
+[ -x /usr/bin/chromium ] || need+=(chromium)           # the console's browser tests
 if [ -f tests/needs-gstreamer ] && ! /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer","1.0")' >/dev/null 2>&1; then
   need+=(gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-rtsp)
 fi

@@ -1,14 +1,23 @@
 namespace CameraService.Abstractions;
 
 /// <summary>Health of one component, as shown by <c>get_status</c> and <c>/health</c>.</summary>
-/// <param name="State">The state.</param>
-/// <param name="Message">Why, when not <see cref="ComponentState.Running"/>; readable by an operator.</param>
-/// <param name="LastError">The last error seen, even if the component recovered.</param>
-/// <param name="LastErrorTime">When <see cref="LastError"/> happened.</param>
-public sealed record ComponentStatus(ComponentState State, string? Message = null, string? LastError = null, DateTimeOffset? LastErrorTime = null)
+/// <remarks>Create it with an object initializer: <c>new ComponentStatus { State = ComponentState.Degraded, Message = "…" }</c>.</remarks>
+public sealed record ComponentStatus
 {
     /// <summary>A running component without remarks.</summary>
-    public static ComponentStatus Running { get; } = new(ComponentState.Running);
+    public static ComponentStatus Running { get; } = new() { State = ComponentState.Running };
+
+    /// <summary>The state.</summary>
+    public required ComponentState State { get; init; }
+
+    /// <summary>Why, when not <see cref="ComponentState.Running"/>; readable by an operator.</summary>
+    public string? Message { get; init; }
+
+    /// <summary>The last error seen, even if the component recovered.</summary>
+    public string? LastError { get; init; }
+
+    /// <summary>When <see cref="LastError"/> happened.</summary>
+    public DateTimeOffset? LastErrorTime { get; init; }
 }
 
 /// <summary>Component states (upper-cased on the wire).</summary>

@@ -2,17 +2,18 @@ using CameraService.Abstractions.Api;
 using CameraService.Core.Auth;
 using CameraService.Core.Cameras;
 using CameraService.Core.Events;
+using CameraService.Core.Health;
 using CameraService.Core.Hosting;
+using CameraService.Core.Media;
 using CameraService.Core.Methods;
 using CameraService.Core.Metrics;
+using CameraService.Core.Notifications;
 using CameraService.Core.Plugins;
-using CameraService.Core.Media;
-using CameraService.Core.Observability;
 using CameraService.Core.Rpc;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace CameraService.Core;
@@ -73,7 +74,11 @@ public static class CoreServiceCollectionExtensions
         services.AddRpcMethods<SystemMethods>();
         services.AddRpcMethods<EventMethods>();
         services.AddRpcMethods<CameraMethods>();
+        services.AddRpcMethods<ApiKeyMethods>();
+        services.AddRpcMethods<RetentionPolicyMethods>();
         services.TryAddSingleton<RpcMethodTable>();
+        services.TryAddSingleton<RpcRouters>();
+        services.TryAddSingleton<IRpcNotificationPublisher, RoutedNotifications>();
         services.TryAddSingleton<RpcEndpoint>();
         services.TryAddSingleton<IRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());
         services.TryAddSingleton<ITrustedRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());
@@ -103,6 +108,12 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IHttpEndpointSource>(sp => sp.GetRequiredService<ObservabilityEndpoints>());
         services.TryAddSingleton<HealthPortListener>();
         services.AddHostedService(sp => sp.GetRequiredService<HealthPortListener>());
+
+        // Signed webhooks (Notifications:Webhooks): each one an API session whose events are POSTed.
+        services.AddOptions<NotificationsOptions>().BindConfiguration(NotificationsOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationsOptions>, NotificationsOptionsValidator>());
+        services.TryAddSingleton<WebhookMetrics>();
+        services.AddHostedService<WebhookDispatcher>();
         return services;
     }
 

@@ -31,6 +31,27 @@ internal static class DemoProfile
         ["Api:PublicBaseUrl"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"),
     };
 
+    /// <summary>How long the printed console link can be used (once).</summary>
+    public static readonly TimeSpan SignInLinkLifetime = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The console line of the banner: a one-time sign-in link of the web console (the code in the fragment is
+    /// exchanged once for an admin token; the token itself never appears in a URL), or how to enable the console.
+    /// </summary>
+    private static string ConsoleLine(IServiceProvider services, IConfiguration configuration, string port)
+    {
+        if (services.GetService<IConsoleSignIn>() is not { } signIn)
+        {
+            return "  Console (disabled: Plugins:WebUi:Enabled=false or the webui plugin is missing)";
+        }
+
+        var token = services.GetRequiredService<JwtTokenService>().Create("demo-console", ApiRole.Admin, TimeSpan.FromHours(24));
+        var link = signIn.CreateSignInLink(token, SignInLinkLifetime);
+        var host = configuration["Api:BindAddress"] is { Length: > 0 } bind && bind != "0.0.0.0" && bind != "::" && bind != "*" ? bind : "127.0.0.1";
+        return $"  Console http://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}{link}\n" +
+               "          (open it in a browser: signs in as admin; the link works once, for 15 minutes)";
+    }
+
     /// <summary>Whether the ffmpeg the demo needs can be found (the configured path, or on PATH).</summary>
     public static bool FfmpegAvailable(IConfiguration configuration)
     {
@@ -53,10 +74,12 @@ internal static class DemoProfile
         var path = configuration["Api:Path"] ?? "/ws";
         var url = $"ws://127.0.0.1:{port}{path}";
         var token = services.GetRequiredService<JwtTokenService>().Create("demo", ApiRole.Admin, TimeSpan.FromHours(24));
+        var console = ConsoleLine(services, configuration, port);
         const string camctl = "dotnet run --project client/camctl --";
         return $"""
 
             camera-service demo: 2 synthetic cameras (test pattern), ffmpeg backend, data in {configuration["Storage:Root"]}
+            {console}
               API     {url}
               Token   {token}
                       (admin, valid 24 h; mint more with: camera-service token create --role operator --ttl 24h)

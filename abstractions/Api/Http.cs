@@ -11,10 +11,17 @@ public interface IHttpEndpointSource
 }
 
 /// <summary>An HTTP endpoint.</summary>
-/// <param name="Method">HTTP method (<c>GET</c>).</param>
-/// <param name="Pattern">Route pattern with parameters in braces, e.g. <c>/files/recordings/{filename}</c>.</param>
-/// <param name="Handler">The handler.</param>
-public sealed record HttpEndpoint(string Method, string Pattern, HttpEndpointHandler Handler);
+public sealed record HttpEndpoint
+{
+    /// <summary>HTTP method (<c>GET</c>).</summary>
+    public required string Method { get; init; }
+
+    /// <summary>Route pattern with parameters in braces, e.g. <c>/files/recordings/{filename}</c>.</summary>
+    public required string Pattern { get; init; }
+
+    /// <summary>The handler.</summary>
+    public required HttpEndpointHandler Handler { get; init; }
+}
 
 /// <summary>Handles an HTTP request.</summary>
 /// <param name="request">The request.</param>
@@ -22,38 +29,72 @@ public sealed record HttpEndpoint(string Method, string Pattern, HttpEndpointHan
 public delegate ValueTask<HttpReply> HttpEndpointHandler(HttpRequestData request, CancellationToken cancellationToken);
 
 /// <summary>An HTTP request as an endpoint sees it.</summary>
-/// <param name="Method">The method.</param>
-/// <param name="Path">The decoded path.</param>
-/// <param name="RouteValues">Values of the pattern's parameters.</param>
-/// <param name="Query">Query parameters (first value of each).</param>
-/// <param name="Headers">Request headers, case-insensitive names.</param>
-/// <param name="BearerToken">The token of an <c>Authorization: Bearer</c> header, if any.</param>
-public sealed record HttpRequestData(
-    string Method,
-    string Path,
-    IReadOnlyDictionary<string, string> RouteValues,
-    IReadOnlyDictionary<string, string> Query,
-    IReadOnlyDictionary<string, string> Headers,
-    string? BearerToken);
+public sealed record HttpRequestData
+{
+    /// <summary>The method.</summary>
+    public required string Method { get; init; }
 
-/// <summary>The answer of an endpoint.</summary>
-/// <param name="StatusCode">HTTP status code.</param>
-public abstract record HttpReply(int StatusCode);
+    /// <summary>The decoded path.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Values of the pattern's parameters.</summary>
+    public IReadOnlyDictionary<string, string> RouteValues { get; init; } = EmptyValues;
+
+    /// <summary>Query parameters (first value of each).</summary>
+    public IReadOnlyDictionary<string, string> Query { get; init; } = EmptyValues;
+
+    /// <summary>Request headers, case-insensitive names.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = EmptyValues;
+
+    /// <summary>The token of an <c>Authorization: Bearer</c> header, if any.</summary>
+    public string? BearerToken { get; init; }
+
+    private static IReadOnlyDictionary<string, string> EmptyValues { get; } = new Dictionary<string, string>();
+}
+
+/// <summary>The answer of an endpoint: <see cref="HttpContentReply"/> or <see cref="HttpFileReply"/>.</summary>
+public abstract record HttpReply
+{
+    /// <summary>Only the SDK's reply types derive from it.</summary>
+    private protected HttpReply()
+    {
+    }
+
+    /// <summary>HTTP status code (200 unless set).</summary>
+    public int StatusCode { get; init; } = 200;
+}
 
 /// <summary>An answer with a body in memory (JSON, text).</summary>
-/// <param name="StatusCode">HTTP status code.</param>
-/// <param name="ContentType">Content type, e.g. <c>application/json</c>.</param>
-/// <param name="Body">The body.</param>
-public sealed record HttpContentReply(int StatusCode, string ContentType, ReadOnlyMemory<byte> Body) : HttpReply(StatusCode);
+public sealed record HttpContentReply : HttpReply
+{
+    /// <summary>Content type, e.g. <c>application/json</c>.</summary>
+    public required string ContentType { get; init; }
+
+    /// <summary>The body.</summary>
+    public ReadOnlyMemory<byte> Body { get; init; }
+}
 
 /// <summary>
 /// A file streamed from disk, with <c>Range</c>/206, <c>ETag</c>/<c>If-None-Match</c> and <c>Last-Modified</c>
-/// handled by the transport.
+/// handled by the transport. Its <see cref="HttpReply.StatusCode"/> is 200 (the transport answers 206/304 itself).
 /// </summary>
-/// <param name="Path">Full path of the file.</param>
-/// <param name="ContentType">Content type.</param>
-/// <param name="DownloadName">When set, sent as <c>Content-Disposition: attachment</c>.</param>
-/// <param name="ETag">Entity tag, quoted, or null.</param>
-/// <param name="LastModified">Last modification time, or null.</param>
-/// <param name="CacheControl">A <c>Cache-Control</c> value, or null.</param>
-public sealed record HttpFileReply(string Path, string ContentType, string? DownloadName, string? ETag, DateTimeOffset? LastModified, string? CacheControl = null) : HttpReply(200);
+public sealed record HttpFileReply : HttpReply
+{
+    /// <summary>Full path of the file.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Content type.</summary>
+    public required string ContentType { get; init; }
+
+    /// <summary>When set, sent as <c>Content-Disposition: attachment</c>.</summary>
+    public string? DownloadName { get; init; }
+
+    /// <summary>Entity tag, quoted, or null.</summary>
+    public string? ETag { get; init; }
+
+    /// <summary>Last modification time, or null.</summary>
+    public DateTimeOffset? LastModified { get; init; }
+
+    /// <summary>A <c>Cache-Control</c> value, or null.</summary>
+    public string? CacheControl { get; init; }
+}

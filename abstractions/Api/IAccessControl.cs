@@ -37,9 +37,20 @@ public interface IAccessControl
 }
 
 /// <summary>The outcome of an authorization.</summary>
-/// <param name="Allowed">Whether access is granted.</param>
-/// <param name="StatusCode">200 when allowed, 401 for missing/invalid/expired credentials, 403 for a role too low.</param>
-/// <param name="Reason">Why not, e.g. <c>token_expired</c>.</param>
-/// <param name="Role">The credential's role, when valid.</param>
-/// <param name="UserId">The credential's user, when valid.</param>
-public sealed record AccessResult(bool Allowed, int StatusCode, string? Reason, ApiRole? Role, string? UserId);
+public sealed record AccessResult
+{
+    /// <summary>Whether access is granted.</summary>
+    public required bool Allowed { get; init; }
+
+    /// <summary>200 when allowed, 401 for missing/invalid/expired credentials, 403 for a role too low.</summary>
+    public required int StatusCode { get; init; }
+
+    /// <summary>Why not, e.g. <c>token_expired</c>.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>The credential's role, when valid.</summary>
+    public ApiRole? Role { get; init; }
+
+    /// <summary>The credential's user, when valid.</summary>
+    public string? UserId { get; init; }
+}

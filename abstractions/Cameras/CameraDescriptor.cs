@@ -1,34 +1,47 @@
 namespace CameraService.Abstractions.Cameras;
 
 /// <summary>
-/// Everything a camera source knows about one camera. Immutable: a change is a new descriptor.
+/// Everything a camera source knows about one camera. Immutable: a change is a new descriptor
+/// (<c>descriptor with { State = CameraState.Error, Error = "…" }</c>).
 /// </summary>
-/// <param name="StableId">
-/// Identity that survives replug and renumbering, unique within the source, e.g.
-/// <c>usb-046d_C920_ABC123</c> or <c>usb-0000:00:14.0-1.2</c>. The core binds it to a <c>camera&lt;N&gt;</c> id.
-/// </param>
-/// <param name="Source">The <see cref="ICameraSource.Name"/> of the source that reported it.</param>
-/// <param name="Name">Human-readable name (the V4L2 card name).</param>
-/// <param name="DevicePath">The device node, e.g. <c>/dev/video0</c>, or null for non-device sources.</param>
-/// <param name="Driver">Driver name, e.g. <c>uvcvideo</c>.</param>
-/// <param name="BusInfo">Bus information, e.g. <c>usb-0000:00:14.0-1</c>.</param>
-/// <param name="State">Whether the camera can be used.</param>
-/// <param name="Error">Why the camera is in <see cref="CameraState.Error"/>, readable by a user; null otherwise.</param>
-/// <param name="Formats">Pixel formats with sizes and frame rates.</param>
-/// <param name="Controls">Device controls (brightness, exposure, …).</param>
-/// <param name="CaptureInput">How a media tool opens it; null when the camera cannot be opened.</param>
-public sealed record CameraDescriptor(
-    string StableId,
-    string Source,
-    string Name,
-    string? DevicePath,
-    string? Driver,
-    string? BusInfo,
-    CameraState State,
-    string? Error,
-    IReadOnlyList<CameraFormat> Formats,
-    IReadOnlyList<CameraControl> Controls,
-    CaptureInput? CaptureInput);
+public sealed record CameraDescriptor
+{
+    /// <summary>
+    /// Identity that survives replug and renumbering, unique within the source, e.g.
+    /// <c>usb-046d_C920_ABC123</c> or <c>usb-0000:00:14.0-1.2</c>. The core binds it to a <c>camera&lt;N&gt;</c> id.
+    /// </summary>
+    public required string StableId { get; init; }
+
+    /// <summary>The <see cref="ICameraSource.Name"/> of the source that reported it.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>Human-readable name (the V4L2 card name).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The device node, e.g. <c>/dev/video0</c>, or null for non-device sources.</summary>
+    public string? DevicePath { get; init; }
+
+    /// <summary>Driver name, e.g. <c>uvcvideo</c>.</summary>
+    public string? Driver { get; init; }
+
+    /// <summary>Bus information, e.g. <c>usb-0000:00:14.0-1</c>.</summary>
+    public string? BusInfo { get; init; }
+
+    /// <summary>Whether the camera can be used.</summary>
+    public CameraState State { get; init; } = CameraState.Available;
+
+    /// <summary>Why the camera is in <see cref="CameraState.Error"/>, readable by a user; null otherwise.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Pixel formats with sizes and frame rates.</summary>
+    public IReadOnlyList<CameraFormat> Formats { get; init; } = [];
+
+    /// <summary>Device controls (brightness, exposure, …).</summary>
+    public IReadOnlyList<CameraControl> Controls { get; init; } = [];
+
+    /// <summary>What the camera captures by default, for a backend to open it; null when the camera cannot be opened.</summary>
+    public CaptureInput? CaptureInput { get; init; }
+}
 
 /// <summary>Whether a camera reported by a source can be used.</summary>
 public enum CameraState
@@ -41,47 +54,89 @@ public enum CameraState
 }
 
 /// <summary>A pixel format with its frame sizes.</summary>
-/// <param name="FourCc">The fourcc name, e.g. <c>MJPG</c>, <c>YUYV</c>, <c>H264</c>.</param>
-/// <param name="Description">The driver's description, e.g. <c>Motion-JPEG</c>.</param>
-/// <param name="Compressed">Whether the format is compressed.</param>
-/// <param name="Sizes">Frame sizes offered in this format.</param>
-public sealed record CameraFormat(string FourCc, string Description, bool Compressed, IReadOnlyList<FrameSize> Sizes);
+public sealed record CameraFormat
+{
+    /// <summary>The fourcc name, e.g. <c>MJPG</c>, <c>YUYV</c>, <c>H264</c> (see <see cref="PixelFormats"/>).</summary>
+    public required string FourCc { get; init; }
+
+    /// <summary>The driver's description, e.g. <c>Motion-JPEG</c>.</summary>
+    public string Description { get; init; } = string.Empty;
+
+    /// <summary>Whether the format is compressed.</summary>
+    public bool Compressed { get; init; }
+
+    /// <summary>Frame sizes offered in this format.</summary>
+    public IReadOnlyList<FrameSize> Sizes { get; init; } = [];
+}
 
 /// <summary>A frame size and the frame rates offered at it.</summary>
-/// <param name="Width">Width in pixels.</param>
-/// <param name="Height">Height in pixels.</param>
-/// <param name="FrameRates">Frame rates in frames per second, descending, without duplicates.</param>
-public sealed record FrameSize(int Width, int Height, IReadOnlyList<double> FrameRates);
+public sealed record FrameSize
+{
+    /// <summary>Width in pixels.</summary>
+    public required int Width { get; init; }
+
+    /// <summary>Height in pixels.</summary>
+    public required int Height { get; init; }
+
+    /// <summary>Frame rates in frames per second, descending, without duplicates.</summary>
+    public IReadOnlyList<double> FrameRates { get; init; } = [];
+}
 
 /// <summary>A device control such as brightness.</summary>
-/// <param name="Id">The control id (V4L2 CID), or 0 for non-V4L2 sources.</param>
-/// <param name="Name">Control name as reported by the driver, e.g. <c>Brightness</c>.</param>
-/// <param name="Type">Control type: <c>int</c>, <c>bool</c>, <c>menu</c>, <c>button</c>, <c>int64</c>, <c>integer_menu</c>, …</param>
-/// <param name="Minimum">Minimum value.</param>
-/// <param name="Maximum">Maximum value.</param>
-/// <param name="Step">Step between values.</param>
-/// <param name="Default">Default value.</param>
-/// <param name="Current">Current value, when it could be read.</param>
-public sealed record CameraControl(uint Id, string Name, string Type, long Minimum, long Maximum, long Step, long Default, long? Current);
+public sealed record CameraControl
+{
+    /// <summary>The control id (V4L2 CID), or 0 for non-V4L2 sources.</summary>
+    public uint Id { get; init; }
 
-/// <summary>
-/// How a media tool opens the camera, chosen by the source as the default capture mode.
-/// </summary>
-/// <param name="FfmpegInputArguments">
-/// ffmpeg input arguments including the final <c>-i &lt;input&gt;</c>, e.g.
-/// <c>-f v4l2 -input_format mjpeg -video_size 1280x720 -framerate 30 -i /dev/video0</c>.
-/// </param>
-/// <param name="PixelFormat">The fourcc of the chosen mode, e.g. <c>MJPG</c>.</param>
-/// <param name="Width">Width of the chosen mode.</param>
-/// <param name="Height">Height of the chosen mode.</param>
-/// <param name="FrameRate">Frame rate of the chosen mode.</param>
-/// <param name="IsH264">True when the input already delivers H.264, so a backend can copy the stream.</param>
-/// <param name="IsLive">True when the input is a real-time device (ffmpeg must not be given <c>-re</c>).</param>
-public sealed record CaptureInput(
-    IReadOnlyList<string> FfmpegInputArguments,
-    string PixelFormat,
-    int Width,
-    int Height,
-    double FrameRate,
-    bool IsH264,
-    bool IsLive);
+    /// <summary>Control name as reported by the driver, e.g. <c>Brightness</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Control type, one of <see cref="CameraControlTypes"/> (a later SDK version may add types).</summary>
+    public required string Type { get; init; }
+
+    /// <summary>Minimum value.</summary>
+    public long Minimum { get; init; }
+
+    /// <summary>Maximum value.</summary>
+    public long Maximum { get; init; }
+
+    /// <summary>Step between values.</summary>
+    public long Step { get; init; }
+
+    /// <summary>Default value.</summary>
+    public long Default { get; init; }
+
+    /// <summary>Current value, when it could be read.</summary>
+    public long? Current { get; init; }
+}
+
+/// <summary>Well-known values of <see cref="CameraControl.Type"/>.</summary>
+public static class CameraControlTypes
+{
+    /// <summary>An integer in a range.</summary>
+    public const string Range = "int";
+
+    /// <summary>On or off.</summary>
+    public const string Boolean = "bool";
+
+    /// <summary>One of a list of named entries.</summary>
+    public const string Menu = "menu";
+
+    /// <summary>An action without a value.</summary>
+    public const string Button = "button";
+
+    /// <summary>A 64-bit integer in a range.</summary>
+    public const string Range64 = "int64";
+
+    /// <summary>A compound control (an array or a structure) the SDK does not describe further.</summary>
+    public const string Compound = "compound";
+
+    /// <summary>A string value.</summary>
+    public const string Text = "string";
+
+    /// <summary>A set of bits.</summary>
+    public const string Bitmask = "bitmask";
+
+    /// <summary>One of a list of integers.</summary>
+    public const string IntegerMenu = "integer_menu";
+}

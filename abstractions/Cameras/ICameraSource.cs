@@ -46,13 +46,11 @@ public enum CameraChangeKind
 }
 
 /// <summary>Event data of <see cref="ICameraSource.CameraChanged"/>.</summary>
-/// <param name="kind">What happened.</param>
-/// <param name="camera">The camera's (new or last) description.</param>
-public sealed class CameraChangedEventArgs(CameraChangeKind kind, CameraDescriptor camera) : EventArgs
+public sealed class CameraChangedEventArgs : EventArgs
 {
     /// <summary>What happened.</summary>
-    public CameraChangeKind Kind { get; } = kind;
+    public required CameraChangeKind Kind { get; init; }
 
-    /// <summary>The camera's description.</summary>
-    public CameraDescriptor Camera { get; } = camera;
+    /// <summary>The camera's (new or last) description.</summary>
+    public required CameraDescriptor Camera { get; init; }
 }

@@ -15,7 +15,13 @@ public interface IMediaStore
     string Name { get; }
 
     /// <summary>Raised when the storage status crosses a threshold (OK ↔ WARNING ↔ CRITICAL).</summary>
-    event EventHandler<StorageStatus>? StatusChanged;
+    event EventHandler<StorageStatusChangedEventArgs>? StatusChanged;
+
+    /// <summary>
+    /// How long a signed download URL of this store's files stays valid (the core signs <c>download_url</c>s with it).
+    /// One hour unless the store says otherwise.
+    /// </summary>
+    TimeSpan DownloadUrlLifetime => TimeSpan.FromHours(1);
 
     /// <summary>Scans the directories and starts watching them.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
@@ -98,59 +104,99 @@ public enum MediaKind
 }
 
 /// <summary>Paging and filter of a listing.</summary>
-/// <param name="Offset">Files to skip (≥ 0).</param>
-/// <param name="Limit">Files to return (1–1000).</param>
-/// <param name="CameraId">Only this camera's files, or all when null.</param>
-public sealed record MediaQuery(int Offset, int Limit, string? CameraId);
+public sealed record MediaQuery
+{
+    /// <summary>Files to skip (≥ 0).</summary>
+    public int Offset { get; init; }
+
+    /// <summary>Files to return (1–1000).</summary>
+    public int Limit { get; init; } = 50;
+
+    /// <summary>Only this camera's files, or all when null.</summary>
+    public string? CameraId { get; init; }
+}
 
 /// <summary>One page of a listing.</summary>
-/// <param name="Files">The files, newest first.</param>
-/// <param name="Total">How many files match in all.</param>
-public sealed record MediaPage(IReadOnlyList<MediaFile> Files, int Total);
+public sealed record MediaPage
+{
+    /// <summary>The files, newest first.</summary>
+    public required IReadOnlyList<MediaFile> Files { get; init; }
+
+    /// <summary>How many files match in all.</summary>
+    public required int Total { get; init; }
+}
 
 /// <summary>A file in the catalog.</summary>
-/// <param name="Kind">Recording or snapshot.</param>
-/// <param name="FileName">Bare file name, unique within its kind.</param>
-/// <param name="CameraId">The camera it belongs to.</param>
-/// <param name="Path">Full path.</param>
-/// <param name="Size">Size in bytes.</param>
-/// <param name="Created">When it was created (from the name when it carries a time, else the file system).</param>
-/// <param name="Modified">Last modification time.</param>
-/// <param name="Duration">Duration of a recording read from the file; null for snapshots or when unreadable.</param>
-/// <param name="InProgress">True while a recording is still being written.</param>
-/// <param name="ContentType">MIME type, e.g. <c>video/mp4</c>, <c>image/jpeg</c>.</param>
-public sealed record MediaFile(
-    MediaKind Kind,
-    string FileName,
-    string CameraId,
-    string Path,
-    long Size,
-    DateTimeOffset Created,
-    DateTimeOffset Modified,
-    TimeSpan? Duration,
-    bool InProgress,
-    string ContentType);
+public sealed record MediaFile
+{
+    /// <summary>Recording or snapshot.</summary>
+    public required MediaKind Kind { get; init; }
+
+    /// <summary>Bare file name, unique within its kind.</summary>
+    public required string FileName { get; init; }
+
+    /// <summary>The camera it belongs to.</summary>
+    public required string CameraId { get; init; }
+
+    /// <summary>Full path.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Size in bytes.</summary>
+    public long Size { get; init; }
+
+    /// <summary>When it was created (from the name when it carries a time, else the file system).</summary>
+    public required DateTimeOffset Created { get; init; }
+
+    /// <summary>Last modification time.</summary>
+    public required DateTimeOffset Modified { get; init; }
+
+    /// <summary>Duration of a recording read from the file; null for snapshots or when unreadable.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>True while a recording is still being written.</summary>
+    public bool InProgress { get; init; }
+
+    /// <summary>MIME type, e.g. <c>video/mp4</c>, <c>image/jpeg</c>.</summary>
+    public required string ContentType { get; init; }
+}
 
 /// <summary>Storage status against the thresholds.</summary>
-/// <param name="TotalBytes">File system size.</param>
-/// <param name="UsedBytes">Used bytes of the file system.</param>
-/// <param name="AvailableBytes">Bytes available to the service.</param>
-/// <param name="UsagePercent">Used space in percent.</param>
-/// <param name="RecordingsBytes">Bytes in recordings.</param>
-/// <param name="SnapshotsBytes">Bytes in snapshots.</param>
-/// <param name="WarnPercent">Warning threshold (percent used).</param>
-/// <param name="BlockPercent">Block threshold (percent used): new writes refused above it.</param>
-/// <param name="Level">Where the usage stands.</param>
-public sealed record StorageStatus(
-    long TotalBytes,
-    long UsedBytes,
-    long AvailableBytes,
-    double UsagePercent,
-    long RecordingsBytes,
-    long SnapshotsBytes,
-    double WarnPercent,
-    double BlockPercent,
-    StorageLevel Level);
+public sealed record StorageStatus
+{
+    /// <summary>File system size.</summary>
+    public long TotalBytes { get; init; }
+
+    /// <summary>Used bytes of the file system.</summary>
+    public long UsedBytes { get; init; }
+
+    /// <summary>Bytes available to the service.</summary>
+    public long AvailableBytes { get; init; }
+
+    /// <summary>Used space in percent.</summary>
+    public double UsagePercent { get; init; }
+
+    /// <summary>Bytes in recordings.</summary>
+    public long RecordingsBytes { get; init; }
+
+    /// <summary>Bytes in snapshots.</summary>
+    public long SnapshotsBytes { get; init; }
+
+    /// <summary>Warning threshold (percent used).</summary>
+    public double WarnPercent { get; init; }
+
+    /// <summary>Block threshold (percent used): new writes refused above it.</summary>
+    public double BlockPercent { get; init; }
+
+    /// <summary>Where the usage stands.</summary>
+    public required StorageLevel Level { get; init; }
+}
+
+/// <summary>Event data of <see cref="IMediaStore.StatusChanged"/>.</summary>
+public sealed class StorageStatusChangedEventArgs : EventArgs
+{
+    /// <summary>The status after the change.</summary>
+    public required StorageStatus Status { get; init; }
+}
 
 /// <summary>Storage levels (upper-cased on the wire).</summary>
 public enum StorageLevel
@@ -165,16 +211,47 @@ public enum StorageLevel
     Critical,
 }
 
+/// <summary>Well-known values of <see cref="RetentionPolicy.PolicyType"/>.</summary>
+public static class RetentionPolicyTypes
+{
+    /// <summary>Delete files older than <see cref="RetentionPolicy.MaxAgeDays"/>.</summary>
+    public const string Age = "age";
+
+    /// <summary>Keep the media below <see cref="RetentionPolicy.MaxSizeGb"/>.</summary>
+    public const string Size = "size";
+
+    /// <summary>Delete only on request (and for <see cref="RetentionPolicy.MinFreePercent"/>).</summary>
+    public const string Manual = "manual";
+}
+
 /// <summary>A retention policy.</summary>
-/// <param name="PolicyType"><c>age</c>, <c>size</c> or <c>manual</c>.</param>
-/// <param name="Enabled">Whether the background sweep applies it.</param>
-/// <param name="MaxAgeDays">For <c>age</c>: delete files older than this.</param>
-/// <param name="MaxSizeGb">For <c>size</c>: keep the media below this many GB.</param>
-/// <param name="MinFreePercent">Any type: delete oldest files while free space is below this percent.</param>
-public sealed record RetentionPolicy(string PolicyType, bool Enabled, double? MaxAgeDays, double? MaxSizeGb, double? MinFreePercent);
+public sealed record RetentionPolicy
+{
+    /// <summary>One of <see cref="RetentionPolicyTypes"/>.</summary>
+    public required string PolicyType { get; init; }
+
+    /// <summary>Whether the background sweep applies it.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>For <c>age</c>: delete files older than this.</summary>
+    public double? MaxAgeDays { get; init; }
+
+    /// <summary>For <c>size</c>: keep the media below this many GB.</summary>
+    public double? MaxSizeGb { get; init; }
+
+    /// <summary>Any type: delete oldest files while free space is below this percent.</summary>
+    public double? MinFreePercent { get; init; }
+}
 
 /// <summary>Result of a cleanup.</summary>
-/// <param name="FilesDeleted">How many files were deleted.</param>
-/// <param name="BytesFreed">How many bytes were freed.</param>
-/// <param name="Message">What was done, readable by a user.</param>
-public sealed record CleanupResult(int FilesDeleted, long BytesFreed, string Message);
+public sealed record CleanupResult
+{
+    /// <summary>How many files were deleted.</summary>
+    public int FilesDeleted { get; init; }
+
+    /// <summary>How many bytes were freed.</summary>
+    public long BytesFreed { get; init; }
+
+    /// <summary>What was done, readable by a user.</summary>
+    public required string Message { get; init; }
+}

@@ -2,13 +2,13 @@ namespace CameraService.Abstractions.Plugins;
 
 /// <summary>
 /// The version of this plugin SDK. A plugin's manifest names the version it was built against
-/// (<c>"abstractions": "1.0"</c>); the host loads it when the major versions are equal and the
+/// (<c>"abstractions": "2.0"</c>); the host loads it when the major versions are equal and the
 /// plugin's minor version is not newer than the host's.
 /// </summary>
 public static class AbstractionsVersion
 {
     /// <summary>Major version: incremented on a breaking change of any contract.</summary>
-    public const int Major = 1;
+    public const int Major = 2;
 
     /// <summary>Minor version: incremented when members or types are added compatibly.</summary>
     public const int Minor = 0;

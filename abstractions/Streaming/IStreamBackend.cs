@@ -89,78 +89,172 @@ public interface IStreamBackend
 }
 
 /// <summary>A camera as the backend needs it.</summary>
-/// <param name="CameraId">The camera id (<c>camera0</c>); also the stream name.</param>
-/// <param name="Name">Human-readable camera name.</param>
-/// <param name="Input">How to open the camera with ffmpeg.</param>
-/// <param name="RecordingDirectory">
-/// Where this camera's recordings go (<c>&lt;recordings&gt;/&lt;cameraId&gt;</c>). Files are named
-/// <c>&lt;cameraId&gt;_yyyy-MM-dd_HH-mm-ss-ffffff.mp4</c>.
-/// </param>
-public sealed record StreamCamera(string CameraId, string Name, Cameras.CaptureInput Input, string RecordingDirectory);
+public sealed record StreamCamera
+{
+    /// <summary>The camera id (<c>camera0</c>); also the stream name.</summary>
+    public required string CameraId { get; init; }
+
+    /// <summary>Human-readable camera name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>What the camera captures; the backend builds its own command lines from it.</summary>
+    public required Cameras.CaptureInput Input { get; init; }
+
+    /// <summary>
+    /// Where this camera's recordings go (<c>&lt;recordings&gt;/&lt;cameraId&gt;</c>). Files are named
+    /// <c>&lt;cameraId&gt;_yyyy-MM-dd_HH-mm-ss-ffffff.mp4</c>.
+    /// </summary>
+    public required string RecordingDirectory { get; init; }
+}
+
+/// <summary>Well-known container formats of a recording (<see cref="RecordingRequest.Format"/>).</summary>
+/// <remarks>A backend refuses a format it does not know with <see cref="InvalidParameterException"/>; a later minor SDK version may add formats.</remarks>
+public static class RecordingFormats
+{
+    /// <summary>Fragmented MP4: a file cut off by a crash stays playable up to its last fragment.</summary>
+    public const string Fmp4 = "fmp4";
+
+    /// <summary>Plain MP4.</summary>
+    public const string Mp4 = "mp4";
+}
 
 /// <summary>A request to record a camera.</summary>
-/// <param name="CameraId">The camera id.</param>
-/// <param name="SessionId">The core's session id for this recording.</param>
-/// <param name="Format"><c>fmp4</c> or <c>mp4</c>.</param>
-/// <param name="OutputDirectory">Directory for the segments (same as <see cref="StreamCamera.RecordingDirectory"/>).</param>
-/// <param name="StartTime">When the core accepted the request.</param>
-public sealed record RecordingRequest(string CameraId, string SessionId, string Format, string OutputDirectory, DateTimeOffset StartTime);
+public sealed record RecordingRequest
+{
+    /// <summary>The camera id.</summary>
+    public required string CameraId { get; init; }
+
+    /// <summary>The core's session id for this recording.</summary>
+    public required string SessionId { get; init; }
+
+    /// <summary>The container, one of <see cref="RecordingFormats"/>.</summary>
+    public string Format { get; init; } = RecordingFormats.Fmp4;
+
+    /// <summary>Directory for the segments (same as <see cref="StreamCamera.RecordingDirectory"/>).</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>When the core accepted the request.</summary>
+    public required DateTimeOffset StartTime { get; init; }
+}
 
 /// <summary>A recording as the backend sees it.</summary>
-/// <param name="CameraId">The camera id.</param>
-/// <param name="SessionId">The core's session id, when known to the backend (null for a recording adopted after a restart that the backend cannot tag).</param>
-/// <param name="Format"><c>fmp4</c> or <c>mp4</c>.</param>
-/// <param name="StartTime">When recording started.</param>
-/// <param name="EndTime">When it stopped; null while running.</param>
-/// <param name="Files">Files written so far (full paths), oldest first.</param>
-/// <param name="BytesWritten">Total size of <see cref="Files"/>.</param>
-public sealed record BackendRecording(
-    string CameraId,
-    string? SessionId,
-    string Format,
-    DateTimeOffset StartTime,
-    DateTimeOffset? EndTime,
-    IReadOnlyList<RecordedFile> Files,
-    long BytesWritten);
+public sealed record BackendRecording
+{
+    /// <summary>The camera id.</summary>
+    public required string CameraId { get; init; }
+
+    /// <summary>The core's session id, when known to the backend (null for a recording adopted after a restart that the backend cannot tag).</summary>
+    public string? SessionId { get; init; }
+
+    /// <summary>The container, one of <see cref="RecordingFormats"/>.</summary>
+    public string Format { get; init; } = RecordingFormats.Fmp4;
+
+    /// <summary>When recording started.</summary>
+    public required DateTimeOffset StartTime { get; init; }
+
+    /// <summary>When it stopped; null while running.</summary>
+    public DateTimeOffset? EndTime { get; init; }
+
+    /// <summary>Files written so far (full paths), oldest first.</summary>
+    public IReadOnlyList<RecordedFile> Files { get; init; } = [];
+
+    /// <summary>Total size of <see cref="Files"/>.</summary>
+    public long BytesWritten { get; init; }
+}
 
 /// <summary>One file written by a recording.</summary>
-/// <param name="Path">Full path.</param>
-/// <param name="Size">Size in bytes.</param>
-public sealed record RecordedFile(string Path, long Size);
+public sealed record RecordedFile
+{
+    /// <summary>Full path.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Size in bytes.</summary>
+    public long Size { get; init; }
+}
+
+/// <summary>Well-known image formats of a snapshot (<see cref="SnapshotRequest.Format"/>).</summary>
+/// <remarks>A backend refuses a format it does not know with <see cref="InvalidParameterException"/>; a later minor SDK version may add formats.</remarks>
+public static class SnapshotFormats
+{
+    /// <summary>JPEG.</summary>
+    public const string Jpeg = "jpg";
+
+    /// <summary>PNG.</summary>
+    public const string Png = "png";
+}
 
 /// <summary>A request to capture one frame.</summary>
-/// <param name="CameraId">The camera id.</param>
-/// <param name="OutputPath">Full path of the file to write (allocated by the media store).</param>
-/// <param name="Format"><c>jpg</c> or <c>png</c>.</param>
-/// <param name="Quality">JPEG quality 1–100.</param>
-/// <param name="Timeout">How long the capture may take before it fails.</param>
-public sealed record SnapshotRequest(string CameraId, string OutputPath, string Format, int Quality, TimeSpan Timeout);
+public sealed record SnapshotRequest
+{
+    /// <summary>The camera id.</summary>
+    public required string CameraId { get; init; }
+
+    /// <summary>Full path of the file to write (allocated by the media store).</summary>
+    public required string OutputPath { get; init; }
+
+    /// <summary>The image format, one of <see cref="SnapshotFormats"/>.</summary>
+    public string Format { get; init; } = SnapshotFormats.Jpeg;
+
+    /// <summary>JPEG quality 1–100.</summary>
+    public int Quality { get; init; } = 85;
+
+    /// <summary>How long the capture may take before it fails.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+}
 
 /// <summary>A captured frame.</summary>
-/// <param name="Path">Full path of the written file.</param>
-/// <param name="Size">Size in bytes.</param>
-/// <param name="Width">Width in pixels (0 when unknown).</param>
-/// <param name="Height">Height in pixels (0 when unknown).</param>
-public sealed record SnapshotResult(string Path, long Size, int Width, int Height);
+public sealed record SnapshotResult
+{
+    /// <summary>Full path of the written file.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Size in bytes.</summary>
+    public long Size { get; init; }
+
+    /// <summary>Width in pixels (0 when unknown).</summary>
+    public int Width { get; init; }
+
+    /// <summary>Height in pixels (0 when unknown).</summary>
+    public int Height { get; init; }
+}
+
+/// <summary>Well-known values of <see cref="StreamInfo.Source"/>.</summary>
+public static class StreamSources
+{
+    /// <summary>A publisher process pushes the stream into a media server.</summary>
+    public const string Publisher = "publisher";
+
+    /// <summary>An ffmpeg process run by the backend.</summary>
+    public const string Ffmpeg = "ffmpeg";
+}
 
 /// <summary>The state of a live stream.</summary>
-/// <param name="CameraId">The camera id.</param>
-/// <param name="Name">The stream (path) name.</param>
-/// <param name="Source">What feeds it, e.g. <c>publisher</c> or <c>ffmpeg</c>.</param>
-/// <param name="State">Stream state.</param>
-/// <param name="Ready">Whether media flows.</param>
-/// <param name="Readers">Number of readers (viewers, recorders).</param>
-/// <param name="BytesSent">Bytes sent to readers.</param>
-/// <param name="StartTime">When the stream became ready, if it is.</param>
-public sealed record StreamInfo(
-    string CameraId,
-    string Name,
-    string Source,
-    StreamState State,
-    bool Ready,
-    int Readers,
-    long BytesSent,
-    DateTimeOffset? StartTime);
+public sealed record StreamInfo
+{
+    /// <summary>The camera id.</summary>
+    public required string CameraId { get; init; }
+
+    /// <summary>The stream (path) name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>What feeds it, e.g. one of <see cref="StreamSources"/>.</summary>
+    public string Source { get; init; } = StreamSources.Publisher;
+
+    /// <summary>Stream state.</summary>
+    public required StreamState State { get; init; }
+
+    /// <summary>Whether media flows.</summary>
+    public bool Ready { get; init; }
+
+    /// <summary>Number of readers (viewers, recorders).</summary>
+    public int Readers { get; init; }
+
+    /// <summary>Bytes sent to readers.</summary>
+    public long BytesSent { get; init; }
+
+    /// <summary>When the stream became ready, if it is.</summary>
+    public DateTimeOffset? StartTime { get; init; }
+}
 
 /// <summary>Stream states (the API's enum, upper-cased on the wire).</summary>
 public enum StreamState
@@ -182,10 +276,17 @@ public enum StreamState
 }
 
 /// <summary>Client URLs of a stream; a null entry is not offered by the backend.</summary>
-/// <param name="Rtsp">RTSP URL.</param>
-/// <param name="Hls">HLS playlist URL.</param>
-/// <param name="WebRtc">WebRTC (WHEP page) URL.</param>
-public sealed record StreamUrls(string? Rtsp, string? Hls, string? WebRtc);
+public sealed record StreamUrls
+{
+    /// <summary>RTSP URL.</summary>
+    public string? Rtsp { get; init; }
+
+    /// <summary>HLS playlist URL.</summary>
+    public string? Hls { get; init; }
+
+    /// <summary>WebRTC (WHEP page) URL.</summary>
+    public string? WebRtc { get; init; }
+}
 
 /// <summary>What happened in a backend without the core asking.</summary>
 public enum StreamBackendEventKind
@@ -204,21 +305,17 @@ public enum StreamBackendEventKind
 }
 
 /// <summary>Event data of <see cref="IStreamBackend.BackendEvent"/>.</summary>
-/// <param name="kind">What happened.</param>
-/// <param name="cameraId">The camera concerned, if any.</param>
-/// <param name="reason">A user-readable reason.</param>
-/// <param name="recording">The recording concerned, if any.</param>
-public sealed class StreamBackendEventArgs(StreamBackendEventKind kind, string? cameraId, string reason, BackendRecording? recording = null) : EventArgs
+public sealed class StreamBackendEventArgs : EventArgs
 {
     /// <summary>What happened.</summary>
-    public StreamBackendEventKind Kind { get; } = kind;
+    public required StreamBackendEventKind Kind { get; init; }
 
     /// <summary>The camera concerned, if any.</summary>
-    public string? CameraId { get; } = cameraId;
+    public string? CameraId { get; init; }
 
     /// <summary>A user-readable reason.</summary>
-    public string Reason { get; } = reason;
+    public required string Reason { get; init; }
 
     /// <summary>The recording concerned, if any.</summary>
-    public BackendRecording? Recording { get; } = recording;
+    public BackendRecording? Recording { get; init; }
 }

@@ -12,7 +12,8 @@ public sealed partial class CameraServiceClient
         "take_snapshot", "start_recording", "stop_recording", "get_recording_status",
         "start_streaming", "stop_streaming", "get_stream_url", "get_stream_status", "get_streams",
         "list_recordings", "list_snapshots", "get_recording_info", "get_snapshot_info", "delete_recording", "delete_snapshot",
-        "get_storage_info", "set_retention_policy", "cleanup_old_files",
+        "get_storage_info", "get_retention_policy", "set_retention_policy", "cleanup_old_files",
+        "list_api_keys", "create_api_key", "revoke_api_key",
         "get_metrics", "get_status", "get_system_status", "get_server_info",
         "subscribe_events", "unsubscribe_events", "get_subscription_stats",
     ];
@@ -123,6 +124,18 @@ public sealed partial class CameraServiceClient
     /// <summary><c>cleanup_old_files</c> (admin).</summary>
     public Task<CleanupResult> CleanupOldFilesAsync(CancellationToken cancellationToken = default) =>
         SendAsync("cleanup_old_files", null, ClientJsonContext.Default.CleanupResult, true, cancellationToken);
+
+    /// <summary><c>get_retention_policy</c> (admin), as JSON.</summary>
+    public Task<JsonElement> GetRetentionPolicyAsync(CancellationToken cancellationToken = default) => CallAsync("get_retention_policy", null, cancellationToken);
+
+    /// <summary><c>list_api_keys</c> (admin), as JSON.</summary>
+    public Task<JsonElement> ListApiKeysAsync(CancellationToken cancellationToken = default) => CallAsync("list_api_keys", null, cancellationToken);
+
+    /// <summary><c>create_api_key</c> (admin), as JSON; the parameters as documented in docs/api.md.</summary>
+    public Task<JsonElement> CreateApiKeyAsync(IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default) => CallAsync("create_api_key", parameters, cancellationToken);
+
+    /// <summary><c>revoke_api_key</c> (admin), as JSON; the parameters as documented in docs/api.md.</summary>
+    public Task<JsonElement> RevokeApiKeyAsync(IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default) => CallAsync("revoke_api_key", parameters, cancellationToken);
 
     /// <summary><c>get_metrics</c> (admin), as JSON: its sections grow with the service.</summary>
     public Task<JsonElement> GetMetricsAsync(CancellationToken cancellationToken = default) => CallAsync("get_metrics", null, cancellationToken);

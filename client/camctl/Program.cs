@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Headers;
 using CameraService.Client;
+using CameraService.Shared;
 using Spectre.Console;
 
 namespace CameraService.Camctl;
@@ -336,20 +337,13 @@ internal static class Program
             return null;
         }
 
-        var unit = text[^1];
-        var number = char.IsDigit(unit) ? text : text[..^1];
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n <= 0)
+        // The service's grammar; a bare number is seconds, like the API's duration parameter.
+        if (!DurationText.TryParse(text, out var duration, bareNumberIsSeconds: true) || duration <= TimeSpan.Zero)
         {
-            throw new UsageException($"--duration must look like 30s, 5m or 1h (got '{text}')");
+            throw new UsageException($"--duration must be {DurationText.AcceptedForms}, or plain seconds, above zero (got '{text}')");
         }
 
-        return unit switch
-        {
-            's' or >= '0' and <= '9' => TimeSpan.FromSeconds(n),
-            'm' => TimeSpan.FromMinutes(n),
-            'h' => TimeSpan.FromHours(n),
-            _ => throw new UsageException($"--duration must look like 30s, 5m or 1h (got '{text}')"),
-        };
+        return duration;
     }
 
     /// <summary>

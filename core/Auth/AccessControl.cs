@@ -42,12 +42,12 @@ internal sealed class AccessControl(CredentialValidator validator, ApiKeyStore a
         var check = await validator.ValidateAsync(credential).ConfigureAwait(false);
         if (check.Principal is not { } principal)
         {
-            return new AccessResult(false, 401, check.FailureReason, null, null);
+            return new AccessResult { Allowed = false, StatusCode = 401, Reason = check.FailureReason };
         }
 
         return principal.Role < minimumRole
-            ? new AccessResult(false, 403, "insufficient_role", principal.Role, principal.UserId)
-            : new AccessResult(true, 200, null, principal.Role, principal.UserId);
+            ? new AccessResult { Allowed = false, StatusCode = 403, Reason = "insufficient_role", Role = principal.Role, UserId = principal.UserId }
+            : new AccessResult { Allowed = true, StatusCode = 200, Role = principal.Role, UserId = principal.UserId };
     }
 
     public async ValueTask<AccessResult> AuthorizeResourceAsync(string? credential, ApiRole minimumRole, string resource, CancellationToken cancellationToken)
@@ -56,7 +56,7 @@ internal sealed class AccessControl(CredentialValidator validator, ApiKeyStore a
         var check = await validator.ValidateAsync(credential).ConfigureAwait(false);
         if (check.Principal is not { } principal)
         {
-            return new AccessResult(false, 401, check.FailureReason, null, null);
+            return new AccessResult { Allowed = false, StatusCode = 401, Reason = check.FailureReason };
         }
 
         var slash = resource.IndexOf('/', StringComparison.Ordinal);
@@ -65,12 +65,12 @@ internal sealed class AccessControl(CredentialValidator validator, ApiKeyStore a
         var inScope = kind == "streams" ? principal.Scope.Allows(name) : principal.Scope.AllowsFile(name);
         if (!inScope)
         {
-            return new AccessResult(false, 404, "camera_not_allowed", principal.Role, principal.UserId);
+            return new AccessResult { Allowed = false, StatusCode = 404, Reason = "camera_not_allowed", Role = principal.Role, UserId = principal.UserId };
         }
 
         return principal.Role < minimumRole
-            ? new AccessResult(false, 403, "insufficient_role", principal.Role, principal.UserId)
-            : new AccessResult(true, 200, null, principal.Role, principal.UserId);
+            ? new AccessResult { Allowed = false, StatusCode = 403, Reason = "insufficient_role", Role = principal.Role, UserId = principal.UserId }
+            : new AccessResult { Allowed = true, StatusCode = 200, Role = principal.Role, UserId = principal.UserId };
     }
 
     /// <summary>Checks a credential and returns its principal (the MediaMTX auth endpoint needs role and scope).</summary>

@@ -25,8 +25,8 @@ internal sealed partial class MediaMtxAuthEndpoint(AccessControl access, Service
     // MediaMTX's request is a few hundred bytes; a JWT in it a few kB.
     private const int MaxBody = 64 * 1024;
 
-    private static readonly HttpContentReply Allowed = new(200, "application/json", "{\"status\":\"ok\"}"u8.ToArray());
-    private static readonly HttpContentReply Denied = new(401, "application/json", "{\"status\":\"error\",\"error\":\"authentication failed\"}"u8.ToArray());
+    private static readonly HttpContentReply Allowed = new() { StatusCode = 200, ContentType = "application/json", Body = "{\"status\":\"ok\"}"u8.ToArray() };
+    private static readonly HttpContentReply Denied = new() { StatusCode = 401, ContentType = "application/json", Body = "{\"status\":\"error\",\"error\":\"authentication failed\"}"u8.ToArray() };
 
     public IReadOnlyList<HttpBodyEndpoint> BodyEndpoints =>
     [

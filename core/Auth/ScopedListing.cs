@@ -21,23 +21,24 @@ internal static class ScopedListing
             return await store.ListAsync(kind, query with { CameraId = cameras[0] }, cancellationToken).ConfigureAwait(false);
         }
 
-        // Several cameras: the newest (offset + limit) of each, merged newest first, then the page.
+        // Several cameras: the newest (offset + limit) of each, merged in the catalog's order (newest first, then name
+        // descending, as ListCursor expects), then the page.
         var wanted = (int)Math.Min((long)query.Offset + query.Limit, int.MaxValue);
         var files = new List<MediaFile>();
         var total = 0;
         foreach (var camera in cameras)
         {
-            var page = await store.ListAsync(kind, new MediaQuery(0, wanted, camera), cancellationToken).ConfigureAwait(false);
+            var page = await store.ListAsync(kind, new MediaQuery { Offset = 0, Limit = wanted, CameraId = camera }, cancellationToken).ConfigureAwait(false);
             files.AddRange(page.Files);
             total += page.Total;
         }
 
         var ordered = files
             .OrderByDescending(f => f.Modified)
-            .ThenBy(f => f.FileName, StringComparer.Ordinal)
+            .ThenByDescending(f => f.FileName, StringComparer.Ordinal)
             .Skip(query.Offset)
             .Take(query.Limit)
             .ToList();
-        return new MediaPage(ordered, total);
+        return new MediaPage { Files = ordered, Total = total };
     }
 }

@@ -307,7 +307,7 @@ internal sealed partial class CameraRegistry : IDisposable
         try
         {
             var directory = store.GetRecordingDirectory(camera.Id);
-            await backend.PublishAsync(new StreamCamera(camera.Id, camera.Binding.Name, input, directory), _stopping.Token).ConfigureAwait(false);
+            await backend.PublishAsync(new StreamCamera { CameraId = camera.Id, Name = camera.Binding.Name, Input = input, RecordingDirectory = directory }, _stopping.Token).ConfigureAwait(false);
             if (AfterPublish is { } hook)
             {
                 await hook(camera.Id).ConfigureAwait(false);
@@ -353,9 +353,9 @@ internal sealed partial class CameraRegistry : IDisposable
     /// <summary>The capture mode's resolution and frame rate, else the largest offered size.</summary>
     internal static (string Resolution, double Fps) ModeOf(CameraDescriptor descriptor)
     {
-        if (descriptor.CaptureInput is { } input)
+        if (descriptor.CaptureInput is { Video.Width: > 0 } input)
         {
-            return (Format(input.Width, input.Height), input.FrameRate);
+            return (Format(input.Video.Width, input.Video.Height), input.Video.FrameRate);
         }
 
         var best = descriptor.Formats.SelectMany(f => f.Sizes).OrderByDescending(s => (long)s.Width * s.Height).FirstOrDefault();

@@ -1,5 +1,6 @@
 using CameraService.Core.Auth;
 using CameraService.Core.Cameras;
+using CameraService.Core.Metrics;
 using CameraService.Core.Plugins;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,7 @@ internal sealed partial class ServiceLifecycle(
     CameraRegistry registry,
     ServiceInfo info,
     Media.RecordingManager recordings,
-    Observability.ServiceMetrics metrics,
+    ServiceMetrics metrics,
     TimeProvider time,
     IServiceProvider services,
     ILogger<ServiceLifecycle> logger) : IHostedService

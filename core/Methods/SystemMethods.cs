@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using CameraService.Core.Auth;
 using CameraService.Core.Cameras;
+using CameraService.Core.Health;
 using CameraService.Core.Hosting;
 using CameraService.Core.Metrics;
 using CameraService.Core.Plugins;

@@ -5,7 +5,7 @@ namespace CameraService.Core.Metrics;
 /// reservoir of the last 4096 latencies for the percentiles. The lock is held for a few instructions, never
 /// across an await.
 /// </summary>
-internal sealed class ApiMetrics(TimeProvider timeProvider, CameraService.Core.Observability.ServiceMetrics? instruments = null)
+internal sealed class ApiMetrics(TimeProvider timeProvider, ServiceMetrics? instruments = null)
 {
     private const int WindowSeconds = 60;
     private const int ReservoirSize = 4096;

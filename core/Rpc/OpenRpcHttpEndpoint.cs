@@ -7,6 +7,6 @@ internal sealed class OpenRpcHttpEndpoint(RpcMethodTable methods) : IHttpEndpoin
 {
     public IReadOnlyList<HttpEndpoint> Endpoints { get; } =
     [
-        new HttpEndpoint("GET", "/openrpc.json", (_, _) => ValueTask.FromResult<HttpReply>(new HttpContentReply(200, "application/json", methods.OpenRpcDocument))),
+        new HttpEndpoint { Method = "GET", Pattern = "/openrpc.json", Handler = (_, _) => ValueTask.FromResult<HttpReply>(new HttpContentReply { StatusCode = 200, ContentType = "application/json", Body = methods.OpenRpcDocument }) },
     ];
 }

@@ -27,6 +27,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
     private readonly ILogger<RpcEndpoint> _logger;
     private readonly ApiOptions _options;
     private readonly SessionGuard _guard;
+    private readonly RpcRouters? _routers;
 
     public RpcEndpoint(
         RpcMethodTable methods,
@@ -36,7 +37,8 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         IOptions<ApiOptions> options,
         TimeProvider timeProvider,
         ILogger<RpcEndpoint> logger,
-        SessionGuard guard)
+        SessionGuard guard,
+        RpcRouters? routers = null)
     {
         _guard = guard;
         ArgumentNullException.ThrowIfNull(options);
@@ -47,6 +49,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         _timeProvider = timeProvider;
         _logger = logger;
         _options = options.Value;
+        _routers = routers is { Any: true } ? routers : null;
     }
 
     public IRpcSession OpenSession(IRpcConnection connection)
@@ -353,6 +356,11 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
             RpcParamValidator.Validate(method.Params, parameters);
             SessionGuard.CheckScope(session.Principal, parameters);
             var args = parameters is { ValueKind: JsonValueKind.Object } p ? new RpcParams(p, true) : RpcParams.Empty;
+            if (_routers is not null && await _routers.TryRouteAsync(context, method, parameters, args, cancellationToken).ConfigureAwait(false) is { } routed)
+            {
+                return Outcome.Success(routed);
+            }
+
             var result = await method.Handler(context, args, cancellationToken).ConfigureAwait(false);
             return Outcome.Success(result);
         }

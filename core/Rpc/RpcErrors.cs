@@ -2,23 +2,9 @@ using System.Text.Json;
 
 namespace CameraService.Core.Rpc;
 
-/// <summary>The error codes and fixed messages of the API contract (api-contract.md §3).</summary>
-internal static class RpcErrorCodes
+/// <summary>The fixed messages of the contract's error codes (the codes: shared/ErrorCodes.cs).</summary>
+internal static partial class RpcErrorCodes
 {
-    public const int ParseError = -32700;
-    public const int InvalidRequest = -32600;
-    public const int MethodNotFound = -32601;
-    public const int InvalidParams = -32602;
-    public const int InternalError = -32603;
-    public const int AuthenticationFailed = -32001;
-    public const int PermissionDenied = -32002;
-    public const int NotFound = -32010;
-    public const int InvalidState = -32020;
-    public const int Unsupported = -32030;
-    public const int RateLimited = -32040;
-    public const int DependencyFailed = -32050;
-    public const int InsufficientStorage = -32060;
-
     public static string Message(int code) => code switch
     {
         ParseError => "Parse error",

@@ -33,6 +33,9 @@ internal static class RpcJson
             case double d:
                 writer.WriteNumberValue(d);
                 break;
+            case JsonElement element:
+                element.WriteTo(writer);
+                break;
             case IEnumerable<string> list:
                 writer.WriteStartArray();
                 foreach (var item in list)

@@ -1,3 +1,4 @@
+using CameraService.Shared;
 using Microsoft.Extensions.Configuration;
 
 namespace CameraService.Host.Configuration;
@@ -15,6 +16,10 @@ internal static class ConfigurationFactory
 
     public static IConfigurationRoot Build(string? configPath, IReadOnlyList<string> commandLine, IReadOnlyDictionary<string, string?>? profile = null)
     {
+        // Before anything binds this configuration: every TimeSpan option of the core and the plugins reads
+        // "30s", "5m" and "00:00:30" alike, and refuses a bare "30" (which .NET would read as 30 days).
+        DurationConverter.Register();
+
         var builder = new ConfigurationBuilder();
         builder.AddInMemoryCollection(Defaults());
         builder.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);

@@ -36,7 +36,7 @@ internal sealed record HostSettings(
         return value;
     }
 
-    public static bool TryParseDuration(string text, out TimeSpan value) => CameraService.Core.Configuration.DurationText.TryParse(text, out value);
+    public static bool TryParseDuration(string text, out TimeSpan value) => CameraService.Shared.DurationText.TryParse(text, out value);
 
     private static string RequirePath(IConfiguration configuration, string key)
     {

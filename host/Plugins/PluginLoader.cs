@@ -188,7 +188,7 @@ internal sealed class PluginLoader(IConfiguration configuration)
 
         foreach (var descriptor in scratch)
         {
-            services.Add(descriptor);
+            services.Add(PluginScopedServices.Bind(descriptor, id, assembly));
         }
 
         return Record(PluginState.Loaded, null, contracts);

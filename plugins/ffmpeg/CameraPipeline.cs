@@ -6,7 +6,7 @@ namespace CameraService.Plugins.Ffmpeg;
 
 /// <summary>
 /// The one ffmpeg process of one camera and what it must produce now (HLS, recording, both). All changes go
-/// through <see cref="gate"/>, so at most one process per camera exists and a one-shot snapshot never runs
+/// through <see cref="_gate"/>, so at most one process per camera exists and a one-shot snapshot never runs
 /// beside it. A change of outputs restarts the process; a recording then continues in a new segment.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification =
@@ -16,25 +16,25 @@ internal sealed class CameraPipeline
     /// <summary>A process that ran this long after its first frame resets the failure count.</summary>
     private static readonly TimeSpan StableRun = TimeSpan.FromSeconds(30);
 
-    private readonly FfmpegStreamBackend owner;
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private readonly CancellationTokenSource lifetime = new();
-    private readonly SegmentNamer namer;
-    private volatile Run? run;
-    private volatile RecordingSession? recording;
-    private volatile bool hlsWanted;
-    private volatile bool failing;
-    private volatile string? failure;
-    private int consecutiveFailures;
-    private bool closed;
-    private long hlsBytesServed;
-    private long lastHlsAccessTicks;
+    private readonly FfmpegStreamBackend _owner;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly SegmentNamer _namer;
+    private volatile Run? _run;
+    private volatile RecordingSession? _recording;
+    private volatile bool _hlsWanted;
+    private volatile bool _failing;
+    private volatile string? _failure;
+    private int _consecutiveFailures;
+    private bool _closed;
+    private long _hlsBytesServed;
+    private long _lastHlsAccessTicks;
 
     public CameraPipeline(FfmpegStreamBackend owner, StreamCamera camera)
     {
-        this.owner = owner;
+        _owner = owner;
         Camera = camera;
-        namer = new SegmentNamer(camera.CameraId, owner.Logger);
+        _namer = new SegmentNamer(camera.CameraId, owner.Logger);
     }
 
     public StreamCamera Camera { get; private set; }
@@ -42,62 +42,70 @@ internal sealed class CameraPipeline
     public string CameraId => Camera.CameraId;
 
     /// <summary>Per-camera working directory: HLS playlist and segments, live frame.</summary>
-    public string WorkDirectory => Path.Combine(owner.HlsRoot, CameraId);
+    public string WorkDirectory => Path.Combine(_owner.HlsRoot, CameraId);
 
     /// <summary>The HLS directory when the running process produces HLS, else null.</summary>
-    public string? ServingHlsDirectory => run is { Hls: true } ? WorkDirectory : null;
+    public string? ServingHlsDirectory => _run is { Hls: true } ? WorkDirectory : null;
 
     /// <summary>Whether HLS was asked for (it may still be starting).</summary>
-    public bool HlsWanted => hlsWanted;
+    public bool HlsWanted => _hlsWanted;
 
     /// <summary>The failure the camera is recovering from, null when fine.</summary>
-    public string? Failure => failing ? failure : null;
+    public string? Failure => _failing ? _failure : null;
 
-    public BackendRecording? ActiveRecording => recording?.ToBackendRecording(null);
+    public BackendRecording? ActiveRecording => _recording?.ToBackendRecording(null);
 
     /// <summary>The pid of the running ffmpeg (diagnostics and tests).</summary>
-    public int? ProcessId => run?.Process.Id;
+    public int? ProcessId => _run?.Process.Id;
 
     public void NoteHlsServed(long bytes)
     {
-        Interlocked.Add(ref hlsBytesServed, bytes);
-        Interlocked.Exchange(ref lastHlsAccessTicks, owner.Time.GetUtcNow().UtcTicks);
+        Interlocked.Add(ref _hlsBytesServed, bytes);
+        Interlocked.Exchange(ref _lastHlsAccessTicks, _owner.Time.GetUtcNow().UtcTicks);
     }
 
     public StreamInfo GetInfo()
     {
-        var r = run;
-        var wanted = hlsWanted || recording is not null;
+        var r = _run;
+        var wanted = _hlsWanted || _recording is not null;
         var state = r is null
-            ? (failing && wanted ? StreamState.Error : wanted ? StreamState.Starting : StreamState.Inactive)
+            ? (_failing && wanted ? StreamState.Error : wanted ? StreamState.Starting : StreamState.Inactive)
             : r.Process.ReadyAt is null ? StreamState.Starting : StreamState.Active;
-        var recentViewer = owner.Time.GetUtcNow().UtcTicks - Interlocked.Read(ref lastHlsAccessTicks) < TimeSpan.TicksPerSecond * 15;
-        var readers = (recording is not null ? 1 : 0) + (r is { Hls: true } && recentViewer ? 1 : 0);
-        return new StreamInfo(CameraId, CameraId, "ffmpeg", state, r?.Process.ReadyAt is not null, readers,
-            Interlocked.Read(ref hlsBytesServed), r?.Process.ReadyAt);
+        var recentViewer = _owner.Time.GetUtcNow().UtcTicks - Interlocked.Read(ref _lastHlsAccessTicks) < TimeSpan.TicksPerSecond * 15;
+        var readers = (_recording is not null ? 1 : 0) + (r is { Hls: true } && recentViewer ? 1 : 0);
+        return new StreamInfo
+        {
+            CameraId = CameraId,
+            Name = CameraId,
+            Source = "ffmpeg",
+            State = state,
+            Ready = r?.Process.ReadyAt is not null,
+            Readers = readers,
+            BytesSent = Interlocked.Read(ref _hlsBytesServed),
+            StartTime = r?.Process.ReadyAt,
+        };
     }
 
     /// <summary>Takes a new description of the camera; a running process is restarted when its input changed.</summary>
     public async Task UpdateCameraAsync(StreamCamera camera, CancellationToken cancellationToken)
     {
         var events = new List<StreamBackendEventArgs>();
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var inputChanged = !Camera.Input.FfmpegInputArguments.SequenceEqual(camera.Input.FfmpegInputArguments)
-                || Camera.Input.IsH264 != camera.Input.IsH264;
+            var inputChanged = !Equals(Camera.Input, camera.Input);
             Camera = camera;
-            if (recording is null)
+            if (_recording is null)
             {
                 // Segments a killed service left behind get their final names, so they are not lost.
-                var recovered = namer.Sweep(camera.RecordingDirectory, namer.CameraTempPrefix, owner.Time);
+                var recovered = _namer.Sweep(camera.RecordingDirectory, _namer.CameraTempPrefix, _owner.Time);
                 if (recovered.Count > 0)
                 {
-                    Log.OrphanSegmentsRecovered(owner.Logger, recovered.Count, CameraId);
+                    Log.OrphanSegmentsRecovered(_owner.Logger, recovered.Count, CameraId);
                 }
             }
 
-            if (inputChanged && run is { } r)
+            if (inputChanged && _run is { } r)
             {
                 await StopRunAsync(r).ConfigureAwait(false);
                 await StartOrScheduleAsync(events, cancellationToken).ConfigureAwait(false);
@@ -105,26 +113,26 @@ internal sealed class CameraPipeline
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
 
-        owner.Raise(events);
+        _owner.Raise(events);
     }
 
     public async Task<StreamInfo> StartStreamingAsync(CancellationToken cancellationToken)
     {
         var events = new List<StreamBackendEventArgs>();
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ThrowIfClosed();
-            hlsWanted = true;
-            if (run is { Hls: true })
+            _hlsWanted = true;
+            if (_run is { Hls: true })
             {
                 return GetInfo();
             }
 
-            if (run is { } r)
+            if (_run is { } r)
             {
                 await StopRunAsync(r).ConfigureAwait(false);
             }
@@ -135,8 +143,8 @@ internal sealed class CameraPipeline
             }
             catch (Exception ex) when (ex is DependencyFailedException or OperationCanceledException)
             {
-                hlsWanted = false;
-                if (recording is not null)
+                _hlsWanted = false;
+                if (_recording is not null)
                 {
                     // The recording lost its process with the failed restart: recover it with backoff.
                     HandleFailure(ex.Message, events);
@@ -149,51 +157,51 @@ internal sealed class CameraPipeline
         }
         finally
         {
-            gate.Release();
-            owner.Raise(events);
+            _gate.Release();
+            _owner.Raise(events);
         }
     }
 
     public async Task<StreamInfo> StopStreamingAsync(CancellationToken cancellationToken)
     {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            hlsWanted = false;
+            _hlsWanted = false;
             // While recording, the HLS output stays in the running process (dropped at its next restart):
             // restarting only to remove it would cut the recording into one more segment for nothing.
-            if (recording is null && run is { } r)
+            if (_recording is null && _run is { } r)
             {
                 await StopRunAsync(r).ConfigureAwait(false);
                 TryDeleteDirectory(WorkDirectory);
             }
 
-            failing = failing && recording is not null;
+            _failing = _failing && _recording is not null;
             return GetInfo();
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 
     public async Task<BackendRecording> StartRecordingAsync(RecordingRequest request, CancellationToken cancellationToken)
     {
         var events = new List<StreamBackendEventArgs>();
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ThrowIfClosed();
-            if (recording is { } active)
+            if (_recording is { } active)
             {
                 throw new InvalidStateException("already_recording", "RECORDING",
                     $"Camera {CameraId} is already recording (session {active.SessionId}); stop it first.");
             }
 
             Directory.CreateDirectory(request.OutputDirectory);
-            var session = new RecordingSession(CameraId, request.SessionId, request.Format, request.OutputDirectory, owner.Time.GetUtcNow());
-            recording = session;
-            if (run is { } r)
+            var session = new RecordingSession(CameraId, request.SessionId, request.Format, request.OutputDirectory, _owner.Time.GetUtcNow());
+            _recording = session;
+            if (_run is { } r)
             {
                 await StopRunAsync(r).ConfigureAwait(false);
             }
@@ -204,8 +212,8 @@ internal sealed class CameraPipeline
             }
             catch (Exception ex) when (ex is DependencyFailedException or OperationCanceledException)
             {
-                recording = null;
-                if (hlsWanted)
+                _recording = null;
+                if (_hlsWanted)
                 {
                     HandleFailure(ex.Message, events);
                 }
@@ -217,70 +225,70 @@ internal sealed class CameraPipeline
         }
         finally
         {
-            gate.Release();
-            owner.Raise(events);
+            _gate.Release();
+            _owner.Raise(events);
         }
     }
 
     public async Task<BackendRecording> StopRecordingAsync(CancellationToken cancellationToken)
     {
         var events = new List<StreamBackendEventArgs>();
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (recording is not { } session)
+            if (_recording is not { } session)
             {
                 throw new InvalidStateException("not_recording", "STOPPED", $"Camera {CameraId} is not recording.");
             }
 
-            recording = null;
-            if (run is { } r)
+            _recording = null;
+            if (_run is { } r)
             {
                 await StopRunAsync(r).ConfigureAwait(false);
             }
 
-            var result = session.ToBackendRecording(owner.Time.GetUtcNow());
-            if (hlsWanted && !closed)
+            var result = session.ToBackendRecording(_owner.Time.GetUtcNow());
+            if (_hlsWanted && !_closed)
             {
                 // The live stream goes on without the recording output (a new process, see docs).
                 await StartOrScheduleAsync(events, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                failing = false;
+                _failing = false;
             }
 
             return result;
         }
         finally
         {
-            gate.Release();
-            owner.Raise(events);
+            _gate.Release();
+            _owner.Raise(events);
         }
     }
 
     public async Task<SnapshotResult> TakeSnapshotAsync(SnapshotRequest request, CancellationToken cancellationToken)
     {
-        var ffmpeg = owner.RequireFfmpeg();
+        var ffmpeg = _owner.RequireFfmpeg();
         var temp = Path.Combine(Path.GetDirectoryName(request.OutputPath)!, "." + Path.GetFileName(request.OutputPath) + ".tmp");
         Run? r;
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ThrowIfClosed();
-            r = run;
+            r = _run;
             if (r is null)
             {
                 // Nothing holds the device: a short-lived process may open it; the gate keeps a stream from
                 // starting meanwhile.
                 var args = FfmpegCommand.BuildSnapshotFromInput(Camera.Input, temp, request.Format, request.Quality);
                 await RunOneShotAsync(ffmpeg, args, request.Timeout, cancellationToken).ConfigureAwait(false);
-                Log.SnapshotOneShot(owner.Logger, CameraId);
+                Log.SnapshotOneShot(_owner.Logger, CameraId);
             }
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
 
         if (r is not null)
@@ -288,26 +296,26 @@ internal sealed class CameraPipeline
             var live = await WaitForLiveFrameAsync(r, request.Timeout, cancellationToken).ConfigureAwait(false);
             var args = FfmpegCommand.BuildSnapshotFromFile(live, temp, request.Format, request.Quality);
             await RunOneShotAsync(ffmpeg, args, request.Timeout, cancellationToken).ConfigureAwait(false);
-            Log.SnapshotFromLiveFrame(owner.Logger, CameraId);
+            Log.SnapshotFromLiveFrame(_owner.Logger, CameraId);
         }
 
         File.Move(temp, request.OutputPath, overwrite: true);
         var (width, height) = ImageInfo.ReadSize(request.OutputPath);
-        return new SnapshotResult(request.OutputPath, new FileInfo(request.OutputPath).Length, width, height);
+        return new SnapshotResult { Path = request.OutputPath, Size = new FileInfo(request.OutputPath).Length, Width = width, Height = height };
     }
 
     /// <summary>Stops everything (unpublish, shutdown); a recording is finalized first.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
-        await lifetime.CancelAsync().ConfigureAwait(false);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            closed = true;
-            hlsWanted = false;
-            recording = null;
-            failing = false;
-            if (run is { } r)
+            _closed = true;
+            _hlsWanted = false;
+            _recording = null;
+            _failing = false;
+            if (_run is { } r)
             {
                 await StopRunAsync(r).ConfigureAwait(false);
             }
@@ -316,16 +324,16 @@ internal sealed class CameraPipeline
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 
     /// <summary>Sends SIGINT to the running process without waiting (the service process is exiting).</summary>
-    public void Interrupt() => run?.Process.Interrupt();
+    public void Interrupt() => _run?.Process.Interrupt();
 
     private void ThrowIfClosed()
     {
-        if (closed)
+        if (_closed)
         {
             throw new ResourceNotFoundException("camera", CameraId, $"Camera {CameraId} is not published.");
         }
@@ -347,27 +355,27 @@ internal sealed class CameraPipeline
     /// <summary>Under the gate: starts ffmpeg for what is wanted now and waits for its first frame.</summary>
     private async Task StartRunAsync(CancellationToken cancellationToken)
     {
-        var ffmpeg = owner.RequireFfmpeg();
-        var options = owner.Options;
-        var session = recording;
-        var hls = hlsWanted;
+        var ffmpeg = _owner.RequireFfmpeg();
+        var options = _owner.Options;
+        var session = _recording;
+        var hls = _hlsWanted;
         var work = WorkDirectory;
         PrepareWorkDirectory(work);
         RecordingTarget? target = null;
         if (session is not null)
         {
             Directory.CreateDirectory(session.Directory);
-            target = new RecordingTarget(session.Directory, session.Format, namer.CameraTempPrefix + Guid.NewGuid().ToString("N")[..8] + "-");
+            target = new RecordingTarget(session.Directory, session.Format, _namer.CameraTempPrefix + Guid.NewGuid().ToString("N")[..8] + "-");
         }
 
         var outputs = new PipelineOutputs(hls ? work : null, target, Path.Combine(work, FfmpegCommand.LiveFrameName));
         var args = FfmpegCommand.BuildPipeline(Camera.Input, options, outputs);
-        var process = FfmpegProcess.Start(ffmpeg, args, owner.Logger, owner.Time, CameraId, options.StderrLinesPerMinute);
-        owner.Track(process);
+        var process = FfmpegProcess.Start(ffmpeg, args, _owner.Logger, _owner.Time, CameraId, options.StderrLinesPerMinute);
+        _owner.Track(process);
         var r = new Run(process, hls, session, target?.TempPrefix);
-        Log.ProcessStarted(owner.Logger, CameraId, process.Id, hls, session is not null);
+        Log.ProcessStarted(_owner.Logger, CameraId, process.Id, hls, session is not null);
 
-        using var timeout = new CancellationTokenSource(options.StartTimeout, owner.Time);
+        using var timeout = new CancellationTokenSource(options.StartTimeout, _owner.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
@@ -389,7 +397,7 @@ internal sealed class CameraPipeline
             var exitCode = process.HasExited ? process.ExitCode : -1;
             var output = process.RecentOutput;
             await StopRunAsync(r).ConfigureAwait(false);
-            Log.ProcessCrashed(owner.Logger, CameraId, process.Id, exitCode, output);
+            Log.ProcessCrashed(_owner.Logger, CameraId, process.Id, exitCode, output);
             throw new DependencyFailedException("ffmpeg",
                 exitCode == -1
                     ? $"ffmpeg delivered no frame of camera {CameraId} within {options.StartTimeout.TotalSeconds:0} s; check the camera and the service log."
@@ -397,43 +405,43 @@ internal sealed class CameraPipeline
         }
 
         SweepSegments(r);
-        run = r;
-        failing = false;
+        _run = r;
+        _failing = false;
         r.Monitor = MonitorAsync(r);
     }
 
     /// <summary>Under the gate: stops a process so that its outputs are finalized, and collects its segments.</summary>
     private async Task StopRunAsync(Run r)
     {
-        if (ReferenceEquals(run, r))
+        if (ReferenceEquals(_run, r))
         {
-            run = null;
+            _run = null;
         }
 
         // Never cancelled by the caller: an interrupted stop would leave an MP4 without its trailer.
-        await r.Process.StopAsync(owner.Options.StopTimeout, CancellationToken.None).ConfigureAwait(false);
+        await r.Process.StopAsync(_owner.Options.StopTimeout, CancellationToken.None).ConfigureAwait(false);
         SweepSegments(r);
-        owner.Untrack(r.Process);
-        Log.ProcessStopped(owner.Logger, CameraId, r.Process.Id, r.Process.ExitCode);
+        _owner.Untrack(r.Process);
+        Log.ProcessStopped(_owner.Logger, CameraId, r.Process.Id, r.Process.ExitCode);
         r.Process.Dispose();
     }
 
     private async Task MonitorAsync(Run r)
     {
-        var options = owner.Options;
+        var options = _owner.Options;
         var exited = r.Process.WaitForExitAsync(CancellationToken.None);
         while (true)
         {
-            var finished = await Task.WhenAny(exited, Task.Delay(TimeSpan.FromMilliseconds(500), owner.Time)).ConfigureAwait(false);
+            var finished = await Task.WhenAny(exited, Task.Delay(TimeSpan.FromMilliseconds(500), _owner.Time)).ConfigureAwait(false);
             SweepSegments(r);
             if (finished == exited)
             {
                 break;
             }
 
-            if (!r.Process.StopRequested && owner.Time.GetUtcNow() - r.Process.LastProgress > options.StallTimeout)
+            if (!r.Process.StopRequested && _owner.Time.GetUtcNow() - r.Process.LastProgress > options.StallTimeout)
             {
-                Log.ProcessStalled(owner.Logger, CameraId, r.Process.Id, options.StallTimeout);
+                Log.ProcessStalled(_owner.Logger, CameraId, r.Process.Id, options.StallTimeout);
                 r.Process.Kill();
             }
         }
@@ -445,11 +453,11 @@ internal sealed class CameraPipeline
         }
 
         var exitCode = r.Process.ExitCode;
-        Log.ProcessCrashed(owner.Logger, CameraId, r.Process.Id, exitCode, r.Process.RecentOutput);
+        Log.ProcessCrashed(_owner.Logger, CameraId, r.Process.Id, exitCode, r.Process.RecentOutput);
         var events = new List<StreamBackendEventArgs>();
         try
         {
-            await gate.WaitAsync(lifetime.Token).ConfigureAwait(false);
+            await _gate.WaitAsync(_lifetime.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -458,16 +466,16 @@ internal sealed class CameraPipeline
 
         try
         {
-            if (!ReferenceEquals(run, r))
+            if (!ReferenceEquals(_run, r))
             {
                 return;
             }
 
-            run = null;
-            owner.Untrack(r.Process);
-            if (r.Process.ReadyAt is { } ready && owner.Time.GetUtcNow() - ready >= StableRun)
+            _run = null;
+            _owner.Untrack(r.Process);
+            if (r.Process.ReadyAt is { } ready && _owner.Time.GetUtcNow() - ready >= StableRun)
             {
-                consecutiveFailures = 0;
+                _consecutiveFailures = 0;
             }
 
             r.Process.Dispose();
@@ -475,45 +483,49 @@ internal sealed class CameraPipeline
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
 
-        owner.Raise(events);
+        _owner.Raise(events);
     }
 
     /// <summary>Under the gate: counts a failure, gives up a recording after too many, schedules a restart.</summary>
     private void HandleFailure(string error, List<StreamBackendEventArgs> events)
     {
-        if (owner.ShuttingDown)
+        if (_owner.ShuttingDown)
         {
             // SIGINT/SIGTERM reach our children too (same process group / cgroup): their exit is the shutdown,
             // not a failure; StopAsync finalizes the rest.
             return;
         }
 
-        consecutiveFailures++;
-        failure = error;
-        failing = true;
-        owner.ReportError(error);
-        var options = owner.Options;
-        if (recording is { } session && consecutiveFailures > options.MaxRestartAttempts)
+        _consecutiveFailures++;
+        _failure = error;
+        _failing = true;
+        _owner.ReportError(error);
+        var options = _owner.Options;
+        if (_recording is { } session && _consecutiveFailures > options.MaxRestartAttempts)
         {
-            recording = null;
-            Log.RecordingFailed(owner.Logger, CameraId, options.MaxRestartAttempts);
-            events.Add(new StreamBackendEventArgs(StreamBackendEventKind.RecordingFailed, CameraId,
-                $"ffmpeg failed {consecutiveFailures} times in a row; the recording was stopped. Last error: {error}",
-                session.ToBackendRecording(owner.Time.GetUtcNow())));
+            _recording = null;
+            Log.RecordingFailed(_owner.Logger, CameraId, options.MaxRestartAttempts);
+            events.Add(new StreamBackendEventArgs
+            {
+                Kind = StreamBackendEventKind.RecordingFailed,
+                CameraId = CameraId,
+                Reason = $"ffmpeg failed {_consecutiveFailures} times in a row; the recording was stopped. Last error: {error}",
+                Recording = session.ToBackendRecording(_owner.Time.GetUtcNow()),
+            });
         }
 
-        events.Add(new StreamBackendEventArgs(StreamBackendEventKind.HealthChanged, CameraId, error));
-        if (recording is null && !hlsWanted)
+        events.Add(new StreamBackendEventArgs { Kind = StreamBackendEventKind.HealthChanged, CameraId = CameraId, Reason = error });
+        if (_recording is null && !_hlsWanted)
         {
             return;
         }
 
-        var factor = Math.Pow(2, Math.Min(consecutiveFailures - 1, 20));
+        var factor = Math.Pow(2, Math.Min(_consecutiveFailures - 1, 20));
         var delay = TimeSpan.FromTicks((long)Math.Min(options.RestartBackoff.Ticks * factor, options.MaxRestartBackoff.Ticks));
-        Log.RestartScheduled(owner.Logger, CameraId, delay, consecutiveFailures);
+        Log.RestartScheduled(_owner.Logger, CameraId, delay, _consecutiveFailures);
         _ = RestartLaterAsync(delay);
     }
 
@@ -522,8 +534,8 @@ internal sealed class CameraPipeline
         var events = new List<StreamBackendEventArgs>();
         try
         {
-            await Task.Delay(delay, owner.Time, lifetime.Token).ConfigureAwait(false);
-            await gate.WaitAsync(lifetime.Token).ConfigureAwait(false);
+            await Task.Delay(delay, _owner.Time, _lifetime.Token).ConfigureAwait(false);
+            await _gate.WaitAsync(_lifetime.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -532,22 +544,26 @@ internal sealed class CameraPipeline
 
         try
         {
-            if (closed || run is not null || (recording is null && !hlsWanted))
+            if (_closed || _run is not null || (_recording is null && !_hlsWanted))
             {
                 return;
             }
 
             try
             {
-                await StartRunAsync(lifetime.Token).ConfigureAwait(false);
-                failing = false;
-                events.Add(new StreamBackendEventArgs(StreamBackendEventKind.HealthChanged, CameraId, "ffmpeg restarted"));
-                if (recording is { } session)
+                await StartRunAsync(_lifetime.Token).ConfigureAwait(false);
+                _failing = false;
+                events.Add(new StreamBackendEventArgs { Kind = StreamBackendEventKind.HealthChanged, CameraId = CameraId, Reason = "ffmpeg restarted" });
+                if (_recording is { } session)
                 {
-                    Log.RecordingRecovered(owner.Logger, CameraId);
-                    events.Add(new StreamBackendEventArgs(StreamBackendEventKind.RecordingRecovered, CameraId,
-                        "ffmpeg was restarted after a failure; the recording continues in a new segment.",
-                        session.ToBackendRecording(null)));
+                    Log.RecordingRecovered(_owner.Logger, CameraId);
+                    events.Add(new StreamBackendEventArgs
+                    {
+                        Kind = StreamBackendEventKind.RecordingRecovered,
+                        CameraId = CameraId,
+                        Reason = "ffmpeg was restarted after a failure; the recording continues in a new segment.",
+                        Recording = session.ToBackendRecording(null),
+                    });
                 }
             }
             catch (OperationCanceledException)
@@ -556,30 +572,30 @@ internal sealed class CameraPipeline
             }
             catch (DependencyFailedException ex)
             {
-                Log.RestartFailed(owner.Logger, ex, CameraId);
+                Log.RestartFailed(_owner.Logger, ex, CameraId);
                 HandleFailure(ex.Message, events);
             }
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
 
-        owner.Raise(events);
+        _owner.Raise(events);
     }
 
     private void SweepSegments(Run r)
     {
         if (r.Recording is { } session && r.TempPrefix is { } prefix)
         {
-            session.Add(namer.Sweep(session.Directory, prefix, owner.Time));
+            session.Add(_namer.Sweep(session.Directory, prefix, _owner.Time));
         }
     }
 
     private async Task<string> WaitForLiveFrameAsync(Run r, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var path = Path.Combine(WorkDirectory, FfmpegCommand.LiveFrameName);
-        var deadline = owner.Time.GetUtcNow() + timeout;
+        var deadline = _owner.Time.GetUtcNow() + timeout;
         while (true)
         {
             if (File.Exists(path))
@@ -587,23 +603,23 @@ internal sealed class CameraPipeline
                 return path;
             }
 
-            if (r.Process.HasExited || owner.Time.GetUtcNow() > deadline)
+            if (r.Process.HasExited || _owner.Time.GetUtcNow() > deadline)
             {
                 throw new DependencyFailedException("ffmpeg",
                     $"The stream of camera {CameraId} delivered no frame within {timeout.TotalSeconds:0.#} s; try again.");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100), owner.Time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _owner.Time, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private async Task RunOneShotAsync(string ffmpeg, IReadOnlyList<string> args, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var process = FfmpegProcess.Start(ffmpeg, args, owner.Logger, owner.Time, CameraId, owner.Options.StderrLinesPerMinute);
-        owner.Track(process);
+        using var process = FfmpegProcess.Start(ffmpeg, args, _owner.Logger, _owner.Time, CameraId, _owner.Options.StderrLinesPerMinute);
+        _owner.Track(process);
         try
         {
-            using var timeoutCts = new CancellationTokenSource(timeout, owner.Time);
+            using var timeoutCts = new CancellationTokenSource(timeout, _owner.Time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutCts.Token, cancellationToken);
             try
             {
@@ -620,14 +636,14 @@ internal sealed class CameraPipeline
 
             if (process.ExitCode != 0)
             {
-                Log.ProcessCrashed(owner.Logger, CameraId, process.Id, process.ExitCode, process.RecentOutput);
+                Log.ProcessCrashed(_owner.Logger, CameraId, process.Id, process.ExitCode, process.RecentOutput);
                 throw new DependencyFailedException("ffmpeg",
                     $"ffmpeg could not capture a frame of camera {CameraId} (exit code {process.ExitCode}); check the camera and the service log.");
             }
         }
         finally
         {
-            owner.Untrack(process);
+            _owner.Untrack(process);
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using CameraService.Abstractions.Cameras;
+using CameraService.Abstractions.Streaming;
+using CameraService.Plugins.Shared;
 
 namespace CameraService.Plugins.Ffmpeg;
 
@@ -31,18 +33,18 @@ internal static class FfmpegCommand
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(outputs);
         var args = new List<string>(Common) { "-progress", "pipe:1", "-nostats" };
-        args.AddRange(input.FfmpegInputArguments);
+        args.AddRange(FfmpegInput.Arguments(input));
 
         if (outputs.HlsDirectory is not null || outputs.Recording is not null)
         {
             args.AddRange(["-map", "0:v:0", "-an"]);
-            if (input.IsH264 && options.CopyH264)
+            if (FfmpegInput.IsH264(input) && options.CopyH264)
             {
                 args.AddRange(["-c:v", "copy"]);
             }
             else
             {
-                var gopFrames = Math.Max(1, (int)Math.Round(Math.Max(1, input.FrameRate) * options.GopSeconds));
+                var gopFrames = Math.Max(1, (int)Math.Round(Math.Max(1, input.Video.FrameRate) * options.GopSeconds));
                 args.AddRange(["-c:v", "libx264", "-preset", options.Preset]);
                 if (!string.IsNullOrEmpty(options.Tune))
                 {
@@ -74,7 +76,7 @@ internal static class FfmpegCommand
     {
         ArgumentNullException.ThrowIfNull(input);
         var args = new List<string>(Common);
-        args.AddRange(input.FfmpegInputArguments);
+        args.AddRange(FfmpegInput.Arguments(input));
         AddSnapshotOutput(args, outputPath, format, quality);
         return args;
     }
@@ -123,7 +125,7 @@ internal static class FfmpegCommand
             // flush_packets=1: without it the MP4 header and the first fragments sit in ffmpeg's I/O buffer, so the
             // segment being written when ffmpeg is killed holds only 'ftyp' and is unplayable. The ':' between the two
             // segment_format_options entries is escaped for the tee parser (values inside [...] are parsed twice).
-            var movflags = rec.Format == "fmp4"
+            var movflags = rec.Format == RecordingFormats.Fmp4
                 ? ":segment_format_options=movflags=frag_keyframe+empty_moov+default_base_moof\\\\:flush_packets=1"
                 : string.Empty;
             // '%' is the segment muxer's number placeholder: a literal one in the directory must be doubled.
@@ -150,7 +152,7 @@ internal static class FfmpegCommand
     private static void AddSnapshotOutput(List<string> args, string outputPath, string format, int quality)
     {
         args.AddRange(["-map", "0:v:0", "-an", "-frames:v", "1"]);
-        if (format == "png")
+        if (format == SnapshotFormats.Png)
         {
             args.AddRange(["-c:v", "png"]);
         }

@@ -58,9 +58,6 @@ internal sealed class FfmpegOptions
     /// <summary>A running ffmpeg that reports no progress for this long is killed and restarted.</summary>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>Host name used in stream URLs when Api:PublicBaseUrl is not set; null means the machine's host name.</summary>
-    public string? PublicHost { get; set; }
-
     /// <summary>Refresh rate (frames per second) of the live frame that snapshots are taken from while a process runs.</summary>
     public double SnapshotRefreshRate { get; set; } = 2;
 

@@ -13,32 +13,32 @@ internal sealed class FfmpegProcess : IDisposable
 {
     private const int KeptLines = 8;
 
-    private readonly Process process;
-    private readonly ILogger logger;
-    private readonly TimeProvider time;
-    private readonly string cameraId;
-    private readonly int linesPerMinute;
-    private readonly Queue<string> recentLines = new();
-    private readonly TaskCompletionSource firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Task pumps;
-    private long lastProgressTicks;
-    private long windowStartTicks;
-    private int linesInWindow;
-    private int suppressed;
-    private int stopRequested;
+    private readonly Process _process;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string _cameraId;
+    private readonly int _linesPerMinute;
+    private readonly Queue<string> _recentLines = new();
+    private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _pumps;
+    private long _lastProgressTicks;
+    private long _windowStartTicks;
+    private int _linesInWindow;
+    private int _suppressed;
+    private int _stopRequested;
 
     private FfmpegProcess(Process process, ILogger logger, TimeProvider time, string cameraId, int linesPerMinute)
     {
-        this.process = process;
-        this.logger = logger;
-        this.time = time;
-        this.cameraId = cameraId;
-        this.linesPerMinute = linesPerMinute;
+        _process = process;
+        _logger = logger;
+        _time = time;
+        _cameraId = cameraId;
+        _linesPerMinute = linesPerMinute;
         StartedAt = time.GetUtcNow();
-        lastProgressTicks = StartedAt.UtcTicks;
-        windowStartTicks = StartedAt.UtcTicks;
+        _lastProgressTicks = StartedAt.UtcTicks;
+        _windowStartTicks = StartedAt.UtcTicks;
         Id = process.Id;
-        pumps = Task.WhenAll(PumpProgressAsync(), PumpStderrAsync());
+        _pumps = Task.WhenAll(PumpProgressAsync(), PumpStderrAsync());
     }
 
     public int Id { get; }
@@ -48,25 +48,25 @@ internal sealed class FfmpegProcess : IDisposable
     /// <summary>When the first frame was written; null until then.</summary>
     public DateTimeOffset? ReadyAt { get; private set; }
 
-    public DateTimeOffset LastProgress => new(Interlocked.Read(ref lastProgressTicks), TimeSpan.Zero);
+    public DateTimeOffset LastProgress => new(Interlocked.Read(ref _lastProgressTicks), TimeSpan.Zero);
 
     /// <summary>Completes when the first frame was written.</summary>
-    public Task FirstFrame => firstFrame.Task;
+    public Task FirstFrame => _firstFrame.Task;
 
-    public bool HasExited => process.HasExited;
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Whether the exit was asked for (stop, reconfiguration) rather than a crash.</summary>
-    public bool StopRequested => Volatile.Read(ref stopRequested) != 0;
+    public bool StopRequested => Volatile.Read(ref _stopRequested) != 0;
 
-    public int ExitCode => process.HasExited ? process.ExitCode : 0;
+    public int ExitCode => _process.HasExited ? _process.ExitCode : 0;
 
     public string RecentOutput
     {
         get
         {
-            lock (recentLines)
+            lock (_recentLines)
             {
-                return recentLines.Count == 0 ? "(none)" : string.Join(" | ", recentLines);
+                return _recentLines.Count == 0 ? "(none)" : string.Join(" | ", _recentLines);
             }
         }
     }
@@ -100,42 +100,42 @@ internal sealed class FfmpegProcess : IDisposable
         return new FfmpegProcess(process, logger, time, cameraId, linesPerMinute);
     }
 
-    public Task WaitForExitAsync(CancellationToken cancellationToken) => process.WaitForExitAsync(cancellationToken);
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
-    public bool WaitForExit(int milliseconds) => process.WaitForExit(milliseconds);
+    public bool WaitForExit(int milliseconds) => _process.WaitForExit(milliseconds);
 
     /// <summary>SIGINT so ffmpeg finalizes its outputs, then SIGKILL after <paramref name="timeout"/>.</summary>
     public async Task StopAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        Interlocked.Exchange(ref stopRequested, 1);
-        if (process.HasExited)
+        Interlocked.Exchange(ref _stopRequested, 1);
+        if (_process.HasExited)
         {
-            await pumps.ConfigureAwait(false);
+            await _pumps.ConfigureAwait(false);
             return;
         }
 
         _ = NativeMethods.Kill(Id, NativeMethods.SigInt);
-        using var timeoutCts = new CancellationTokenSource(timeout, time);
+        using var timeoutCts = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutCts.Token, cancellationToken);
         try
         {
-            await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            await _process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            Log.ProcessKilled(logger, cameraId, Id, timeout);
+            Log.ProcessKilled(_logger, _cameraId, Id, timeout);
             Kill();
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        await pumps.ConfigureAwait(false);
+        await _pumps.ConfigureAwait(false);
     }
 
     /// <summary>Marks the exit as intended and sends SIGINT without waiting (process exit of the service).</summary>
     public void Interrupt()
     {
-        Interlocked.Exchange(ref stopRequested, 1);
-        if (!process.HasExited)
+        Interlocked.Exchange(ref _stopRequested, 1);
+        if (!_process.HasExited)
         {
             _ = NativeMethods.Kill(Id, NativeMethods.SigInt);
         }
@@ -146,7 +146,7 @@ internal sealed class FfmpegProcess : IDisposable
     {
         try
         {
-            process.Kill(entireProcessTree: true);
+            _process.Kill(entireProcessTree: true);
         }
         catch (InvalidOperationException)
         {
@@ -157,27 +157,27 @@ internal sealed class FfmpegProcess : IDisposable
     public void Dispose()
     {
         Kill();
-        process.Dispose();
+        _process.Dispose();
     }
 
     private async Task PumpProgressAsync()
     {
-        var reader = process.StandardOutput;
+        var reader = _process.StandardOutput;
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
-            Interlocked.Exchange(ref lastProgressTicks, time.GetUtcNow().UtcTicks);
+            Interlocked.Exchange(ref _lastProgressTicks, _time.GetUtcNow().UtcTicks);
             if (ReadyAt is null && line.StartsWith("frame=", StringComparison.Ordinal)
                 && long.TryParse(line.AsSpan(6), out var frames) && frames > 0)
             {
-                ReadyAt = time.GetUtcNow();
-                firstFrame.TrySetResult();
+                ReadyAt = _time.GetUtcNow();
+                _firstFrame.TrySetResult();
             }
         }
     }
 
     private async Task PumpStderrAsync()
     {
-        var reader = process.StandardError;
+        var reader = _process.StandardError;
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
             // swscale warns on every start about the JPEG (full-range) pixel format of the live frame: harmless noise.
@@ -186,47 +186,47 @@ internal sealed class FfmpegProcess : IDisposable
                 continue;
             }
 
-            lock (recentLines)
+            lock (_recentLines)
             {
-                recentLines.Enqueue(line.Length > 300 ? line[..300] : line);
-                while (recentLines.Count > KeptLines)
+                _recentLines.Enqueue(line.Length > 300 ? line[..300] : line);
+                while (_recentLines.Count > KeptLines)
                 {
-                    recentLines.Dequeue();
+                    _recentLines.Dequeue();
                 }
             }
 
             LogRateLimited(line);
         }
 
-        if (suppressed > 0)
+        if (_suppressed > 0)
         {
-            Log.StderrSuppressed(logger, cameraId, suppressed);
+            Log.StderrSuppressed(_logger, _cameraId, _suppressed);
         }
     }
 
     private void LogRateLimited(string line)
     {
-        var now = time.GetUtcNow().UtcTicks;
-        if (now - windowStartTicks >= TimeSpan.TicksPerMinute)
+        var now = _time.GetUtcNow().UtcTicks;
+        if (now - _windowStartTicks >= TimeSpan.TicksPerMinute)
         {
-            if (suppressed > 0)
+            if (_suppressed > 0)
             {
-                Log.StderrSuppressed(logger, cameraId, suppressed);
+                Log.StderrSuppressed(_logger, _cameraId, _suppressed);
             }
 
-            windowStartTicks = now;
-            linesInWindow = 0;
-            suppressed = 0;
+            _windowStartTicks = now;
+            _linesInWindow = 0;
+            _suppressed = 0;
         }
 
-        if (linesInWindow < linesPerMinute)
+        if (_linesInWindow < _linesPerMinute)
         {
-            linesInWindow++;
-            Log.StderrLine(logger, cameraId, line);
+            _linesInWindow++;
+            Log.StderrLine(_logger, _cameraId, line);
         }
         else
         {
-            suppressed++;
+            _suppressed++;
         }
     }
 }

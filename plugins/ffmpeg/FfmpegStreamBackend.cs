@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Runtime.InteropServices;
 using CameraService.Abstractions;
+using CameraService.Abstractions.Plugins;
 using CameraService.Abstractions.Streaming;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,26 +14,26 @@ namespace CameraService.Plugins.Ffmpeg;
 /// </summary>
 internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, CameraPipeline> pipelines = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<int, FfmpegProcess> processes = new();
-    private readonly IConfiguration configuration;
-    private readonly Lock healthSync = new();
-    private readonly List<PosixSignalRegistration> signalRegistrations = [];
-    private volatile bool started;
-    private volatile bool shuttingDown;
-    private volatile bool ffmpegMissing;
-    private string? lastError;
-    private DateTimeOffset? lastErrorTime;
-    private ComponentState lastReportedState = ComponentState.Stopped;
+    private readonly ConcurrentDictionary<string, CameraPipeline> _pipelines = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, FfmpegProcess> _processes = new();
+    private readonly IServiceEnvironment _environment;
+    private readonly Lock _healthSync = new();
+    private readonly List<PosixSignalRegistration> _signalRegistrations = [];
+    private volatile bool _started;
+    private volatile bool _shuttingDown;
+    private volatile bool _ffmpegMissing;
+    private string? _lastError;
+    private DateTimeOffset? _lastErrorTime;
+    private ComponentState _lastReportedState = ComponentState.Stopped;
 
-    public FfmpegStreamBackend(IOptions<FfmpegOptions> options, IConfiguration configuration, TimeProvider time, ILogger<FfmpegStreamBackend> logger)
+    public FfmpegStreamBackend(IOptions<FfmpegOptions> options, IServiceEnvironment environment, TimeProvider time, ILogger<FfmpegStreamBackend> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
         Options = options.Value;
-        this.configuration = configuration;
+        _environment = environment;
         Time = time;
         Logger = logger;
     }
@@ -52,25 +51,25 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
     internal string HlsRoot => Options.ResolvedHlsDirectory;
 
     /// <summary>Set when the service got SIGINT/SIGTERM: child exits are then expected, not restarted.</summary>
-    internal bool ShuttingDown => shuttingDown;
+    internal bool ShuttingDown => _shuttingDown;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        started = true;
-        shuttingDown = false;
+        _started = true;
+        _shuttingDown = false;
         ScratchDirectory.EnsurePrivate(HlsRoot);
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
         {
             // Observe only (Cancel untouched): the host decides how to shut down.
-            signalRegistrations.Add(PosixSignalRegistration.Create(signal, _ => shuttingDown = true));
+            _signalRegistrations.Add(PosixSignalRegistration.Create(signal, _ => _shuttingDown = true));
         }
 
         if (FfmpegLocator.Resolve(Options.FfmpegPath) is null)
         {
             // Not fatal: the rest of the service runs, health says what to do, and installing ffmpeg later
             // makes the next call work (the path is resolved again on every use).
-            ffmpegMissing = true;
+            _ffmpegMissing = true;
             Log.FfmpegMissing(Logger, Options.FfmpegPath);
         }
 
@@ -81,22 +80,22 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        started = false;
-        var all = pipelines.Values.ToList();
-        pipelines.Clear();
+        _started = false;
+        var all = _pipelines.Values.ToList();
+        _pipelines.Clear();
         await Task.WhenAll(all.Select(p => ClosePipelineAsync(p, cancellationToken))).ConfigureAwait(false);
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        foreach (var registration in signalRegistrations)
+        foreach (var registration in _signalRegistrations)
         {
             registration.Dispose();
         }
 
-        signalRegistrations.Clear();
+        _signalRegistrations.Clear();
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!pipelines.IsEmpty)
+        if (!_pipelines.IsEmpty)
         {
             await StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
@@ -109,13 +108,13 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(camera);
         ArgumentNullException.ThrowIfNull(camera.Input);
         ValidateCameraId(camera.CameraId);
-        var pipeline = pipelines.GetOrAdd(camera.CameraId, _ => new CameraPipeline(this, camera));
+        var pipeline = _pipelines.GetOrAdd(camera.CameraId, _ => new CameraPipeline(this, camera));
         await pipeline.UpdateCameraAsync(camera, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task UnpublishAsync(string cameraId, CancellationToken cancellationToken)
     {
-        if (pipelines.TryRemove(cameraId, out var pipeline))
+        if (_pipelines.TryRemove(cameraId, out var pipeline))
         {
             await pipeline.CloseAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -131,12 +130,12 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
         Task.FromResult(Get(cameraId).GetInfo());
 
     public Task<IReadOnlyList<StreamInfo>> GetStreamsAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<StreamInfo>>(pipelines.Values.OrderBy(p => p.CameraId, StringComparer.Ordinal).Select(p => p.GetInfo()).ToList());
+        Task.FromResult<IReadOnlyList<StreamInfo>>(_pipelines.Values.OrderBy(p => p.CameraId, StringComparer.Ordinal).Select(p => p.GetInfo()).ToList());
 
     public StreamUrls GetStreamUrls(string cameraId)
     {
         ArgumentNullException.ThrowIfNull(cameraId);
-        return new StreamUrls(null, PublicBaseUrl() + "/streams/" + Uri.EscapeDataString(cameraId) + "/index.m3u8", null);
+        return new StreamUrls { Hls = _environment.PublicBaseUrl + "/streams/" + Uri.EscapeDataString(cameraId) + "/index.m3u8" };
     }
 
     public Task<BackendRecording> StartRecordingAsync(RecordingRequest request, CancellationToken cancellationToken)
@@ -162,7 +161,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
     {
         // Our processes never outlive the service (stopped on shutdown, reaped at start), so there is
         // nothing to adopt after a restart: what runs now is all there is.
-        IReadOnlyList<BackendRecording> active = pipelines.Values
+        IReadOnlyList<BackendRecording> active = _pipelines.Values
             .Select(p => p.ActiveRecording)
             .OfType<BackendRecording>()
             .OrderBy(r => r.CameraId, StringComparer.Ordinal)
@@ -201,24 +200,24 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
 
     public ComponentStatus GetHealth()
     {
-        if (!started)
+        if (!_started)
         {
-            return new ComponentStatus(ComponentState.Stopped, "The ffmpeg backend is not started.", lastError, lastErrorTime);
+            return new ComponentStatus { State = ComponentState.Stopped, Message = "The ffmpeg backend is not started.", LastError = _lastError, LastErrorTime = _lastErrorTime };
         }
 
-        if (ffmpegMissing)
+        if (_ffmpegMissing)
         {
-            return new ComponentStatus(ComponentState.Error, FfmpegLocator.InstallHint, lastError ?? FfmpegLocator.InstallHint, lastErrorTime);
+            return new ComponentStatus { State = ComponentState.Error, Message = FfmpegLocator.InstallHint, LastError = _lastError ?? FfmpegLocator.InstallHint, LastErrorTime = _lastErrorTime };
         }
 
-        var failures = pipelines.Values.Select(p => p.Failure).OfType<string>().ToList();
+        var failures = _pipelines.Values.Select(p => p.Failure).OfType<string>().ToList();
         return failures.Count == 0
-            ? new ComponentStatus(ComponentState.Running, null, lastError, lastErrorTime)
-            : new ComponentStatus(ComponentState.Degraded, string.Join("; ", failures) + " (restarting)", lastError, lastErrorTime);
+            ? new ComponentStatus { State = ComponentState.Running, LastError = _lastError, LastErrorTime = _lastErrorTime }
+            : new ComponentStatus { State = ComponentState.Degraded, Message = string.Join("; ", failures) + " (restarting)", LastError = _lastError, LastErrorTime = _lastErrorTime };
     }
 
     /// <summary>The pipeline of a published camera (HLS endpoints, tests); null when unknown.</summary>
-    internal CameraPipeline? Find(string cameraId) => pipelines.GetValueOrDefault(cameraId);
+    internal CameraPipeline? Find(string cameraId) => _pipelines.GetValueOrDefault(cameraId);
 
     /// <summary>The ffmpeg executable, or the contract's dependency failure with the install hint.</summary>
     internal string RequireFfmpeg()
@@ -226,9 +225,9 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
         var path = FfmpegLocator.Resolve(Options.FfmpegPath);
         if (path is null)
         {
-            if (!ffmpegMissing)
+            if (!_ffmpegMissing)
             {
-                ffmpegMissing = true;
+                _ffmpegMissing = true;
                 Log.FfmpegMissing(Logger, Options.FfmpegPath);
                 ReportError(FfmpegLocator.InstallHint);
                 RaiseHealthChangeIfAny();
@@ -237,9 +236,9 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
             throw new DependencyFailedException("ffmpeg", FfmpegLocator.InstallHint);
         }
 
-        if (ffmpegMissing)
+        if (_ffmpegMissing)
         {
-            ffmpegMissing = false;
+            _ffmpegMissing = false;
             RaiseHealthChangeIfAny();
         }
 
@@ -248,16 +247,16 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
 
     internal void ReportError(string error)
     {
-        lock (healthSync)
+        lock (_healthSync)
         {
-            lastError = error;
-            lastErrorTime = Time.GetUtcNow();
+            _lastError = error;
+            _lastErrorTime = Time.GetUtcNow();
         }
     }
 
-    internal void Track(FfmpegProcess process) => processes[process.Id] = process;
+    internal void Track(FfmpegProcess process) => _processes[process.Id] = process;
 
-    internal void Untrack(FfmpegProcess process) => processes.TryRemove(process.Id, out _);
+    internal void Untrack(FfmpegProcess process) => _processes.TryRemove(process.Id, out _);
 
     internal void Raise(List<StreamBackendEventArgs> events)
     {
@@ -303,49 +302,37 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
     private CameraPipeline Get(string cameraId)
     {
         ArgumentNullException.ThrowIfNull(cameraId);
-        return pipelines.TryGetValue(cameraId, out var p)
+        return _pipelines.TryGetValue(cameraId, out var p)
             ? p
             : throw new ResourceNotFoundException("camera", cameraId, $"Camera {cameraId} is not published by the stream backend.");
-    }
-
-    private string PublicBaseUrl()
-    {
-        if (configuration["Api:PublicBaseUrl"] is { Length: > 0 } explicitBase)
-        {
-            return explicitBase.TrimEnd('/');
-        }
-
-        var host = string.IsNullOrWhiteSpace(Options.PublicHost) ? Dns.GetHostName() : Options.PublicHost;
-        var port = configuration["Api:Port"] is { Length: > 0 } p ? p : "8002";
-        return "http://" + host + ":" + port;
     }
 
     private void RaiseHealthChangeIfAny()
     {
         var state = GetHealth();
         bool changed;
-        lock (healthSync)
+        lock (_healthSync)
         {
-            changed = state.State != lastReportedState;
-            lastReportedState = state.State;
+            changed = state.State != _lastReportedState;
+            _lastReportedState = state.State;
         }
 
         if (changed)
         {
-            Raise([new StreamBackendEventArgs(StreamBackendEventKind.HealthChanged, null, state.Message ?? "ffmpeg backend running")]);
+            Raise([new StreamBackendEventArgs { Kind = StreamBackendEventKind.HealthChanged, Reason = state.Message ?? "ffmpeg backend running" }]);
         }
     }
 
     private void OnProcessExit(object? sender, EventArgs e)
     {
         // The service is exiting without StopAsync (e.g. an unhandled exception): let no ffmpeg outlive it.
-        foreach (var p in processes.Values)
+        foreach (var p in _processes.Values)
         {
             p.Interrupt();
         }
 
         var deadline = Environment.TickCount64 + 2000;
-        foreach (var p in processes.Values)
+        foreach (var p in _processes.Values)
         {
             // Synchronous on purpose: ProcessExit handlers cannot await; bounded by the shared deadline.
             p.WaitForExit((int)Math.Max(0, deadline - Environment.TickCount64));

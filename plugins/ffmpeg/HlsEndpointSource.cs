@@ -17,8 +17,8 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
     private const string PlaylistContentType = "application/vnd.apple.mpegurl";
     private static readonly TimeSpan PlaylistWait = TimeSpan.FromSeconds(10);
 
-    private readonly FfmpegStreamBackend backend;
-    private readonly IAccessControl? access;
+    private readonly FfmpegStreamBackend _backend;
+    private readonly IAccessControl? _access;
 
     /// <param name="backend">The backend whose streams are served.</param>
     /// <param name="accessControls">
@@ -31,15 +31,15 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(accessControls);
         ArgumentNullException.ThrowIfNull(configuration);
-        this.backend = backend;
-        access = accessControls.LastOrDefault();
+        _backend = backend;
+        _access = accessControls.LastOrDefault();
         // Only the active backend owns /streams: with MediaMTX active, MediaMTX serves HLS itself.
         var active = string.Equals(configuration["CameraService:StreamBackend"], backend.Name, StringComparison.OrdinalIgnoreCase);
         Endpoints = active
             ?
             [
-                new HttpEndpoint("GET", "/streams/{cameraId}/index.m3u8", (r, ct) => HandleAsync(r, FfmpegCommand.PlaylistName, ct)),
-                new HttpEndpoint("GET", "/streams/{cameraId}/{segment}", (r, ct) => HandleAsync(r, r.RouteValues.GetValueOrDefault("segment") ?? string.Empty, ct)),
+                new HttpEndpoint { Method = "GET", Pattern = "/streams/{cameraId}/index.m3u8", Handler = (r, ct) => HandleAsync(r, FfmpegCommand.PlaylistName, ct) },
+                new HttpEndpoint { Method = "GET", Pattern = "/streams/{cameraId}/{segment}", Handler = (r, ct) => HandleAsync(r, r.RouteValues.GetValueOrDefault("segment") ?? string.Empty, ct) },
             ]
             : [];
     }
@@ -56,7 +56,7 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
             return Error(status, reason);
         }
 
-        var pipeline = backend.Find(cameraId);
+        var pipeline = _backend.Find(cameraId);
         if (pipeline is null)
         {
             return Error(404, $"Camera {cameraId} is not published.");
@@ -82,7 +82,7 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
 
             var body = Encoding.UTF8.GetBytes(RewritePlaylist(text, token!));
             pipeline.NoteHlsServed(body.Length);
-            return new HttpContentReply(200, PlaylistContentType, body);
+            return new HttpContentReply { StatusCode = 200, ContentType = PlaylistContentType, Body = body };
         }
 
         if (!SegmentName().IsMatch(file) || pipeline.ServingHlsDirectory is not { } dir)
@@ -97,7 +97,7 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
         }
 
         pipeline.NoteHlsServed(info.Length);
-        return new HttpFileReply(info.FullName, "video/mp2t", null, null, info.LastWriteTimeUtc, "max-age=60");
+        return new HttpFileReply { Path = info.FullName, ContentType = "video/mp2t", LastModified = info.LastWriteTimeUtc, CacheControl = "max-age=60" };
     }
 
     /// <summary>Appends <c>?token=</c> to every URI line of a media playlist.</summary>
@@ -130,7 +130,7 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
             writer.WriteEndObject();
         }
 
-        return new HttpContentReply(status, "application/json", stream.ToArray());
+        return new HttpContentReply { StatusCode = status, ContentType = "application/json", Body = stream.ToArray() };
     }
 
     [GeneratedRegex("^index[0-9]{1,20}\\.ts$", RegexOptions.CultureInvariant)]
@@ -139,13 +139,13 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
     private async ValueTask<(int Status, string? Reason, string? Token)> AuthorizeAsync(HttpRequestData request, string cameraId, CancellationToken cancellationToken)
     {
         var resource = "streams/" + cameraId;
-        if (access is null)
+        if (_access is null)
         {
             return (503, "Access control is not available; the stream cannot be served.", null);
         }
 
         var hasToken = request.Query.TryGetValue("token", out var token) && token.Length > 0;
-        if (hasToken && access.VerifyResource(resource, token!))
+        if (hasToken && _access.VerifyResource(resource, token!))
         {
             return (200, null, token);
         }
@@ -157,16 +157,16 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
 
         if (request.BearerToken is { Length: > 0 } bearer)
         {
-            var result = access is IScopedAccessControl scoped
+            var result = _access is IScopedAccessControl scoped
                 ? await scoped.AuthorizeResourceAsync(bearer, ApiRole.Viewer, resource, cancellationToken).ConfigureAwait(false)
-                : await access.AuthorizeAsync(bearer, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
+                : await _access.AuthorizeAsync(bearer, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
             if (result is { Allowed: false, StatusCode: 404 })
             {
                 return (404, "No such stream.", null);
             }
 
             return result.Allowed
-                ? (200, null, access.SignResource(resource, backend.Options.HlsTokenLifetime))
+                ? (200, null, _access.SignResource(resource, _backend.Options.HlsTokenLifetime))
                 : (result.StatusCode is 401 or 403 ? result.StatusCode : 401, result.Reason ?? "Not authorized.", null);
         }
 
@@ -176,7 +176,7 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
     private async Task<string?> WaitForPlaylistAsync(CameraPipeline pipeline, CancellationToken cancellationToken)
     {
         // Right after start_streaming the first segment is still being cut: wait briefly instead of a 404.
-        var deadline = backend.Time.GetUtcNow() + PlaylistWait;
+        var deadline = _backend.Time.GetUtcNow() + PlaylistWait;
         while (true)
         {
             if (pipeline.ServingHlsDirectory is { } dir && File.Exists(Path.Combine(dir, FfmpegCommand.PlaylistName)))
@@ -184,12 +184,12 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
                 return dir;
             }
 
-            if (!pipeline.HlsWanted || backend.Time.GetUtcNow() > deadline)
+            if (!pipeline.HlsWanted || _backend.Time.GetUtcNow() > deadline)
             {
                 return null;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100), backend.Time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _backend.Time, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -5,8 +5,8 @@ namespace CameraService.Plugins.Ffmpeg;
 /// <summary>One recording as the backend keeps it: survives process restarts, collects every segment written.</summary>
 internal sealed class RecordingSession(string cameraId, string sessionId, string format, string directory, DateTimeOffset startTime)
 {
-    private readonly Lock sync = new();
-    private readonly List<string> files = [];
+    private readonly Lock _sync = new();
+    private readonly List<string> _files = [];
 
     public string CameraId { get; } = cameraId;
 
@@ -22,9 +22,9 @@ internal sealed class RecordingSession(string cameraId, string sessionId, string
     {
         get
         {
-            lock (sync)
+            lock (_sync)
             {
-                return files.Count;
+                return _files.Count;
             }
         }
     }
@@ -36,9 +36,9 @@ internal sealed class RecordingSession(string cameraId, string sessionId, string
             return;
         }
 
-        lock (sync)
+        lock (_sync)
         {
-            files.AddRange(paths);
+            _files.AddRange(paths);
         }
     }
 
@@ -46,9 +46,9 @@ internal sealed class RecordingSession(string cameraId, string sessionId, string
     public BackendRecording ToBackendRecording(DateTimeOffset? endTime)
     {
         string[] paths;
-        lock (sync)
+        lock (_sync)
         {
-            paths = [.. files];
+            paths = [.. _files];
         }
 
         var recorded = new List<RecordedFile>(paths.Length);
@@ -57,10 +57,10 @@ internal sealed class RecordingSession(string cameraId, string sessionId, string
             var info = new FileInfo(path);
             if (info.Exists)
             {
-                recorded.Add(new RecordedFile(path, info.Length));
+                recorded.Add(new RecordedFile { Path = path, Size = info.Length });
             }
         }
 
-        return new BackendRecording(CameraId, SessionId, Format, StartTime, endTime, recorded, recorded.Sum(f => f.Size));
+        return new BackendRecording { CameraId = CameraId, SessionId = SessionId, Format = Format, StartTime = StartTime, EndTime = endTime, Files = recorded, BytesWritten = recorded.Sum(f => f.Size) };
     }
 }

@@ -13,8 +13,8 @@ namespace CameraService.Plugins.Ffmpeg;
 internal sealed class SegmentNamer(string cameraId, ILogger logger)
 {
     public const string TempMarker = ".ffmpeg-";
-    private readonly Lock sync = new();
-    private DateTimeOffset last = DateTimeOffset.MinValue;
+    private readonly Lock _sync = new();
+    private DateTimeOffset _last = DateTimeOffset.MinValue;
 
     /// <summary>The hidden prefix of all temporary segment files of a camera.</summary>
     public string CameraTempPrefix => TempMarker + cameraId + "-";
@@ -26,7 +26,7 @@ internal sealed class SegmentNamer(string cameraId, ILogger logger)
     /// <summary>Renames the temporary segments with <paramref name="tempPrefix"/> in <paramref name="directory"/>; returns the new full paths, oldest first.</summary>
     public IReadOnlyList<string> Sweep(string directory, string tempPrefix, TimeProvider time)
     {
-        lock (sync)
+        lock (_sync)
         {
             string[] temps;
             try
@@ -47,9 +47,9 @@ internal sealed class SegmentNamer(string cameraId, ILogger logger)
                     var created = new DateTimeOffset(File.GetCreationTimeUtc(temp), TimeSpan.Zero);
                     var now = time.GetUtcNow();
                     var start = created > now || created.Year < 2000 ? now : created;
-                    if (start <= last)
+                    if (start <= _last)
                     {
-                        start = last.AddTicks(10);
+                        start = _last.AddTicks(10);
                     }
 
                     var target = Path.Combine(directory, FinalName(cameraId, start));
@@ -60,7 +60,7 @@ internal sealed class SegmentNamer(string cameraId, ILogger logger)
                     }
 
                     File.Move(temp, target);
-                    last = start;
+                    _last = start;
                     renamed.Add(target);
                 }
                 catch (IOException ex)

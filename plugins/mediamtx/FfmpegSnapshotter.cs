@@ -105,7 +105,7 @@ internal sealed class FfmpegSnapshotter(IOptions<MediaMtxOptions> options, TimeP
 
         File.Move(partial, request.OutputPath, overwrite: true);
         var (w, h) = ReadImageSize(request.OutputPath);
-        return new SnapshotResult(request.OutputPath, new FileInfo(request.OutputPath).Length, w, h);
+        return new SnapshotResult { Path = request.OutputPath, Size = new FileInfo(request.OutputPath).Length, Width = w, Height = h };
     }
 
     private static void TryDelete(string file)

@@ -29,7 +29,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
     private readonly Dictionary<string, Session> _adopted = new(StringComparer.Ordinal);
     private DateTimeOffset? _lastStarted;
     private DateTimeOffset _startedAt;
-    private ComponentStatus _health = new(ComponentState.Stopped, "Not started.");
+    private ComponentStatus _health = new ComponentStatus { State = ComponentState.Stopped, Message = "Not started." };
     private string? _lastError;
     private DateTimeOffset? _lastErrorTime;
     private CancellationTokenSource? _loopCts;
@@ -105,7 +105,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
 
         _loopCts.Dispose();
         _loopCts = null;
-        SetHealth(new ComponentStatus(ComponentState.Stopped, "Stopped."), raise: false);
+        SetHealth(new ComponentStatus { State = ComponentState.Stopped, Message = "Stopped." }, raise: false);
     }
 
     public async ValueTask DisposeAsync()
@@ -208,7 +208,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
                 repaired.Add(id);
                 if (missing && recording)
                 {
-                    Raise(new StreamBackendEventArgs(StreamBackendEventKind.RecordingRecovered, id, "MediaMTX lost the path; it was re-applied and recording continues in a new segment."));
+                    Raise(new StreamBackendEventArgs { Kind = StreamBackendEventKind.RecordingRecovered, CameraId = id, Reason = "MediaMTX lost the path; it was re-applied and recording continues in a new segment." });
                 }
             }
 
@@ -216,14 +216,14 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
             SetHealth(
                 refused.Count == 0
                     ? ComponentStatus.Running with { LastError = _lastError, LastErrorTime = _lastErrorTime }
-                    : new ComponentStatus(ComponentState.Degraded, "MediaMTX refused the config of " + string.Join(", ", refused), _lastError, _lastErrorTime),
+                    : new ComponentStatus { State = ComponentState.Degraded, Message = "MediaMTX refused the config of " + string.Join(", ", refused), LastError = _lastError, LastErrorTime = _lastErrorTime },
                 raise: true);
             if (restarted || repaired.Count > 0)
             {
                 var reason = restarted
                     ? $"MediaMTX restarted; desired state re-applied ({repaired.Count} paths)."
                     : $"Drift repaired on {string.Join(", ", repaired)}.";
-                Raise(new StreamBackendEventArgs(StreamBackendEventKind.StateReapplied, null, reason));
+                Raise(new StreamBackendEventArgs { Kind = StreamBackendEventKind.StateReapplied, Reason = reason });
             }
         }
         finally
@@ -334,7 +334,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         if (recording)
         {
             var finished = await StopRecordingAsync(cameraId, cancellationToken).ConfigureAwait(false);
-            Raise(new StreamBackendEventArgs(StreamBackendEventKind.RecordingFailed, cameraId, "The camera's stream was removed; the recording was stopped and finalized.", finished));
+            Raise(new StreamBackendEventArgs { Kind = StreamBackendEventKind.RecordingFailed, CameraId = cameraId, Reason = "The camera's stream was removed; the recording was stopped and finalized.", Recording = finished });
         }
 
         lock (_gate)
@@ -447,20 +447,22 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
     {
         if (path is null)
         {
-            return new StreamInfo(cameraId, cameraId, "publisher", StreamState.Inactive, false, 0, 0, null);
+            return new StreamInfo { CameraId = cameraId, Name = cameraId, Source = "publisher", State = StreamState.Inactive, Ready = false, Readers = 0, BytesSent = 0 };
         }
 
         var ready = path.Available ?? path.Ready;
         var state = ready ? StreamState.Active : keepRunning ? StreamState.Starting : StreamState.Inactive;
-        return new StreamInfo(
-            cameraId,
-            path.Name,
-            path.Source?.Type ?? "publisher",
-            state,
-            ready,
-            path.Readers?.Count ?? 0,
-            path.OutboundBytes ?? path.BytesSent ?? 0,
-            ready ? path.ReadyTime : null);
+        return new StreamInfo
+        {
+            CameraId = cameraId,
+            Name = path.Name,
+            Source = path.Source?.Type ?? "publisher",
+            State = state,
+            Ready = ready,
+            Readers = path.Readers?.Count ?? 0,
+            BytesSent = path.OutboundBytes ?? path.BytesSent ?? 0,
+            StartTime = ready ? path.ReadyTime : null,
+        };
     }
 
     public StreamUrls GetStreamUrls(string cameraId)
@@ -470,7 +472,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         var name = string.Join('/', cameraId.Split('/').Select(Uri.EscapeDataString));
         string? Url(int port, string scheme, string suffix) =>
             port == 0 ? null : $"{scheme}://{host}:{port.ToString(CultureInfo.InvariantCulture)}/{name}{suffix}";
-        return new StreamUrls(Url(_options.RtspPort, "rtsp", string.Empty), Url(_options.HlsPort, "http", "/index.m3u8"), Url(_options.WebRtcPort, "http", "/"));
+        return new StreamUrls { Rtsp = Url(_options.RtspPort, "rtsp", string.Empty), Hls = Url(_options.HlsPort, "http", "/index.m3u8"), WebRtc = Url(_options.WebRtcPort, "http", "/") };
     }
 
     // ---- recording ----
@@ -520,7 +522,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
 
         _registry.Set(request.CameraId, Persist(session));
         Log.RecordingStarted(_logger, request.CameraId, request.SessionId);
-        return new BackendRecording(request.CameraId, request.SessionId, request.Format, session.StartTime, null, [], 0);
+        return new BackendRecording { CameraId = request.CameraId, SessionId = request.SessionId, Format = request.Format, StartTime = session.StartTime, Files = [], BytesWritten = 0 };
     }
 
     public async Task<BackendRecording> StopRecordingAsync(string cameraId, CancellationToken cancellationToken)
@@ -581,7 +583,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
 
         var bytes = files.Sum(f => f.Size);
         Log.RecordingStopped(_logger, cameraId, files.Count, bytes);
-        return new BackendRecording(cameraId, session.SessionId, session.Format, session.StartTime, _time.GetUtcNow(), files, bytes);
+        return new BackendRecording { CameraId = cameraId, SessionId = session.SessionId, Format = session.Format, StartTime = session.StartTime, EndTime = _time.GetUtcNow(), Files = files, BytesWritten = bytes };
     }
 
     public async Task<IReadOnlyList<BackendRecording>> GetActiveRecordingsAsync(CancellationToken cancellationToken)
@@ -614,7 +616,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         foreach (var s in sessions)
         {
             var files = await CollectFilesAsync(s, cancellationToken).ConfigureAwait(false);
-            result.Add(new BackendRecording(s.CameraId, s.SessionId, s.Format, s.StartTime, null, files, files.Sum(f => f.Size)));
+            result.Add(new BackendRecording { CameraId = s.CameraId, SessionId = s.SessionId, Format = s.Format, StartTime = s.StartTime, Files = files, BytesWritten = files.Sum(f => f.Size) });
         }
 
         return result;
@@ -683,7 +685,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
             }
         }
 
-        return names.Select(f => new FileInfo(f)).Where(f => f.Exists).Select(f => new RecordedFile(f.FullName, f.Length)).ToList();
+        return names.Select(f => new FileInfo(f)).Where(f => f.Exists).Select(f => new RecordedFile { Path = f.FullName, Size = f.Length }).ToList();
     }
 
     /// <summary>MediaMTX names a segment with the start's own clock fields (server local time).</summary>
@@ -760,7 +762,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         if (changed && raise)
         {
             Log.HealthChanged(_logger, status.State.ToString(), status.Message);
-            Raise(new StreamBackendEventArgs(StreamBackendEventKind.HealthChanged, null, status.Message ?? "MediaMTX reachable."));
+            Raise(new StreamBackendEventArgs { Kind = StreamBackendEventKind.HealthChanged, Reason = status.Message ?? "MediaMTX reachable." });
         }
     }
 
@@ -801,7 +803,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
             _lastErrorTime = _time.GetUtcNow();
         }
 
-        SetHealth(new ComponentStatus(ComponentState.Error, message, message, _lastErrorTime), raise: true);
+        SetHealth(new ComponentStatus { State = ComponentState.Error, Message = message, LastError = message, LastErrorTime = _lastErrorTime }, raise: true);
     }
 
     // ---- helpers ----

@@ -21,7 +21,7 @@ public sealed class MediaMtxPlugin : IPlugin
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<MediaMtxOptions>()
             .BindConfiguration(MediaMtxOptions.SectionName)
-            .Configure<IConfiguration>((o, c) => o.StateDirectory ??= c["State:Directory"])
+            .Configure<IServiceEnvironment>((o, environment) => o.StateDirectory ??= environment.StateDirectory)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MediaMtxOptions>, MediaMtxOptionsValidator>());
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CameraService.Abstractions.Streaming;
+using CameraService.Plugins.Shared;
 
 namespace CameraService.Plugins.MediaMtx;
 
@@ -28,21 +29,15 @@ internal static partial class PathConfigBuilder
         ArgumentNullException.ThrowIfNull(camera);
         var input = camera.Input;
         var args = new List<string> { options.FfmpegPath, "-hide_banner", "-loglevel", "warning", "-nostdin" };
-        if (!input.IsLive)
-        {
-            // Files and synthetic sources must be paced to real time; devices pace themselves.
-            args.Add("-re");
-        }
-
-        args.AddRange(input.FfmpegInputArguments);
+        args.AddRange(FfmpegInput.Arguments(input));
         args.AddRange(["-map", "0:v:0"]);
-        if (input.IsH264)
+        if (FfmpegInput.IsH264(input))
         {
             args.AddRange(["-c:v", "copy"]);
         }
         else
         {
-            var fps = input.FrameRate > 0 ? input.FrameRate : 30;
+            var fps = input.Video.FrameRate > 0 ? input.Video.FrameRate : 30;
             var gop = Math.Max(1, (int)Math.Round(fps * 2));
             args.AddRange(["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-profile:v", "main", "-pix_fmt", "yuv420p",
                 "-g", gop.ToString(CultureInfo.InvariantCulture), "-keyint_min", Math.Max(1, (int)Math.Round(fps)).ToString(CultureInfo.InvariantCulture),

@@ -35,8 +35,8 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
         _logger = logger;
         Endpoints =
         [
-            new HttpEndpoint("GET", "/files/recordings/{filename}", (request, ct) => HandleAsync(MediaKind.Recording, request, ct)),
-            new HttpEndpoint("GET", "/files/snapshots/{filename}", (request, ct) => HandleAsync(MediaKind.Snapshot, request, ct)),
+            new HttpEndpoint { Method = "GET", Pattern = "/files/recordings/{filename}", Handler = (request, ct) => HandleAsync(MediaKind.Recording, request, ct) },
+            new HttpEndpoint { Method = "GET", Pattern = "/files/snapshots/{filename}", Handler = (request, ct) => HandleAsync(MediaKind.Snapshot, request, ct) },
         ];
     }
 
@@ -86,13 +86,15 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
             return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
         }
 
-        return new HttpFileReply(
-            resolved,
-            file.ContentType,
-            file.FileName,
-            ETagOf(file),
-            file.Modified,
-            "private, no-cache");
+        return new HttpFileReply
+        {
+            Path = resolved,
+            ContentType = file.ContentType,
+            DownloadName = file.FileName,
+            ETag = ETagOf(file),
+            LastModified = file.Modified,
+            CacheControl = "private, no-cache",
+        };
     }
 
     /// <summary>A strong entity tag from size and modification time: it changes whenever the bytes may have.</summary>
@@ -148,7 +150,7 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
     {
         Log.DownloadRefused(_logger, kind, fileName, status, reason);
         var body = JsonSerializer.SerializeToUtf8Bytes(new DownloadError(status, error, reason, message), DownloadJsonContext.Default.DownloadError);
-        return new HttpContentReply(status, "application/json", body);
+        return new HttpContentReply { StatusCode = status, ContentType = "application/json", Body = body };
     }
 }
 

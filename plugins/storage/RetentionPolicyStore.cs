@@ -7,16 +7,17 @@ using Microsoft.Extensions.Logging;
 namespace CameraService.Plugins.Storage;
 
 /// <summary>
-/// Validates the retention policy and keeps it in <c>&lt;State:Directory&gt;/storage-retention.json</c>,
+/// Validates the retention policy and keeps it in the plugin's state folder (<c>storage-retention.json</c>),
 /// written atomically (temporary file, flush to disk, rename) so a crash leaves the old or the new policy, never half.
+/// A policy stored by a version before SDK 2.0 (in <paramref name="legacyDirectory"/>) is read until a new one is saved.
 /// </summary>
-internal sealed partial class RetentionPolicyStore(string stateDirectory, ILogger logger)
+internal sealed partial class RetentionPolicyStore(string stateDirectory, ILogger logger, string? legacyDirectory = null)
 {
     /// <summary>The file name inside the state directory.</summary>
     public const string FileName = "storage-retention.json";
 
     /// <summary>The policy used until one is set: nothing is deleted automatically.</summary>
-    public static RetentionPolicy Default { get; } = new("manual", Enabled: false, MaxAgeDays: null, MaxSizeGb: null, MinFreePercent: null);
+    public static RetentionPolicy Default { get; } = new() { PolicyType = RetentionPolicyTypes.Manual, Enabled = false };
 
     public string FilePath => Path.Combine(stateDirectory, FileName);
 
@@ -28,17 +29,17 @@ internal sealed partial class RetentionPolicyStore(string stateDirectory, ILogge
     public static void Validate(RetentionPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        if (policy.PolicyType is not ("age" or "size" or "manual"))
+        if (policy.PolicyType is not (RetentionPolicyTypes.Age or RetentionPolicyTypes.Size or RetentionPolicyTypes.Manual))
         {
             throw new InvalidParameterException("policy_type", "must be one of 'age', 'size', 'manual'");
         }
 
-        if (policy.PolicyType == "age" && policy.MaxAgeDays is null)
+        if (policy.PolicyType == RetentionPolicyTypes.Age && policy.MaxAgeDays is null)
         {
             throw new InvalidParameterException("max_age_days", "is required for the 'age' policy (days, above 0)");
         }
 
-        if (policy.PolicyType == "size" && policy.MaxSizeGb is null)
+        if (policy.PolicyType == RetentionPolicyTypes.Size && policy.MaxSizeGb is null)
         {
             throw new InvalidParameterException("max_size_gb", "is required for the 'size' policy (GB, above 0)");
         }
@@ -65,7 +66,13 @@ internal sealed partial class RetentionPolicyStore(string stateDirectory, ILogge
         var path = FilePath;
         if (!File.Exists(path))
         {
-            return Default;
+            var legacy = legacyDirectory is null ? null : Path.Combine(legacyDirectory, FileName);
+            if (legacy is null || !File.Exists(legacy))
+            {
+                return Default;
+            }
+
+            path = legacy;
         }
 
         try

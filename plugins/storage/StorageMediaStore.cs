@@ -63,13 +63,16 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
         _root = Path.GetFullPath(_options.Root);
         _recordings = new KindState(MediaKind.Recording, Path.Combine(_root, "recordings"), "recording");
         _snapshots = new KindState(MediaKind.Snapshot, Path.Combine(_root, "snapshots"), "snapshot");
-        _policyStore = new RetentionPolicyStore(Path.GetFullPath(_options.StateDirectory), logger);
+        _policyStore = new RetentionPolicyStore(Path.GetFullPath(_options.StateDirectory), logger, _options.LegacyStateDirectory);
         _policy = _policyStore.Load();
     }
 
     public string Name => "storage";
 
-    public event EventHandler<StorageStatus>? StatusChanged;
+    public event EventHandler<StorageStatusChangedEventArgs>? StatusChanged;
+
+    /// <inheritdoc/>
+    public TimeSpan DownloadUrlLifetime => _options.DownloadUrlTtl;
 
     /// <summary>The options in force (read by the download endpoints and tests).</summary>
     internal StorageOptions Options => _options;
@@ -268,7 +271,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
             files[i] = ToMediaFile(kind, page[i], now);
         }
 
-        return Task.FromResult(new MediaPage(files, total));
+        return Task.FromResult(new MediaPage { Files = files, Total = total });
     }
 
     public Task<MediaFile> GetAsync(MediaKind kind, string fileName, CancellationToken cancellationToken)
@@ -395,16 +398,18 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
         var level = usage >= _options.BlockPercent ? StorageLevel.Critical
             : usage >= _options.WarnPercent ? StorageLevel.Warning
             : StorageLevel.Ok;
-        var status = new StorageStatus(
-            space.TotalBytes,
-            used,
-            space.AvailableBytes,
-            Math.Round(usage, 2),
-            _recordings.Catalog.TotalBytes,
-            _snapshots.Catalog.TotalBytes,
-            _options.WarnPercent,
-            _options.BlockPercent,
-            level);
+        var status = new StorageStatus
+        {
+            TotalBytes = space.TotalBytes,
+            UsedBytes = used,
+            AvailableBytes = space.AvailableBytes,
+            UsagePercent = Math.Round(usage, 2),
+            RecordingsBytes = _recordings.Catalog.TotalBytes,
+            SnapshotsBytes = _snapshots.Catalog.TotalBytes,
+            WarnPercent = _options.WarnPercent,
+            BlockPercent = _options.BlockPercent,
+            Level = level,
+        };
 
         StorageLevel previous;
         lock (_statusLock)
@@ -425,7 +430,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
 
             try
             {
-                StatusChanged?.Invoke(this, status);
+                StatusChanged?.Invoke(this, new StorageStatusChangedEventArgs { Status = status });
             }
             catch (Exception ex) // a subscriber's bug must not break measuring (and with it every write check)
             {
@@ -530,17 +535,19 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
             duration = DurationOf(entry);
         }
 
-        return new MediaFile(
-            kind,
-            entry.FileName,
-            entry.CameraId,
-            entry.Path,
-            entry.Size,
-            entry.Created,
-            entry.Modified,
-            duration,
-            IsInProgress(kind, entry, now),
-            FileNameRules.ContentTypeOf(entry.FileName));
+        return new MediaFile
+        {
+            Kind = kind,
+            FileName = entry.FileName,
+            CameraId = entry.CameraId,
+            Path = entry.Path,
+            Size = entry.Size,
+            Created = entry.Created,
+            Modified = entry.Modified,
+            Duration = duration,
+            InProgress = IsInProgress(kind, entry, now),
+            ContentType = FileNameRules.ContentTypeOf(entry.FileName),
+        };
     }
 
     /// <summary>
@@ -691,7 +698,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
             return true;
         }
 
-        if (policy.PolicyType == "age" && policy.MaxAgeDays is { } days)
+        if (policy.PolicyType == RetentionPolicyTypes.Age && policy.MaxAgeDays is { } days)
         {
             var cutoff = now - TimeSpan.FromDays(days);
             var before = count;
@@ -703,7 +710,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
             reasons.Add(string.Create(CultureInfo.InvariantCulture, $"{count - before} older than {days} days"));
         }
 
-        if (policy.PolicyType == "size" && policy.MaxSizeGb is { } gb)
+        if (policy.PolicyType == RetentionPolicyTypes.Size && policy.MaxSizeGb is { } gb)
         {
             var limit = (long)(gb * BytesPerGb);
             var total = _recordings.Catalog.TotalBytes + _snapshots.Catalog.TotalBytes;
@@ -756,7 +763,7 @@ internal sealed partial class StorageMediaStore : IMediaStore, IDisposable
         var message = reasons.Count == 0
             ? "The retention policy is manual without a free-space floor; nothing was deleted."
             : string.Create(CultureInfo.InvariantCulture, $"Deleted {count} files ({FormatBytes(freed)}) by the {policy.PolicyType} policy: {string.Join(", ", reasons)}; files being written are kept.");
-        return new CleanupResult(count, freed, message);
+        return new CleanupResult { FilesDeleted = count, BytesFreed = freed, Message = message };
     }
 
     private static string FormatBytes(long bytes)

@@ -1,27 +1,24 @@
-using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CameraService.Plugins.Storage;
 
 /// <summary>
-/// Settings of the storage plugin. They live in the shared <c>Storage</c> section (and <c>State:Directory</c>)
-/// rather than <c>Plugins:Storage</c> because the core reads some of them too (<c>Storage:DownloadUrlTtl</c>).
+/// Settings of the storage plugin, from its <c>Storage</c> section (kept from before plugins had a
+/// <c>Plugins:&lt;Id&gt;</c> section). The media root and the state folder come from <see cref="CameraService.Abstractions.Plugins.IServiceEnvironment"/>.
 /// </summary>
 internal sealed class StorageOptions
 {
-    /// <summary>
-    /// The section these options come from. They are read by <see cref="Read"/> rather than bound with
-    /// BindConfiguration because durations here also accept units (<c>10m</c>, <c>5s</c>), which the binder's
-    /// TimeSpan conversion rejects.
-    /// </summary>
+    /// <summary>The section these options bind from (durations as <c>00:10:00</c>, <c>10m</c>, <c>5s</c>: the host's TimeSpan converter).</summary>
     public const string SectionName = "Storage";
 
     /// <summary>Media root: <c>recordings/&lt;cameraId&gt;/</c> and <c>snapshots/&lt;cameraId&gt;/</c> live below it.</summary>
-    public string Root { get; set; } = string.Empty;
+    public string Root { get; internal set; } = string.Empty;
 
-    /// <summary>Where the retention policy is persisted: the host key <c>State:Directory</c>, not a <c>Storage</c> key (hence no public setter).</summary>
+    /// <summary>Where the retention policy is persisted: the plugin's own state folder (IServiceEnvironment), not a <c>Storage</c> key (hence no public setter).</summary>
     public string StateDirectory { get; internal set; } = string.Empty;
+
+    /// <summary>Where a version before SDK 2.0 kept the policy (<c>State:Directory</c> itself); read until a new policy is saved.</summary>
+    public string? LegacyStateDirectory { get; internal set; }
 
     /// <summary>Used-space percentage at which the status turns WARNING.</summary>
     public double WarnPercent { get; set; } = 80;
@@ -38,7 +35,7 @@ internal sealed class StorageOptions
     /// <summary>How often the space guard measures the file system and raises transitions.</summary>
     public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Lifetime of signed download URLs (read by the core when it signs them; validated here).</summary>
+    /// <summary>Lifetime of signed download URLs (<see cref="CameraService.Abstractions.Media.IMediaStore.DownloadUrlLifetime"/>).</summary>
     public TimeSpan DownloadUrlTtl { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>A recording modified this recently counts as still being written even without an active session.</summary>
@@ -46,88 +43,6 @@ internal sealed class StorageOptions
 
     /// <summary>How long a file-system measurement is reused. Fixed, not a configuration key (hence no public setter).</summary>
     public TimeSpan StatusCacheDuration { get; internal set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Values that could not be parsed; reported by the validator so the service refuses to start.</summary>
-    internal List<string> ParseErrors { get; } = [];
-
-    /// <summary>Reads the options from configuration (durations as <c>00:10:00</c> or <c>10m</c>, <c>5s</c>, <c>1h</c>, <c>500ms</c>, <c>1d</c>).</summary>
-    public void Read(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-
-        // Keys are SectionName:<property name>, the convention the configuration-docs test collects keys by.
-        Root = configuration[Key(nameof(Root))] ?? string.Empty;
-        StateDirectory = configuration["State:Directory"] ?? string.Empty;
-        WarnPercent = ReadDouble(configuration, Key(nameof(WarnPercent)), WarnPercent);
-        BlockPercent = ReadDouble(configuration, Key(nameof(BlockPercent)), BlockPercent);
-        RetentionInterval = ReadDuration(configuration, Key(nameof(RetentionInterval)), RetentionInterval);
-        RescanInterval = ReadDuration(configuration, Key(nameof(RescanInterval)), RescanInterval);
-        MonitorInterval = ReadDuration(configuration, Key(nameof(MonitorInterval)), MonitorInterval);
-        DownloadUrlTtl = ReadDuration(configuration, Key(nameof(DownloadUrlTtl)), DownloadUrlTtl);
-        InProgressWindow = ReadDuration(configuration, Key(nameof(InProgressWindow)), InProgressWindow);
-    }
-
-    /// <summary>Parses a duration given as a TimeSpan (<c>00:00:30</c>) or with a unit (<c>30s</c>, <c>500ms</c>, <c>5m</c>, <c>2h</c>, <c>1d</c>).</summary>
-    public static bool TryParseDuration(string text, out TimeSpan value)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        text = text.Trim();
-        if (text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value))
-        {
-            return true;
-        }
-
-        (string Suffix, double Factor)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)];
-        foreach (var (suffix, factor) in units)
-        {
-            if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
-                && n >= 0 && double.IsFinite(n))
-            {
-                value = TimeSpan.FromSeconds(n * factor);
-                return true;
-            }
-        }
-
-        value = default;
-        return false;
-    }
-
-    private static string Key(string property) => $"{SectionName}:{property}";
-
-    private double ReadDouble(IConfiguration configuration, string key, double fallback)
-    {
-        var text = configuration[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
-        {
-            return value;
-        }
-
-        ParseErrors.Add($"{key}: must be a number (got '{text}')");
-        return fallback;
-    }
-
-    private TimeSpan ReadDuration(IConfiguration configuration, string key, TimeSpan fallback)
-    {
-        var text = configuration[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        if (TryParseDuration(text, out var value))
-        {
-            return value;
-        }
-
-        ParseErrors.Add($"{key}: must be a duration such as '30s', '10m', '1h' or '00:10:00' (got '{text}')");
-        return fallback;
-    }
 }
 
 /// <summary>Refuses settings the store cannot work with; the host reports them at start (ValidateOnStart).</summary>
@@ -136,7 +51,7 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = new List<string>(options.ParseErrors);
+        var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(options.Root) || options.Root.Contains('\0', StringComparison.Ordinal))
         {
             errors.Add("Storage:Root: must be a folder path");

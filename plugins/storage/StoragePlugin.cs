@@ -21,7 +21,15 @@ public sealed class StoragePlugin : IPlugin
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<StorageOptions>()
-            .Configure(options => options.Read(configuration))
+            .Bind(configuration.GetSection(StorageOptions.SectionName))
+            .Configure<IServiceEnvironment>((options, environment) =>
+            {
+                options.Root = environment.Media.RootDirectory;
+                options.StateDirectory = environment.StateDirectory;
+
+                // <State:Directory>/plugins/storage → <State:Directory>, where versions before SDK 2.0 kept the policy.
+                options.LegacyStateDirectory = Path.GetDirectoryName(Path.GetDirectoryName(environment.StateDirectory));
+            })
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);

@@ -22,33 +22,33 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(500);
 
-    private readonly V4l2Options options;
-    private readonly TimeProvider time;
-    private readonly ILogger logger;
-    private readonly IVideoSyscalls syscalls;
-    private readonly DeviceProber prober;
-    private readonly IdentityResolver identities;
-    private readonly Channel<string?> signals = Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<string, NodeState> nodes = new(StringComparer.Ordinal);
-    private readonly Lock published = new();
-    private Dictionary<string, CameraDescriptor> cameras = new(StringComparer.Ordinal);
-    private CancellationTokenSource? stopping;
-    private FileSystemWatcher? watcher;
-    private Socket? ueventSocket;
-    private Task[] background = [];
-    private volatile bool stopped;
-    private int startCalls;
-    private Task? stopTask;
+    private readonly V4l2Options _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IVideoSyscalls _syscalls;
+    private readonly DeviceProber _prober;
+    private readonly IdentityResolver _identities;
+    private readonly Channel<string?> _signals = Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
+    private readonly Lock _published = new();
+    private Dictionary<string, CameraDescriptor> _cameras = new(StringComparer.Ordinal);
+    private CancellationTokenSource? _stopping;
+    private FileSystemWatcher? _watcher;
+    private Socket? _ueventSocket;
+    private Task[] _background = [];
+    private volatile bool _stopped;
+    private int _startCalls;
+    private Task? _stopTask;
 
     public V4l2CameraSource(IOptions<V4l2Options> options, IVideoSyscalls syscalls, TimeProvider time, ILogger<V4l2CameraSource> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        this.options = options.Value;
-        this.syscalls = syscalls ?? throw new ArgumentNullException(nameof(syscalls));
-        this.time = time ?? throw new ArgumentNullException(nameof(time));
-        this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        prober = new DeviceProber(syscalls);
-        identities = new IdentityResolver(this.options.DeviceRoot, this.options.SysfsRoot);
+        _options = options.Value;
+        _syscalls = syscalls ?? throw new ArgumentNullException(nameof(syscalls));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _prober = new DeviceProber(syscalls);
+        _identities = new IdentityResolver(_options.DeviceRoot, _options.SysfsRoot);
     }
 
     public string Name => "v4l2";
@@ -56,28 +56,28 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
     public event EventHandler<CameraChangedEventArgs>? CameraChanged;
 
     /// <summary>True while the netlink listener runs (tests and diagnostics).</summary>
-    internal bool NetlinkActive => ueventSocket is not null;
+    internal bool NetlinkActive => _ueventSocket is not null;
 
     public IReadOnlyList<CameraDescriptor> GetCameras()
     {
-        lock (published)
+        lock (_published)
         {
-            return [.. cameras.Values.OrderBy(c => c.StableId, StringComparer.Ordinal)];
+            return [.. _cameras.Values.OrderBy(c => c.StableId, StringComparer.Ordinal)];
         }
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref startCalls, 1) != 0)
+        if (Interlocked.Exchange(ref _startCalls, 1) != 0)
         {
             throw new InvalidOperationException("The v4l2 camera source was already started.");
         }
 
-        stopping = new CancellationTokenSource();
-        var token = stopping.Token;
-        if (!Directory.Exists(options.DeviceRoot))
+        _stopping = new CancellationTokenSource();
+        var token = _stopping.Token;
+        if (!Directory.Exists(_options.DeviceRoot))
         {
-            Log.DeviceRootMissing(logger, options.DeviceRoot);
+            Log.DeviceRootMissing(_logger, _options.DeviceRoot);
         }
 
         // Watchers first, so that nothing plugged during the first scan is missed.
@@ -85,27 +85,27 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         StartNetlink(token);
         var started = Stopwatch.GetTimestamp();
         await Task.Run(() => ScanAll(initial: true), cancellationToken).ConfigureAwait(false);
-        Log.DiscoveryFinished(logger, GetCameras().Count, options.DeviceRoot, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Log.DiscoveryFinished(_logger, GetCameras().Count, _options.DeviceRoot, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
         var tasks = new List<Task> { Task.Run(() => ProcessSignalsAsync(token), CancellationToken.None), Task.Run(() => ReconcileAsync(token), CancellationToken.None) };
-        if (ueventSocket is { } socket)
+        if (_ueventSocket is { } socket)
         {
             tasks.Add(Task.Run(() => ListenNetlinkAsync(socket, token), CancellationToken.None));
         }
 
-        background = [.. tasks];
+        _background = [.. tasks];
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        stopped = true;
-        lock (published)
+        _stopped = true;
+        lock (_published)
         {
             // Stop is idempotent (the host may stop and the container dispose the same instance twice).
-            stopTask ??= StopOnceAsync();
+            _stopTask ??= StopOnceAsync();
         }
 
-        return stopTask.WaitAsync(cancellationToken);
+        return _stopTask.WaitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -115,25 +115,25 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
 
     private async Task StopOnceAsync()
     {
-        if (stopping is null)
+        if (_stopping is null)
         {
             return;
         }
 
-        await stopping.CancelAsync().ConfigureAwait(false);
-        watcher?.Dispose();
-        ueventSocket?.Dispose();
-        signals.Writer.TryComplete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _watcher?.Dispose();
+        _ueventSocket?.Dispose();
+        _signals.Writer.TryComplete();
         try
         {
-            await Task.WhenAll(background).ConfigureAwait(false);
+            await Task.WhenAll(_background).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             // The loops end by cancellation; that is the normal way out.
         }
 
-        stopping.Dispose();
+        _stopping.Dispose();
     }
 
     /// <summary>Handles one netlink datagram (also the entry point for tests with synthetic uevents).</summary>
@@ -141,7 +141,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
     {
         if (Uevent.Parse(datagram)?.VideoNode is { } node && IsVideoNode(node))
         {
-            return signals.Writer.TryWrite(node);
+            return _signals.Writer.TryWrite(node);
         }
 
         return false;
@@ -154,14 +154,14 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
 
     private void StartInotify()
     {
-        if (!options.UseInotify || !Directory.Exists(options.DeviceRoot))
+        if (!_options.UseInotify || !Directory.Exists(_options.DeviceRoot))
         {
             return;
         }
 
         try
         {
-            var w = new FileSystemWatcher(options.DeviceRoot, "video*")
+            var w = new FileSystemWatcher(_options.DeviceRoot, "video*")
             {
                 NotifyFilter = NotifyFilters.FileName | NotifyFilters.Attributes | NotifyFilters.LastWrite,
                 IncludeSubdirectories = false,
@@ -176,15 +176,15 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             };
             w.Error += (_, e) =>
             {
-                Log.InotifyFailed(logger, options.DeviceRoot, e.GetException());
-                signals.Writer.TryWrite(null);
+                Log.InotifyFailed(_logger, _options.DeviceRoot, e.GetException());
+                _signals.Writer.TryWrite(null);
             };
             w.EnableRaisingEvents = true;
-            watcher = w;
+            _watcher = w;
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
-            Log.InotifyFailed(logger, options.DeviceRoot, ex);
+            Log.InotifyFailed(_logger, _options.DeviceRoot, ex);
         }
     }
 
@@ -192,25 +192,25 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
     {
         if (name is not null && IsVideoNode(Path.GetFileName(name)))
         {
-            signals.Writer.TryWrite(Path.GetFileName(name));
+            _signals.Writer.TryWrite(Path.GetFileName(name));
         }
     }
 
     private void StartNetlink(CancellationToken token)
     {
-        if (!options.UseNetlink || token.IsCancellationRequested)
+        if (!_options.UseNetlink || token.IsCancellationRequested)
         {
             return;
         }
 
-        var result = syscalls.OpenUeventSocket(out var socket);
+        var result = _syscalls.OpenUeventSocket(out var socket);
         if (!result.Ok || socket is null)
         {
-            Log.NetlinkUnavailable(logger, result.ToString());
+            Log.NetlinkUnavailable(_logger, result.ToString());
             return;
         }
 
-        ueventSocket = socket;
+        _ueventSocket = socket;
     }
 
     private async Task ReceiveUeventsAsync(Socket socket, CancellationToken token)
@@ -239,7 +239,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         {
             if (!token.IsCancellationRequested)
             {
-                Log.NetlinkFailed(logger, ex);
+                Log.NetlinkFailed(_logger, ex);
             }
         }
     }
@@ -256,7 +256,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.NoBufferSpaceAvailable)
             {
-                signals.Writer.TryWrite(null);
+                _signals.Writer.TryWrite(null);
             }
         }
     }
@@ -267,8 +267,8 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         {
             while (!token.IsCancellationRequested)
             {
-                await Task.Delay(options.ReconcileInterval, time, token).ConfigureAwait(false);
-                signals.Writer.TryWrite(null);
+                await Task.Delay(_options.ReconcileInterval, _time, token).ConfigureAwait(false);
+                _signals.Writer.TryWrite(null);
             }
         }
         catch (OperationCanceledException)
@@ -279,14 +279,14 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
 
     private async Task ProcessSignalsAsync(CancellationToken token)
     {
-        var reader = signals.Reader;
+        var reader = _signals.Reader;
         try
         {
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                if (options.DebounceInterval > TimeSpan.Zero)
+                if (_options.DebounceInterval > TimeSpan.Zero)
                 {
-                    await Task.Delay(options.DebounceInterval, time, token).ConfigureAwait(false);
+                    await Task.Delay(_options.DebounceInterval, _time, token).ConfigureAwait(false);
                 }
 
                 var batch = new HashSet<string>(StringComparer.Ordinal);
@@ -317,7 +317,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
                 catch (Exception ex)
                 {
                     // Whatever a broken device or file system throws, the loop must survive: it is the plugin's only worker.
-                    Log.ProcessingFailed(logger, ex);
+                    Log.ProcessingFailed(_logger, ex);
                 }
             }
         }
@@ -331,7 +331,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
     {
         var present = ListNodes();
         var batch = new HashSet<string>(present, StringComparer.Ordinal);
-        foreach (var known in nodes.Keys)
+        foreach (var known in _nodes.Keys)
         {
             if (!present.Contains(known))
             {
@@ -347,9 +347,9 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
 
         // A reconcile re-probes what is new, gone, failing or pending; a healthy camera is re-probed only
         // when its identity changed (e.g. another camera now sits at its node), which costs no ioctl to find out.
-        batch.RemoveWhere(node => nodes.TryGetValue(node, out var state) && present.Contains(node)
+        batch.RemoveWhere(node => _nodes.TryGetValue(node, out var state) && present.Contains(node)
             && state.Kind is NodeKind.Camera or NodeKind.Ignored
-            && identities.Resolve(node, state.BusInfo).StableId == state.BaseStableId);
+            && _identities.Resolve(node, state.BusInfo).StableId == state.BaseStableId);
         ProcessBatch(batch);
     }
 
@@ -358,7 +358,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         var result = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            foreach (var entry in Directory.EnumerateFileSystemEntries(options.DeviceRoot, "video*"))
+            foreach (var entry in Directory.EnumerateFileSystemEntries(_options.DeviceRoot, "video*"))
             {
                 var name = Path.GetFileName(entry);
                 if (IsVideoNode(name) && !Directory.Exists(entry))
@@ -398,26 +398,26 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             {
                 // One node whose probe throws (a broken fake, an odd file system) must not hide the others,
                 // nor fail StartAsync; the reconcile looks at it again.
-                Log.NodeFailed(logger, node, ex);
+                Log.NodeFailed(_logger, node, ex);
             }
         }
     }
 
-    private bool NodeExists(string node) => File.Exists(Path.Combine(options.DeviceRoot, node));
+    private bool NodeExists(string node) => File.Exists(Path.Combine(_options.DeviceRoot, node));
 
     private void ProbeNode(string node, bool initial)
     {
-        var now = time.GetUtcNow();
-        var path = Path.Combine(options.DeviceRoot, node);
-        nodes.TryGetValue(node, out var state);
-        var outcome = prober.Probe(path);
-        var identity = identities.Resolve(node, outcome.Device?.BusInfo);
+        var now = _time.GetUtcNow();
+        var path = Path.Combine(_options.DeviceRoot, node);
+        _nodes.TryGetValue(node, out var state);
+        var outcome = _prober.Probe(path);
+        var identity = _identities.Resolve(node, outcome.Device?.BusInfo);
         switch (outcome.Status)
         {
             case ProbeStatus.NotCapture:
-                Log.NotCapture(logger, node);
+                Log.NotCapture(_logger, node);
                 ForgetCamera(node);
-                nodes[node] = new NodeState(NodeKind.Ignored, null, identity.StableId, now, 0, null);
+                _nodes[node] = new NodeState(NodeKind.Ignored, null, identity.StableId, now, 0, null);
                 return;
 
             case ProbeStatus.Failed when outcome.Error.Failure == DeviceFailure.Gone:
@@ -432,13 +432,13 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             case ProbeStatus.Failed when !initial && IsTransient(outcome.Error.Failure) && state?.Kind is null or NodeKind.Pending:
                 var firstSeen = state?.FirstSeen ?? now;
                 var attempt = (state?.Attempts ?? 0) + 1;
-                var remaining = firstSeen + options.ProbeTimeout - now;
+                var remaining = firstSeen + _options.ProbeTimeout - now;
                 if (remaining > TimeSpan.Zero)
                 {
                     var delay = TimeSpan.FromTicks(Math.Min(
                         Math.Min(FirstRetryDelay.Ticks << Math.Min(attempt - 1, 10), MaxRetryDelay.Ticks), remaining.Ticks));
-                    nodes[node] = new NodeState(NodeKind.Pending, null, null, firstSeen, attempt, null);
-                    Log.ProbeRetry(logger, node, outcome.Error.ToString(), attempt, (long)delay.TotalMilliseconds);
+                    _nodes[node] = new NodeState(NodeKind.Pending, null, null, firstSeen, attempt, null);
+                    Log.ProbeRetry(_logger, node, outcome.Error.ToString(), attempt, (long)delay.TotalMilliseconds);
                     ScheduleRetry(node, delay);
                     return;
                 }
@@ -457,14 +457,14 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
 
     private void ScheduleRetry(string node, TimeSpan delay)
     {
-        var token = stopping?.Token ?? CancellationToken.None;
+        var token = _stopping?.Token ?? CancellationToken.None;
         _ = Task.Run(
             async () =>
             {
                 try
                 {
-                    await Task.Delay(delay, time, token).ConfigureAwait(false);
-                    signals.Writer.TryWrite(node);
+                    await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                    _signals.Writer.TryWrite(node);
                 }
                 catch (OperationCanceledException)
                 {
@@ -476,27 +476,47 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
 
     private CameraDescriptor Describe(string path, string stableId, DeviceInfo device)
     {
-        var (input, problem) = CaptureInputSelector.Select(path, device.Formats, options, options.CameraOverride(stableId));
+        var (input, problem) = CaptureInputSelector.Select(path, device.Formats, _options, _options.CameraOverride(stableId));
         if (problem is not null)
         {
-            Log.OverrideIgnored(logger, stableId, problem);
+            Log.OverrideIgnored(_logger, stableId, problem);
         }
 
         if (input is null)
         {
             var offered = device.Formats.Count == 0 ? "none" : string.Join(", ", device.Formats.Select(f => f.FourCc));
-            return new CameraDescriptor(
-                stableId, Name, device.Card, path, device.Driver, device.BusInfo, CameraState.Error,
-                $"The camera offers no pixel format the media tools can capture (offered: {offered}).",
-                device.Formats, device.Controls, null);
+            return new CameraDescriptor
+            {
+                StableId = stableId,
+                Source = Name,
+                Name = device.Card,
+                DevicePath = path,
+                Driver = device.Driver,
+                BusInfo = device.BusInfo,
+                State = CameraState.Error,
+                Error = $"The camera offers no pixel format the media tools can capture (offered: {offered}).",
+                Formats = device.Formats,
+                Controls = device.Controls,
+            };
         }
 
-        return new CameraDescriptor(
-            stableId, Name, device.Card, path, device.Driver, device.BusInfo, CameraState.Available, null, device.Formats, device.Controls, input);
+        return new CameraDescriptor
+        {
+            StableId = stableId,
+            Source = Name,
+            Name = device.Card,
+            DevicePath = path,
+            Driver = device.Driver,
+            BusInfo = device.BusInfo,
+            State = CameraState.Available,
+            Formats = device.Formats,
+            Controls = device.Controls,
+            CaptureInput = input,
+        };
     }
 
     private CameraDescriptor ErrorDescriptor(string path, string stableId, string name, SyscallResult error) =>
-        new(stableId, Name, name, path, null, null, CameraState.Error, ErrorMessage(error), [], [], null);
+        new CameraDescriptor { StableId = stableId, Source = Name, Name = name, DevicePath = path, State = CameraState.Error, Error = ErrorMessage(error), Formats = [], Controls = [] };
 
     /// <summary>The user-facing reason for a failed device; no server paths (the device path is a separate field).</summary>
     internal static string ErrorMessage(SyscallResult error) => error.Failure switch
@@ -516,7 +536,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
     {
         // Two nodes claiming one id (two cameras sharing a serial number): the later node gets a suffixed id.
         var stableId = baseStableId;
-        var holder = nodes.FirstOrDefault(n => n.Key != node && n.Value.StableId == baseStableId);
+        var holder = _nodes.FirstOrDefault(n => n.Key != node && n.Value.StableId == baseStableId);
         if (holder.Key is not null)
         {
             if (NodeExists(holder.Key))
@@ -526,7 +546,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             else
             {
                 // The camera moved to this node: take its id over, report it as updated.
-                nodes.Remove(holder.Key);
+                _nodes.Remove(holder.Key);
             }
         }
 
@@ -536,33 +556,33 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             Remove(oldId);
         }
 
-        nodes[node] = new NodeState(
+        _nodes[node] = new NodeState(
             descriptor.State == CameraState.Available ? NodeKind.Camera : NodeKind.Failed, stableId, baseStableId, previous?.FirstSeen ?? now, 0, busInfo);
         CameraDescriptor? old;
-        lock (published)
+        lock (_published)
         {
-            cameras.TryGetValue(stableId, out old);
+            _cameras.TryGetValue(stableId, out old);
             if (old is not null && DescriptorEquality.Same(old, descriptor))
             {
                 return;
             }
 
-            cameras = new Dictionary<string, CameraDescriptor>(cameras, StringComparer.Ordinal) { [stableId] = descriptor };
+            _cameras = new Dictionary<string, CameraDescriptor>(_cameras, StringComparer.Ordinal) { [stableId] = descriptor };
         }
 
         if (descriptor.State == CameraState.Error)
         {
-            Log.CameraError(logger, stableId, descriptor.DevicePath, descriptor.Error ?? "");
+            Log.CameraError(_logger, stableId, descriptor.DevicePath, descriptor.Error ?? "");
         }
 
         if (old is null)
         {
-            Log.CameraAdded(logger, stableId, descriptor.DevicePath, descriptor.State.ToString());
+            Log.CameraAdded(_logger, stableId, descriptor.DevicePath, descriptor.State.ToString());
             Raise(CameraChangeKind.Added, descriptor);
         }
         else
         {
-            Log.CameraUpdated(logger, stableId, descriptor.DevicePath, descriptor.State.ToString());
+            Log.CameraUpdated(_logger, stableId, descriptor.DevicePath, descriptor.State.ToString());
             Raise(CameraChangeKind.Updated, descriptor);
         }
     }
@@ -570,12 +590,12 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
     private void Forget(string node)
     {
         ForgetCamera(node);
-        nodes.Remove(node);
+        _nodes.Remove(node);
     }
 
     private void ForgetCamera(string node)
     {
-        if (nodes.TryGetValue(node, out var state) && state.StableId is { } id)
+        if (_nodes.TryGetValue(node, out var state) && state.StableId is { } id)
         {
             Remove(id);
         }
@@ -584,37 +604,37 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
     private void Remove(string stableId)
     {
         CameraDescriptor? old;
-        lock (published)
+        lock (_published)
         {
-            if (!cameras.TryGetValue(stableId, out old))
+            if (!_cameras.TryGetValue(stableId, out old))
             {
                 return;
             }
 
-            var copy = new Dictionary<string, CameraDescriptor>(cameras, StringComparer.Ordinal);
+            var copy = new Dictionary<string, CameraDescriptor>(_cameras, StringComparer.Ordinal);
             copy.Remove(stableId);
-            cameras = copy;
+            _cameras = copy;
         }
 
-        Log.CameraRemoved(logger, stableId, old.DevicePath);
+        Log.CameraRemoved(_logger, stableId, old.DevicePath);
         Raise(CameraChangeKind.Removed, old);
     }
 
     private void Raise(CameraChangeKind kind, CameraDescriptor descriptor)
     {
-        if (stopped)
+        if (_stopped)
         {
             return;
         }
 
         try
         {
-            CameraChanged?.Invoke(this, new CameraChangedEventArgs(kind, descriptor));
+            CameraChanged?.Invoke(this, new CameraChangedEventArgs { Kind = kind, Camera = descriptor });
         }
         catch (Exception ex)
         {
             // A subscriber's bug must not stop discovery for every other camera.
-            Log.HandlerFailed(logger, descriptor.StableId, ex);
+            Log.HandlerFailed(_logger, descriptor.StableId, ex);
         }
     }
 

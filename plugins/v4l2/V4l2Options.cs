@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CameraService.Plugins.V4l2;
@@ -51,6 +52,20 @@ internal sealed class V4l2Options
 
     /// <summary>The preferred formats in effect (H264, MJPG when none are configured).</summary>
     public IReadOnlyList<string> EffectivePreferredFormats => PreferredFormats.Count > 0 ? [.. PreferredFormats] : ["H264", "MJPG"];
+
+    /// <summary>
+    /// Binds each <c>Cameras:&lt;stableId&gt;</c> entry on its own: the configuration binder drops a dictionary entry whose
+    /// value cannot be converted (<c>Fps: "fast"</c>) without a word, while a direct bind reports it like any other option.
+    /// </summary>
+    /// <param name="cameras">The <c>Plugins:V4l2:Cameras</c> section.</param>
+    public void BindCamerasStrictly(IConfigurationSection cameras)
+    {
+        ArgumentNullException.ThrowIfNull(cameras);
+        foreach (var camera in cameras.GetChildren())
+        {
+            Cameras[camera.Key] = camera.Get<V4l2CameraOptions>() ?? new V4l2CameraOptions();
+        }
+    }
 
     /// <summary>The override of a camera, looked up case-insensitively.</summary>
     public V4l2CameraOptions? CameraOverride(string stableId) =>

@@ -20,7 +20,10 @@ public sealed class V4l2Plugin : IPlugin
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<V4l2Options>().BindConfiguration(V4l2Options.SectionName).ValidateOnStart();
+        services.AddOptions<V4l2Options>()
+            .BindConfiguration(V4l2Options.SectionName)
+            .PostConfigure<IConfiguration>((options, config) => options.BindCamerasStrictly(config.GetSection(V4l2Options.SectionName + ":Cameras")))
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<V4l2Options>, V4l2OptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => CreateSource(

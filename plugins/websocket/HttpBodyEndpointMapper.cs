@@ -1,4 +1,5 @@
 using CameraService.Abstractions.Api;
+using CameraService.Shared.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -79,7 +80,7 @@ internal static class HttpBodyEndpointMapper
         }
         catch (Exception ex) // a bug in an endpoint must answer 500 without details, and be logged with an id
         {
-            Log.EndpointFailed(logger, ex, endpoint.Method, endpoint.Pattern, context.TraceIdentifier);
+            HttpEndpointMapper.LogEndpointFailed(logger, ex, endpoint.Method, endpoint.Pattern, context.TraceIdentifier);
             await JsonErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "internal_error", "Internal error; request id " + context.TraceIdentifier + ".").ConfigureAwait(false);
             return;
         }

@@ -42,15 +42,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 3111, Level = LogLevel.Debug, Message = "Session {ConnectionId}: connection lost")]
     public static partial void ConnectionLost(ILogger logger, Exception exception, string connectionId);
 
-    [LoggerMessage(EventId = 3112, Level = LogLevel.Error, Message = "HTTP endpoint {Method} {Pattern} failed (request {RequestId})")]
-    public static partial void EndpointFailed(ILogger logger, Exception exception, string method, string pattern, string requestId);
-
-    [LoggerMessage(EventId = 3113, Level = LogLevel.Error, Message = "HTTP endpoint {Method} {Pattern} is registered twice; the one from {Source} is ignored")]
-    public static partial void DuplicateEndpoint(ILogger logger, string method, string pattern, string source);
-
     [LoggerMessage(EventId = 3114, Level = LogLevel.Warning, Message = "WebSocket transport stop timed out; {Count} sessions were aborted")]
     public static partial void StopAborted(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 3115, Level = LogLevel.Error, Message = "HTTP endpoint {Method} {Pattern} is invalid and is not served: {Reason}")]
-    public static partial void InvalidEndpoint(ILogger logger, Exception exception, string method, string pattern, string reason);
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CameraService.Abstractions;
 using CameraService.Abstractions.Api;
+using CameraService.Shared.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -37,7 +38,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
     private IRpcEndpoint? _endpoint;
     private int _activeConnections;
     private int _stopping;
-    private volatile ComponentStatus _health = new(ComponentState.Stopped, "not started");
+    private volatile ComponentStatus _health = new ComponentStatus { State = ComponentState.Stopped, Message = "not started" };
     private IReadOnlyList<string> _addresses = [];
 
     private readonly TransportMetrics? _metrics;
@@ -90,7 +91,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
             if (_endpoint is null)
             {
                 const string missing = "no JSON-RPC endpoint (IRpcEndpoint) is registered; the core is not loaded";
-                _health = new ComponentStatus(ComponentState.Error, missing, missing, _timeProvider.GetUtcNow());
+                _health = new ComponentStatus { State = ComponentState.Error, Message = missing, LastError = missing, LastErrorTime = _timeProvider.GetUtcNow() };
                 throw new DependencyFailedException("core", missing);
             }
 
@@ -112,7 +113,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
                 var reason = BindFailureReason(ex);
                 Log.BindFailed(_logger, ex, _options.BindAddress, _options.Port, reason);
                 var message = $"cannot listen on {_options.BindAddress}:{_options.Port}: {reason}";
-                _health = new ComponentStatus(ComponentState.Error, message, message, _timeProvider.GetUtcNow());
+                _health = new ComponentStatus { State = ComponentState.Error, Message = message, LastError = message, LastErrorTime = _timeProvider.GetUtcNow() };
                 throw new DependencyFailedException("listener", message + "; free the port or change Api:Port/Api:BindAddress", ex);
             }
 
@@ -180,7 +181,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
                 await app.DisposeAsync().ConfigureAwait(false);
                 _app = null;
                 _addresses = [];
-                _health = new ComponentStatus(ComponentState.Stopped, "stopped");
+                _health = new ComponentStatus { State = ComponentState.Stopped, Message = "stopped" };
                 Log.Stopped(_logger, sessions.Length);
             }
         }
@@ -211,7 +212,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
 
         var app = Interlocked.Exchange(ref _app, null);
         (app as IDisposable)?.Dispose();
-        _health = new ComponentStatus(ComponentState.Stopped, "stopped");
+        _health = new ComponentStatus { State = ComponentState.Stopped, Message = "stopped" };
         _addresses = [];
     }
 
@@ -255,7 +256,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
         var app = builder.Build();
         app.UseWebSockets();
         app.MapMethods(_options.Path, [HttpMethods.Get, HttpMethods.Connect], AcceptAsync);
-        HttpEndpointMapper.MapAll(app, sources, _options.Path, _logger);
+        HttpEndpointMapper.MapAll(app, sources, ["GET " + _options.Path], _logger);
         HttpBodyEndpointMapper.MapAll(app, _services.GetServices<IHttpBodyEndpointSource>(), _logger);
         return app;
     }
@@ -403,7 +404,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
                 : "not a valid PEM certificate/key pair";
             Log.TlsLoadFailed(_logger, ex, _options.Tls.CertificatePath, _options.Tls.KeyPath, reason);
             var message = "cannot load the TLS certificate: " + reason;
-            _health = new ComponentStatus(ComponentState.Error, message, message, _timeProvider.GetUtcNow());
+            _health = new ComponentStatus { State = ComponentState.Error, Message = message, LastError = message, LastErrorTime = _timeProvider.GetUtcNow() };
             throw new DependencyFailedException("tls", message + "; check Api:Tls:CertificatePath and Api:Tls:KeyPath", ex);
         }
     }

@@ -13,13 +13,13 @@ public sealed partial class ConfigurationDocsTests
 {
     /// <summary>
     /// Keys the core reads straight from IConfiguration, without an options class: component selection
-    /// (core/Plugins/ActiveComponents.cs), media methods (core/Media/MediaMethods.cs), the metrics endpoint and the
-    /// alert monitor (core/Observability). Move them into options classes with a SectionName and delete this list.
+    /// (core/Plugins/ActiveComponents.cs), media methods (core/Methods/MediaMethods.cs), the metrics endpoint and the
+    /// alert monitor (core/Metrics, core/Health). Move them into options classes with a SectionName and delete this list.
     /// </summary>
     private static readonly string[] CoreKeysWithoutOptionsClass =
     [
         "CameraService:StreamBackend", "CameraService:MediaStore", "CameraService:CameraSources", "CameraService:Transports",
-        "Storage:DownloadUrlTtl", "Snapshots:Timeout", "Metrics:RequireToken", "Alerts:IntervalSeconds",
+        "Snapshots:Timeout", "Metrics:RequireToken", "Alerts:IntervalSeconds",
         .. new[] { "P95LatencyMs", "ErrorRatePercent", "CpuPercent", "MemoryMb", "Connections" }
             .SelectMany(name => new[] { $"Alerts:{name}:Warning", $"Alerts:{name}:Critical" }),
     ];

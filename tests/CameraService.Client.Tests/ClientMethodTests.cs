@@ -466,6 +466,22 @@ public sealed class ClientMethodTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AdminMethods_SendTheirNamesAndParams_ReturnTheResult()
+    {
+        _server.On("get_retention_policy", """{"enabled":true,"type":"age","max_age_days":7}""");
+        _server.On("list_api_keys", """{"keys":[{"id":"k1","role":"viewer"}]}""");
+        _server.On("create_api_key", """{"id":"k2","key":"csk_x","role":"operator"}""");
+        _server.On("revoke_api_key", """{"revoked":true,"id":"k2"}""");
+
+        Assert.Equal(7, (await _client.GetRetentionPolicyAsync()).GetProperty("max_age_days").GetInt32());
+        Assert.Equal("k1", (await _client.ListApiKeysAsync()).GetProperty("keys")[0].GetProperty("id").GetString());
+        Assert.Equal("csk_x", (await _client.CreateApiKeyAsync(new Dictionary<string, object?> { ["role"] = "operator", ["name"] = "kiosk" })).GetProperty("key").GetString());
+        AssertParams(_server.Requests[^1], """{"role":"operator","name":"kiosk"}""");
+        Assert.True((await _client.RevokeApiKeyAsync(new Dictionary<string, object?> { ["id"] = "k2" })).GetProperty("revoked").GetBoolean());
+        AssertParams(_server.Requests[^1], """{"id":"k2"}""");
+    }
+
+    [Fact]
     public void SupportedMethods_CoverEveryContractMethod()
     {
         string[] contract =
@@ -475,6 +491,8 @@ public sealed class ClientMethodTests : IAsyncLifetime
             "get_stream_status", "get_streams", "list_recordings", "list_snapshots", "get_recording_info", "get_snapshot_info",
             "delete_recording", "delete_snapshot", "get_storage_info", "set_retention_policy", "cleanup_old_files", "get_metrics",
             "get_status", "get_system_status", "get_server_info", "subscribe_events", "unsubscribe_events", "get_subscription_stats",
+            // api-contract.md §8 (v1.1): the console's admin methods
+            "get_retention_policy", "list_api_keys", "create_api_key", "revoke_api_key",
         ];
 
         Assert.Equal(contract.Order(StringComparer.Ordinal), CameraServiceClient.SupportedMethods.Order(StringComparer.Ordinal));

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CameraService.Abstractions.Api;
 using CameraService.Core.Auth;
+using CameraService.Core.Hosting;
 using CameraService.Core.Rpc;
 using CameraService.Core.Tests.Fakes;
 using Microsoft.Extensions.DependencyInjection;

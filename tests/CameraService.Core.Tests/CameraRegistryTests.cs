@@ -22,7 +22,7 @@ public sealed class CameraRegistryTests : IDisposable
     public CameraRegistryTests()
     {
         _backend.Name.Returns("mediamtx");
-        _backend.GetStreamUrls(Arg.Any<string>()).Returns(ci => new StreamUrls($"rtsp://camera.test:8554/{ci.Arg<string>()}", $"http://camera.test:8888/{ci.Arg<string>()}", null));
+        _backend.GetStreamUrls(Arg.Any<string>()).Returns(ci => new StreamUrls { Rtsp = $"rtsp://camera.test:8554/{ci.Arg<string>()}", Hls = $"http://camera.test:8888/{ci.Arg<string>()}" });
         _backend.GetHealth().Returns(ComponentStatus.Running);
         _store.Name.Returns("storage");
         _store.GetRecordingDirectory(Arg.Any<string>()).Returns(ci => "/media/recordings/" + ci.Arg<string>());
@@ -135,7 +135,7 @@ public sealed class CameraRegistryTests : IDisposable
         Assert.Equal("camera0", published.CameraId);
         Assert.Equal("Cam A", published.Name);
         Assert.Equal("/media/recordings/camera0", published.RecordingDirectory);
-        Assert.Equal(1280, published.Input.Width);
+        Assert.Equal(1280, published.Input.Video.Width);
         Assert.Equal("camera0", Calls("UnpublishAsync")[0][0]);
     }
 
@@ -209,7 +209,7 @@ public sealed class CameraRegistryTests : IDisposable
     public async Task GetCameraStatus_ReturnsCameraMetricsAndCapabilities()
     {
         _backend.GetStreamAsync("camera0", Arg.Any<CancellationToken>())
-            .Returns(new StreamInfo("camera0", "camera0", "publisher", StreamState.Active, true, 3, 4096, null));
+            .Returns(new StreamInfo { CameraId = "camera0", Name = "camera0", Source = "publisher", State = StreamState.Active, Ready = true, Readers = 3, BytesSent = 4096 });
         await using var core = Core(new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A")));
         await core.StartAsync();
         var session = await core.AuthenticatedAsync(ApiRole.Viewer);

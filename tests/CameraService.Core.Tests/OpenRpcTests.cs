@@ -40,7 +40,7 @@ public sealed class OpenRpcTests
         var (session, _) = core.Open();
         var viaRpc = (await CoreHarness.CallAsync(session, "rpc.discover")).Result().GetRawText();
         var source = core.Services.GetServices<IHttpEndpointSource>().SelectMany(s => s.Endpoints).Single(e => e.Pattern == "/openrpc.json");
-        var request = new HttpRequestData("GET", "/openrpc.json", new Dictionary<string, string>(), new Dictionary<string, string>(), new Dictionary<string, string>(), null);
+        var request = new HttpRequestData { Method = "GET", Path = "/openrpc.json", RouteValues = new Dictionary<string, string>(), Query = new Dictionary<string, string>(), Headers = new Dictionary<string, string>() };
 
         var reply = Assert.IsType<HttpContentReply>(await source.Handler(request, CancellationToken.None));
 

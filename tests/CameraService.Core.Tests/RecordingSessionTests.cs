@@ -21,12 +21,12 @@ public sealed class RecordingSessionTests : IDisposable
     {
         _backend.Name.Returns("mediamtx");
         _backend.GetHealth().Returns(ComponentStatus.Running);
-        _backend.GetStreamUrls(Arg.Any<string>()).Returns(new StreamUrls(null, null, null));
+        _backend.GetStreamUrls(Arg.Any<string>()).Returns(new StreamUrls { });
         _backend.GetActiveRecordingsAsync(Arg.Any<CancellationToken>()).Returns(Array.Empty<BackendRecording>());
         _backend.StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>())
-            .Returns(ci => new BackendRecording("camera0", ci.Arg<RecordingRequest>().SessionId, "fmp4", ci.Arg<RecordingRequest>().StartTime, null, [], 0));
+            .Returns(ci => new BackendRecording { CameraId = "camera0", SessionId = ci.Arg<RecordingRequest>().SessionId, Format = "fmp4", StartTime = ci.Arg<RecordingRequest>().StartTime, Files = [], BytesWritten = 0 });
         _backend.StopRecordingAsync("camera0", Arg.Any<CancellationToken>())
-            .Returns(new BackendRecording("camera0", null, "fmp4", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, [new RecordedFile(Segment, 4096)], 4096));
+            .Returns(new BackendRecording { CameraId = "camera0", Format = "fmp4", StartTime = DateTimeOffset.UnixEpoch, EndTime = DateTimeOffset.UnixEpoch, Files = [new RecordedFile { Path = Segment, Size = 4096 }], BytesWritten = 4096 });
         _store.Name.Returns("storage");
         _store.GetRecordingDirectory(Arg.Any<string>()).Returns(ci => "/media/recordings/" + ci.Arg<string>());
     }

@@ -61,7 +61,7 @@ public sealed class SystemMethodsTests
         backend.GetHealth().Returns(ComponentStatus.Running);
         var store = Substitute.For<IMediaStore>();
         store.Name.Returns("storage");
-        store.GetStatus().Returns(new StorageStatus(100, 10, 90, 10, 1, 1, 80, 90, StorageLevel.Ok));
+        store.GetStatus().Returns(new StorageStatus { TotalBytes = 100, UsedBytes = 10, AvailableBytes = 90, UsagePercent = 10, RecordingsBytes = 1, SnapshotsBytes = 1, WarnPercent = 80, BlockPercent = 90, Level = StorageLevel.Ok });
         await using var core = new CoreHarness(
             configure: s =>
             {
@@ -74,7 +74,7 @@ public sealed class SystemMethodsTests
         var session = await core.AuthenticatedAsync(ApiRole.Admin);
 
         var healthy = (await CoreHarness.CallAsync(session, "get_status")).Result();
-        backend.GetHealth().Returns(new ComponentStatus(ComponentState.Error, "MediaMTX unreachable"));
+        backend.GetHealth().Returns(new ComponentStatus { State = ComponentState.Error, Message = "MediaMTX unreachable" });
         var degraded = (await CoreHarness.CallAsync(session, "get_status")).Result();
 
         Assert.Equal("HEALTHY", healthy.Str("status"));

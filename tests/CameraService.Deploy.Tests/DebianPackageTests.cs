@@ -28,7 +28,7 @@ public sealed class DebianPackageTests(DebianPackageFixture fixture)
         Assert.Contains("./lib/systemd/system/camera-service.service", listing, StringComparison.Ordinal);
         Assert.Contains("./usr/bin/camera-service -> /opt/camera-service/camera-service", listing, StringComparison.Ordinal);
         Assert.Contains("./usr/bin/camctl -> /opt/camera-service/camctl", listing, StringComparison.Ordinal);
-        foreach (var plugin in new[] { "v4l2", "mediamtx", "storage", "websocket" })
+        foreach (var plugin in new[] { "v4l2", "mediamtx", "storage", "websocket", "webui" })
         {
             Assert.Contains($"./opt/camera-service/plugins/{plugin}/plugin.json", listing, StringComparison.Ordinal);
         }
@@ -253,6 +253,11 @@ public sealed class InstalledServiceTests(DebianPackageFixture fixture)
             Assert.True(ready, "the installed service never answered /health/ready with 200:\n" + log);
             using var cameras = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health"));
             Assert.Contains("\"components\"", await cameras.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            // The package ships the built web console (embedded in the webui plugin) at GET /.
+            using var console = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/"));
+            Assert.True(console.IsSuccessStatusCode, "GET / of the installed service: " + console.StatusCode);
+            Assert.Contains("cs-ws-path", await console.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         finally
         {

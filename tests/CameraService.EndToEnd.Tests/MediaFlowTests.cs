@@ -212,7 +212,7 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
         var policy = await Client.SetRetentionPolicyAsync(new RetentionPolicy("age", Enabled: false, MaxAgeDays: 30));
         Assert.Equal("age", policy.PolicyType);
         Assert.Equal(30, policy.MaxAgeDays);
-        Assert.True(File.Exists(Path.Combine(Root, "state", "storage-retention.json")));
+        Assert.True(File.Exists(Path.Combine(Root, "state", "plugins", "storage", "storage-retention.json")));
         await Assert.ThrowsAsync<InvalidParamsException>(() => Client.SetRetentionPolicyAsync(new RetentionPolicy("size", Enabled: true)));
 
         var shot = await Client.TakeSnapshotAsync("camera1");

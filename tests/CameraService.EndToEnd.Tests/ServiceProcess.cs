@@ -17,7 +17,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     public ServiceProcess(string root, IReadOnlyDictionary<string, string> settings)
     {
         Root = root;
-        Port = FreePort();
+
+        // A restart of the same service (same settings) keeps its port.
+        Port = settings.TryGetValue("Api:Port", out var port) ? int.Parse(port, System.Globalization.CultureInfo.InvariantCulture) : FreePort();
         Settings = new Dictionary<string, string>(settings)
         {
             ["Api:BindAddress"] = "127.0.0.1",

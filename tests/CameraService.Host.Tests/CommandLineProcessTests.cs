@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using CameraService.Abstractions.Plugins;
 using CameraService.Tests.Support;
 
 namespace CameraService.Host.Tests;
@@ -116,7 +117,7 @@ public sealed class CommandLineProcessTests : IDisposable
         Assert.Equal("started", File.ReadAllText(marker));
         Assert.Contains("Plugin slow-stop 1.0.0 loaded, providing ICameraSource", host.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("Plugin throws is Faulted: threw in ConfigureServices: InvalidOperationException: fixture failure", host.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("Plugin newer-major is Incompatible: was built against CameraService.Abstractions 2.0", host.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"Plugin newer-major is Incompatible: was built against CameraService.Abstractions {AbstractionsVersion.Major + 1}.0", host.StandardOutput, StringComparison.Ordinal);
 
         await host.SignalAsync(signal);
         await host.WaitForExitAsync(Timeout);

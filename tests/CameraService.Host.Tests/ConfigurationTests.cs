@@ -109,5 +109,5 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("Api:Port", "8002", "8002")]
     [InlineData("Auth:JwtSecret", "", "")]
     public void Redact_SecretLookingKeys_AreHidden(string key, string value, string expected) =>
-        Assert.Equal(expected, Program.Redact(key, value));
+        Assert.Equal(expected, Commands.ConfigCheckCommand.Redact(key, value));
 }

@@ -49,7 +49,7 @@ public sealed class PluginLoaderTests : IDisposable
     }
 
     [Fact]
-    public void LoadAll_PluginBuiltAgainstNewerAbstractionsMajor_IsIncompatibleThoughManifestClaims1()
+    public void LoadAll_PluginBuiltAgainstNewerAbstractionsMajor_IsIncompatibleThoughManifestClaimsCurrent()
     {
         _plugins.Add("newer-major");
 
@@ -57,7 +57,7 @@ public sealed class PluginLoaderTests : IDisposable
 
         var record = Assert.Single(catalog.Plugins);
         Assert.Equal(PluginState.Incompatible, record.State);
-        Assert.Contains("was built against CameraService.Abstractions 2.0", record.Reason, StringComparison.Ordinal);
+        Assert.Contains($"was built against CameraService.Abstractions {AbstractionsVersion.Major + 1}.0", record.Reason, StringComparison.Ordinal);
         Assert.Contains($"this host provides {AbstractionsVersion.Major}.{AbstractionsVersion.Minor}", record.Reason, StringComparison.Ordinal);
     }
 
@@ -70,7 +70,7 @@ public sealed class PluginLoaderTests : IDisposable
 
         var record = Assert.Single(catalog.Plugins);
         Assert.Equal(PluginState.Incompatible, record.State);
-        Assert.Contains("targets plugin SDK (abstractions) 2.0", record.Reason, StringComparison.Ordinal);
+        Assert.Contains($"targets plugin SDK (abstractions) {AbstractionsVersion.Major + 1}.0", record.Reason, StringComparison.Ordinal);
         Assert.Empty(provider.GetServices<ICameraSource>());
     }
 

@@ -114,7 +114,10 @@ public sealed class ProgramTests : IDisposable
         $"--Storage:Root={_temp.Combine("media")}",
     ];
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunMainAsync(string[] args)
+    internal static Task<(int ExitCode, string Stdout, string Stderr)> RunMainAsync(string[] args) => CaptureAsync(() => Program.Main(args));
+
+    /// <summary>Runs a command with the process-wide Console captured (callers are in the Console collection).</summary>
+    internal static async Task<(int ExitCode, string Stdout, string Stderr)> CaptureAsync(Func<Task<int>> command)
     {
         var originalOut = Console.Out;
         var originalError = Console.Error;
@@ -124,7 +127,7 @@ public sealed class ProgramTests : IDisposable
         Console.SetError(stderr);
         try
         {
-            var exitCode = await Program.Main(args);
+            var exitCode = await command();
             return (exitCode, stdout.ToString(), stderr.ToString());
         }
         finally

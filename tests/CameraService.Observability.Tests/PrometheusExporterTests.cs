@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using CameraService.Core.Observability;
+using CameraService.Core.Metrics;
 
 namespace CameraService.Observability.Tests;
 

@@ -18,12 +18,12 @@ public sealed class CommandTests
     [Fact]
     public void BuildPipeline_H264InputWithCopy_CopiesWithoutEncoder()
     {
-        var input = new CaptureInput(["-f", "v4l2", "-input_format", "h264", "-i", "/dev/video0"], "H264", 1280, 720, 30, IsH264: true, IsLive: true);
+        var input = new DeviceCaptureInput { DevicePath = "/dev/video0", Video = new VideoMode { PixelFormat = PixelFormats.H264, Width = 1280, Height = 720, FrameRate = 30 } };
         var args = FfmpegCommand.BuildPipeline(input, new FfmpegOptions(), new PipelineOutputs("/tmp/hls/camera0", null, "/tmp/hls/camera0/live.jpg"));
 
         Assert.Contains("copy", args);
         Assert.DoesNotContain("libx264", args);
-        Assert.Equal(["-f", "v4l2", "-input_format", "h264", "-i", "/dev/video0"], args.SkipWhile(a => a != "-f").Take(6));
+        Assert.Equal(["-f", "v4l2", "-input_format", "h264", "-video_size", "1280x720", "-framerate", "30", "-i", "/dev/video0"], args.SkipWhile(a => a != "-f").Take(10));
     }
 
     [Fact]

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using CameraService.Abstractions.Api;
 using CameraService.Abstractions.Cameras;
+using CameraService.Abstractions.Plugins;
 using CameraService.Abstractions.Streaming;
 using Microsoft.Extensions.Configuration;
+using CameraService.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CameraService.Plugins.Ffmpeg.Tests;
@@ -13,9 +15,9 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
 {
     public const string ViewerToken = "viewer-token";
 
-    private readonly ServiceProvider provider;
+    private readonly ServiceProvider _provider;
 
-    public FfmpegTestContext(Dictionary<string, string?>? settings = null, bool withAccessControl = true)
+    public FfmpegTestContext(Dictionary<string, string?>? settings = null, bool withAccessControl = true, string publicBaseUrl = "http://127.0.0.1:8002")
     {
         Root = Directory.CreateTempSubdirectory("ffmpeg-backend-tests-");
         var values = new Dictionary<string, string?>
@@ -35,21 +37,22 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
+        services.AddSingleton<IServiceEnvironment>(new TestServiceEnvironment(Root.FullName, publicBaseUrl: publicBaseUrl));
         if (withAccessControl)
         {
             services.AddSingleton<IAccessControl>(new FakeAccessControl());
         }
 
         services.AddFfmpegStreamBackend();
-        provider = services.BuildServiceProvider();
+        _provider = services.BuildServiceProvider();
         try
         {
-            Backend = (FfmpegStreamBackend)provider.GetRequiredService<IStreamBackend>();
-            Endpoints = (HlsEndpointSource)provider.GetRequiredService<IHttpEndpointSource>();
+            Backend = (FfmpegStreamBackend)_provider.GetRequiredService<IStreamBackend>();
+            Endpoints = (HlsEndpointSource)_provider.GetRequiredService<IHttpEndpointSource>();
         }
         catch
         {
-            provider.Dispose();
+            _provider.Dispose();
             Root.Delete(recursive: true);
             throw;
         }
@@ -75,17 +78,17 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
     public string RecordingDirectory(string cameraId) => Path.Combine(Root.FullName, "rec dir:1%", cameraId);
 
     public static CaptureInput TestPattern(int width = 320, int height = 240, int rate = 10) =>
-        new(["-re", "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate={rate}"], "H264", width, height, rate, IsH264: false, IsLive: false);
+        new SyntheticCaptureInput { Video = new VideoMode { PixelFormat = PixelFormats.Yu12, Width = width, Height = height, FrameRate = rate } };
 
     public async Task<StreamCamera> PublishAsync(string cameraId = "camera0")
     {
-        var camera = new StreamCamera(cameraId, "Test pattern", TestPattern(), RecordingDirectory(cameraId));
+        var camera = new StreamCamera { CameraId = cameraId, Name = "Test pattern", Input = TestPattern(), RecordingDirectory = RecordingDirectory(cameraId) };
         await Backend.PublishAsync(camera, CancellationToken.None);
         return camera;
     }
 
     public RecordingRequest Recording(string cameraId = "camera0", string format = "fmp4") =>
-        new(cameraId, "session-" + cameraId, format, RecordingDirectory(cameraId), DateTimeOffset.UtcNow);
+        new RecordingRequest { CameraId = cameraId, SessionId = "session-" + cameraId, Format = format, OutputDirectory = RecordingDirectory(cameraId), StartTime = DateTimeOffset.UtcNow };
 
     /// <summary>ffmpeg children of this test process that belong to this context (by its temp directory in their command line).</summary>
     public IReadOnlyList<int> OwnFfmpegChildren() => ProcessTable.Children(Environment.ProcessId, Root.FullName);
@@ -93,7 +96,7 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Backend.StopAsync(CancellationToken.None);
-        await provider.DisposeAsync();
+        await _provider.DisposeAsync();
         try
         {
             Root.Delete(recursive: true);
@@ -108,8 +111,8 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
     {
         public ValueTask<AccessResult> AuthorizeAsync(string? credential, ApiRole minimumRole, CancellationToken cancellationToken) =>
             ValueTask.FromResult(credential == ViewerToken
-                ? new AccessResult(true, 200, null, ApiRole.Viewer, "viewer")
-                : new AccessResult(false, 401, "invalid_token", null, null));
+                ? new AccessResult { Allowed = true, StatusCode = 200, Role = ApiRole.Viewer, UserId = "viewer" }
+                : new AccessResult { Allowed = false, StatusCode = 401, Reason = "invalid_token" });
 
         public string SignResource(string resource, TimeSpan lifetime) => "signed." + resource.Replace('/', '.');
 

@@ -11,7 +11,7 @@ namespace CameraService.Plugins.Ffmpeg.Tests;
 /// </summary>
 public sealed class HlsHttpTests
 {
-    private readonly System.Collections.Concurrent.ConcurrentBag<(string Path, int Status)> requests = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<(string Path, int Status)> _requests = [];
 
     [Fact]
     public async Task Playlist_FetchedByPlayerWithSignedUrl_SegmentsLoadAndDecode()
@@ -28,8 +28,8 @@ public sealed class HlsHttpTests
         var (exitCode, errors) = await Media.DecodeAsync(url, frames: 25);
 
         Assert.Equal((0, string.Empty), (exitCode, errors.Trim()));
-        Assert.Contains(requests, r => r.Path.EndsWith(".ts", StringComparison.Ordinal) && r.Status == 200);
-        Assert.DoesNotContain(requests, r => r.Status != 200);
+        Assert.Contains(_requests, r => r.Path.EndsWith(".ts", StringComparison.Ordinal) && r.Status == 200);
+        Assert.DoesNotContain(_requests, r => r.Status != 200);
         using var http = new HttpClient();
         Assert.Equal(401, (int)(await http.GetAsync(server.Urls.Single() + "/streams/camera0/index.m3u8")).StatusCode);
     }
@@ -44,15 +44,17 @@ public sealed class HlsHttpTests
             app.MapMethods(endpoint.Pattern, [endpoint.Method], async (HttpContext http) =>
             {
                 var auth = http.Request.Headers.Authorization.ToString();
-                var request = new HttpRequestData(
-                    http.Request.Method,
-                    http.Request.Path,
-                    http.Request.RouteValues.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? string.Empty),
-                    http.Request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()),
-                    http.Request.Headers.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                    auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..] : null);
+                var request = new HttpRequestData
+                {
+                    Method = http.Request.Method,
+                    Path = http.Request.Path,
+                    RouteValues = http.Request.RouteValues.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? string.Empty),
+                    Query = http.Request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString()),
+                    Headers = http.Request.Headers.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                    BearerToken = auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..] : null,
+                };
                 var reply = await endpoint.Handler(request, http.RequestAborted);
-                requests.Add((request.Path, reply.StatusCode));
+                _requests.Add((request.Path, reply.StatusCode));
                 http.Response.StatusCode = reply.StatusCode;
                 switch (reply)
                 {

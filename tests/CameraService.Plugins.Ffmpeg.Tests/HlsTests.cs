@@ -7,11 +7,15 @@ namespace CameraService.Plugins.Ffmpeg.Tests;
 public sealed class HlsTests
 {
     private static HttpRequestData Request(string cameraId, string file, string? bearer = null, string? token = null) =>
-        new("GET", $"/streams/{cameraId}/{file}",
-            new Dictionary<string, string> { ["cameraId"] = cameraId, ["segment"] = file },
-            token is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["token"] = token },
-            new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase),
-            bearer);
+        new HttpRequestData
+        {
+            Method = "GET",
+            Path = $"/streams/{cameraId}/{file}",
+            RouteValues = new Dictionary<string, string> { ["cameraId"] = cameraId, ["segment"] = file },
+            Query = token is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["token"] = token },
+            Headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase),
+            BearerToken = bearer,
+        };
 
     private static async Task<HttpReply> GetAsync(FfmpegTestContext ctx, HttpRequestData request)
     {
@@ -170,12 +174,12 @@ public sealed class HlsTests
     }
 
     [Fact]
-    public async Task GetStreamUrls_UsesPublicBaseUrlOrHostAndPort()
+    public async Task GetStreamUrls_UsesTheServiceEnvironmentsPublicBaseUrl()
     {
-        await using var withBase = new FfmpegTestContext(new() { ["Api:PublicBaseUrl"] = "https://cams.example.org/" });
-        await using var withHost = new FfmpegTestContext(new() { ["Plugins:Ffmpeg:PublicHost"] = "box.local", ["Api:Port"] = "9000" });
+        await using var withBase = new FfmpegTestContext(publicBaseUrl: "https://cams.example.org/");
+        await using var withHost = new FfmpegTestContext(publicBaseUrl: "http://box.local:9000");
 
-        Assert.Equal(new StreamUrls(null, "https://cams.example.org/streams/camera0/index.m3u8", null), withBase.Backend.GetStreamUrls("camera0"));
+        Assert.Equal(new StreamUrls { Hls = "https://cams.example.org/streams/camera0/index.m3u8" }, withBase.Backend.GetStreamUrls("camera0"));
         Assert.Equal("http://box.local:9000/streams/camera1/index.m3u8", withHost.Backend.GetStreamUrls("camera1").Hls);
     }
 }

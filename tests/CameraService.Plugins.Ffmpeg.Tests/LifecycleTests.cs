@@ -54,7 +54,7 @@ public sealed class LifecycleTests
         await ctx.PublishAsync();
 
         var snapshot = await Assert.ThrowsAsync<DependencyFailedException>(() => ctx.Backend.TakeSnapshotAsync(
-            new SnapshotRequest("camera0", Path.Combine(ctx.Root.FullName, "s.jpg"), "jpg", 80, TimeSpan.FromSeconds(5)), CancellationToken.None));
+            new SnapshotRequest { CameraId = "camera0", OutputPath = Path.Combine(ctx.Root.FullName, "s.jpg"), Format = "jpg", Quality = 80, Timeout = TimeSpan.FromSeconds(5) }, CancellationToken.None));
         var recording = await Assert.ThrowsAsync<DependencyFailedException>(() => ctx.Backend.StartRecordingAsync(ctx.Recording(), CancellationToken.None));
         var streaming = await Assert.ThrowsAsync<DependencyFailedException>(() => ctx.Backend.StartStreamingAsync("camera0", CancellationToken.None));
 
@@ -74,8 +74,17 @@ public sealed class LifecycleTests
     public async Task StartRecordingAsync_InputCannotBeOpened_ThrowsDependencyFailedAndRecordsNothing()
     {
         await using var ctx = new FfmpegTestContext(new() { ["Plugins:Ffmpeg:StartTimeout"] = "00:00:10" });
-        var camera = new StreamCamera("camera0", "Broken", new Abstractions.Cameras.CaptureInput(
-            ["-f", "lavfi", "-i", "nosuchfilter=size=320x240"], "H264", 320, 240, 10, false, false), ctx.RecordingDirectory("camera0"));
+        var camera = new StreamCamera
+        {
+            CameraId = "camera0",
+            Name = "Broken",
+            Input = new Abstractions.Cameras.DeviceCaptureInput
+            {
+                DevicePath = "/dev/no-such-video-device",
+                Video = new Abstractions.Cameras.VideoMode { PixelFormat = Abstractions.Cameras.PixelFormats.Yuyv, Width = 320, Height = 240, FrameRate = 10 },
+            },
+            RecordingDirectory = ctx.RecordingDirectory("camera0"),
+        };
         await ctx.Backend.PublishAsync(camera, CancellationToken.None);
 
         var ex = await Assert.ThrowsAsync<DependencyFailedException>(() => ctx.Backend.StartRecordingAsync(ctx.Recording(), CancellationToken.None));

@@ -12,7 +12,7 @@ public sealed class SnapshotTests
         await ctx.PublishAsync();
         var output = Path.Combine(ctx.Root.FullName, "snapshots", "camera0", "shot.jpg");
 
-        var result = await ctx.Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", output, "jpg", 90, TimeSpan.FromSeconds(20)), CancellationToken.None);
+        var result = await ctx.Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera0", OutputPath = output, Format = "jpg", Quality = 90, Timeout = TimeSpan.FromSeconds(20) }, CancellationToken.None);
 
         var bytes = await File.ReadAllBytesAsync(output);
         Assert.Equal(output, result.Path);
@@ -31,7 +31,7 @@ public sealed class SnapshotTests
         await ctx.PublishAsync();
         var output = Path.Combine(ctx.Root.FullName, "snapshots", "camera0", "shot.png");
 
-        var result = await ctx.Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", output, "png", 50, TimeSpan.FromSeconds(20)), CancellationToken.None);
+        var result = await ctx.Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera0", OutputPath = output, Format = "png", Quality = 50, Timeout = TimeSpan.FromSeconds(20) }, CancellationToken.None);
 
         var bytes = await File.ReadAllBytesAsync(output);
         Assert.Equal(0x89, bytes[0]);
@@ -54,7 +54,7 @@ public sealed class SnapshotTests
             await ctx.Backend.StartStreamingAsync("camera0", CancellationToken.None);
             var output = Path.Combine(ctx.Root.FullName, "snapshots", "camera0", "live.jpg");
 
-            var result = await ctx.Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", output, "jpg", 70, TimeSpan.FromSeconds(20)), CancellationToken.None);
+            var result = await ctx.Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera0", OutputPath = output, Format = "jpg", Quality = 70, Timeout = TimeSpan.FromSeconds(20) }, CancellationToken.None);
 
             var invocations = await File.ReadAllLinesAsync(log);
             Assert.Equal(2, invocations.Length);
@@ -83,7 +83,7 @@ public sealed class SnapshotTests
         var output = Path.Combine(ctx.Root.FullName, "snapshots", "camera0", "bad.jpg");
 
         await Assert.ThrowsAsync<InvalidParameterException>(() =>
-            ctx.Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", output, format, quality, TimeSpan.FromSeconds(5)), CancellationToken.None));
+            ctx.Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera0", OutputPath = output, Format = format, Quality = quality, Timeout = TimeSpan.FromSeconds(5) }, CancellationToken.None));
 
         Assert.False(File.Exists(output));
     }
@@ -95,7 +95,7 @@ public sealed class SnapshotTests
         var output = Path.Combine(ctx.Root.FullName, "x.jpg");
 
         var ex = await Assert.ThrowsAsync<ResourceNotFoundException>(() =>
-            ctx.Backend.TakeSnapshotAsync(new SnapshotRequest("camera9", output, "jpg", 80, TimeSpan.FromSeconds(5)), CancellationToken.None));
+            ctx.Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera9", OutputPath = output, Format = "jpg", Quality = 80, Timeout = TimeSpan.FromSeconds(5) }, CancellationToken.None));
 
         Assert.Equal("camera", ex.Resource);
     }

@@ -1,6 +1,8 @@
 using CameraService.Abstractions.Cameras;
 using CameraService.Abstractions.Streaming;
 using MediaMtxEmulator;
+using CameraService.Abstractions.Plugins;
+using CameraService.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,7 +29,6 @@ public abstract class BackendTestBase : IAsyncLifetime
             ["Plugins:MediaMtx:OrphanGracePeriod"] = "00:00:00",
             ["Plugins:MediaMtx:PublicHost"] = "cams.example",
             ["Plugins:MediaMtx:SegmentDuration"] = "00:01:00",
-            ["State:Directory"] = StateDir,
         };
     }
 
@@ -68,6 +69,7 @@ public abstract class BackendTestBase : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IConfiguration>(config);
+        services.AddSingleton<IServiceEnvironment>(new TestServiceEnvironment(Root));
         new MediaMtxPlugin().ConfigureServices(services, config);
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);
@@ -98,11 +100,14 @@ public abstract class BackendTestBase : IAsyncLifetime
         Directory.Delete(Root, recursive: true);
     }
 
-    protected StreamCamera Camera(string id = "camera0", bool h264 = false, bool live = true) => new(
-        id,
-        "Test camera",
-        new CaptureInput(["-f", "v4l2", "-input_format", "mjpeg", "-video_size", "1280x720", "-framerate", "30", "-i", "/dev/v4l/by-id/usb-Test Cam-video-index0"], h264 ? "H264" : "MJPG", 1280, 720, 30, h264, live),
-        Path.Combine(Recordings, id));
+    protected StreamCamera Camera(string id = "camera0", bool h264 = false, bool live = true)
+    {
+        var video = new VideoMode { PixelFormat = h264 ? PixelFormats.H264 : PixelFormats.Mjpeg, Width = 1280, Height = 720, FrameRate = 30 };
+        CaptureInput input = live
+            ? new DeviceCaptureInput { DevicePath = "/dev/v4l/by-id/usb-Test Cam-video-index0", Video = video }
+            : new SyntheticCaptureInput { Video = video };
+        return new StreamCamera { CameraId = id, Name = "Test camera", Input = input, RecordingDirectory = Path.Combine(Recordings, id) };
+    }
 
     protected static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
     {

@@ -165,11 +165,11 @@ public sealed class PathTests : BackendTestBase
     {
         await Backend.PublishAsync(Camera(), CancellationToken.None);
         var output = Path.Combine(Root, "snapshots", "camera0", "snap.jpg");
-        var ex = await Assert.ThrowsAsync<DependencyFailedException>(() => Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", output, "jpg", 85, TimeSpan.FromSeconds(5)), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<DependencyFailedException>(() => Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera0", OutputPath = output, Format = "jpg", Quality = 85, Timeout = TimeSpan.FromSeconds(5) }, CancellationToken.None));
         Assert.Equal("ffmpeg", ex.Dependency);
         Assert.Contains("Connection refused", ex.Detail, StringComparison.OrdinalIgnoreCase);
         Assert.False(File.Exists(output));
-        await Assert.ThrowsAsync<ResourceNotFoundException>(() => Backend.TakeSnapshotAsync(new SnapshotRequest("camera9", output, "jpg", 85, TimeSpan.FromSeconds(5)), CancellationToken.None));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera9", OutputPath = output, Format = "jpg", Quality = 85, Timeout = TimeSpan.FromSeconds(5) }, CancellationToken.None));
     }
 }
 
@@ -182,7 +182,7 @@ public sealed class SnapshotTests : BackendTestBase
     {
         await Backend.PublishAsync(Camera(), CancellationToken.None);
         var output = Path.Combine(Root, "snapshots", "camera0", "camera0_snap.jpg");
-        var result = await Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", output, "jpg", 90, TimeSpan.FromSeconds(10)), CancellationToken.None);
+        var result = await Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera0", OutputPath = output, Format = "jpg", Quality = 90, Timeout = TimeSpan.FromSeconds(10) }, CancellationToken.None);
         Assert.Equal(output, result.Path);
         var bytes = await File.ReadAllBytesAsync(output);
         Assert.Equal(result.Size, bytes.Length);
@@ -192,7 +192,7 @@ public sealed class SnapshotTests : BackendTestBase
         Assert.Contains(Emu.Hooks, h => h.Hook == "runOnDemand" && h.Event == "start" && h.Path == "camera0");
 
         var png = Path.Combine(Root, "snapshots", "camera0", "camera0_snap.png");
-        var pngResult = await Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", png, "png", 90, TimeSpan.FromSeconds(10)), CancellationToken.None);
+        var pngResult = await Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera0", OutputPath = png, Format = "png", Quality = 90, Timeout = TimeSpan.FromSeconds(10) }, CancellationToken.None);
         Assert.Equal((320, 240), (pngResult.Width, pngResult.Height));
         Assert.Equal((byte)0x89, (await File.ReadAllBytesAsync(png))[0]);
     }
@@ -204,7 +204,7 @@ public sealed class SnapshotTests : BackendTestBase
         await Backend.PublishAsync(Camera(), CancellationToken.None);
         var output = Path.Combine(Root, "snapshots", "camera0", "camera0_%d.jpg");
 
-        var result = await Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", output, "jpg", 90, TimeSpan.FromSeconds(10)), CancellationToken.None);
+        var result = await Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera0", OutputPath = output, Format = "jpg", Quality = 90, Timeout = TimeSpan.FromSeconds(10) }, CancellationToken.None);
 
         Assert.Equal(output, result.Path);
         Assert.True(File.Exists(output));
@@ -215,6 +215,6 @@ public sealed class SnapshotTests : BackendTestBase
     public async Task Snapshot_UnknownFormat_InvalidParameter()
     {
         await Backend.PublishAsync(Camera(), CancellationToken.None);
-        await Assert.ThrowsAsync<InvalidParameterException>(() => Backend.TakeSnapshotAsync(new SnapshotRequest("camera0", Path.Combine(Root, "x.gif"), "gif", 90, TimeSpan.FromSeconds(5)), CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidParameterException>(() => Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera0", OutputPath = Path.Combine(Root, "x.gif"), Format = "gif", Quality = 90, Timeout = TimeSpan.FromSeconds(5) }, CancellationToken.None));
     }
 }

@@ -7,7 +7,7 @@ namespace CameraService.Plugins.MediaMtx.Tests;
 public sealed class RecordingTests : BackendTestBase
 {
     private RecordingRequest Request(string session = "s1") =>
-        new("camera0", session, "fmp4", Path.Combine(Recordings, "camera0"), DateTimeOffset.UtcNow);
+        new RecordingRequest { CameraId = "camera0", SessionId = session, Format = "fmp4", OutputDirectory = Path.Combine(Recordings, "camera0"), StartTime = DateTimeOffset.UtcNow };
 
     [Fact]
     public async Task StartStop_TogglesRecord_ReturnsSessionFilesOnly()
@@ -128,7 +128,7 @@ public sealed class MediaRecordingTests : BackendTestBase
     public async Task StartStop_MediaMode_ReturnsRealPlayableFiles()
     {
         await Backend.PublishAsync(Camera(), CancellationToken.None);
-        await Backend.StartRecordingAsync(new RecordingRequest("camera0", "m1", "fmp4", Path.Combine(Recordings, "camera0"), DateTimeOffset.UtcNow), CancellationToken.None);
+        await Backend.StartRecordingAsync(new RecordingRequest { CameraId = "camera0", SessionId = "m1", Format = "fmp4", OutputDirectory = Path.Combine(Recordings, "camera0"), StartTime = DateTimeOffset.UtcNow }, CancellationToken.None);
         var dir = Path.Combine(Recordings, "camera0");
         await WaitUntil(() => Directory.Exists(dir) && Directory.GetFiles(dir).Any(f => new FileInfo(f).Length > 4000), TimeSpan.FromSeconds(20));
         var stopped = await Backend.StopRecordingAsync("camera0", CancellationToken.None);
@@ -150,7 +150,7 @@ public sealed class RepublishTests : BackendTestBase
     public async Task Republish_ChangedInput_UpdatesCommand_KeepsRecording()
     {
         await Backend.PublishAsync(Camera(), CancellationToken.None);
-        await Backend.StartRecordingAsync(new RecordingRequest("camera0", "s", "fmp4", Path.Combine(Recordings, "camera0"), DateTimeOffset.UtcNow), CancellationToken.None);
+        await Backend.StartRecordingAsync(new RecordingRequest { CameraId = "camera0", SessionId = "s", Format = "fmp4", OutputDirectory = Path.Combine(Recordings, "camera0"), StartTime = DateTimeOffset.UtcNow }, CancellationToken.None);
         await Backend.PublishAsync(Camera(h264: true), CancellationToken.None);
         var conf = Emu.PathConf("camera0")!;
         Assert.True(conf["record"]!.GetValue<bool>());

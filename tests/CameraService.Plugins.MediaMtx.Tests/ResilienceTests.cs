@@ -134,7 +134,7 @@ public sealed class ResilienceTests : BackendTestBase
     {
         await Backend.PublishAsync(Camera(), CancellationToken.None);
         Emu.Fail(new FaultRule("/v3/config/paths/patch", "status", 500, "terminated", Times: 1));
-        var request = new RecordingRequest("camera0", "s1", "fmp4", Path.Combine(Recordings, "camera0"), DateTimeOffset.UtcNow);
+        var request = new RecordingRequest { CameraId = "camera0", SessionId = "s1", Format = "fmp4", OutputDirectory = Path.Combine(Recordings, "camera0"), StartTime = DateTimeOffset.UtcNow };
         await Assert.ThrowsAsync<DependencyFailedException>(() => Backend.StartRecordingAsync(request, CancellationToken.None));
         Assert.False(Emu.PathConf("camera0")!["record"]!.GetValue<bool>());
         await Backend.StartRecordingAsync(request, CancellationToken.None);
@@ -202,7 +202,7 @@ public sealed class EventualConsistencyTests : BackendTestBase
         await Task.Delay(1000);
         Assert.Equal(["all_others", "camera0"], Emu.ConfiguredPaths());
 
-        await Backend.StartRecordingAsync(new RecordingRequest("camera0", "s", "fmp4", Path.Combine(Recordings, "camera0"), DateTimeOffset.UtcNow), CancellationToken.None);
+        await Backend.StartRecordingAsync(new RecordingRequest { CameraId = "camera0", SessionId = "s", Format = "fmp4", OutputDirectory = Path.Combine(Recordings, "camera0"), StartTime = DateTimeOffset.UtcNow }, CancellationToken.None);
         await WaitUntil(() => Emu.PathConf("camera0")!["record"]!.GetValue<bool>(), TimeSpan.FromSeconds(10));
         Emu.Advance(TimeSpan.FromSeconds(3));
         var stopped = await Backend.StopRecordingAsync("camera0", CancellationToken.None);

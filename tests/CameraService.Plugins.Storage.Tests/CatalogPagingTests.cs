@@ -49,7 +49,7 @@ public sealed class CatalogPagingTests(LargeTree tree) : IClassFixture<LargeTree
     [Fact]
     public async Task ListAsync_FirstPage_NewestFiftyOfAll()
     {
-        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 50, null), CancellationToken.None);
+        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 50 }, CancellationToken.None);
 
         Assert.Equal(LargeTree.FileCount, page.Total);
         Assert.Equal(tree.NewestFirst.Take(50), page.Files.Select(f => f.FileName));
@@ -62,7 +62,7 @@ public sealed class CatalogPagingTests(LargeTree tree) : IClassFixture<LargeTree
         var seen = new List<MediaFile>();
         for (var offset = 0; offset < LargeTree.FileCount; offset += 1000)
         {
-            var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery(offset, 1000, null), CancellationToken.None);
+            var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = offset, Limit = 1000 }, CancellationToken.None);
             Assert.Equal(1000, page.Files.Count);
             seen.AddRange(page.Files);
         }
@@ -74,7 +74,7 @@ public sealed class CatalogPagingTests(LargeTree tree) : IClassFixture<LargeTree
     [Fact]
     public async Task ListAsync_DeepOffset_ReturnsTheOldest()
     {
-        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery(LargeTree.FileCount - 10, 50, null), CancellationToken.None);
+        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = LargeTree.FileCount - 10, Limit = 50 }, CancellationToken.None);
 
         Assert.Equal(tree.NewestFirst.TakeLast(10), page.Files.Select(f => f.FileName));
         Assert.Equal(LargeTree.FileCount, page.Total);
@@ -83,7 +83,7 @@ public sealed class CatalogPagingTests(LargeTree tree) : IClassFixture<LargeTree
     [Fact]
     public async Task ListAsync_OffsetPastEnd_EmptyPageWithTotal()
     {
-        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery(LargeTree.FileCount, 50, null), CancellationToken.None);
+        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = LargeTree.FileCount, Limit = 50 }, CancellationToken.None);
 
         Assert.Empty(page.Files);
         Assert.Equal(LargeTree.FileCount, page.Total);
@@ -92,7 +92,7 @@ public sealed class CatalogPagingTests(LargeTree tree) : IClassFixture<LargeTree
     [Fact]
     public async Task ListAsync_CameraFilter_OnlyThatCameraNewestFirst()
     {
-        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery(100, 20, "camera2"), CancellationToken.None);
+        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 100, Limit = 20, CameraId = "camera2" }, CancellationToken.None);
 
         Assert.Equal(LargeTree.FileCount / LargeTree.Cameras, page.Total);
         var expected = tree.NewestFirst.Where(n => n.StartsWith("camera2_", StringComparison.Ordinal)).Skip(100).Take(20);
@@ -103,7 +103,7 @@ public sealed class CatalogPagingTests(LargeTree tree) : IClassFixture<LargeTree
     [Fact]
     public async Task ListAsync_UnknownCamera_EmptyNotError()
     {
-        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 50, "camera99"), CancellationToken.None);
+        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 50, CameraId = "camera99" }, CancellationToken.None);
 
         Assert.Empty(page.Files);
         Assert.Equal(0, page.Total);
@@ -112,7 +112,7 @@ public sealed class CatalogPagingTests(LargeTree tree) : IClassFixture<LargeTree
     [Fact]
     public async Task ListAsync_Snapshots_SeparateFromRecordings()
     {
-        var page = await Store.ListAsync(MediaKind.Snapshot, new MediaQuery(0, 50, null), CancellationToken.None);
+        var page = await Store.ListAsync(MediaKind.Snapshot, new MediaQuery { Offset = 0, Limit = 50 }, CancellationToken.None);
 
         Assert.Empty(page.Files);
     }
@@ -123,7 +123,7 @@ public sealed class CatalogPagingTests(LargeTree tree) : IClassFixture<LargeTree
     [InlineData(-1, 50, "offset")]
     public async Task ListAsync_OutOfRangeQuery_ThrowsInvalidParameter(int offset, int limit, string param)
     {
-        var ex = await Assert.ThrowsAsync<InvalidParameterException>(() => Store.ListAsync(MediaKind.Recording, new MediaQuery(offset, limit, null), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InvalidParameterException>(() => Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = offset, Limit = limit }, CancellationToken.None));
 
         Assert.Equal(param, ex.Param);
     }
@@ -131,7 +131,7 @@ public sealed class CatalogPagingTests(LargeTree tree) : IClassFixture<LargeTree
     [Fact]
     public async Task ListAsync_FilesFromNames_CarryCreatedTimeFromName()
     {
-        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 1, null), CancellationToken.None);
+        var page = await Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 1 }, CancellationToken.None);
         var file = Assert.Single(page.Files);
 
         // The name carries the same second as the mtime (local zone of the fake clock is UTC here or not; compare via the name parser).

@@ -217,13 +217,15 @@ public sealed class DownloadEndpointTests : IAsyncLifetime
             query["token"] = token;
         }
 
-        return new HttpRequestData(
-            "GET",
-            "/files/x/" + fileName,
-            new Dictionary<string, string> { ["filename"] = fileName },
-            query,
-            new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase),
-            bearer);
+        return new HttpRequestData
+        {
+            Method = "GET",
+            Path = "/files/x/" + fileName,
+            RouteValues = new Dictionary<string, string> { ["filename"] = fileName },
+            Query = query,
+            Headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase),
+            BearerToken = bearer,
+        };
     }
 
     private static void AssertJsonError(HttpReply reply, int status, string reason)
@@ -267,7 +269,7 @@ public sealed class DownloadEndpointTests : IAsyncLifetime
 
     private sealed class SwappingStore(IMediaStore inner, Action<MediaFile> afterGet) : IMediaStore
     {
-        public event EventHandler<StorageStatus>? StatusChanged
+        public event EventHandler<StorageStatusChangedEventArgs>? StatusChanged
         {
             add => inner.StatusChanged += value;
             remove => inner.StatusChanged -= value;

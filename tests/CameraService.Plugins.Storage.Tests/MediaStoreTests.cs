@@ -84,7 +84,7 @@ public sealed class MediaStoreTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<InvalidParameterException>(() => _h.Store.GetAsync(MediaKind.Recording, "evil.mp4", CancellationToken.None));
         await Assert.ThrowsAsync<InvalidParameterException>(() => _h.Store.DeleteAsync(MediaKind.Recording, "evil.mp4", CancellationToken.None));
-        var page = await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 50, null), CancellationToken.None);
+        var page = await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 50 }, CancellationToken.None);
         Assert.Empty(page.Files);
         Assert.Equal("secret", await File.ReadAllTextAsync(secret));
     }
@@ -100,7 +100,7 @@ public sealed class MediaStoreTests : IAsyncLifetime
         await _h.Store.StartAsync(CancellationToken.None);
 
         await Assert.ThrowsAsync<InvalidParameterException>(() => _h.Store.GetAsync(MediaKind.Recording, "loot.mp4", CancellationToken.None));
-        var page = await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 50, null), CancellationToken.None);
+        var page = await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 50 }, CancellationToken.None);
         Assert.Empty(page.Files);
     }
 
@@ -140,7 +140,7 @@ public sealed class MediaStoreTests : IAsyncLifetime
         Assert.Equal(Recording, deleted.FileName);
         Assert.Equal(4, deleted.Size);
         Assert.False(File.Exists(path));
-        var page = await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 50, null), CancellationToken.None);
+        var page = await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 50 }, CancellationToken.None);
         Assert.Empty(page.Files);
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => _h.Store.DeleteAsync(MediaKind.Recording, Recording, CancellationToken.None));
     }
@@ -252,7 +252,7 @@ public sealed class MediaStoreTests : IAsyncLifetime
 
         Assert.Equal(3, file.Size);
         Assert.Equal("camera0", file.CameraId);
-        var page = await _h.Store.ListAsync(MediaKind.Snapshot, new MediaQuery(0, 10, "camera0"), CancellationToken.None);
+        var page = await _h.Store.ListAsync(MediaKind.Snapshot, new MediaQuery { Offset = 0, Limit = 10, CameraId = "camera0" }, CancellationToken.None);
         Assert.Equal(Path.GetFileName(path), Assert.Single(page.Files).FileName);
     }
 
@@ -310,7 +310,7 @@ public sealed class MediaStoreTests : IAsyncLifetime
         }
 
         await Poll.UntilAsync(
-            async () => (await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 1, null), CancellationToken.None)).Files.Single().Size == 100,
+            async () => (await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 1 }, CancellationToken.None)).Files.Single().Size == 100,
             "size updated");
     }
 
@@ -323,7 +323,7 @@ public sealed class MediaStoreTests : IAsyncLifetime
         File.Move(path, Path.Combine(_h.Snapshots, "camera0", "b.jpg"));
 
         await Poll.UntilAsync(
-            async () => (await _h.Store.ListAsync(MediaKind.Snapshot, new MediaQuery(0, 10, null), CancellationToken.None)).Files.Select(f => f.FileName).SequenceEqual(["b.jpg"]),
+            async () => (await _h.Store.ListAsync(MediaKind.Snapshot, new MediaQuery { Offset = 0, Limit = 10 }, CancellationToken.None)).Files.Select(f => f.FileName).SequenceEqual(["b.jpg"]),
             "rename reflected");
     }
 
@@ -359,5 +359,5 @@ public sealed class MediaStoreTests : IAsyncLifetime
     }
 
     private async Task<List<string>> ListNames(string? camera) =>
-        (await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 1000, camera), CancellationToken.None)).Files.Select(f => f.FileName).ToList();
+        (await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 1000, CameraId = camera }, CancellationToken.None)).Files.Select(f => f.FileName).ToList();
 }

@@ -123,7 +123,7 @@ public sealed class Mp4DurationReaderTests(Mp4Files files) : IClassFixture<Mp4Fi
         File.SetLastWriteTimeUtc(Path.Combine(h.Recordings, "camera1", "camera1_2026-11-27_10-16-00-000000.mp4"), h.Time.GetUtcNow().AddHours(-1).UtcDateTime);
         await h.Store.StartAsync(CancellationToken.None);
 
-        var page = await h.Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 10, null), CancellationToken.None);
+        var page = await h.Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 10 }, CancellationToken.None);
 
         Assert.Equal(2, page.Files.Count);
         Assert.All(page.Files, f => Assert.InRange(f.Duration!.Value.TotalSeconds, 2.9, 3.1));

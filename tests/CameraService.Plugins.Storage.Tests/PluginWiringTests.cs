@@ -1,6 +1,8 @@
 using CameraService.Abstractions.Api;
 using CameraService.Abstractions.Media;
 using CameraService.Plugins.Storage.Tests.Fakes;
+using CameraService.Abstractions.Plugins;
+using CameraService.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -38,7 +40,7 @@ public sealed class PluginWiringTests : IDisposable
 
         var endpoints = provider.GetRequiredService<IHttpEndpointSource>();
         var reply = await endpoints.Endpoints[0].Handler(
-            new HttpRequestData("GET", "/files/recordings/x.mp4", new Dictionary<string, string> { ["filename"] = "x.mp4" }, new Dictionary<string, string>(), new Dictionary<string, string>(), "t"),
+            new HttpRequestData { Method = "GET", Path = "/files/recordings/x.mp4", RouteValues = new Dictionary<string, string> { ["filename"] = "x.mp4" }, Query = new Dictionary<string, string>(), Headers = new Dictionary<string, string>(), BearerToken = "t" },
             CancellationToken.None);
 
         Assert.Equal(503, reply.StatusCode);
@@ -47,8 +49,6 @@ public sealed class PluginWiringTests : IDisposable
     [Theory]
     [InlineData("Storage:WarnPercent", "95", "Storage:WarnPercent")]
     [InlineData("Storage:BlockPercent", "0", "Storage:BlockPercent")]
-    [InlineData("Storage:BlockPercent", "ninety", "Storage:BlockPercent")]
-    [InlineData("Storage:RetentionInterval", "soon", "Storage:RetentionInterval")]
     [InlineData("Storage:DownloadUrlTtl", "1s", "Storage:DownloadUrlTtl")]
     [InlineData("Storage:MonitorInterval", "0s", "Storage:MonitorInterval")]
     public void ConfigureServices_BadValue_ValidationNamesTheKey(string key, string value, string expectedKey)
@@ -61,25 +61,42 @@ public sealed class PluginWiringTests : IDisposable
     }
 
     [Theory]
-    [InlineData("30s", 30)]
-    [InlineData("500ms", 0.5)]
-    [InlineData("10m", 600)]
-    [InlineData("1h", 3600)]
-    [InlineData("1d", 86400)]
-    [InlineData("00:05:00", 300)]
-    public void TryParseDuration_Forms_Parsed(string text, double seconds)
+    [InlineData("Storage:BlockPercent", "ninety")]
+    [InlineData("Storage:RetentionInterval", "soon")]
+    public void ConfigureServices_UnparsableValue_BindingFailureNamesTheKey(string key, string value)
     {
-        Assert.True(StorageOptions.TryParseDuration(text, out var value));
-        Assert.Equal(TimeSpan.FromSeconds(seconds), value);
+        using var provider = Build(new() { [key] = value }, withAccess: true);
+
+        // The binder's failure; the host turns it into one line naming the key and the accepted forms (Host.Tests).
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptions<StorageOptions>>().Value);
+
+        Assert.Contains($"at '{key}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("RescanInterval", "30s", 30)]
+    [InlineData("MonitorInterval", "500ms", 0.5)]
+    [InlineData("RescanInterval", "10m", 600)]
+    [InlineData("RetentionInterval", "1h", 3600)]
+    [InlineData("RetentionInterval", "1d", 86400)]
+    [InlineData("RescanInterval", "00:05:00", 300)]
+    public void ConfigureServices_DurationForms_BindWithTheServiceConverter(string property, string text, double seconds)
+    {
+        using var provider = Build(new() { ["Storage:" + property] = text }, withAccess: true);
+
+        var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), typeof(StorageOptions).GetProperty(property)!.GetValue(options));
     }
 
     private ServiceProvider Build(Dictionary<string, string?> settings, bool withAccess)
     {
-        settings["Storage:Root"] = Path.Combine(_dir.FullName, "media");
-        settings["State:Directory"] = Path.Combine(_dir.FullName, "state");
+        // What the host does before it binds anything (shared/DurationConverter.cs, linked into this test project).
+        CameraService.Shared.DurationConverter.Register();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
+        services.AddSingleton<IServiceEnvironment>(new TestServiceEnvironment(_dir.FullName));
         if (withAccess)
         {
             services.AddSingleton<IAccessControl>(new FakeAccessControl(TimeProvider.System));

@@ -15,23 +15,23 @@ public sealed class RetentionTests : IAsyncLifetime
 
     public static TheoryData<RetentionPolicy, string> InvalidPolicies => new()
     {
-        { new RetentionPolicy("forever", true, null, null, null), "policy_type" },
-        { new RetentionPolicy("AGE", true, 3, null, null), "policy_type" },
-        { new RetentionPolicy("age", true, null, null, null), "max_age_days" },
-        { new RetentionPolicy("age", true, 0, null, null), "max_age_days" },
-        { new RetentionPolicy("age", true, -1, null, null), "max_age_days" },
-        { new RetentionPolicy("age", true, double.NaN, null, null), "max_age_days" },
-        { new RetentionPolicy("size", true, null, null, null), "max_size_gb" },
-        { new RetentionPolicy("size", true, null, 0, null), "max_size_gb" },
-        { new RetentionPolicy("manual", true, null, null, 101), "min_free_percent" },
-        { new RetentionPolicy("manual", true, null, null, -0.5), "min_free_percent" },
+        { new RetentionPolicy { PolicyType = "forever", Enabled = true }, "policy_type" },
+        { new RetentionPolicy { PolicyType = "AGE", Enabled = true, MaxAgeDays = 3 }, "policy_type" },
+        { new RetentionPolicy { PolicyType = "age", Enabled = true }, "max_age_days" },
+        { new RetentionPolicy { PolicyType = "age", Enabled = true, MaxAgeDays = 0 }, "max_age_days" },
+        { new RetentionPolicy { PolicyType = "age", Enabled = true, MaxAgeDays = -1 }, "max_age_days" },
+        { new RetentionPolicy { PolicyType = "age", Enabled = true, MaxAgeDays = double.NaN }, "max_age_days" },
+        { new RetentionPolicy { PolicyType = "size", Enabled = true }, "max_size_gb" },
+        { new RetentionPolicy { PolicyType = "size", Enabled = true, MaxSizeGb = 0 }, "max_size_gb" },
+        { new RetentionPolicy { PolicyType = "manual", Enabled = true, MinFreePercent = 101 }, "min_free_percent" },
+        { new RetentionPolicy { PolicyType = "manual", Enabled = true, MinFreePercent = -0.5 }, "min_free_percent" },
     };
 
     [Theory]
     [MemberData(nameof(InvalidPolicies))]
     public async Task SetRetentionPolicyAsync_Invalid_ThrowsAndKeepsStoredPolicy(RetentionPolicy policy, string param)
     {
-        var good = new RetentionPolicy("age", false, 30, null, 10);
+        var good = new RetentionPolicy { PolicyType = "age", Enabled = false, MaxAgeDays = 30, MinFreePercent = 10 };
         await _h.Store.SetRetentionPolicyAsync(good, CancellationToken.None);
         var fileBefore = await File.ReadAllTextAsync(PolicyFile);
 
@@ -45,7 +45,7 @@ public sealed class RetentionTests : IAsyncLifetime
     [Fact]
     public async Task SetRetentionPolicyAsync_Valid_PersistedAcrossNewStoreInstance()
     {
-        var policy = new RetentionPolicy("size", true, null, 2.5, 15);
+        var policy = new RetentionPolicy { PolicyType = "size", Enabled = true, MaxSizeGb = 2.5, MinFreePercent = 15 };
 
         var stored = await _h.Store.SetRetentionPolicyAsync(policy, CancellationToken.None);
 
@@ -61,7 +61,7 @@ public sealed class RetentionTests : IAsyncLifetime
     [Fact]
     public void GetRetentionPolicy_NothingStored_ManualDisabled()
     {
-        Assert.Equal(new RetentionPolicy("manual", false, null, null, null), _h.Store.GetRetentionPolicy());
+        Assert.Equal(new RetentionPolicy { PolicyType = "manual", Enabled = false }, _h.Store.GetRetentionPolicy());
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class RetentionTests : IAsyncLifetime
         // A file where the state directory should be: it cannot be created.
         await File.WriteAllTextAsync(_h.StateDirectory, "in the way");
 
-        await Assert.ThrowsAsync<DependencyFailedException>(() => _h.Store.SetRetentionPolicyAsync(new RetentionPolicy("age", true, 1, null, null), CancellationToken.None));
+        await Assert.ThrowsAsync<DependencyFailedException>(() => _h.Store.SetRetentionPolicyAsync(new RetentionPolicy { PolicyType = "age", Enabled = true, MaxAgeDays = 1 }, CancellationToken.None));
 
         Assert.Equal("manual", _h.Store.GetRetentionPolicy().PolicyType);
     }
@@ -94,7 +94,7 @@ public sealed class RetentionTests : IAsyncLifetime
         var fresh = _h.WriteFile(_h.Recordings, "camera0", "fresh.mp4", TimeSpan.FromDays(6), KiB);
         var freshSnap = _h.WriteFile(_h.Snapshots, "camera1", "fresh.jpg", TimeSpan.FromHours(1), KiB);
         await _h.Store.StartAsync(CancellationToken.None);
-        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy("age", false, 7, null, null), CancellationToken.None);
+        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy { PolicyType = "age", Enabled = false, MaxAgeDays = 7 }, CancellationToken.None);
 
         var result = await _h.Store.CleanupAsync(CancellationToken.None);
 
@@ -105,7 +105,7 @@ public sealed class RetentionTests : IAsyncLifetime
         Assert.True(File.Exists(fresh));
         Assert.True(File.Exists(freshSnap));
         Assert.Contains("older than 7 days", result.Message, StringComparison.Ordinal);
-        var page = await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 10, null), CancellationToken.None);
+        var page = await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 10 }, CancellationToken.None);
         Assert.Equal(["fresh.mp4"], page.Files.Select(f => f.FileName));
     }
 
@@ -116,7 +116,7 @@ public sealed class RetentionTests : IAsyncLifetime
         var idle = _h.WriteFile(_h.Recordings, "camera1", "idle.mp4", TimeSpan.FromDays(30), KiB);
         await _h.Store.StartAsync(CancellationToken.None);
         _h.Store.SetRecordingActive("camera0", true);
-        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy("age", false, 1, null, null), CancellationToken.None);
+        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy { PolicyType = "age", Enabled = false, MaxAgeDays = 1 }, CancellationToken.None);
 
         var result = await _h.Store.CleanupAsync(CancellationToken.None);
 
@@ -133,7 +133,7 @@ public sealed class RetentionTests : IAsyncLifetime
             .Select(i => _h.WriteFile(_h.Recordings, $"camera{i % 2}", $"f{i}.mp4", TimeSpan.FromHours(100 - i), 100 * KiB))
             .ToList();
         await _h.Store.StartAsync(CancellationToken.None);
-        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy("size", false, null, 450.0 * KiB / (1024 * 1024 * 1024), null), CancellationToken.None);
+        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy { PolicyType = "size", Enabled = false, MaxSizeGb = 450.0 * KiB / (1024 * 1024 * 1024) }, CancellationToken.None);
 
         var result = await _h.Store.CleanupAsync(CancellationToken.None);
 
@@ -158,7 +158,7 @@ public sealed class RetentionTests : IAsyncLifetime
             .Select(i => _h.WriteFile(_h.Snapshots, "camera0", $"s{i}.jpg", TimeSpan.FromHours(10 - i), 1024 * KiB))
             .ToList();
         await _h.Store.StartAsync(CancellationToken.None);
-        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy("manual", false, null, null, 50), CancellationToken.None);
+        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy { PolicyType = "manual", Enabled = false, MinFreePercent = 50 }, CancellationToken.None);
 
         var result = await _h.Store.CleanupAsync(CancellationToken.None);
 
@@ -188,7 +188,7 @@ public sealed class RetentionTests : IAsyncLifetime
         var fresh = _h.WriteFile(_h.Recordings, "camera0", "fresh.mp4", TimeSpan.FromHours(3), KiB);
         await _h.Store.StartAsync(CancellationToken.None);
 
-        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy("age", true, 1, null, null), CancellationToken.None);
+        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy { PolicyType = "age", Enabled = true, MaxAgeDays = 1 }, CancellationToken.None);
 
         await Poll.UntilAsync(() => Task.FromResult(!File.Exists(old)), "sweep deleted the old recording");
         Assert.True(File.Exists(fresh));
@@ -197,10 +197,10 @@ public sealed class RetentionTests : IAsyncLifetime
     [Fact]
     public async Task BackgroundSweep_Interval_AppliesEnabledPolicyOnFakeClock()
     {
-        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy("age", true, 1, null, null), CancellationToken.None);
+        await _h.Store.SetRetentionPolicyAsync(new RetentionPolicy { PolicyType = "age", Enabled = true, MaxAgeDays = 1 }, CancellationToken.None);
         await _h.Store.StartAsync(CancellationToken.None);
         var path = _h.WriteFile(_h.Recordings, "camera0", "later.mp4", TimeSpan.FromHours(20), KiB);
-        await Poll.UntilAsync(async () => (await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery(0, 10, null), CancellationToken.None)).Total == 1, "file listed");
+        await Poll.UntilAsync(async () => (await _h.Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 10 }, CancellationToken.None)).Total == 1, "file listed");
 
         await Poll.UntilAsync(
             () =>

@@ -104,7 +104,7 @@ public sealed class SpaceGuardTests : IAsyncLifetime
     public async Task Monitor_CrossingThresholds_RaisesStatusChangedOnEachTransitionOnly()
     {
         var events = new ConcurrentQueue<StorageStatus>();
-        _h.Store.StatusChanged += (_, s) => events.Enqueue(s);
+        _h.Store.StatusChanged += (_, e) => events.Enqueue(e.Status);
         _h.Status.SetUsage(50);
         await _h.Store.StartAsync(CancellationToken.None);
         Assert.Empty(events);
@@ -122,7 +122,7 @@ public sealed class SpaceGuardTests : IAsyncLifetime
     public async Task StartAsync_DiskAlreadyCritical_RaisesStatusChanged()
     {
         var events = new ConcurrentQueue<StorageStatus>();
-        _h.Store.StatusChanged += (_, s) => events.Enqueue(s);
+        _h.Store.StatusChanged += (_, e) => events.Enqueue(e.Status);
         _h.Status.SetUsage(97);
 
         await _h.Store.StartAsync(CancellationToken.None);

@@ -7,8 +7,8 @@ public sealed class CaptureInputSelectorTests
 {
     private static readonly IReadOnlyList<CameraFormat> Formats =
     [
-        new("YUYV", "YUYV 4:2:2", false, [new FrameSize(1920, 1080, [5]), new FrameSize(640, 480, [30, 15])]),
-        new("MJPG", "Motion-JPEG", true, [new FrameSize(3840, 2160, [15]), new FrameSize(1920, 1080, [60, 30, 15]), new FrameSize(1280, 720, [60, 30])]),
+        new CameraFormat { FourCc = "YUYV", Description = "YUYV 4:2:2", Compressed = false, Sizes = [new FrameSize { Width = 1920, Height = 1080, FrameRates = [5] }, new FrameSize { Width = 640, Height = 480, FrameRates = [30, 15] }] },
+        new CameraFormat { FourCc = "MJPG", Description = "Motion-JPEG", Compressed = true, Sizes = [new FrameSize { Width = 3840, Height = 2160, FrameRates = [15] }, new FrameSize { Width = 1920, Height = 1080, FrameRates = [60, 30, 15] }, new FrameSize { Width = 1280, Height = 720, FrameRates = [60, 30] }] },
     ];
 
     [Fact]
@@ -17,8 +17,8 @@ public sealed class CaptureInputSelectorTests
         var (input, problem) = CaptureInputSelector.Select("/dev/video0", Formats, new V4l2Options(), null);
 
         Assert.Null(problem);
-        Assert.Equal(("MJPG", 1920, 1080, 30d), (input!.PixelFormat, input.Width, input.Height, input.FrameRate));
-        Assert.Equal(["-f", "v4l2", "-input_format", "mjpeg", "-video_size", "1920x1080", "-framerate", "30", "-i", "/dev/video0"], input.FfmpegInputArguments);
+        Assert.Equal(("MJPG", 1920, 1080, 30d), (input!.Video.PixelFormat, input.Video.Width, input.Video.Height, input.Video.FrameRate));
+        Assert.Equal("/dev/video0", Assert.IsType<DeviceCaptureInput>(input).DevicePath);
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public sealed class CaptureInputSelectorTests
     {
         var (input, _) = CaptureInputSelector.Select("/dev/video0", Formats, new V4l2Options { MinFps = 100, MaxFps = 120 }, null);
 
-        Assert.Equal(("MJPG", 1920, 1080, 60d), (input!.PixelFormat, input.Width, input.Height, input.FrameRate));
+        Assert.Equal(("MJPG", 1920, 1080, 60d), (input!.Video.PixelFormat, input.Video.Width, input.Video.Height, input.Video.FrameRate));
     }
 
     [Fact]
@@ -36,7 +36,7 @@ public sealed class CaptureInputSelectorTests
 
         var (input, _) = CaptureInputSelector.Select("/dev/video0", Formats, options, null);
 
-        Assert.Equal(("YUYV", 640, 480, 30d), (input!.PixelFormat, input.Width, input.Height, input.FrameRate));
+        Assert.Equal(("YUYV", 640, 480, 30d), (input!.Video.PixelFormat, input.Video.Width, input.Video.Height, input.Video.FrameRate));
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class CaptureInputSelectorTests
     {
         var (input, problem) = CaptureInputSelector.Select("/dev/video0", Formats, new V4l2Options(), new V4l2CameraOptions { PixelFormat = "H264" });
 
-        Assert.Equal("MJPG", input!.PixelFormat);
+        Assert.Equal("MJPG", input!.Video.PixelFormat);
         Assert.Contains("no mode matching", problem, StringComparison.Ordinal);
     }
 
@@ -54,13 +54,13 @@ public sealed class CaptureInputSelectorTests
         var (input, problem) = CaptureInputSelector.Select("/dev/video0", Formats, new V4l2Options(), new V4l2CameraOptions { Width = 3840, Height = 2160 });
 
         Assert.Null(problem);
-        Assert.Equal(("MJPG", 3840, 2160, 15d), (input!.PixelFormat, input.Width, input.Height, input.FrameRate));
+        Assert.Equal(("MJPG", 3840, 2160, 15d), (input!.Video.PixelFormat, input.Video.Width, input.Video.Height, input.Video.FrameRate));
     }
 
     [Fact]
     public void Select_OnlyUnknownFormats_ReturnsNull()
     {
-        var (input, _) = CaptureInputSelector.Select("/dev/video0", [new CameraFormat("Z16", "Depth", false, [new FrameSize(640, 480, [30])])], new V4l2Options(), null);
+        var (input, _) = CaptureInputSelector.Select("/dev/video0", [new CameraFormat { FourCc = "Z16", Description = "Depth", Compressed = false, Sizes = [new FrameSize { Width = 640, Height = 480, FrameRates = [30] }] }], new V4l2Options(), null);
 
         Assert.Null(input);
     }
@@ -68,8 +68,8 @@ public sealed class CaptureInputSelectorTests
     [Fact]
     public void Select_FractionalRate_FormatsInvariantly()
     {
-        var (input, _) = CaptureInputSelector.Select("/dev/video0", [new CameraFormat("MJPG", "M", true, [new FrameSize(1280, 720, [29.97])])], new V4l2Options(), null);
+        var (input, _) = CaptureInputSelector.Select("/dev/video0", [new CameraFormat { FourCc = "MJPG", Description = "M", Compressed = true, Sizes = [new FrameSize { Width = 1280, Height = 720, FrameRates = [29.97] }] }], new V4l2Options(), null);
 
-        Assert.Contains("29.97", input!.FfmpegInputArguments);
+        Assert.Equal(29.97, input!.Video.FrameRate, 3);
     }
 }

@@ -63,7 +63,7 @@ public sealed class DiscoveryTests
 
         var controls = h.Camera(C270).Controls;
         var brightness = controls.Single(c => c.Name == "Brightness");
-        Assert.Equal(new CameraControl(0x00980900, "Brightness", "int", 0, 255, 1, 128, 128), brightness);
+        Assert.Equal(new CameraControl { Id = 0x00980900, Name = "Brightness", Type = "int", Minimum = 0, Maximum = 255, Step = 1, Default = 128, Current = 128 }, brightness);
         var powerLine = controls.Single(c => c.Id == 0x00980918);
         Assert.Equal("menu", powerLine.Type);
         Assert.Equal(2, powerLine.Default);
@@ -81,11 +81,10 @@ public sealed class DiscoveryTests
         await h.StartAsync();
 
         var input = h.Camera(C270).CaptureInput!;
-        Assert.Equal("MJPG", input.PixelFormat);
-        Assert.Equal((1280, 960, 30d), (input.Width, input.Height, input.FrameRate));
-        Assert.Equal(["-f", "v4l2", "-input_format", "mjpeg", "-video_size", "1280x960", "-framerate", "30", "-i", path], input.FfmpegInputArguments);
-        Assert.True(input.IsLive);
-        Assert.False(input.IsH264);
+        Assert.Equal("MJPG", input.Video.PixelFormat);
+        Assert.Equal((1280, 960, 30d), (input.Video.Width, input.Video.Height, input.Video.FrameRate));
+        Assert.Equal(path, Assert.IsType<DeviceCaptureInput>(input).DevicePath);
+        Assert.Null(input.Audio);
     }
 
     [Fact]
@@ -99,9 +98,8 @@ public sealed class DiscoveryTests
         var camera = h.Camera(C920);
         Assert.Equal(["YUYV", "H264", "MJPG"], camera.Formats.Select(f => f.FourCc));
         var input = camera.CaptureInput!;
-        Assert.True(input.IsH264);
-        Assert.Equal(("H264", 1920, 1080, 30d), (input.PixelFormat, input.Width, input.Height, input.FrameRate));
-        Assert.Contains("h264", input.FfmpegInputArguments);
+        Assert.IsType<DeviceCaptureInput>(input);
+        Assert.Equal(("H264", 1920, 1080, 30d), (input.Video.PixelFormat, input.Video.Width, input.Video.Height, input.Video.FrameRate));
         Assert.Contains(camera.Controls, c => c.Name == "Zoom Absolute" && c.Minimum == 100 && c.Maximum == 500);
     }
 
@@ -123,7 +121,7 @@ public sealed class DiscoveryTests
         var mjpg720 = camera.Formats.Single(f => f.FourCc == "MJPG").Sizes.Single(s => s.Width == 1280 && s.Height == 720);
         Assert.Equal([60d, 50, 30, 20, 10, 5], mjpg720.FrameRates);
         var input = camera.CaptureInput!;
-        Assert.Equal(("MJPG", 1280, 720, 30d), (input.PixelFormat, input.Width, input.Height, input.FrameRate));
+        Assert.Equal(("MJPG", 1280, 720, 30d), (input.Video.PixelFormat, input.Video.Width, input.Video.Height, input.Video.FrameRate));
     }
 
     [Fact]
@@ -141,7 +139,7 @@ public sealed class DiscoveryTests
         Assert.Contains(h264.Sizes, s => s.Width == 1920 && s.Height == 1080);
         Assert.Contains(h264.Sizes, s => s.Width == 32 && s.Height == 32);
         Assert.Equal([90d, 60, 50, 30, 25, 24, 20, 15, 10, 5, 1], h264.Sizes[0].FrameRates);
-        Assert.Equal(("H264", 1920, 1080, 30d), (camera.CaptureInput!.PixelFormat, camera.CaptureInput.Width, camera.CaptureInput.Height, camera.CaptureInput.FrameRate));
+        Assert.Equal(("H264", 1920, 1080, 30d), (camera.CaptureInput!.Video.PixelFormat, camera.CaptureInput.Video.Width, camera.CaptureInput.Video.Height, camera.CaptureInput.Video.FrameRate));
     }
 
     [Fact]
@@ -245,7 +243,6 @@ public sealed class DiscoveryTests
         await h.StartAsync();
 
         var input = h.Camera(C920).CaptureInput!;
-        Assert.Equal(("YUYV", 640, 480, 15d), (input.PixelFormat, input.Width, input.Height, input.FrameRate));
-        Assert.Contains("yuyv422", input.FfmpegInputArguments);
+        Assert.Equal(("YUYV", 640, 480, 15d), (input.Video.PixelFormat, input.Video.Width, input.Video.Height, input.Video.FrameRate));
     }
 }

@@ -5,16 +5,16 @@ namespace CameraService.Plugins.V4l2.Tests;
 
 public sealed class ProberTests : IDisposable
 {
-    private readonly DirectoryInfo fixtures = Directory.CreateTempSubdirectory("v4l2-fixtures-");
+    private readonly DirectoryInfo _fixtures = Directory.CreateTempSubdirectory("v4l2-fixtures-");
 
-    public void Dispose() => fixtures.Delete(recursive: true);
+    public void Dispose() => _fixtures.Delete(recursive: true);
 
     private ProbeOutcome Probe(string fixtureText)
     {
-        File.WriteAllText(Path.Combine(fixtures.FullName, "device.txt"), fixtureText);
-        using var tree = FakeDeviceTree.CreateTemporary(fixtures.FullName);
+        File.WriteAllText(Path.Combine(_fixtures.FullName, "device.txt"), fixtureText);
+        using var tree = FakeDeviceTree.CreateTemporary(_fixtures.FullName);
         var path = tree.Plug("video0", "device.txt");
-        return new DeviceProber(new FakeVideoSyscalls(fixtures.FullName)).Probe(path);
+        return new DeviceProber(new FakeVideoSyscalls(_fixtures.FullName)).Probe(path);
     }
 
     [Fact]

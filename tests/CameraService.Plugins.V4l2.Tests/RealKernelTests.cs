@@ -24,9 +24,9 @@ public sealed class RootLinuxFactAttribute : FactAttribute
 /// </summary>
 public sealed partial class RealKernelTests : IDisposable
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("v4l2-real-");
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("v4l2-real-");
 
-    public void Dispose() => dir.Delete(recursive: true);
+    public void Dispose() => _dir.Delete(recursive: true);
 
     [Fact]
     public void Open_MissingNode_IsGone()
@@ -36,7 +36,7 @@ public sealed partial class RealKernelTests : IDisposable
             return;
         }
 
-        var result = new LinuxVideoSyscalls().Open(Path.Combine(dir.FullName, "video0"), out var fd);
+        var result = new LinuxVideoSyscalls().Open(Path.Combine(_dir.FullName, "video0"), out var fd);
 
         Assert.Equal(Errno.ENOENT, result.Errno);
         Assert.Equal(DeviceFailure.Gone, result.Failure);
@@ -51,7 +51,7 @@ public sealed partial class RealKernelTests : IDisposable
             return;
         }
 
-        var path = Path.Combine(dir.FullName, "video0");
+        var path = Path.Combine(_dir.FullName, "video0");
         File.WriteAllText(path, "not a device");
         var syscalls = new LinuxVideoSyscalls();
         Assert.True(syscalls.Open(path, out var fd).Ok);
@@ -85,8 +85,8 @@ public sealed partial class RealKernelTests : IDisposable
         MakeVideoNode("video0", 0);
         var options = new V4l2Options
         {
-            DeviceRoot = dir.FullName,
-            SysfsRoot = dir.FullName,
+            DeviceRoot = _dir.FullName,
+            SysfsRoot = _dir.FullName,
             ProbeTimeout = TimeSpan.FromMilliseconds(100),
             ReconcileInterval = TimeSpan.FromHours(1),
         };
@@ -120,7 +120,7 @@ public sealed partial class RealKernelTests : IDisposable
 
     private string MakeVideoNode(string name, uint minor)
     {
-        var path = Path.Combine(dir.FullName, name);
+        var path = Path.Combine(_dir.FullName, name);
         const uint characterDevice = 0x2000; // S_IFCHR
         var device = (81UL << 8) | minor;     // makedev(81, minor) for small numbers
         Assert.True(Mknod(path, characterDevice | 0x1B0 /* 0660 */, device) == 0, $"mknod failed: errno {Marshal.GetLastPInvokeError()}");

@@ -12,7 +12,7 @@ public sealed class DuplicateEndpointTests
     }
 
     private static HttpEndpoint Text(string pattern, string body) =>
-        new("GET", pattern, (_, _) => ValueTask.FromResult<HttpReply>(new HttpContentReply(200, "text/plain", Encoding.UTF8.GetBytes(body))));
+        new HttpEndpoint { Method = "GET", Pattern = pattern, Handler = (_, _) => ValueTask.FromResult<HttpReply>(new HttpContentReply { StatusCode = 200, ContentType = "text/plain", Body = Encoding.UTF8.GetBytes(body) }) };
 
     [Fact]
     public async Task StartAsync_DuplicateAndInvalidPatterns_FirstWinsOthersSkippedListenerServes()

@@ -1,38 +1,16 @@
-using System.Globalization;
 using CameraService.Abstractions.Cameras;
 
 namespace CameraService.Plugins.V4l2.Discovery;
 
 /// <summary>
-/// Chooses the default capture mode of a camera and turns it into ffmpeg input arguments: preferred formats
+/// Chooses the default capture mode of a camera and describes it for the backends: preferred formats
 /// first (H264, MJPG), then the largest size within MaxWidth×MaxHeight offering at least MinFps, at the highest
 /// rate up to MaxFps. A per-camera override wins when the camera offers it.
 /// </summary>
 internal static class CaptureInputSelector
 {
-    private static readonly Dictionary<string, string> FfmpegFormats = new(StringComparer.Ordinal)
-    {
-        ["MJPG"] = "mjpeg",
-        ["JPEG"] = "mjpeg",
-        ["H264"] = "h264",
-        ["HEVC"] = "hevc",
-        ["YUYV"] = "yuyv422",
-        ["UYVY"] = "uyvy422",
-        ["YVYU"] = "yvyu422",
-        ["NV12"] = "nv12",
-        ["NV21"] = "nv21",
-        ["YU12"] = "yuv420p",
-        ["YV12"] = "yuv420p",
-        ["422P"] = "yuv422p",
-        ["RGB3"] = "rgb24",
-        ["BGR3"] = "bgr24",
-        ["GREY"] = "gray",
-        ["RGBP"] = "rgb565le",
-        ["BA81"] = "bayer_bggr8",
-        ["GBRG"] = "bayer_gbrg8",
-        ["GRBG"] = "bayer_grbg8",
-        ["RGGB"] = "bayer_rggb8",
-    };
+    // The formats a backend accepts in a capture description (the SDK's list); anything else is not offered.
+    private static readonly HashSet<string> CapturableFormats = new(PixelFormats.All, StringComparer.Ordinal);
 
     /// <summary>The selected mode, plus a note when an override could not be honoured.</summary>
     public static (CaptureInput? Input, string? OverrideProblem) Select(string devicePath, IReadOnlyList<CameraFormat> formats, V4l2Options options, V4l2CameraOptions? camera)
@@ -40,7 +18,7 @@ internal static class CaptureInputSelector
         ArgumentNullException.ThrowIfNull(formats);
         ArgumentNullException.ThrowIfNull(options);
         var modes = formats
-            .Where(f => FfmpegFormats.ContainsKey(f.FourCc))
+            .Where(f => CapturableFormats.Contains(f.FourCc))
             .SelectMany(f => f.Sizes.SelectMany(s => (s.FrameRates.Count == 0 ? [0d] : s.FrameRates).Select(r => (Format: f.FourCc, s.Width, s.Height, Rate: r))))
             .ToList();
         if (modes.Count == 0)
@@ -98,17 +76,10 @@ internal static class CaptureInputSelector
         return capped.Count > 0 ? capped.MaxBy(m => m.Rate) : atSize.MinBy(m => m.Rate);
     }
 
-    private static CaptureInput Build(string devicePath, (string Format, int Width, int Height, double Rate) mode)
-    {
-        var args = new List<string> { "-f", "v4l2", "-input_format", FfmpegFormats[mode.Format], "-video_size", $"{mode.Width}x{mode.Height}" };
-        if (mode.Rate > 0)
+    private static DeviceCaptureInput Build(string devicePath, (string Format, int Width, int Height, double Rate) mode) =>
+        new DeviceCaptureInput
         {
-            args.Add("-framerate");
-            args.Add(mode.Rate.ToString("0.###", CultureInfo.InvariantCulture));
-        }
-
-        args.Add("-i");
-        args.Add(devicePath);
-        return new CaptureInput(args, mode.Format, mode.Width, mode.Height, mode.Rate, IsH264: mode.Format == "H264", IsLive: true);
-    }
+            DevicePath = devicePath,
+            Video = new VideoMode { PixelFormat = mode.Format, Width = mode.Width, Height = mode.Height, FrameRate = mode.Rate },
+        };
 }

@@ -23,9 +23,6 @@ internal static class DescriptorEquality
         && a.Sizes.Zip(b.Sizes).All(p => p.First.Width == p.Second.Width && p.First.Height == p.Second.Height
             && p.First.FrameRates.SequenceEqual(p.Second.FrameRates));
 
-    private static bool Same(CaptureInput? a, CaptureInput? b) =>
-        a is null || b is null
-            ? a is null && b is null
-            : a.FfmpegInputArguments.SequenceEqual(b.FfmpegInputArguments) && a.PixelFormat == b.PixelFormat && a.Width == b.Width
-                && a.Height == b.Height && a.FrameRate.Equals(b.FrameRate) && a.IsH264 == b.IsH264 && a.IsLive == b.IsLive;
+    // The capture description holds no lists: record equality compares it by value.
+    private static bool Same(CaptureInput? a, CaptureInput? b) => Equals(a, b);
 }

@@ -153,7 +153,7 @@ internal sealed class DeviceProber(IVideoSyscalls syscalls)
 
             var description = Vdev.ReadString(desc.description, 32);
             var sizes = EnumerateSizes(fd, desc.pixelformat);
-            formats.Add(new CameraFormat(fourCc, description, (desc.flags & Vdev.FmtFlagCompressed) != 0, sizes));
+            formats.Add(new CameraFormat { FourCc = fourCc, Description = description, Compressed = (desc.flags & Vdev.FmtFlagCompressed) != 0, Sizes = sizes });
         }
 
         return formats;
@@ -205,7 +205,7 @@ internal sealed class DeviceProber(IVideoSyscalls syscalls)
             return;
         }
 
-        sizes.Add(new FrameSize(width, height, EnumerateRates(fd, pixelFormat, (uint)width, (uint)height)));
+        sizes.Add(new FrameSize { Width = width, Height = height, FrameRates = EnumerateRates(fd, pixelFormat, (uint)width, (uint)height) });
     }
 
     private List<double> EnumerateRates(int fd, uint pixelFormat, uint width, uint height)
@@ -282,9 +282,17 @@ internal sealed class DeviceProber(IVideoSyscalls syscalls)
             }
 
             var name = Vdev.ReadString(query.name, 32);
-            controls.Add(new CameraControl(
-                query.id, name, TypeName(query.type), query.minimum, query.maximum, (long)query.step, query.default_value,
-                ReadCurrent(fd, query.id, query.type, query.flags)));
+            controls.Add(new CameraControl
+            {
+                Id = query.id,
+                Name = name,
+                Type = TypeName(query.type),
+                Minimum = query.minimum,
+                Maximum = query.maximum,
+                Step = (long)query.step,
+                Default = query.default_value,
+                Current = ReadCurrent(fd, query.id, query.type, query.flags),
+            });
         }
 
         return controls;
@@ -308,9 +316,17 @@ internal sealed class DeviceProber(IVideoSyscalls syscalls)
                 continue;
             }
 
-            controls.Add(new CameraControl(
-                query.id, Vdev.ReadString(query.name, 32), TypeName(query.type), query.minimum, query.maximum, query.step,
-                query.default_value, ReadCurrent(fd, query.id, query.type, query.flags)));
+            controls.Add(new CameraControl
+            {
+                Id = query.id,
+                Name = Vdev.ReadString(query.name, 32),
+                Type = TypeName(query.type),
+                Minimum = query.minimum,
+                Maximum = query.maximum,
+                Step = query.step,
+                Default = query.default_value,
+                Current = ReadCurrent(fd, query.id, query.type, query.flags),
+            });
         }
 
         return controls;
@@ -331,15 +347,15 @@ internal sealed class DeviceProber(IVideoSyscalls syscalls)
 
     internal static string TypeName(uint type) => type switch
     {
-        Vdev.CtrlTypeInteger => "int",
-        Vdev.CtrlTypeBoolean => "bool",
-        Vdev.CtrlTypeMenu => "menu",
-        Vdev.CtrlTypeButton => "button",
-        Vdev.CtrlTypeInteger64 => "int64",
-        Vdev.CtrlTypeString => "string",
-        Vdev.CtrlTypeBitmask => "bitmask",
-        Vdev.CtrlTypeIntegerMenu => "integer_menu",
-        _ => "compound",
+        Vdev.CtrlTypeInteger => CameraControlTypes.Range,
+        Vdev.CtrlTypeBoolean => CameraControlTypes.Boolean,
+        Vdev.CtrlTypeMenu => CameraControlTypes.Menu,
+        Vdev.CtrlTypeButton => CameraControlTypes.Button,
+        Vdev.CtrlTypeInteger64 => CameraControlTypes.Range64,
+        Vdev.CtrlTypeString => CameraControlTypes.Text,
+        Vdev.CtrlTypeBitmask => CameraControlTypes.Bitmask,
+        Vdev.CtrlTypeIntegerMenu => CameraControlTypes.IntegerMenu,
+        _ => CameraControlTypes.Compound,
     };
 
     internal static uint TypeCode(string name) => name switch

@@ -21,7 +21,7 @@ internal sealed record NodeIdentity(string StableId, string? SysfsName, int Inde
 /// </summary>
 internal sealed class IdentityResolver(string deviceRoot, string sysfsRoot)
 {
-    private readonly string sysfsRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(sysfsRoot));
+    private readonly string _sysfsRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(sysfsRoot));
 
     public NodeIdentity Resolve(string node, string? busInfo)
     {
@@ -31,12 +31,12 @@ internal sealed class IdentityResolver(string deviceRoot, string sysfsRoot)
         string? sysfsName = null;
         var index = 0;
         string? vendor = null, product = null, serial = null, port = null, controller = null;
-        var videoDir = ResolveDirectory(Path.Combine(sysfsRoot, "class", "video4linux", node));
+        var videoDir = ResolveDirectory(Path.Combine(_sysfsRoot, "class", "video4linux", node));
         if (videoDir is not null)
         {
             sysfsName = ReadAttribute(videoDir, "name");
             index = int.TryParse(ReadAttribute(videoDir, "index"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : 0;
-            for (var dir = Directory.GetParent(videoDir); dir is not null && dir.FullName.Length > sysfsRoot.Length; dir = dir.Parent)
+            for (var dir = Directory.GetParent(videoDir); dir is not null && dir.FullName.Length > _sysfsRoot.Length; dir = dir.Parent)
             {
                 if (vendor is null && File.Exists(Path.Combine(dir.FullName, "idVendor")))
                 {

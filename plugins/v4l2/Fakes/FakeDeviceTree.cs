@@ -11,8 +11,8 @@ namespace CameraService.Plugins.V4l2.Fakes;
 public sealed class FakeDeviceTree : IDisposable
 {
     private const string DefaultController = "0000:00:14.0";
-    private readonly bool ownsRoot;
-    private int plugCounter;
+    private readonly bool _ownsRoot;
+    private int _plugCounter;
 
     private FakeDeviceTree(string root, string fixturesDirectory, bool ownsRoot)
     {
@@ -20,7 +20,7 @@ public sealed class FakeDeviceTree : IDisposable
         DeviceRoot = Path.Combine(root, "dev");
         SysfsRoot = Path.Combine(root, "sys");
         FixturesDirectory = fixturesDirectory;
-        this.ownsRoot = ownsRoot;
+        _ownsRoot = ownsRoot;
         Directory.CreateDirectory(DeviceRoot);
         Directory.CreateDirectory(Path.Combine(SysfsRoot, "class", "video4linux"));
     }
@@ -129,7 +129,7 @@ public sealed class FakeDeviceTree : IDisposable
 
         var spec = new FakeNodeSpec(
             fixture, busInfo, (openErrors ?? []).Select(e => Fixture.ParseErrno(e, "openErrors")).ToList(),
-            Interlocked.Increment(ref plugCounter).ToString(CultureInfo.InvariantCulture));
+            Interlocked.Increment(ref _plugCounter).ToString(CultureInfo.InvariantCulture));
         var nodePath = Path.Combine(DeviceRoot, node);
         var temp = Path.Combine(DeviceRoot, "." + node + ".plug");
         File.WriteAllText(temp, spec.Format());
@@ -171,7 +171,7 @@ public sealed class FakeDeviceTree : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        if (ownsRoot && Directory.Exists(Root))
+        if (_ownsRoot && Directory.Exists(Root))
         {
             Directory.Delete(Root, recursive: true);
         }

@@ -12,13 +12,13 @@ namespace CameraService.Plugins.V4l2.Fakes;
 /// </summary>
 internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls? uevents = null) : IVideoSyscalls
 {
-    private readonly ConcurrentDictionary<int, OpenDevice> open = new();
-    private readonly ConcurrentDictionary<string, (DateTime Stamp, Fixture Fixture)> fixtures = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, int> opensPerPlug = new(StringComparer.Ordinal);
-    private int nextFd = 1000;
+    private readonly ConcurrentDictionary<int, OpenDevice> _open = new();
+    private readonly ConcurrentDictionary<string, (DateTime Stamp, Fixture Fixture)> _fixtures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _opensPerPlug = new(StringComparer.Ordinal);
+    private int _nextFd = 1000;
 
     /// <summary>How many times each node was opened (tests read it to prove retries happened).</summary>
-    public int OpenCount(string path) => opensPerPlug.Where(p => p.Key.StartsWith(path + "|", StringComparison.Ordinal)).Sum(p => p.Value);
+    public int OpenCount(string path) => _opensPerPlug.Where(p => p.Key.StartsWith(path + "|", StringComparison.Ordinal)).Sum(p => p.Value);
 
     public SyscallResult Open(string path, out int fd)
     {
@@ -51,7 +51,7 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
             return SyscallResult.From(Errno.ENOTTY);
         }
 
-        var attempt = opensPerPlug.AddOrUpdate(path + "|" + spec.PlugId, 1, (_, n) => n + 1);
+        var attempt = _opensPerPlug.AddOrUpdate(path + "|" + spec.PlugId, 1, (_, n) => n + 1);
         if (attempt <= spec.OpenErrors.Count)
         {
             return SyscallResult.From(spec.OpenErrors[attempt - 1]);
@@ -72,12 +72,12 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
             return SyscallResult.From(fixture.OpenError);
         }
 
-        fd = Interlocked.Increment(ref nextFd);
-        open[fd] = new OpenDevice(fixture, spec.BusInfo ?? fixture.BusInfo);
+        fd = Interlocked.Increment(ref _nextFd);
+        _open[fd] = new OpenDevice(fixture, spec.BusInfo ?? fixture.BusInfo);
         return SyscallResult.Success;
     }
 
-    public void Close(int fd) => open.TryRemove(fd, out _);
+    public void Close(int fd) => _open.TryRemove(fd, out _);
 
     public SyscallResult OpenUeventSocket(out Socket? socket)
     {
@@ -93,7 +93,7 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
     public SyscallResult Ioctl<T>(int fd, uint request, ref T argument)
         where T : unmanaged
     {
-        if (!open.TryGetValue(fd, out var device))
+        if (!_open.TryGetValue(fd, out var device))
         {
             return SyscallResult.From(Errno.ENODEV);
         }
@@ -160,13 +160,13 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
 
         var path = Path.Combine(fixturesDirectory, name);
         var stamp = File.GetLastWriteTimeUtc(path);
-        if (fixtures.TryGetValue(name, out var cached) && cached.Stamp == stamp)
+        if (_fixtures.TryGetValue(name, out var cached) && cached.Stamp == stamp)
         {
             return cached.Fixture;
         }
 
         var fixture = Fixture.Load(path);
-        fixtures[name] = (stamp, fixture);
+        _fixtures[name] = (stamp, fixture);
         return fixture;
     }
 

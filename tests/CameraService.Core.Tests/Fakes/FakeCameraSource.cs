@@ -59,7 +59,7 @@ internal sealed class FakeCameraSource(string name = "fake") : ICameraSource
             _present[camera.StableId] = camera;
         }
 
-        CameraChanged?.Invoke(this, new CameraChangedEventArgs(existed ? CameraChangeKind.Updated : CameraChangeKind.Added, camera));
+        CameraChanged?.Invoke(this, new CameraChangedEventArgs { Kind = existed ? CameraChangeKind.Updated : CameraChangeKind.Added, Camera = camera });
     }
 
     public void Unplug(string stableId)
@@ -71,26 +71,28 @@ internal sealed class FakeCameraSource(string name = "fake") : ICameraSource
             _present.Remove(stableId);
         }
 
-        CameraChanged?.Invoke(this, new CameraChangedEventArgs(CameraChangeKind.Removed, camera));
+        CameraChanged?.Invoke(this, new CameraChangedEventArgs { Kind = CameraChangeKind.Removed, Camera = camera });
     }
 
     /// <summary>A realistic UVC camera: MJPG and YUYV with repeated sizes and rates, capturing 1280x720@30.</summary>
     public static CameraDescriptor Camera(string stableId, string name = "USB Camera", string devicePath = "/dev/video0", CameraState state = CameraState.Available) =>
-        new(
-            stableId,
-            "fake",
-            name,
-            devicePath,
-            "uvcvideo",
-            "usb-0000:00:14.0-1",
-            state,
-            state == CameraState.Error ? "busy" : null,
-            [
-                new CameraFormat("MJPG", "Motion-JPEG", true, [new FrameSize(1280, 720, [30, 15]), new FrameSize(640, 480, [30, 15])]),
-                new CameraFormat("YUYV", "YUYV 4:2:2", false, [new FrameSize(640, 480, [30, 20]), new FrameSize(320, 240, [30])]),
+        new CameraDescriptor
+        {
+            StableId = stableId,
+            Source = "fake",
+            Name = name,
+            DevicePath = devicePath,
+            Driver = "uvcvideo",
+            BusInfo = "usb-0000:00:14.0-1",
+            State = state,
+            Error = state == CameraState.Error ? "busy" : null,
+            Formats = [
+                new CameraFormat { FourCc = "MJPG", Description = "Motion-JPEG", Compressed = true, Sizes = [new FrameSize { Width = 1280, Height = 720, FrameRates = [30, 15] }, new FrameSize { Width = 640, Height = 480, FrameRates = [30, 15] }] },
+                new CameraFormat { FourCc = "YUYV", Description = "YUYV 4:2:2", Compressed = false, Sizes = [new FrameSize { Width = 640, Height = 480, FrameRates = [30, 20] }, new FrameSize { Width = 320, Height = 240, FrameRates = [30] }] },
             ],
-            [],
-            state == CameraState.Available
-                ? new CaptureInput(["-f", "v4l2", "-input_format", "mjpeg", "-video_size", "1280x720", "-framerate", "30", "-i", devicePath], "MJPG", 1280, 720, 30, false, true)
-                : null);
+            Controls = [],
+            CaptureInput = state == CameraState.Available
+                ? new DeviceCaptureInput { DevicePath = devicePath, Video = new VideoMode { PixelFormat = PixelFormats.Mjpeg, Width = 1280, Height = 720, FrameRate = 30 } }
+                : null,
+        };
 }

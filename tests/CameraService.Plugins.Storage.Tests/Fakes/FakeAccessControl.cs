@@ -24,12 +24,12 @@ internal sealed class FakeAccessControl(TimeProvider time) : IAccessControl
     {
         var result = credential switch
         {
-            null or "" => new AccessResult(false, 401, "auth_required", null, null),
+            null or "" => new AccessResult { Allowed = false, StatusCode = 401, Reason = "auth_required" },
             ViewerToken => Check(ApiRole.Viewer, minimumRole),
             AdminToken => Check(ApiRole.Admin, minimumRole),
-            NoRoleToken => new AccessResult(false, 403, "insufficient_role", null, "nobody"),
-            ExpiredToken => new AccessResult(false, 401, "token_expired", null, null),
-            _ => new AccessResult(false, 401, "invalid_token", null, null),
+            NoRoleToken => new AccessResult { Allowed = false, StatusCode = 403, Reason = "insufficient_role", UserId = "nobody" },
+            ExpiredToken => new AccessResult { Allowed = false, StatusCode = 401, Reason = "token_expired" },
+            _ => new AccessResult { Allowed = false, StatusCode = 401, Reason = "invalid_token" },
         };
         return ValueTask.FromResult(result);
     }
@@ -56,7 +56,7 @@ internal sealed class FakeAccessControl(TimeProvider time) : IAccessControl
     }
 
     private static AccessResult Check(ApiRole role, ApiRole minimum) =>
-        role >= minimum ? new AccessResult(true, 200, null, role, "user") : new AccessResult(false, 403, "insufficient_role", role, "user");
+        role >= minimum ? new AccessResult { Allowed = true, StatusCode = 200, Role = role, UserId = "user" } : new AccessResult { Allowed = false, StatusCode = 403, Reason = "insufficient_role", Role = role, UserId = "user" };
 
     private string Mac(string resource, string expiry) =>
         Convert.ToBase64String(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{resource}\n{expiry}")))

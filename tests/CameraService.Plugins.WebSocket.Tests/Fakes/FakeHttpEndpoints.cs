@@ -12,8 +12,12 @@ internal sealed class FakeHttpEndpoints(string directory) : IHttpEndpointSource
 
     public IReadOnlyList<HttpEndpoint> Endpoints =>
     [
-        new("GET", "/test/content", (_, _) => ValueTask.FromResult<HttpReply>(new HttpContentReply(201, "text/plain", Encoding.UTF8.GetBytes("hello")))),
-        new("GET", "/test/request/{id}", (request, _) =>
+        new HttpEndpoint { Method = "GET", Pattern = "/test/content", Handler = (_, _) => ValueTask.FromResult<HttpReply>(new HttpContentReply { StatusCode = 201, ContentType = "text/plain", Body = Encoding.UTF8.GetBytes("hello") }) },
+        new HttpEndpoint
+        {
+            Method = "GET",
+            Pattern = "/test/request/{id}",
+            Handler = (request, _) =>
         {
             var json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string?>
             {
@@ -24,9 +28,14 @@ internal sealed class FakeHttpEndpoints(string directory) : IHttpEndpointSource
                 ["header"] = request.Headers.GetValueOrDefault("x-test"),
                 ["bearer"] = request.BearerToken,
             });
-            return ValueTask.FromResult<HttpReply>(new HttpContentReply(200, "application/json", json));
-        }),
-        new("GET", "/test/files/{name}", (request, _) =>
+            return ValueTask.FromResult<HttpReply>(new HttpContentReply { StatusCode = 200, ContentType = "application/json", Body = json });
+        },
+        },
+        new HttpEndpoint
+        {
+            Method = "GET",
+            Pattern = "/test/files/{name}",
+            Handler = (request, _) =>
         {
             var name = request.RouteValues["name"];
             var path = Path.Combine(directory, Path.GetFileName(name));
@@ -35,8 +44,9 @@ internal sealed class FakeHttpEndpoints(string directory) : IHttpEndpointSource
                 throw new ResourceNotFoundException("recording", name);
             }
 
-            return ValueTask.FromResult<HttpReply>(new HttpFileReply(path, "video/mp4", name, "\"v1\"", FileTime, "no-cache"));
-        }),
-        new("GET", "/test/bug", (_, _) => throw new InvalidOperationException("secret detail /srv/private/path")),
+            return ValueTask.FromResult<HttpReply>(new HttpFileReply { Path = path, ContentType = "video/mp4", DownloadName = name, ETag = "\"v1\"", LastModified = FileTime, CacheControl = "no-cache" });
+        },
+        },
+        new HttpEndpoint { Method = "GET", Pattern = "/test/bug", Handler = (_, _) => throw new InvalidOperationException("secret detail /srv/private/path") },
     ];
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CameraService.Abstractions.Plugins;
 
-/// <summary>The plugin entry type of the imaginary SDK 2.0 (a changed signature).</summary>
+/// <summary>The plugin entry type of the imaginary next SDK major (a changed signature).</summary>
 public interface IPlugin
 {
     string Id { get; }

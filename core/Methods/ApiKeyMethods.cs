@@ -1,0 +1,117 @@
+using System.Text.Json.Serialization;
+using CameraService.Abstractions;
+using CameraService.Core.Auth;
+using CameraService.Core.Rpc;
+
+namespace CameraService.Core.Methods;
+
+/// <summary>
+/// <c>list_api_keys</c>, <c>create_api_key</c>, <c>revoke_api_key</c> (admin): the CLI's <c>apikey</c> commands over
+/// the API, so a browser console can manage keys. They use <see cref="ApiKeyStore"/>'s public surface only; the
+/// plain key is returned once by <c>create_api_key</c> and never stored.
+/// </summary>
+internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider) : IRpcMethodProvider
+{
+    private const string KeySchema = """{"type":"object","required":["id","name","role","created_at","expires_at","revoked_at","status"],"properties":{"id":{"type":"string"},"name":{"type":["string","null"]},"role":{"enum":["viewer","operator","admin"]},"created_at":{"type":"string","format":"date-time"},"expires_at":{"type":["string","null"],"format":"date-time"},"revoked_at":{"type":["string","null"],"format":"date-time"},"status":{"enum":["ACTIVE","EXPIRED","REVOKED"]}}}""";
+
+    /// <summary>Longest lifetime a key created over the API may have (10 years); absent = no expiry.</summary>
+    private const long MaxLifetimeSeconds = 10L * 366 * 24 * 3600;
+
+    public IEnumerable<RpcMethod> GetMethods()
+    {
+        yield return new RpcMethod(
+            "list_api_keys",
+            RpcRole.Admin,
+            "Every API key (revoked and expired ones included), oldest first; never the key itself.",
+            [],
+            """{"type":"object","required":["keys","total"],"properties":{"keys":{"type":"array","items":""" + KeySchema + """},"total":{"type":"integer"}}}""",
+            [],
+            (_, _, _) => ValueTask.FromResult(RpcResult.From(List(), ApiKeyJsonContext.Default.ApiKeyListResult)));
+
+        yield return new RpcMethod(
+            "create_api_key",
+            RpcRole.Admin,
+            "Creates an API key (csk_…); the key is in this answer only and cannot be shown again.",
+            [
+                new RpcParam("role", RpcParamType.String, "The key's role.", Required: true) { Enum = ["viewer", "operator", "admin"] },
+                new RpcParam("name", RpcParamType.String, "A label (e.g. kiosk).") { MaxLength = 100, Pattern = @"^[^\u0000-\u001f\u007f]*$" },
+                new RpcParam("expires_in_seconds", RpcParamType.Integer, "Lifetime in seconds; absent = no expiry.") { Minimum = 60, Maximum = MaxLifetimeSeconds },
+            ],
+            """{"type":"object","required":["key","api_key"],"properties":{"key":{"type":"string","description":"the secret, shown once"},"api_key":""" + KeySchema + "}}",
+            [],
+            (_, p, _) => ValueTask.FromResult(RpcResult.From(Create(p), ApiKeyJsonContext.Default.ApiKeyCreatedResult)));
+
+        yield return new RpcMethod(
+            "revoke_api_key",
+            RpcRole.Admin,
+            "Revokes an API key by id (key_…); sessions using it are refused from their next call. Revoking twice is not an error.",
+            [new RpcParam("id", RpcParamType.String, "The key's id from list_api_keys.", Required: true) { Pattern = "^key_[0-9a-f]{1,64}$" }],
+            """{"type":"object","required":["revoked","api_key"],"properties":{"revoked":{"const":true},"api_key":""" + KeySchema + "}}",
+            [RpcErrorCodes.NotFound],
+            (_, p, _) => ValueTask.FromResult(RpcResult.From(Revoke(p.GetRequiredString("id")), ApiKeyJsonContext.Default.ApiKeyRevokedResult)));
+    }
+
+    private ApiKeyListResult List()
+    {
+        var keys = store.List().Select(Describe).ToList();
+        return new ApiKeyListResult(keys, keys.Count);
+    }
+
+    private ApiKeyCreatedResult Create(RpcParams p)
+    {
+        if (!Roles.TryParse(p.GetRequiredString("role"), out var role))
+        {
+            throw new InvalidParameterException("role", "must be viewer, operator or admin");
+        }
+
+        var name = p.GetString("name") is { Length: > 0 } n ? n.Trim() : null;
+        TimeSpan? lifetime = p.GetInt64("expires_in_seconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+        var (record, key) = store.Create(role, lifetime, name);
+        return new ApiKeyCreatedResult(key, Describe(record));
+    }
+
+    private ApiKeyRevokedResult Revoke(string id)
+    {
+        if (!store.Revoke(id))
+        {
+            throw new ResourceNotFoundException("api key", id, $"No API key has the id '{id}'; list_api_keys shows the ids.");
+        }
+
+        var record = store.List().First(k => string.Equals(k.Id, id, StringComparison.Ordinal));
+        return new ApiKeyRevokedResult(true, Describe(record));
+    }
+
+    private ApiKeyInfo Describe(ApiKeyRecord record)
+    {
+        var status = record.RevokedAt is not null ? "REVOKED"
+            : record.ExpiresAt is { } e && timeProvider.GetUtcNow() >= e ? "EXPIRED"
+            : "ACTIVE";
+        return new ApiKeyInfo(
+            record.Id,
+            record.Name,
+            record.Role,
+            RpcJson.Timestamp(record.CreatedAt),
+            record.ExpiresAt is { } x ? RpcJson.Timestamp(x) : null,
+            record.RevokedAt is { } r ? RpcJson.Timestamp(r) : null,
+            status);
+    }
+}
+
+/// <summary>One key as <c>list_api_keys</c> shows it.</summary>
+internal sealed record ApiKeyInfo(string Id, string? Name, string Role, string CreatedAt, string? ExpiresAt, string? RevokedAt, string Status);
+
+/// <summary>The result of <c>list_api_keys</c>.</summary>
+internal sealed record ApiKeyListResult(IReadOnlyList<ApiKeyInfo> Keys, int Total);
+
+/// <summary>The result of <c>create_api_key</c>.</summary>
+internal sealed record ApiKeyCreatedResult(string Key, ApiKeyInfo ApiKey);
+
+/// <summary>The result of <c>revoke_api_key</c>.</summary>
+internal sealed record ApiKeyRevokedResult(bool Revoked, ApiKeyInfo ApiKey);
+
+/// <summary>Source-generated JSON metadata of the API-key results (kept beside them rather than in CoreJsonContext).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(ApiKeyListResult))]
+[JsonSerializable(typeof(ApiKeyCreatedResult))]
+[JsonSerializable(typeof(ApiKeyRevokedResult))]
+internal sealed partial class ApiKeyJsonContext : JsonSerializerContext;

@@ -1,0 +1,390 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using CameraService.Abstractions.Api;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using NATS.Client.KeyValueStore;
+using NATS.Net;
+
+namespace CameraService.Plugins.Fleet;
+
+/// <summary>
+/// The node role (<c>Fleet:Role=node</c>): serves every API method for this box's cameras over NATS
+/// request/reply on <c>fleet.rpc.&lt;node&gt;</c> by running each gateway-signed request through the core's
+/// JSON-RPC path in a trusted session with the gateway client's role; announces itself (id, version, base URL,
+/// cameras with stable ids) as its heartbeat and into the <c>fleet_nodes</c> KV bucket; forwards its
+/// notifications to <c>fleet.evt.&lt;node&gt;.&lt;device&gt;.&lt;method&gt;</c>. NATS being down never touches the
+/// local API: the client reconnects in the background and the node re-announces when it is back.
+/// </summary>
+internal sealed partial class FleetNode : BackgroundService
+{
+    // The contract's topics (api-contract.md §5): the forwarding session subscribes to all of them.
+    private static readonly string[] AllTopics =
+    [
+        "camera.connected", "camera.disconnected", "camera.status_change", "recording.start", "recording.stop",
+        "recording.error", "snapshot.taken", "storage.warning", "storage.critical", "system.health",
+    ];
+
+    private readonly FleetOptions _options;
+    private readonly string _nodeId;
+    private readonly InProcessRpc _rpc;
+    private readonly ITrustedRpcEndpoint _endpoint;
+    private readonly FleetSigner _signer;
+    private readonly FleetMetrics _metrics;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _time;
+    private readonly ILogger<FleetNode> _logger;
+    private readonly string? _baseUrl;
+    private readonly TrustedPrincipal _self;
+    private readonly Channel<byte[]> _events = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly SemaphoreSlim _announceNow = new(0, 1);
+    private readonly SemaphoreSlim _concurrency = new(64);
+    private readonly string _startedAt;
+    private string? _lastStoredAnnouncement;
+    private string _version = "unknown";
+    private IRpcSession? _own;
+
+    public FleetNode(
+        IOptions<FleetOptions> options,
+        ITrustedRpcEndpoint endpoint,
+        FleetSigner signer,
+        FleetMetrics metrics,
+        IConfiguration configuration,
+        ILoggerFactory loggerFactory,
+        TimeProvider time,
+        ILogger<FleetNode> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(configuration);
+        _options = options.Value;
+        _nodeId = _options.NodeId!;
+        _endpoint = endpoint;
+        _rpc = new InProcessRpc(endpoint);
+        _signer = signer;
+        _metrics = metrics;
+        _loggerFactory = loggerFactory;
+        _time = time;
+        _logger = logger;
+        _baseUrl = configuration["Api:PublicBaseUrl"];
+        _self = new TrustedPrincipal { UserId = $"fleet:{_nodeId}", Role = ApiRole.Admin };
+        _startedAt = time.GetUtcNow().UtcDateTime.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await using var nats = new NatsConnection(FleetNats.Options(_options, $"camera-service node {_nodeId}", _loggerFactory));
+        nats.ConnectionOpened += (_, _) =>
+        {
+            LogConnected(_logger, _nodeId, _options.Nats.Url ?? "nats://127.0.0.1:4222");
+            _metrics.SetNatsConnected(true);
+            _announceNow.TryRelease();
+            return ValueTask.CompletedTask;
+        };
+        nats.ConnectionDisconnected += (_, _) =>
+        {
+            LogDisconnected(_logger, _nodeId);
+            _metrics.SetNatsConnected(false);
+            return ValueTask.CompletedTask;
+        };
+
+        // Notifications reach NATS through a session of their own that subscribes to every topic.
+        using var events = _endpoint.OpenTrustedSession(new ForwardingConnection(_events.Writer, _nodeId), _self);
+        await SubscribeAllAsync(events, stoppingToken).ConfigureAwait(false);
+
+        // The node's own calls (announcements) run one at a time on one session of their own.
+        using var own = _endpoint.OpenTrustedSession(new DiscardingConnection($"fleet-own-{_nodeId}", _self.UserId), _self);
+        _own = own;
+        _version = await ReadVersionAsync(stoppingToken).ConfigureAwait(false);
+        await Task.WhenAll(
+            Guard(() => ServeRequestsAsync(nats, stoppingToken), stoppingToken),
+            Guard(() => ServeDiscoverAsync(nats, stoppingToken), stoppingToken),
+            Guard(() => HeartbeatAsync(nats, stoppingToken), stoppingToken),
+            Guard(() => ForwardEventsAsync(nats, stoppingToken), stoppingToken)).ConfigureAwait(false);
+    }
+
+    private async Task Guard(Func<Task> loop, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await loop().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) // NATS trouble (server gone mid-subscribe, …) must never stop the node: retry after a pause
+            {
+                LogLoopFailed(_logger, ex, _nodeId);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), _time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ServeRequestsAsync(NatsConnection nats, CancellationToken stoppingToken)
+    {
+        var subject = FleetSubjects.Rpc(_nodeId);
+        await foreach (var msg in nats.SubscribeAsync<byte[]>(subject, FleetSubjects.NodeQueue(_nodeId), cancellationToken: stoppingToken).ConfigureAwait(false))
+        {
+            await _concurrency.WaitAsync(stoppingToken).ConfigureAwait(false);
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await HandleRequestAsync(msg, stoppingToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _concurrency.Release();
+                }
+            }, stoppingToken);
+        }
+    }
+
+    private async Task HandleRequestAsync(NatsMsg<byte[]> msg, CancellationToken stoppingToken)
+    {
+        var body = msg.Data ?? [];
+        string? Header(string name) => msg.Headers is { } h && h.TryGetValue(name, out var v) ? v.ToString() : null;
+        byte[] reply;
+        try
+        {
+            var user = Header(FleetSubjects.HeaderUser);
+            var roleText = Header(FleetSubjects.HeaderRole);
+            var refused = _signer.Verify(_nodeId, Header(FleetSubjects.HeaderTimestamp), Header(FleetSubjects.HeaderNonce), user, roleText, Header(FleetSubjects.HeaderSignature), body);
+            var role = ParseRole(roleText);
+            if (refused is null && role is null)
+            {
+                refused = "fleet_role_invalid";
+            }
+
+            if (refused is not null)
+            {
+                LogRefused(_logger, _nodeId, refused, Header(FleetSubjects.HeaderGateway));
+                _metrics.RecordRefused(refused);
+                reply = RpcReplies.Error(body, RpcReplies.AuthenticationFailed, refused);
+            }
+            else
+            {
+                var principal = new TrustedPrincipal { UserId = $"fleet:{Header(FleetSubjects.HeaderGateway)}:{user}", Role = role!.Value };
+                reply = await _rpc.CallAsync(principal, body, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex) // answer the gateway rather than let it time out; the details are in this node's log
+        {
+            LogRequestFailed(_logger, ex, _nodeId);
+            reply = RpcReplies.Error(body, RpcReplies.DependencyFailed, "node_internal_error");
+        }
+
+        if (msg.ReplyTo is not null)
+        {
+            await msg.ReplyAsync(reply, cancellationToken: stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private static ApiRole? ParseRole(string? role) => role switch
+    {
+        "viewer" => ApiRole.Viewer,
+        "operator" => ApiRole.Operator,
+        "admin" => ApiRole.Admin,
+        _ => null,
+    };
+
+    private async Task ServeDiscoverAsync(NatsConnection nats, CancellationToken stoppingToken)
+    {
+        await foreach (var _ in nats.SubscribeAsync<byte[]>(FleetSubjects.Discover, cancellationToken: stoppingToken).ConfigureAwait(false))
+        {
+            _announceNow.TryRelease();
+        }
+    }
+
+    private async Task HeartbeatAsync(NatsConnection nats, CancellationToken stoppingToken)
+    {
+        INatsKVStore? store = null;
+        var interval = _options.HeartbeatIntervalValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (nats.ConnectionState == NatsConnectionState.Open)
+            {
+                var announcement = await AnnouncementAsync(stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await nats.PublishAsync(FleetSubjects.Heartbeat(_nodeId), announcement, cancellationToken: stoppingToken).ConfigureAwait(false);
+
+                    // The KV copy lets a gateway that starts later (and `fleet status`) know nodes that are gone.
+                    var text = Encoding.UTF8.GetString(announcement);
+                    if (!string.Equals(text, _lastStoredAnnouncement, StringComparison.Ordinal))
+                    {
+                        store ??= await nats.CreateKeyValueStoreContext().CreateOrUpdateStoreAsync(new NatsKVConfig(FleetSubjects.NodeBucket) { History = 1 }, stoppingToken).ConfigureAwait(false);
+                        await store.PutAsync(_nodeId, announcement, cancellationToken: stoppingToken).ConfigureAwait(false);
+                        _lastStoredAnnouncement = text;
+                    }
+                }
+                catch (Exception ex) when (ex is NatsException or TimeoutException or InvalidOperationException)
+                {
+                    // NATS went away between the check and the publish: the next beat after the reconnect catches up.
+                    store = null;
+                    _lastStoredAnnouncement = null;
+                    LogAnnounceFailed(_logger, _nodeId, ex.Message);
+                }
+            }
+            else
+            {
+                _lastStoredAnnouncement = null;
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            wait.CancelAfter(interval);
+            try
+            {
+                await _announceNow.WaitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The interval passed.
+            }
+        }
+    }
+
+    /// <summary>The announcement: who this node is and its cameras as <c>get_camera_list</c> shows them.</summary>
+    private async Task<byte[]> AnnouncementAsync(CancellationToken cancellationToken)
+    {
+        var cameras = await InProcessRpc.CallMethodAsync(_own!, "get_camera_list", "{}", cancellationToken).ConfigureAwait(false);
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("node", _nodeId);
+            writer.WriteString("version", _version);
+            writer.WriteString("base_url", _baseUrl);
+            writer.WriteString("started_at", _startedAt);
+            writer.WritePropertyName("cameras");
+            (cameras.TryGetProperty("cameras", out var list) ? list : default).WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private async Task<string> ReadVersionAsync(CancellationToken cancellationToken)
+    {
+        var info = await InProcessRpc.CallMethodAsync(_own!, "get_server_info", "{}", cancellationToken).ConfigureAwait(false);
+        return info.TryGetProperty("version", out var v) ? v.GetString() ?? "unknown" : "unknown";
+    }
+
+    private async Task SubscribeAllAsync(IRpcSession session, CancellationToken cancellationToken)
+    {
+        var topics = string.Join(",", AllTopics.Select(t => $"\"{t}\""));
+        var request = Encoding.UTF8.GetBytes($"{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscribe_events\",\"params\":{{\"topics\":[{topics}]}}}}");
+        var buffer = new ArrayBufferWriter<byte>(512);
+        await session.HandleMessageAsync(request, buffer, cancellationToken).ConfigureAwait(false);
+        using var answer = JsonDocument.Parse(buffer.WrittenMemory);
+        if (!answer.RootElement.TryGetProperty("result", out _))
+        {
+            LogSubscribeFailed(_logger, _nodeId, answer.RootElement.GetRawText());
+        }
+    }
+
+    private async Task ForwardEventsAsync(NatsConnection nats, CancellationToken stoppingToken)
+    {
+        await foreach (var message in _events.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            if (nats.ConnectionState != NatsConnectionState.Open)
+            {
+                // Dropped while NATS is down; the gateway re-reads camera states from the next announcement.
+                _metrics.RecordEventDropped();
+                continue;
+            }
+
+            string? method = null;
+            string? device = null;
+            using (var document = JsonDocument.Parse(message))
+            {
+                var root = document.RootElement;
+                method = root.TryGetProperty("method", out var m) ? m.GetString() : null;
+                if (root.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object && p.TryGetProperty("device", out var d) && d.ValueKind == JsonValueKind.String)
+                {
+                    device = d.GetString();
+                }
+            }
+
+            if (method is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await nats.PublishAsync(FleetSubjects.Event(_nodeId, device, method), message, cancellationToken: stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NatsException or TimeoutException)
+            {
+                _metrics.RecordEventDropped();
+            }
+        }
+    }
+
+    /// <summary>The connection of the forwarding session: each notification is copied into the queue to NATS, never blocking the hub.</summary>
+    private sealed class ForwardingConnection(ChannelWriter<byte[]> writer, string nodeId) : IRpcConnection
+    {
+        public string ConnectionId => $"fleet-events-{nodeId}";
+
+        public string? RemoteAddress => "nats";
+
+        public string? InitialCredential => null;
+
+        public bool TrySendNotification(ReadOnlySpan<byte> utf8Message) => writer.TryWrite(utf8Message.ToArray());
+
+        public void Close(string reason) => writer.TryComplete();
+    }
+
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Fleet node {NodeId} connected to NATS at {Url}")]
+    private static partial void LogConnected(ILogger logger, string nodeId, string url);
+
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Fleet node {NodeId} lost NATS; the local API keeps working and the node re-announces when NATS is back")]
+    private static partial void LogDisconnected(ILogger logger, string nodeId);
+
+    [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "Fleet node {NodeId} refused a request ({Reason}) claiming gateway {Gateway}")]
+    private static partial void LogRefused(ILogger logger, string nodeId, string reason, string? gateway);
+
+    [LoggerMessage(EventId = 8004, Level = LogLevel.Error, Message = "Fleet node {NodeId} failed to serve a request")]
+    private static partial void LogRequestFailed(ILogger logger, Exception exception, string nodeId);
+
+    [LoggerMessage(EventId = 8005, Level = LogLevel.Warning, Message = "Fleet node {NodeId}: a NATS loop failed; retrying")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception, string nodeId);
+
+    [LoggerMessage(EventId = 8006, Level = LogLevel.Debug, Message = "Fleet node {NodeId} could not announce itself: {Reason}")]
+    private static partial void LogAnnounceFailed(ILogger logger, string nodeId, string reason);
+
+    [LoggerMessage(EventId = 8007, Level = LogLevel.Error, Message = "Fleet node {NodeId} could not subscribe its forwarding session to every topic: {Answer}")]
+    private static partial void LogSubscribeFailed(ILogger logger, string nodeId, string answer);
+}
+
+internal static class SemaphoreExtensions
+{
+    /// <summary>Signals a one-slot semaphore unless it is already signalled.</summary>
+    public static void TryRelease(this SemaphoreSlim semaphore)
+    {
+        try
+        {
+            if (semaphore.CurrentCount == 0)
+            {
+                semaphore.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled by another thread.
+        }
+    }
+}

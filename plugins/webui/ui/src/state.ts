@@ -1,0 +1,121 @@
+// The console's model of the service, kept current by notifications (no polling). Pure functions, unit-tested.
+import { compareDevices } from './format';
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface Camera {
+  device: string;
+  status: string;
+  name: string;
+  resolution: string;
+  fps: number;
+  streams: { rtsp?: string | null; hls?: string | null; webrtc?: string | null } | null;
+  [k: string]: unknown;
+}
+
+export interface Recording {
+  sessionId: string | null;
+  /** When it started, ms since the epoch (the service's start_time when known, else when we heard of it). */
+  startedAt: number;
+  filename: string | null;
+  durationLimit: number | null;
+}
+
+const rank: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+/** Whether `role` may call a method needing `min` — the same order the API enforces. */
+export function allowed(role: Role | null, min: Role): boolean {
+  return role !== null && rank[role] >= rank[min];
+}
+
+export function sortCameras(cameras: Camera[]): Camera[] {
+  return [...cameras].sort((a, b) => compareDevices(a.device, b.device));
+}
+
+/** Applies a camera_status_update: replaces the camera with that id (keeping fields the update lacks) or adds it. */
+export function applyCameraUpdate(cameras: Camera[], update: Partial<Camera> & { device: string }): Camera[] {
+  const i = cameras.findIndex((c) => c.device === update.device);
+  if (i < 0) return sortCameras([...cameras, { name: update.device, resolution: '', fps: 0, streams: null, status: 'UNKNOWN', ...update } as Camera]);
+  const next = [...cameras];
+  next[i] = { ...cameras[i], ...update };
+  return next;
+}
+
+/** The recording map after a recording_status_update. */
+export function applyRecordingUpdate(
+  recordings: Record<string, Recording>,
+  update: { device: string; status: string; session_id?: string | null; filename?: string | null; duration?: number | null; start_time?: string | null },
+  now: number,
+): Record<string, Recording> {
+  const next = { ...recordings };
+  if (update.status === 'STARTED' || update.status === 'RECORDING') {
+    const previous = recordings[update.device];
+    const sameSession = previous && previous.sessionId !== null && previous.sessionId === (update.session_id ?? null);
+    next[update.device] = {
+      sessionId: update.session_id ?? null,
+      startedAt: update.start_time ? Date.parse(update.start_time) : sameSession ? previous.startedAt : now,
+      filename: update.filename ?? previous?.filename ?? null,
+      durationLimit: update.duration ?? previous?.durationLimit ?? null,
+    };
+  } else {
+    delete next[update.device];
+  }
+  return next;
+}
+
+/** The recording entry for a get_recording_status result, or null when the camera does not record. */
+export function recordingFromStatus(status: { status: string; session_id?: string | null; start_time?: string | null; elapsed_seconds?: number; duration_limit?: number | null }, now: number): Recording | null {
+  if (status.status !== 'RECORDING') return null;
+  const started = status.start_time ? Date.parse(status.start_time) : NaN;
+  return {
+    sessionId: status.session_id ?? null,
+    startedAt: Number.isFinite(started) ? started : now - (status.elapsed_seconds ?? 0) * 1000,
+    filename: null,
+    durationLimit: status.duration_limit ?? null,
+  };
+}
+
+/** Seconds a recording has run at `now`. */
+export function elapsedSeconds(recording: Recording, now: number): number {
+  return Math.max(0, (now - recording.startedAt) / 1000);
+}
+
+/** Bounded time series for the live charts: appends and drops the oldest beyond `max` points. */
+export interface Series {
+  times: number[];
+  values: Record<string, (number | null)[]>;
+}
+
+export function pushSample(series: Series, time: number, sample: Record<string, number | null | undefined>, max: number): Series {
+  const times = [...series.times, time].slice(-max);
+  const values: Record<string, (number | null)[]> = {};
+  const keys = new Set([...Object.keys(series.values), ...Object.keys(sample)]);
+  for (const k of keys) {
+    const old = series.values[k] ?? new Array(series.times.length).fill(null);
+    const v = sample[k];
+    values[k] = [...old, v === undefined || v === null || !Number.isFinite(v) ? null : v].slice(-max);
+  }
+  return { times, values };
+}
+
+/** The metrics the System page charts, from a get_metrics result. */
+export function metricSample(metrics: any): Record<string, number | null> {
+  const api = metrics?.api_metrics ?? {};
+  const sys = metrics?.system_metrics ?? {};
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return {
+    rps: num(api.requests_per_second),
+    p95: num(api.p95_ms),
+    sessions: num(api.connections),
+    cpu: num(sys.cpu_usage),
+    memory: num(sys.memory_usage),
+    disk: num(sys.disk_usage),
+  };
+}
+
+/** The storage gauge's level for a usage percentage and the service's thresholds. */
+export function storageLevel(usage: number, warn: number, block: number): 'ok' | 'warn' | 'block' {
+  if (usage >= block) return 'block';
+  if (usage >= warn) return 'warn';
+  return 'ok';
+}
