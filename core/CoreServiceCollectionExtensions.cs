@@ -54,6 +54,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<JwtTokenService>();
         services.TryAddSingleton<ApiKeyStore>();
         services.TryAddSingleton<CredentialValidator>();
+        services.AddCameraServiceSecurity();
         services.TryAddSingleton<AccessControl>();
         services.TryAddSingleton<IAccessControl>(sp => sp.GetRequiredService<AccessControl>());
 

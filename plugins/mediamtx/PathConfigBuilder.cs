@@ -48,8 +48,20 @@ internal static partial class PathConfigBuilder
             }
         }
 
-        args.AddRange(["-an", "-metadata", "title=" + OwnerMarker + ":" + camera.CameraId, "-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://127.0.0.1:$RTSP_PORT/$MTX_PATH"]);
+        args.AddRange(["-an", "-metadata", "title=" + OwnerMarker + ":" + camera.CameraId, "-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://" + UserInfo(options) + "127.0.0.1:$RTSP_PORT/$MTX_PATH"]);
         return string.Join(' ', args.Select(Quote));
+    }
+
+    /// <summary>
+    /// <c>user:password@</c> of the service's media-server credential, or empty: with <c>authMethod: http</c> MediaMTX
+    /// asks the service about every publish, and only the service's own credential may publish (issue 17).
+    /// </summary>
+    public static string UserInfo(MediaMtxOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return string.IsNullOrEmpty(options.Username)
+            ? string.Empty
+            : Uri.EscapeDataString(options.Username) + ":" + Uri.EscapeDataString(options.Password ?? string.Empty) + "@";
     }
 
     /// <summary>The recordPath that puts segments into the camera's directory as <c>&lt;cameraId&gt;_yyyy-MM-dd_HH-mm-ss-ffffff.mp4</c>.</summary>

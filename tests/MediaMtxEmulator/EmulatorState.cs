@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json.Nodes;
 
 namespace MediaMtxEmulator;
@@ -83,6 +84,7 @@ internal sealed class EmulatorState : IDisposable
     public EmulatorState(EmulatorOptions options, int rtspPort, RtspServerProcess? rtspServer)
     {
         _options = options;
+        HttpAuth = new HttpAuthClient(this);
         RtspPort = rtspPort;
         RtspServer = rtspServer;
         if (rtspServer != null)
@@ -96,6 +98,9 @@ internal sealed class EmulatorState : IDisposable
     }
 
     public Lock Gate { get; } = new();
+
+    /// <summary>The external HTTP authenticator (used when the config says <c>authMethod: http</c>).</summary>
+    public HttpAuthClient HttpAuth { get; }
 
     public ConfigStore Config { get; private set; }
 
@@ -260,7 +265,7 @@ internal sealed class EmulatorState : IDisposable
             LogHook(rp, "runOnInit", "start", rp.S("runOnInit"), null);
             if (_options.SimulateHookPublishers)
             {
-                AttachPublisher(rp, [new TrackSpec("H264")], fromHook: true);
+                StartHookPublisher(rp, rp.S("runOnInit"));
             }
         }
 
@@ -373,7 +378,7 @@ internal sealed class EmulatorState : IDisposable
             LogHook(rp, "runOnDemand", "start", rp.S("runOnDemand"), new Dictionary<string, string> { ["MTX_QUERY"] = string.Empty });
             if (_options.SimulateHookPublishers)
             {
-                AttachPublisher(rp, [new TrackSpec("H264")], fromHook: true);
+                StartHookPublisher(rp, rp.S("runOnDemand"));
             }
         }
 
@@ -413,6 +418,42 @@ internal sealed class EmulatorState : IDisposable
             Runtime.Remove(rp.Name);
             RtspServer?.RemoveMount(rp.Name);
         }
+    }
+
+    /// <summary>
+    /// The hook's process connects and publishes. With <c>authMethod: http</c> the publish is first authenticated
+    /// with the credentials of the RTSP URL in the command, as MediaMTX's RTSP server would (asynchronously, like a
+    /// real connection); a denied publisher never attaches (recorded as a <c>publish_denied</c> hook event).
+    /// </summary>
+    private void StartHookPublisher(RuntimePath rp, string command)
+    {
+        if (!HttpAuth.Enabled)
+        {
+            AttachPublisher(rp, [new TrackSpec("H264")], fromHook: true);
+            return;
+        }
+
+        var credentials = HttpAuthClient.FromCommand(command);
+        _ = Task.Run(async () =>
+        {
+            var allowed = await HttpAuth.CheckAsync("publish", rp.Name, "rtsp", credentials, string.Empty, IPAddress.Loopback, CancellationToken.None).ConfigureAwait(false);
+            lock (Gate)
+            {
+                if (!Runtime.TryGetValue(rp.Name, out var current) || !ReferenceEquals(current, rp) || rp.Publisher is not null)
+                {
+                    return;
+                }
+
+                if (allowed)
+                {
+                    AttachPublisher(rp, [new TrackSpec("H264")], fromHook: true);
+                }
+                else
+                {
+                    LogHook(rp, "publisher", "publish_denied", command, null);
+                }
+            }
+        });
     }
 
     private void AttachPublisher(RuntimePath rp, IReadOnlyList<TrackSpec> tracks, bool fromHook)
@@ -631,6 +672,7 @@ internal sealed class EmulatorState : IDisposable
 
     public void Dispose()
     {
+        HttpAuth.Dispose();
         lock (Gate)
         {
             foreach (var rp in Runtime.Values)
