@@ -75,6 +75,7 @@ public static class CoreServiceCollectionExtensions
         services.AddRpcMethods<CameraMethods>();
         services.AddRpcMethods<ApiKeyMethods>();
         services.AddRpcMethods<RetentionPolicyMethods>();
+        services.AddRpcMethods<ExternalStreamMethods>();
         services.TryAddSingleton<RpcMethodTable>();
         services.TryAddSingleton<RpcRouters>();
         services.TryAddSingleton<IRpcNotificationPublisher, RoutedNotifications>();

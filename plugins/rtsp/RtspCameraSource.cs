@@ -175,10 +175,11 @@ internal sealed partial class RtspCameraSource : ICameraSource, IExternalStreamS
             throw new InvalidParameterException("stream_type", "must be skydio or generic.");
         }
 
+        StreamEntry entry;
+        Task? first = null;
         await _mutation.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            StreamEntry entry;
             lock (_gate)
             {
                 if (_streams.Any(s => s.Url.StableId == url.StableId))
@@ -210,21 +211,36 @@ internal sealed partial class RtspCameraSource : ICameraSource, IExternalStreamS
             }
 
             LogAdded(_logger, url.Display, url.StableId);
-            var described = Describe(entry);
-            RaiseStream("added", described);
+            RaiseStream("added", Describe(entry));
             lock (_gate)
             {
                 if (_started)
                 {
-                    _ = Watch(entry);
+                    first = Watch(entry);
                 }
             }
-
-            return described;
         }
         finally
         {
             _mutation.Release();
+        }
+
+        if (first is not null)
+        {
+            // Answer once the first probe ended, so the caller learns the camera id (bounded by the probe timeout).
+            try
+            {
+                await first.WaitAsync(_options.ProbeTimeout + TimeSpan.FromSeconds(3), _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The probe goes on in the background; the camera appears when it ends.
+            }
+        }
+
+        lock (_gate)
+        {
+            return Describe(entry);
         }
     }
 
