@@ -36,6 +36,14 @@ public sealed class RtspCameraTests
             {
                 emulator = MediaMtxServiceFixture.NewEmulator(media);
                 settings = MediaMtxServiceFixture.MediaMtxSettings(await emulator.StartAsync(CancellationToken.None), emulator.RtspPort);
+
+                // The emulator finalizes a recording of a pulled stream synchronously (ffmpeg 'q' on a live RTSP input),
+                // which on a loaded machine can take longer than the fixture's 2 s request timeout.
+                settings["Plugins:MediaMtx:RequestTimeout"] = "00:00:10";
+
+                // The emulator runs one ffmpeg per segment; each needs a moment to connect to the pulled stream, so the
+                // 3 s recording gets one segment instead of the fixture's 2 s ones.
+                settings["Plugins:MediaMtx:SegmentDuration"] = "00:01:00";
             }
             else
             {
@@ -73,6 +81,14 @@ public sealed class RtspCameraTests
                 device = added.Device;
                 Assert.True(await Media.WaitUntilAsync(async () => (await client.GetCameraStatusAsync(device)).Status == "CONNECTED", TimeSpan.FromSeconds(30)),
                     "the network camera never connected:\n" + service.Log);
+                if (emulator is not null)
+                {
+                    // MediaMTX pulls the H.264 stream itself (no ffmpeg publisher).
+                    Assert.True(await Media.WaitUntil(() => emulator.PathConf(device)?["source"]?.GetValue<string>() is { } src && src.StartsWith($"rtsp://cam:", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
+                        "the MediaMTX path does not pull the stream:\n" + service.Log);
+                    Assert.Equal(string.Empty, emulator.PathConf(device)?["runOnDemand"]?.GetValue<string>());
+                }
+
                 var camera = (await client.GetCameraListAsync()).Cameras.Single(c => c.Device == device);
                 Assert.Equal(("rtsp", "Front gate", "320x240"), (camera.Source, camera.Name, camera.Resolution));
                 var capabilities = await client.GetCameraCapabilitiesAsync(device);
@@ -100,7 +116,12 @@ public sealed class RtspCameraTests
                 }
 
                 Assert.All(probes, p => Assert.Equal("h264", p.Codec));
-                var seconds = probes.Sum(p => p.Duration);
+                var seconds = 0.0;
+                foreach (var f in files)
+                {
+                    seconds += await VideoSecondsAsync(f);
+                }
+
                 Assert.InRange(seconds, 1.5, 8);
 
                 // The server dies: DISCONNECTED with a notification; it returns: CONNECTED with the same id.
@@ -173,6 +194,25 @@ public sealed class RtspCameraTests
                 // A straggling writer may still close a file; the OS temp cleaner takes the rest.
             }
         }
+    }
+
+    /// <summary>The span of the video packets' timestamps (a fragmented MP4 may carry no container duration).</summary>
+    private static async Task<double> VideoSecondsAsync(string path)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var output = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        var times = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => double.TryParse(t.TrimEnd(','), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN)
+            .Where(v => !double.IsNaN(v))
+            .ToList();
+        return times.Count < 2 ? 0 : times.Max() - times.Min();
     }
 
     private static void AssertNoSecret(string text, string where)
