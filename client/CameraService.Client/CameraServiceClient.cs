@@ -375,6 +375,9 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
             case "external_stream_update":
                 Raise(ExternalStreamChanged, Decode(parameters, ClientJsonContext.Default.ExternalStreamUpdate));
                 break;
+            case "camera_controls_changed":
+                Raise(CameraControlsChanged, Decode(parameters, ClientJsonContext.Default.CameraControlsChanged));
+                break;
         }
     }
 
