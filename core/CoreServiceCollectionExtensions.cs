@@ -82,6 +82,7 @@ public static class CoreServiceCollectionExtensions
         services.AddRpcMethods<CameraFormatMethods>();
         services.AddRpcMethods<ApiKeyMethods>();
         services.AddRpcMethods<RetentionPolicyMethods>();
+        services.AddRpcMethods<ExternalStreamMethods>();
         services.TryAddSingleton<RpcMethodTable>();
         services.TryAddSingleton<RpcRouters>();
         services.TryAddSingleton<IRpcNotificationPublisher, RoutedNotifications>();
