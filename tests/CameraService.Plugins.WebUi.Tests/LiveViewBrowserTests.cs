@@ -89,6 +89,24 @@ public sealed class LiveViewBrowserTests(LiveViewFixture fixture, ITestOutputHel
         AssertCspAllowedEverythingOnLoopback(console, await CspViolationsAsync(console));
     }
 
+    [Fact]
+    public async Task WebRtcSessionBreaksLater_TileGoesOnOverHls()
+    {
+        fixture.Media.SetBehavior("camera0", WhepBehavior.Answer);
+        fixture.Media.SetBehavior("camera1", WhepBehavior.Answer);
+        await using var console = await fixture.OpenAsync();
+        using var diagnostics = new Diagnostics(console, fixture, output);
+        await console.SignInAsync(fixture.AdminToken);
+        await WaitForModeAsync(console.Page, Tile("camera0"), "webrtc");
+        await AssertVideoAdvancesAsync(console.Page, Tile("camera0"));
+
+        // The server side of every session goes away (MediaMTX restarted): the tiles go on over HLS.
+        await fixture.CloseSendersAsync();
+        await WaitForModeAsync(console.Page, Tile("camera0"), "hls");
+        await AssertVideoAdvancesAsync(console.Page, Tile("camera0"));
+        AssertCspAllowedEverythingOnLoopback(console, await CspViolationsAsync(console));
+    }
+
     /// <summary>On a failed test, writes what the page, the media server and the service said (disposed at the end of each test).</summary>
     private sealed class Diagnostics(ConsolePage console, LiveViewFixture fixture, ITestOutputHelper output) : IDisposable
     {

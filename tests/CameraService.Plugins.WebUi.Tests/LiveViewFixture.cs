@@ -143,6 +143,9 @@ public sealed class LiveViewFixture : IAsyncLifetime
     public Task<string> SenderStatesAsync() =>
         _sender!.EvaluateAsync<string>("() => JSON.stringify(window.peers.map(p => [p.connectionState, p.iceConnectionState, p.signalingState]))");
 
+    /// <summary>Closes every peer connection of the sender page (the server side of every session ends).</summary>
+    public Task CloseSendersAsync() => _sender!.EvaluateAsync("() => window.peers.forEach(p => p.close())");
+
     /// <summary>Peer connections of the sender page that reached <c>connected</c>.</summary>
     public Task<int> ConnectedSendersAsync() =>
         _sender!.EvaluateAsync<int>("() => window.peers.filter(p => p.connectionState === 'connected').length");

@@ -46,6 +46,7 @@ export function LivePlayer({ hls, webrtc, onFailure, onPlaying, label }: { hls: 
         // A session that breaks later (MediaMTX restarted, network change) goes on over HLS, like one that never connected.
         c.onconnectionstatechange = () => {
           if (c.connectionState !== 'failed' || disposed) return;
+          console.warn(`${label}: WebRTC session failed${hls ? ', playing HLS' : ''}`);
           c.close();
           pc = null;
           video.srcObject = null;
