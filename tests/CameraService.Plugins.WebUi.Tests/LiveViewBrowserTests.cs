@@ -19,11 +19,8 @@ public sealed class LiveViewBrowserTests(LiveViewFixture fixture, ITestOutputHel
     [Fact]
     public async Task WhepAnswered_TilePlaysRealWebRtcVideo_AllowedByTheCsp()
     {
-        fixture.Media.SetBehavior("camera0", WhepBehavior.Answer);
-        fixture.Media.SetBehavior("camera1", WhepBehavior.Answer);
-        await using var console = await fixture.OpenAsync();
-        using var diagnostics = new Diagnostics(console, fixture, output);
-        await console.SignInAsync(fixture.AdminToken);
+        await using var live = await SignInAsync(WhepBehavior.Answer, WhepBehavior.Answer);
+        var console = live.Console;
 
         // The page's policy has no unsafe-inline for scripts, and the session below ran under it.
         var csp = (await console.PageResponse!.AllHeadersAsync())["content-security-policy"];
@@ -32,8 +29,7 @@ public sealed class LiveViewBrowserTests(LiveViewFixture fixture, ITestOutputHel
         Assert.DoesNotContain("unsafe-eval", csp, StringComparison.Ordinal);
 
         var video = Tile("camera0");
-        await WaitForModeAsync(console.Page, video, "webrtc");
-        await AssertVideoAdvancesAsync(console.Page, video);
+        await AssertPlaysAsync(console.Page, video, "webrtc");
 
         // Real frames over a real peer connection: a MediaStream from the sender's canvas, decoded at its size.
         Assert.True(await console.Page.Locator(video).EvaluateAsync<bool>("v => v.srcObject instanceof MediaStream && v.srcObject.getVideoTracks().length === 1"));
@@ -44,73 +40,90 @@ public sealed class LiveViewBrowserTests(LiveViewFixture fixture, ITestOutputHel
 
         // WebRTC only: this tile never loaded HLS.
         AssertNoRequest(console, $"http://127.0.0.1:{fixture.Media.HlsPort}/camera0/");
-        await console.ScreenshotAsync("live-webrtc");
-        AssertCspAllowedEverythingOnLoopback(console, await CspViolationsAsync(console));
+        await EndAsync(console, "live-webrtc");
     }
 
     [Fact]
     public async Task WhepAnswersAnError_TileFallsBackToHls_OtherTileStaysOnWebRtc()
     {
-        fixture.Media.SetBehavior("camera0", WhepBehavior.Answer);
-        fixture.Media.SetBehavior("camera1", WhepBehavior.NotFound);
         var offersBefore = Offers("camera1");
-        await using var console = await fixture.OpenAsync();
-        using var diagnostics = new Diagnostics(console, fixture, output);
-        await console.SignInAsync(fixture.AdminToken);
+        await using var live = await SignInAsync(WhepBehavior.Answer, WhepBehavior.NotFound);
+        var console = live.Console;
 
-        await WaitForModeAsync(console.Page, Tile("camera1"), "hls");
-        await AssertVideoAdvancesAsync(console.Page, Tile("camera1"));
+        await AssertPlaysAsync(console.Page, Tile("camera1"), "hls");
         Assert.True(Offers("camera1") > offersBefore, "the console did not try WHEP before HLS");
         Assert.True(await console.Page.Locator(Tile("camera1")).EvaluateAsync<bool>("v => v.srcObject === null && v.src.startsWith('blob:')"), "HLS plays through MSE");
         Assert.Contains(RequestsTo(console, $"http://127.0.0.1:{fixture.Media.HlsPort}/camera1/"), r => r.EndsWith("/camera1/index.m3u8", StringComparison.Ordinal));
 
-        await WaitForModeAsync(console.Page, Tile("camera0"), "webrtc");
-        await AssertVideoAdvancesAsync(console.Page, Tile("camera0"));
-        await console.ScreenshotAsync("live-webrtc-and-hls-fallback");
-        AssertCspAllowedEverythingOnLoopback(console, await CspViolationsAsync(console));
+        await AssertPlaysAsync(console.Page, Tile("camera0"), "webrtc");
+        await EndAsync(console, "live-webrtc-and-hls-fallback");
     }
 
     [Fact]
     public async Task WhepAnsweredButMediaNeverConnects_TileFallsBackToHls()
     {
-        fixture.Media.SetBehavior("camera0", WhepBehavior.Unreachable);
-        fixture.Media.SetBehavior("camera1", WhepBehavior.Answer);
         var sessionsBefore = fixture.Media.Sessions;
-        await using var console = await fixture.OpenAsync();
-        using var diagnostics = new Diagnostics(console, fixture, output);
-        await console.SignInAsync(fixture.AdminToken);
+        await using var live = await SignInAsync(WhepBehavior.Unreachable, WhepBehavior.Answer);
+        var console = live.Console;
 
         // The player bounds the wait for a connected session (10 s), then plays HLS.
-        await WaitForModeAsync(console.Page, Tile("camera0"), "hls");
-        await AssertVideoAdvancesAsync(console.Page, Tile("camera0"));
+        await AssertPlaysAsync(console.Page, Tile("camera0"), "hls");
         Assert.True(fixture.Media.Sessions > sessionsBefore, "the WHEP endpoint answered no offer");
         Assert.True(await console.Page.Locator(Tile("camera0")).EvaluateAsync<bool>("v => v.srcObject === null"), "the dead WebRTC stream still hides the HLS picture");
-        await console.ScreenshotAsync("live-hls-after-unreachable-webrtc");
-        AssertCspAllowedEverythingOnLoopback(console, await CspViolationsAsync(console));
+        await EndAsync(console, "live-hls-after-unreachable-webrtc");
     }
 
     [Fact]
     public async Task WebRtcSessionBreaksLater_TileGoesOnOverHls()
     {
-        fixture.Media.SetBehavior("camera0", WhepBehavior.Answer);
-        fixture.Media.SetBehavior("camera1", WhepBehavior.Answer);
-        await using var console = await fixture.OpenAsync();
-        using var diagnostics = new Diagnostics(console, fixture, output);
-        await console.SignInAsync(fixture.AdminToken);
-        await WaitForModeAsync(console.Page, Tile("camera0"), "webrtc");
-        await AssertVideoAdvancesAsync(console.Page, Tile("camera0"));
+        await using var live = await SignInAsync(WhepBehavior.Answer, WhepBehavior.Answer);
+        var console = live.Console;
+        await AssertPlaysAsync(console.Page, Tile("camera0"), "webrtc");
 
         // The server side of every session goes away (MediaMTX restarted): the tiles go on over HLS.
         await fixture.CloseSendersAsync();
-        await WaitForModeAsync(console.Page, Tile("camera0"), "hls");
-        await AssertVideoAdvancesAsync(console.Page, Tile("camera0"));
-        AssertCspAllowedEverythingOnLoopback(console, await CspViolationsAsync(console));
+        await AssertPlaysAsync(console.Page, Tile("camera0"), "hls");
+        await EndAsync(console, "live-hls-after-webrtc-session-failed");
     }
 
-    /// <summary>On a failed test, writes what the page, the media server and the service said (disposed at the end of each test).</summary>
-    private sealed class Diagnostics(ConsolePage console, LiveViewFixture fixture, ITestOutputHelper output) : IDisposable
+    /// <summary>Sets what the WHEP endpoint does for each camera, opens a console page and signs in as admin.</summary>
+    private async Task<LiveConsole> SignInAsync(WhepBehavior camera0, WhepBehavior camera1)
     {
-        public void Dispose()
+        fixture.Media.SetBehavior("camera0", camera0);
+        fixture.Media.SetBehavior("camera1", camera1);
+        var live = new LiveConsole(await fixture.OpenAsync(), fixture, output);
+        await live.Console.SignInAsync(fixture.AdminToken);
+        return live;
+    }
+
+    /// <summary>The tile plays in that mode: <c>data-mode</c> is set and <c>currentTime</c> advances (real frames).</summary>
+    private static async Task AssertPlaysAsync(IPage page, string selector, string mode)
+    {
+        await page.WaitForFunctionAsync("([s, m]) => document.querySelector(s)?.dataset.mode === m", new object[] { selector, mode }, Long);
+        await page.WaitForFunctionAsync("s => { const v = document.querySelector(s); return v && v.currentTime > 0.2; }", selector, Long);
+        var first = await page.Locator(selector).EvaluateAsync<double>("v => v.currentTime");
+        await page.WaitForFunctionAsync("([s, t]) => document.querySelector(s).currentTime > t + 1", new object[] { selector, first }, Long);
+    }
+
+    /// <summary>Saves the screenshot and asserts the CSP allowed everything and nothing left loopback.</summary>
+    private async Task EndAsync(ConsolePage console, string screenshot)
+    {
+        await console.ScreenshotAsync(screenshot);
+        AssertCspAllowedEverythingOnLoopback(console, await console.Page.EvaluateAsync<string[]>("() => window.__cspViolations"));
+    }
+
+    /// <summary>A console page; disposing it writes what the page, the media server and the sender said (shown for a failed test).</summary>
+    private sealed class LiveConsole(ConsolePage console, LiveViewFixture fixture, ITestOutputHelper output) : IAsyncDisposable
+    {
+        public ConsolePage Console => console;
+
+        public async ValueTask DisposeAsync()
+        {
+            WriteDiagnostics();
+            await console.DisposeAsync();
+        }
+
+        private void WriteDiagnostics()
         {
             try
             {
@@ -148,19 +161,6 @@ public sealed class LiveViewBrowserTests(LiveViewFixture fixture, ITestOutputHel
             return fixture.Media.Offers.GetValueOrDefault(path);
         }
     }
-
-    private static async Task WaitForModeAsync(IPage page, string selector, string mode) =>
-        await page.WaitForFunctionAsync("([s, m]) => document.querySelector(s)?.dataset.mode === m", new object[] { selector, mode }, Long);
-
-    private static async Task AssertVideoAdvancesAsync(IPage page, string selector)
-    {
-        await page.WaitForFunctionAsync("s => { const v = document.querySelector(s); return v && v.currentTime > 0.2; }", selector, Long);
-        var first = await page.Locator(selector).EvaluateAsync<double>("v => v.currentTime");
-        await page.WaitForFunctionAsync("([s, t]) => document.querySelector(s).currentTime > t + 1", new object[] { selector, first }, Long);
-    }
-
-    private static Task<string[]> CspViolationsAsync(ConsolePage console) =>
-        console.Page.EvaluateAsync<string[]>("() => window.__cspViolations");
 
     private static List<string> RequestsTo(ConsolePage console, string prefix)
     {
