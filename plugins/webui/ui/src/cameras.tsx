@@ -32,7 +32,8 @@ function useStream(camera: Camera | undefined) {
           r = await s.call('get_stream_url', { device: camera.device });
         }
         if (cancelled) return;
-        const hls = r.stream_url ?? r.streams?.hls ?? null;
+        // stream_url is the backend's primary URL: RTSP with MediaMTX, which a browser cannot play.
+        const hls = r.streams?.hls ?? (/^https?:/.test(r.stream_url ?? '') ? r.stream_url : null);
         const webrtc = r.streams?.webrtc ?? null;
         setStream((old) => ({ hls, webrtc, problem: hls || webrtc ? old.problem : 'This camera has no live stream URL.' }));
       } catch (e) {

@@ -43,8 +43,20 @@ export function LivePlayer({ hls, webrtc, onFailure, onPlaying, label }: { hls: 
         if (disposed) { c.close(); return; }
         pc = c;
         setMode('webrtc');
-        c.onconnectionstatechange = () => { if (c.connectionState === 'failed') fail(); };
-      }).catch(startHls);
+        // A session that breaks later (MediaMTX restarted, network change) goes on over HLS, like one that never connected.
+        c.onconnectionstatechange = () => {
+          if (c.connectionState !== 'failed' || disposed) return;
+          console.warn(`${label}: WebRTC session failed${hls ? ', playing HLS' : ''}`);
+          c.close();
+          pc = null;
+          video.srcObject = null;
+          if (hls) startHls(); else fail();
+        };
+      }).catch((e) => {
+        if (disposed) return;
+        console.warn(`${label}: WebRTC unavailable (${e instanceof Error ? e.message : String(e)})${hls ? ', playing HLS' : ''}`);
+        if (hls) startHls(); else fail();
+      });
     } else {
       startHls();
     }
@@ -66,7 +78,17 @@ export function LivePlayer({ hls, webrtc, onFailure, onPlaying, label }: { hls: 
   );
 }
 
-/** WHEP (RFC 9725) playback from MediaMTX: POST an SDP offer to <webrtc URL>/whep, apply the answer. */
+/**
+ * How long a WHEP session may take from the answer to a connected peer connection before the player gives up on it
+ * and plays HLS. A server that answers but cannot be reached over UDP (MediaMTX behind NAT or a firewall without
+ * webrtcAdditionalHosts) never connects; without this bound the tile would stay black.
+ */
+const WEBRTC_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * WHEP (RFC 9725) playback from MediaMTX: POST an SDP offer to <webrtc URL>/whep, apply the answer, and resolve once
+ * the peer connection is connected; any failure on the way (HTTP error, no answer, no connection) rejects.
+ */
 async function playWhep(video: HTMLVideoElement, webrtcUrl: string): Promise<RTCPeerConnection> {
   const pc = new RTCPeerConnection();
   try {
@@ -86,9 +108,20 @@ async function playWhep(video: HTMLVideoElement, webrtcUrl: string): Promise<RTC
     clearTimeout(timer);
     if (!res.ok) throw new Error(`WHEP ${res.status}`);
     await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error) => { clearTimeout(t); pc.onconnectionstatechange = null; if (error) reject(error); else resolve(); };
+      const t = setTimeout(() => done(new Error('WebRTC did not connect')), WEBRTC_CONNECT_TIMEOUT_MS);
+      const check = () => {
+        if (pc.connectionState === 'connected') done();
+        else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') done(new Error(`WebRTC ${pc.connectionState}`));
+      };
+      pc.onconnectionstatechange = check;
+      check();
+    });
     return pc;
   } catch (e) {
     pc.close();
+    video.srcObject = null; // a track may have arrived already; it would hide what HLS plays next
     throw e;
   }
 }
