@@ -49,7 +49,8 @@ function useStream(camera: Camera | undefined) {
     setTimeout(() => setAttempt((a) => a + 1), 3000);
   };
   const playing = () => setStream((old) => (old.problem ? { ...old, problem: null } : old));
-  return { ...stream, retryLater, playing };
+  // `attempt` keys the player: a retry restarts it even when get_stream_url returns the same URLs (MediaMTX's are stable).
+  return { ...stream, attempt, retryLater, playing };
 }
 
 function StatusPill({ status }: { status: string }) {
@@ -95,7 +96,7 @@ function CameraTile({ camera }: { camera: Camera }) {
     <a class={`tile tile-${camera.status.toLowerCase()}`} href={`#/camera/${camera.device}`} data-testid="camera-tile" data-device={camera.device} data-status={camera.status}
       aria-label={`${camera.name || camera.device}, ${camera.status.toLowerCase()} — open`}>
       <div class="video-box">
-        <LivePlayer hls={connected ? stream.hls : null} webrtc={connected ? stream.webrtc : null} onFailure={stream.retryLater} onPlaying={stream.playing} label={`Live view of ${camera.device}`} />
+        <LivePlayer key={stream.attempt} hls={connected ? stream.hls : null} webrtc={connected ? stream.webrtc : null} onFailure={stream.retryLater} onPlaying={stream.playing} label={`Live view of ${camera.device}`} />
         {!connected && <div class="overlay"><UnpluggedIcon />{camera.status === 'ERROR' ? 'Camera error' : 'Disconnected'}</div>}
         {connected && stream.problem && <div class="overlay small">{stream.problem}</div>}
         {connected && s.connection !== 'ready' && <div class="overlay small">Waiting for the service…</div>}
@@ -167,7 +168,7 @@ export function CameraPage({ device }: { device: string }) {
       <div class="camera-layout">
         <div>
           <div class="video-box large">
-            <LivePlayer hls={connected ? stream.hls : null} webrtc={connected ? stream.webrtc : null} onFailure={stream.retryLater} onPlaying={stream.playing} label={`Live view of ${device}`} />
+            <LivePlayer key={stream.attempt} hls={connected ? stream.hls : null} webrtc={connected ? stream.webrtc : null} onFailure={stream.retryLater} onPlaying={stream.playing} label={`Live view of ${device}`} />
             {!connected && <div class="overlay"><UnpluggedIcon />{camera.status === 'ERROR' ? 'Camera error' : 'Disconnected'}</div>}
             {connected && stream.problem && <div class="overlay small">{stream.problem}</div>}
           </div>
