@@ -82,6 +82,28 @@ public sealed class FleetSmokeTests
         Assert.Equal(1, fleet.Requests);
     }
 
+    [Fact]
+    public async Task Fleet_WithoutStartService_ExitsOneAndSaysWhatItNeeds()
+    {
+        var (code, _, error) = await CommandLineTests.RunAsync("fleet", "--echo", "--smoke", "--no-results");
+
+        Assert.Equal(1, code);
+        Assert.Contains("use --start-service", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--nodes", "0", "--nodes: '0' is not a count between 1 and 999")]
+    [InlineData("--nodes", "1000", "--nodes: '1000' is not a count between 1 and 999")]
+    [InlineData("--client-counts", "10,x", "--client-counts: 'x' is not a count between 1 and 10000")]
+    public async Task Fleet_BadCount_ExitsOneNamingTheOptionBeforeStartingAnything(string option, string value, string message)
+    {
+        var (code, output, error) = await CommandLineTests.RunAsync("fleet", "--start-service", "--no-results", option, value);
+
+        Assert.Equal(1, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("nats-server on", output, StringComparison.Ordinal);
+    }
+
     private static Results.PhaseResult Phase(Results.RunResult result, string name)
     {
         var phase = result.Phases.SingleOrDefault(p => p.Name == name);

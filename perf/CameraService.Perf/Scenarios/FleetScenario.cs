@@ -56,8 +56,8 @@ internal sealed class FleetScenario : IScenario
             throw new PerfException("the fleet scenario starts its own nats-server, gateway and node from the built service: use --start-service (and --service-dll for another build)");
         }
 
-        var nodeCounts = Counts(context.Settings.NodeCounts ?? (context.Smoke ? "3" : "10,25,50"), "--nodes");
-        var clientCounts = Counts(context.Settings.ClientCounts ?? (context.Smoke ? "5" : "100,500,1000"), "--client-counts");
+        var nodeCounts = Counts(context.Settings.NodeCounts ?? (context.Smoke ? "3" : "10,25,50"), "--nodes", 999);
+        var clientCounts = Counts(context.Settings.ClientCounts ?? (context.Smoke ? "5" : "100,500,1000"), "--client-counts", 10_000);
         var cameras = context.Pick(context.Settings.CamerasPerNode, 4, 2);
         var seconds = context.Pick(context.Settings.DurationSeconds, 10, 1.5);
         var warmup = context.Pick(context.Settings.WarmupSeconds, 3, 0.5);
@@ -141,6 +141,10 @@ internal sealed class FleetScenario : IScenario
                 foreach (var clientCount in clientCounts)
                 {
                     await subscribers.EnsureAsync(clientCount, cancellationToken).ConfigureAwait(false);
+
+                    // Let the session opening (authentication, subscriptions) and the previous phase's stragglers settle:
+                    // the idle phase is the heartbeat cost alone.
+                    await Task.Delay(TimeSpan.FromSeconds(context.Smoke ? 0.2 : 3), TimeProvider.System, cancellationToken).ConfigureAwait(false);
                     var idle = await context.RunPhaseAsync($"idle: {count} nodes, {clientCount} clients", gateway.Info, async (m, ct) =>
                     {
                         var beatsBefore = fleet.Heartbeats;
@@ -190,10 +194,10 @@ internal sealed class FleetScenario : IScenario
         $"--Plugins:TestPattern:Enabled=true --Plugins:TestPattern:Count={cameras} --Plugins:TestPattern:Width=320 --Plugins:TestPattern:Height=240 " +
         $"--Plugins:TestPattern:Fps=5 --CameraService:CameraSources:0=testpattern --Fleet:Role=node --Fleet:NodeId={RealNodeId}";
 
-    private static List<int> Counts(string text, string option)
+    private static List<int> Counts(string text, string option, int max)
     {
         var counts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(c => int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is > 0 and <= 999 ? n : throw new PerfException($"{option}: '{c}' is not a count between 1 and 999"))
+            .Select(c => int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 && n <= max ? n : throw new PerfException($"{option}: '{c}' is not a count between 1 and {max}"))
             .Distinct()
             .Order()
             .ToList();
