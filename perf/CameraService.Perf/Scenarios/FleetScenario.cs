@@ -122,9 +122,14 @@ internal sealed class FleetScenario : IScenario
         var listLatency = new List<(double Nodes, double P50, double P95, double P99)>();
         foreach (var count in nodeCounts)
         {
+            // Joining: new nodes announce themselves, the gateway binds their cameras in KV (one at a time) and lists them.
+            var joining = Stopwatch.GetTimestamp();
+            var joined = (count - fleet.Nodes.Count) * cameras;
             await fleet.EnsureAsync(count, cancellationToken).ConfigureAwait(false);
             await WaitForCamerasAsync(lister, c => c.Node.StartsWith("sim", StringComparison.Ordinal) && c.Connected, count * cameras, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            var joinSeconds = Stopwatch.GetElapsedTime(joining).TotalSeconds;
             var phase = await ListPhaseAsync(context, gateway.Info, count, cameras, clients, seconds, warmup, nats.Pid, cancellationToken).ConfigureAwait(false);
+            phase = phase with { Metrics = new Dictionary<string, double>(phase.Metrics) { ["joined_cameras"] = joined, ["join_seconds"] = Math.Round(joinSeconds, 3) } };
             phases.Add(phase);
             listLatency.Add((count, phase.P50Ms, phase.P95Ms, phase.P99Ms));
         }
