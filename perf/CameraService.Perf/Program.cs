@@ -29,6 +29,7 @@ internal static class Program
         ["files"] = "N generated recordings (default 100,000): list/info/download latency, large download MB/s",
         ["limit"] = "the throughput load against the bundled Kestrel echo server (and the service, if given): the ceiling and the ratio",
         ["console"] = "the web console in headless Chromium, fresh context each time: first paint, sign-in, first live frame",
+        ["fleet"] = "fleet mode on a real nats-server: gateway overhead vs a real node, get_camera_list and event fan-out over simulated nodes, gateway CPU by nodes × clients",
     };
 
     // Which scenario knobs each verb takes (the rest are not offered, so a typo is an error, not ignored).
@@ -47,6 +48,7 @@ internal static class Program
         ["control"] = ["--iterations", "--hold"],
         ["files"] = ["--file-count", "--clients", "--duration", "--downloads", "--big-file-mib"],
         ["console"] = ["--iterations"],
+        ["fleet"] = ["--nodes", "--client-counts", "--cameras-per-node", "--clients", "--duration", "--warmup", "--rate"],
     };
 
     public static async Task<int> Main(string[] args)
@@ -288,6 +290,9 @@ internal static class Program
                     "--big-file-mib" => new Option<int?>(name) { Description = "size of the large download in MiB" },
                     "--cameras" => new Option<string?>(name) { Description = "fake camera counts, comma-separated" },
                     "--plugs" => new Option<int?>(name) { Description = "plug/unplug cycles" },
+                    "--nodes" => new Option<string?>(name) { Description = "simulated node counts, comma-separated (fleet)" },
+                    "--client-counts" => new Option<string?>(name) { Description = "gateway client counts, comma-separated (fleet)" },
+                    "--cameras-per-node" => new Option<int?>(name) { Description = "cameras per node (fleet)" },
                     "--max-in-flight" => new Option<int?>(name) { Description = "open-loop requests in flight at most (beyond: counted as client-backlog errors)" },
                     _ => throw new InvalidOperationException("unknown knob " + name),
                 };
@@ -334,6 +339,9 @@ internal static class Program
             CameraCounts = Get<string?>(parse, "--cameras"),
             Plugs = Get<int?>(parse, "--plugs"),
             MaxInFlight = Get<int?>(parse, "--max-in-flight"),
+            NodeCounts = Get<string?>(parse, "--nodes"),
+            ClientCounts = Get<string?>(parse, "--client-counts"),
+            CamerasPerNode = Get<int?>(parse, "--cameras-per-node"),
         };
 
         private T? Get<T>(ParseResult parse, string name)

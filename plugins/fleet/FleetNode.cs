@@ -151,14 +151,12 @@ internal sealed partial class FleetNode : BackgroundService
     private async Task HandleRequestAsync(NatsMsg<byte[]> msg, CancellationToken stoppingToken)
     {
         var body = msg.Data ?? [];
-        string? Header(string name) => msg.Headers is { } h && h.TryGetValue(name, out var v) ? v.ToString() : null;
         byte[] reply;
         try
         {
-            var user = Header(FleetSubjects.HeaderUser);
-            var roleText = Header(FleetSubjects.HeaderRole);
-            var refused = _signer.Verify(_nodeId, Header(FleetSubjects.HeaderTimestamp), Header(FleetSubjects.HeaderNonce), user, roleText, Header(FleetSubjects.HeaderSignature), body);
-            var role = ParseRole(roleText);
+            var request = FleetRequest.Of(msg.Headers);
+            var refused = request.Verify(_signer, _nodeId, body);
+            var role = ParseRole(request.Role);
             if (refused is null && role is null)
             {
                 refused = "fleet_role_invalid";
@@ -166,13 +164,13 @@ internal sealed partial class FleetNode : BackgroundService
 
             if (refused is not null)
             {
-                LogRefused(_logger, _nodeId, refused, Header(FleetSubjects.HeaderGateway));
+                LogRefused(_logger, _nodeId, refused, request.Gateway);
                 _metrics.RecordRefused(refused);
                 reply = RpcReplies.Error(body, RpcReplies.AuthenticationFailed, refused);
             }
             else
             {
-                var principal = new TrustedPrincipal { UserId = $"fleet:{Header(FleetSubjects.HeaderGateway)}:{user}", Role = role!.Value };
+                var principal = new TrustedPrincipal { UserId = $"fleet:{request.Gateway}:{request.User}", Role = role!.Value };
                 reply = await _rpc.CallAsync(principal, body, stoppingToken).ConfigureAwait(false);
             }
         }
@@ -260,20 +258,7 @@ internal sealed partial class FleetNode : BackgroundService
     private async Task<byte[]> AnnouncementAsync(CancellationToken cancellationToken)
     {
         var cameras = await InProcessRpc.CallMethodAsync(_own!, "get_camera_list", "{}", cancellationToken).ConfigureAwait(false);
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("node", _nodeId);
-            writer.WriteString("version", _version);
-            writer.WriteString("base_url", _baseUrl);
-            writer.WriteString("started_at", _startedAt);
-            writer.WritePropertyName("cameras");
-            (cameras.TryGetProperty("cameras", out var list) ? list : default).WriteTo(writer);
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        return FleetAnnouncement.Write(_nodeId, _version, _baseUrl, _startedAt, cameras.TryGetProperty("cameras", out var list) ? list : default);
     }
 
     private async Task<string> ReadVersionAsync(CancellationToken cancellationToken)
@@ -306,26 +291,14 @@ internal sealed partial class FleetNode : BackgroundService
                 continue;
             }
 
-            string? method = null;
-            string? device = null;
-            using (var document = JsonDocument.Parse(message))
-            {
-                var root = document.RootElement;
-                method = root.TryGetProperty("method", out var m) ? m.GetString() : null;
-                if (root.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object && p.TryGetProperty("device", out var d) && d.ValueKind == JsonValueKind.String)
-                {
-                    device = d.GetString();
-                }
-            }
-
-            if (method is null)
+            if (FleetEvents.SubjectOf(_nodeId, message) is not { } subject)
             {
                 continue;
             }
 
             try
             {
-                await nats.PublishAsync(FleetSubjects.Event(_nodeId, device, method), message, cancellationToken: stoppingToken).ConfigureAwait(false);
+                await nats.PublishAsync(subject, message, cancellationToken: stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is NatsException or TimeoutException)
             {

@@ -6,7 +6,7 @@ namespace CameraService.Perf.Tests;
 /// <summary>The CLI end to end: verbs, target checks, the echo server as a child process, the service launcher's failure paths.</summary>
 public sealed class CommandLineTests
 {
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    internal static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();

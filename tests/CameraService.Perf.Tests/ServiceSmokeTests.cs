@@ -77,7 +77,7 @@ public sealed class ServiceSmokeTests
     }
 
     /// <summary>The host and the emulator built in this test run's configuration (the csproj builds them first).</summary>
-    private static ServiceLaunchOptions ServiceLaunch()
+    internal static ServiceLaunchOptions ServiceLaunch()
     {
         var root = FindRoot();
         var dll = Path.Combine(root, "host", "bin", Configuration, TargetFramework, "camera-service.dll");

@@ -42,16 +42,18 @@ internal sealed class ProcessSampler : IAsyncDisposable
     /// <summary>Takes one sample now (also used at phase boundaries).</summary>
     public ProcessSample? TakeSample()
     {
-        var reading = Read(_pid);
-        if (reading is null)
-        {
-            return null;
-        }
-
-        var now = Stopwatch.GetTimestamp();
-        double cpu = 0;
+        // Read under the lock: the timer loop and a phase-boundary sample may run at once, and a reading taken
+        // earlier but stored later would make the next interval's CPU negative.
         lock (_gate)
         {
+            var reading = Read(_pid);
+            if (reading is null)
+            {
+                return null;
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            double cpu = 0;
             if (_last is { } last)
             {
                 var seconds = Stopwatch.GetElapsedTime(last.Timestamp, now).TotalSeconds;
@@ -87,11 +89,17 @@ internal sealed class ProcessSampler : IAsyncDisposable
             return null;
         }
 
-        // The first sample of a window has no CPU interval inside the window.
+        // The first sample of a window has no CPU interval inside the window. The average is weighted by each
+        // interval's length (= CPU time over wall time of the window): a phase-boundary sample taken a few
+        // milliseconds after a timer sample covers a short interval whose 10 ms tick granularity must not count
+        // as much as a full second.
         var cpu = window.Count > 1 ? window.Skip(1).Select(s => s.CpuPercent).ToList() : [window[0].CpuPercent];
+        var weighted = window.Count > 1 && window[^1].AtSeconds > window[0].AtSeconds
+            ? window.Skip(1).Select((s, i) => s.CpuPercent * (s.AtSeconds - window[i].AtSeconds)).Sum() / (window[^1].AtSeconds - window[0].AtSeconds)
+            : cpu.Average();
         return new ProcessSummary(
             _pid,
-            Math.Round(cpu.Average(), 1),
+            Math.Round(weighted, 1),
             cpu.Max(),
             window[0].RssBytes,
             window[^1].RssBytes,

@@ -107,4 +107,13 @@ internal sealed record ScenarioSettings
     public int? MaxInFlight { get; init; }
 
     public string? Methods { get; init; }
+
+    /// <summary>fleet: simulated node counts, comma-separated.</summary>
+    public string? NodeCounts { get; init; }
+
+    /// <summary>fleet: gateway client counts, comma-separated.</summary>
+    public string? ClientCounts { get; init; }
+
+    /// <summary>fleet: cameras per node (real and simulated).</summary>
+    public int? CamerasPerNode { get; init; }
 }
