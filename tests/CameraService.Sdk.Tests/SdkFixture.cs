@@ -37,6 +37,12 @@ public sealed class SdkFixture : IAsyncLifetime
     /// <summary>Output of the template's own tests, run outside the repository.</summary>
     public string TemplateTestOutput { get; private set; } = string.Empty;
 
+    /// <summary>The kinds instantiated besides the default (source), each built and tested.</summary>
+    public static IReadOnlyList<string> OtherKinds { get; } = ["backend", "store", "transport"];
+
+    /// <summary>Output (or failure) of building and testing the other kinds; a failure fails only their test.</summary>
+    public string OtherKindsTestOutput { get; private set; } = string.Empty;
+
     public ServiceProcess Service { get; private set; } = null!;
 
     public CameraServiceClient Client { get; private set; } = null!;
@@ -54,12 +60,12 @@ public sealed class SdkFixture : IAsyncLifetime
         var hive = Path.Combine(Root, "template-hive");
         await RunDotnetAsync(Vendor, vendorEnv, "new", "install", Path.Combine(Feed, $"CameraService.Plugin.Templates.{SdkVersion}.nupkg"), "--debug:custom-hive", hive);
         await RunDotnetAsync(Vendor, vendorEnv, "new", "camera-service-plugin", "-n", "Acme.Cameras", "-o", Path.Combine(Vendor, "Acme.Cameras"), "--debug:custom-hive", hive);
-        await RunDotnetAsync(Path.Combine(Vendor, "Acme.Cameras"), vendorEnv, "publish", "src/Acme.Cameras", "-c", "Release", "-o", Path.Combine(Plugins, TemplatePluginId));
-        TemplateTestOutput = await RunDotnetAsync(Path.Combine(Vendor, "Acme.Cameras"), vendorEnv, "test", "-c", "Release");
+        foreach (var kind in OtherKinds)
+        {
+            await RunDotnetAsync(Vendor, vendorEnv, "new", "camera-service-plugin", "-n", $"Acme.{kind}", "--kind", kind, "-o", Path.Combine(Vendor, "kinds", kind), "--debug:custom-hive", hive);
+        }
 
         CopyDirectory(Path.Combine(ServiceProcess.RepoRoot, "samples", "NullBackend"), Path.Combine(Vendor, "NullBackend"));
-        await RunDotnetAsync(Path.Combine(Vendor, "NullBackend"), vendorEnv, "publish", "-c", "Release", "-o", Path.Combine(Plugins, SamplePluginId),
-            $"-p:CameraServiceSdkVersion={SdkVersion}");
 
         // The compatibility fixture: its own machine, feed and package folder (the released package may share its
         // version number with the one just packed).
@@ -69,8 +75,15 @@ public sealed class SdkFixture : IAsyncLifetime
         var compat = Path.Combine(Root, "compat");
         CopyDirectory(Path.Combine(ServiceProcess.RepoRoot, "tests", "SdkCompat", "CompatPlugin"), compat);
         WriteNuGetConfig(compat, released);
-        await RunDotnetAsync(compat, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Root, "packages-compat") },
-            "publish", "-c", "Release", "-o", Path.Combine(Plugins, CompatPluginId), $"-p:CameraServiceSdkVersion={CompatSdkVersion.ToString(3)}");
+
+        // The three builds are independent (own folders); run side by side, they take the time of the longest.
+        await Task.WhenAll(
+            BuildTemplatePluginAsync(vendorEnv),
+            TestOtherKindsAsync(vendorEnv),
+            RunDotnetAsync(Path.Combine(Vendor, "NullBackend"), vendorEnv, "publish", "-c", "Release", "-o", Path.Combine(Plugins, SamplePluginId),
+                $"-p:CameraServiceSdkVersion={SdkVersion}"),
+            RunDotnetAsync(compat, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Root, "packages-compat") },
+                "publish", "-c", "Release", "-o", Path.Combine(Plugins, CompatPluginId), $"-p:CameraServiceSdkVersion={CompatSdkVersion.ToString(3)}"));
 
         // The host's own plugins this test needs: the API transport, the media store and the synthetic cameras.
         var hostPlugins = Path.Combine(Path.GetDirectoryName(ServiceProcess.HostDll)!, "plugins");
@@ -94,6 +107,30 @@ public sealed class SdkFixture : IAsyncLifetime
         await Service.StartAsync(TimeSpan.FromSeconds(90));
         var token = await Service.CreateTokenAsync("admin");
         Client = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = Service.WebSocketUrl, Token = token });
+    }
+
+    /// <summary>The vendor's loop: run the generated tests, then publish the plugin folder.</summary>
+    private async Task BuildTemplatePluginAsync(IReadOnlyDictionary<string, string> vendorEnv)
+    {
+        var project = Path.Combine(Vendor, "Acme.Cameras");
+        TemplateTestOutput = await RunDotnetAsync(project, vendorEnv, "test", "-c", "Release");
+        await RunDotnetAsync(project, vendorEnv, "publish", "src/Acme.Cameras", "-c", "Release", "-o", Path.Combine(Plugins, TemplatePluginId));
+    }
+
+    /// <summary>The other kinds in one solution: one restore, one build, one test run.</summary>
+    private async Task TestOtherKindsAsync(IReadOnlyDictionary<string, string> vendorEnv)
+    {
+        var kinds = Path.Combine(Vendor, "kinds");
+        var projects = OtherKinds.SelectMany(k => new[] { $"{k}/src/Acme.{k}/Acme.{k}.csproj", $"{k}/tests/Acme.{k}.Tests/Acme.{k}.Tests.csproj" });
+        new XDocument(new XElement("Solution", projects.Select(p => new XElement("Project", new XAttribute("Path", p))))).Save(Path.Combine(kinds, "kinds.slnx"));
+        try
+        {
+            OtherKindsTestOutput = await RunDotnetAsync(kinds, vendorEnv, "test", "kinds.slnx", "-c", "Release");
+        }
+        catch (InvalidOperationException ex)
+        {
+            OtherKindsTestOutput = ex.Message;
+        }
     }
 
     public async Task DisposeAsync()
