@@ -17,7 +17,8 @@ public sealed class SdkFixture : IAsyncLifetime
     public const string TemplatePluginId = "acme-cameras";
     public const string SamplePluginId = "null-backend";
     public const string CompatPluginId = "sdk-compat";
-    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
+    // Generous: on a loaded shared machine one build of a small project has taken minutes.
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>Everything lives here, outside the repository; deleted at the end.</summary>
     public string Root { get; } = Directory.CreateTempSubdirectory("cs-sdk-").FullName;
@@ -37,12 +38,6 @@ public sealed class SdkFixture : IAsyncLifetime
     /// <summary>Output of the template's own tests, run outside the repository.</summary>
     public string TemplateTestOutput { get; private set; } = string.Empty;
 
-    /// <summary>The kinds instantiated besides the default (source), each built and tested.</summary>
-    public static IReadOnlyList<string> OtherKinds { get; } = ["backend", "store", "transport"];
-
-    /// <summary>Output (or failure) of building and testing the other kinds; a failure fails only their test.</summary>
-    public string OtherKindsTestOutput { get; private set; } = string.Empty;
-
     public ServiceProcess Service { get; private set; } = null!;
 
     public CameraServiceClient Client { get; private set; } = null!;
@@ -60,11 +55,6 @@ public sealed class SdkFixture : IAsyncLifetime
         var hive = Path.Combine(Root, "template-hive");
         await RunDotnetAsync(Vendor, vendorEnv, "new", "install", Path.Combine(Feed, $"CameraService.Plugin.Templates.{SdkVersion}.nupkg"), "--debug:custom-hive", hive);
         await RunDotnetAsync(Vendor, vendorEnv, "new", "camera-service-plugin", "-n", "Acme.Cameras", "-o", Path.Combine(Vendor, "Acme.Cameras"), "--debug:custom-hive", hive);
-        foreach (var kind in OtherKinds)
-        {
-            await RunDotnetAsync(Vendor, vendorEnv, "new", "camera-service-plugin", "-n", $"Acme.{kind}", "--kind", kind, "-o", Path.Combine(Vendor, "kinds", kind), "--debug:custom-hive", hive);
-        }
-
         CopyDirectory(Path.Combine(ServiceProcess.RepoRoot, "samples", "NullBackend"), Path.Combine(Vendor, "NullBackend"));
 
         // The compatibility fixture: its own machine, feed and package folder (the released package may share its
@@ -79,7 +69,6 @@ public sealed class SdkFixture : IAsyncLifetime
         // The three builds are independent (own folders); run side by side, they take the time of the longest.
         await Task.WhenAll(
             BuildTemplatePluginAsync(vendorEnv),
-            TestOtherKindsAsync(vendorEnv),
             RunDotnetAsync(Path.Combine(Vendor, "NullBackend"), vendorEnv, "publish", "-c", "Release", "-o", Path.Combine(Plugins, SamplePluginId),
                 $"-p:CameraServiceSdkVersion={SdkVersion}"),
             RunDotnetAsync(compat, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Root, "packages-compat") },
@@ -115,22 +104,6 @@ public sealed class SdkFixture : IAsyncLifetime
         var project = Path.Combine(Vendor, "Acme.Cameras");
         TemplateTestOutput = await RunDotnetAsync(project, vendorEnv, "test", "-c", "Release");
         await RunDotnetAsync(project, vendorEnv, "publish", "src/Acme.Cameras", "-c", "Release", "-o", Path.Combine(Plugins, TemplatePluginId));
-    }
-
-    /// <summary>The other kinds in one solution: one restore, one build, one test run.</summary>
-    private async Task TestOtherKindsAsync(IReadOnlyDictionary<string, string> vendorEnv)
-    {
-        var kinds = Path.Combine(Vendor, "kinds");
-        var projects = OtherKinds.SelectMany(k => new[] { $"{k}/src/Acme.{k}/Acme.{k}.csproj", $"{k}/tests/Acme.{k}.Tests/Acme.{k}.Tests.csproj" });
-        new XDocument(new XElement("Solution", projects.Select(p => new XElement("Project", new XAttribute("Path", p))))).Save(Path.Combine(kinds, "kinds.slnx"));
-        try
-        {
-            OtherKindsTestOutput = await RunDotnetAsync(kinds, vendorEnv, "test", "kinds.slnx", "-c", "Release");
-        }
-        catch (InvalidOperationException ex)
-        {
-            OtherKindsTestOutput = ex.Message;
-        }
     }
 
     public async Task DisposeAsync()
