@@ -369,6 +369,9 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
             case "system_health_update":
                 Raise(SystemHealthChanged, Decode(parameters, ClientJsonContext.Default.SystemHealthUpdate));
                 break;
+            case "camera_controls_changed":
+                Raise(CameraControlsChanged, Decode(parameters, ClientJsonContext.Default.CameraControlsChanged));
+                break;
         }
     }
 

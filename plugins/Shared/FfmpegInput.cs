@@ -96,7 +96,16 @@ internal static class FfmpegInput
         var width = video.Width > 0 ? video.Width : 640;
         var height = video.Height > 0 ? video.Height : 480;
         var rate = video.FrameRate > 0 ? video.FrameRate : 15;
-        return ["-re", "-f", "lavfi", "-i", source + "=size=" + Invariant(width) + "x" + Invariant(height) + ":rate=" + Invariant(rate)];
+        var graph = source + "=size=" + Invariant(width) + "x" + Invariant(height) + ":rate=" + Invariant(rate);
+        if (synthetic.Adjustments is { } a)
+        {
+            // Synthetic camera controls (the test pattern's brightness/contrast/saturation).
+            graph += ",eq=brightness=" + a.Brightness.ToString("0.00", CultureInfo.InvariantCulture)
+                + ":contrast=" + a.Contrast.ToString("0.00", CultureInfo.InvariantCulture)
+                + ":saturation=" + a.Saturation.ToString("0.00", CultureInfo.InvariantCulture);
+        }
+
+        return ["-re", "-f", "lavfi", "-i", graph];
     }
 
     private static List<string> NetworkArguments(NetworkCaptureInput network)

@@ -31,6 +31,23 @@ internal static class Contract
         {"device":"camera0","formats":["YUYV","MJPG"],"resolutions":["640x480","1280x720","1920x1080"],"fps_options":[15,30,29.97],"validation_status":"CONFIRMED"}
         """;
 
+    private const string ControlList = """
+        [{"name":"brightness","type":"integer","min":0,"max":255,"step":1,"default":128,"value":140,"read_only":false,"inactive":false,"grabbed":false,"relative":false,"auto_mode":false,"label":"Brightness","persisted":true},
+         {"name":"power_line_frequency","type":"menu","min":0,"max":2,"step":1,"default":2,"value":1,"menu":[{"value":0,"label":"Disabled"},{"value":1,"label":"50 Hz"},{"value":2,"label":"60 Hz"}],"read_only":false,"inactive":false,"grabbed":false,"relative":false,"auto_mode":false,"label":"Power Line Frequency","persisted":false},
+         {"name":"white_balance_automatic","type":"boolean","min":0,"max":1,"step":1,"default":1,"value":1,"read_only":false,"inactive":false,"grabbed":false,"relative":false,"auto_mode":true,"label":null,"persisted":false},
+         {"name":"pan_speed","type":"integer","min":-1,"max":1,"step":1,"default":0,"value":null,"read_only":false,"inactive":false,"grabbed":false,"relative":true,"auto_mode":false,"label":"Pan, Speed","persisted":false}]
+        """;
+
+    /// <summary>Capabilities with the v1.1 fields (§8.1).</summary>
+    public static readonly string CapabilitiesV11 = Capabilities.TrimEnd()[..^1]
+        + ""","frame_rates":{"1920x1080":[30,29.97],"640x480":[30,15]},"controls":""" + ControlList + ""","audio":false}""";
+
+    public static readonly string Controls = """{"device":"camera0","controls":""" + ControlList + "}";
+
+    public static readonly string ControlsSet = """{"device":"camera0","applied":{"brightness":140,"power_line_frequency":1},"controls":""" + ControlList + ""","persisted":true}""";
+
+    public static readonly string ControlsReset = """{"device":"camera0","reset":true,"applied":{"brightness":128},"skipped":{"exposure_time_absolute":"inactive"},"controls":""" + ControlList + "}";
+
     public const string Snapshot = """
         {"device":"camera0","filename":"camera0_2026-11-27_10-15-02.jpg","status":"SUCCESS","timestamp":"2026-11-27T10:15:02Z","file_size":20480,
          "download_url":"http://box:8002/files/snapshots/camera0_2026-11-27_10-15-02.jpg?token=abc"}
