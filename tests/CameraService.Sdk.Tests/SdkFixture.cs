@@ -17,7 +17,8 @@ public sealed class SdkFixture : IAsyncLifetime
     public const string TemplatePluginId = "acme-cameras";
     public const string SamplePluginId = "null-backend";
     public const string CompatPluginId = "sdk-compat";
-    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
+    // Generous: on a loaded shared machine one build of a small project has taken minutes.
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>Everything lives here, outside the repository; deleted at the end.</summary>
     public string Root { get; } = Directory.CreateTempSubdirectory("cs-sdk-").FullName;
@@ -54,12 +55,7 @@ public sealed class SdkFixture : IAsyncLifetime
         var hive = Path.Combine(Root, "template-hive");
         await RunDotnetAsync(Vendor, vendorEnv, "new", "install", Path.Combine(Feed, $"CameraService.Plugin.Templates.{SdkVersion}.nupkg"), "--debug:custom-hive", hive);
         await RunDotnetAsync(Vendor, vendorEnv, "new", "camera-service-plugin", "-n", "Acme.Cameras", "-o", Path.Combine(Vendor, "Acme.Cameras"), "--debug:custom-hive", hive);
-        await RunDotnetAsync(Path.Combine(Vendor, "Acme.Cameras"), vendorEnv, "publish", "src/Acme.Cameras", "-c", "Release", "-o", Path.Combine(Plugins, TemplatePluginId));
-        TemplateTestOutput = await RunDotnetAsync(Path.Combine(Vendor, "Acme.Cameras"), vendorEnv, "test", "-c", "Release");
-
         CopyDirectory(Path.Combine(ServiceProcess.RepoRoot, "samples", "NullBackend"), Path.Combine(Vendor, "NullBackend"));
-        await RunDotnetAsync(Path.Combine(Vendor, "NullBackend"), vendorEnv, "publish", "-c", "Release", "-o", Path.Combine(Plugins, SamplePluginId),
-            $"-p:CameraServiceSdkVersion={SdkVersion}");
 
         // The compatibility fixture: its own machine, feed and package folder (the released package may share its
         // version number with the one just packed).
@@ -69,8 +65,14 @@ public sealed class SdkFixture : IAsyncLifetime
         var compat = Path.Combine(Root, "compat");
         CopyDirectory(Path.Combine(ServiceProcess.RepoRoot, "tests", "SdkCompat", "CompatPlugin"), compat);
         WriteNuGetConfig(compat, released);
-        await RunDotnetAsync(compat, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Root, "packages-compat") },
-            "publish", "-c", "Release", "-o", Path.Combine(Plugins, CompatPluginId), $"-p:CameraServiceSdkVersion={CompatSdkVersion.ToString(3)}");
+
+        // The three builds are independent (own folders); run side by side, they take the time of the longest.
+        await Task.WhenAll(
+            BuildTemplatePluginAsync(vendorEnv),
+            RunDotnetAsync(Path.Combine(Vendor, "NullBackend"), vendorEnv, "publish", "-c", "Release", "-o", Path.Combine(Plugins, SamplePluginId),
+                $"-p:CameraServiceSdkVersion={SdkVersion}"),
+            RunDotnetAsync(compat, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Root, "packages-compat") },
+                "publish", "-c", "Release", "-o", Path.Combine(Plugins, CompatPluginId), $"-p:CameraServiceSdkVersion={CompatSdkVersion.ToString(3)}"));
 
         // The host's own plugins this test needs: the API transport, the media store and the synthetic cameras.
         var hostPlugins = Path.Combine(Path.GetDirectoryName(ServiceProcess.HostDll)!, "plugins");
@@ -94,6 +96,14 @@ public sealed class SdkFixture : IAsyncLifetime
         await Service.StartAsync(TimeSpan.FromSeconds(90));
         var token = await Service.CreateTokenAsync("admin");
         Client = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = Service.WebSocketUrl, Token = token });
+    }
+
+    /// <summary>The vendor's loop: run the generated tests, then publish the plugin folder.</summary>
+    private async Task BuildTemplatePluginAsync(IReadOnlyDictionary<string, string> vendorEnv)
+    {
+        var project = Path.Combine(Vendor, "Acme.Cameras");
+        TemplateTestOutput = await RunDotnetAsync(project, vendorEnv, "test", "-c", "Release");
+        await RunDotnetAsync(project, vendorEnv, "publish", "src/Acme.Cameras", "-c", "Release", "-o", Path.Combine(Plugins, TemplatePluginId));
     }
 
     public async Task DisposeAsync()
