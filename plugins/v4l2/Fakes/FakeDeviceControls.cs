@@ -18,6 +18,7 @@ internal sealed class FakeDeviceControls
     private readonly Dictionary<uint, long> _values = [];
     private readonly HashSet<uint> _grabbed = [];
     private readonly Dictionary<uint, Errno> _writeFailures = [];
+    private readonly Dictionary<uint, Errno> _rejections = [];
     private readonly Dictionary<int, Subscriber> _subscribers = [];
     private uint _sequence;
 
@@ -52,6 +53,25 @@ internal sealed class FakeDeviceControls
             else
             {
                 _grabbed.Remove(id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the driver refuse every value of a control in TRY and S (nothing written), as a driver whose own checks are
+    /// stricter than the range it advertised does; <see cref="Errno.None"/> lifts it.
+    /// </summary>
+    public void RejectValues(uint id, Errno errno)
+    {
+        lock (_gate)
+        {
+            if (errno == Errno.None)
+            {
+                _rejections.Remove(id);
+            }
+            else
+            {
+                _rejections[id] = errno;
             }
         }
     }
@@ -299,6 +319,11 @@ internal sealed class FakeDeviceControls
 
     private Errno Validate(FixtureControl control, ref long value)
     {
+        if (_rejections.TryGetValue(control.Id, out var rejection))
+        {
+            return rejection;
+        }
+
         var flags = FlagsLocked(control, _values);
         if ((flags & Vdev.CtrlFlagReadOnly) != 0)
         {
