@@ -81,6 +81,25 @@ public sealed class ControlsTests
     }
 
     [Fact]
+    public async Task SetControls_PtzCamera_AbsolutePositionsAndARelativeMove()
+    {
+        var (h, path, id) = await StartWithAsync("ptz-pro2.txt");
+        await using var _h = h;
+
+        var result = await h.Source.SetControlsAsync(
+            id,
+            new Dictionary<string, long> { ["pan_absolute"] = 36000, ["tilt_absolute"] = -7200, ["zoom_absolute"] = 400, ["pan_speed"] = 1 },
+            CameraControlApplyMode.AllOrNothing,
+            CancellationToken.None);
+
+        var device = h.Syscalls.ControlsOf(path);
+        Assert.Equal((36000L, -7200L, 400L), (device.ValueOf(ControlNames.IdOf("pan_absolute"))!.Value, device.ValueOf(ControlNames.IdOf("tilt_absolute"))!.Value, device.ValueOf(ControlNames.IdOf("zoom_absolute"))!.Value));
+        Assert.Equal(1, result.Applied["pan_speed"]);
+        Assert.Null(result.Controls.Single(c => c.Name == "pan_speed").Value);
+        Assert.Equal(400, result.Controls.Single(c => c.Name == "zoom_absolute").Value);
+    }
+
+    [Fact]
     public async Task GetControls_CameraWithoutControls_IsEmpty()
     {
         var (h, _, id) = await StartWithAsync("cam-link-4k.txt");
