@@ -261,8 +261,8 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture, ITestOutputHelpe
         operatorConsole.AssertNoCspViolationsAndNoExternalRequests();
     }
 
-    private static Task WaitForValueAsync(IPage page, string selector, string value) =>
-        page.WaitForFunctionAsync("([s, v]) => document.querySelector(s)?.value === v", new object[] { selector, value }, Long);
+    private static async Task WaitForValueAsync(IPage page, string selector, string value) =>
+        await page.WaitForFunctionAsync("([s, v]) => document.querySelector(s)?.value === v", new object[] { selector, value }, Long);
 
     [Fact]
     public async Task T9_ServiceRestarted_ConsoleReconnectsByItself()
