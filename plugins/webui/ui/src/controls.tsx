@@ -137,7 +137,8 @@ function ControlRow({ control: c, disabled, onSet }: { control: CameraControl; d
 /** A slider with the number next to it; the value is sent when the user lets go (or commits the number), not while dragging. */
 function IntegerInput({ id, control: c, disabled, onSet }: { id: string; control: CameraControl; disabled: boolean; onSet: (name: string, value: number) => void }) {
   const [draft, setDraft] = useState<string>(String(c.value ?? c.default));
-  useEffect(() => setDraft(String(c.value ?? c.default)), [c.value]);
+  // A fresh entry (a reload after a refusal, a set's answer, a notification) replaces what was typed.
+  useEffect(() => setDraft(String(c.value ?? c.default)), [c]);
   const commit = (text: string) => {
     const v = Number(text);
     if (text.trim() === '' || !Number.isFinite(v) || v === c.value) return;
