@@ -54,6 +54,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<JwtTokenService>();
         services.TryAddSingleton<ApiKeyStore>();
         services.TryAddSingleton<CredentialValidator>();
+        services.AddCameraServiceSecurity();
         services.TryAddSingleton<AccessControl>();
         services.TryAddSingleton<IAccessControl>(sp => sp.GetRequiredService<AccessControl>());
 
@@ -81,6 +82,7 @@ public static class CoreServiceCollectionExtensions
         services.AddRpcMethods<CameraFormatMethods>();
         services.AddRpcMethods<ApiKeyMethods>();
         services.AddRpcMethods<RetentionPolicyMethods>();
+        services.AddRpcMethods<ExternalStreamMethods>();
         services.TryAddSingleton<RpcMethodTable>();
         services.TryAddSingleton<RpcRouters>();
         services.TryAddSingleton<IRpcNotificationPublisher, RoutedNotifications>();

@@ -17,6 +17,7 @@ public sealed partial class CameraServiceClient
         "list_api_keys", "create_api_key", "revoke_api_key",
         "get_metrics", "get_status", "get_system_status", "get_server_info",
         "subscribe_events", "unsubscribe_events", "get_subscription_stats",
+        "discover_external_streams", "add_external_stream", "remove_external_stream", "get_external_streams", "set_discovery_interval",
     ];
 
     /// <summary><c>ping</c>: returns "pong".</summary>

@@ -15,7 +15,8 @@ namespace CameraService.Core.Auth;
 /// <param name="CreatedAt">When it was created.</param>
 /// <param name="ExpiresAt">When it expires, or null.</param>
 /// <param name="RevokedAt">When it was revoked, or null.</param>
-internal sealed record ApiKeyRecord(string Id, string? Name, string Role, string Hash, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
+/// <param name="Cameras">The cameras the key is limited to (<c>apikey create --cameras</c>), or null for every camera.</param>
+internal sealed record ApiKeyRecord(string Id, string? Name, string Role, string Hash, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, IReadOnlyList<string>? Cameras = null);
 
 /// <summary>The file format of <c>api-keys.json</c>.</summary>
 internal sealed record ApiKeyFile(IReadOnlyList<ApiKeyRecord> Keys);
@@ -25,26 +26,34 @@ internal sealed record ApiKeyFile(IReadOnlyList<ApiKeyRecord> Keys);
 /// file when it changed (the <c>apikey</c> command writes it while the service runs), at most once a second on
 /// the per-call revocation check.
 /// </summary>
-internal sealed class ApiKeyStore
+internal sealed partial class ApiKeyStore
 {
     public const string FileName = "api-keys.json";
     public const string Prefix = "csk_";
 
     private readonly StateDirectory _state;
     private readonly TimeProvider _timeProvider;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
     private readonly Lock _gate = new();
     private Snapshot _snapshot = new([], DateTime.MinValue, -1);
     private long _lastCheck;
     private bool _loadedOnce;
 
-    public ApiKeyStore(StateDirectory state, TimeProvider timeProvider)
+    public ApiKeyStore(StateDirectory state, TimeProvider timeProvider, Microsoft.Extensions.Logging.ILogger<ApiKeyStore>? logger = null)
     {
         _state = state;
         _timeProvider = timeProvider;
+        _logger = (Microsoft.Extensions.Logging.ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
 
+    /// <summary>
+    /// Why the key file could not be read on the last check (damaged, or unreadable e.g. written by root with mode
+    /// 0600), while the last good snapshot stays in use; null when it was read fine. Reported as DEGRADED.
+    /// </summary>
+    public string? Problem { get; private set; }
+
     /// <summary>Creates a key; the plain key is returned once and never stored.</summary>
-    public (ApiKeyRecord Record, string Key) Create(ApiRole role, TimeSpan? lifetime, string? name)
+    public (ApiKeyRecord Record, string Key) Create(ApiRole role, TimeSpan? lifetime, string? name, IReadOnlyList<string>? cameras = null)
     {
         var key = Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var now = _timeProvider.GetUtcNow();
@@ -55,7 +64,8 @@ internal sealed class ApiKeyStore
             Hash(key),
             now,
             lifetime is { } l ? now + l : null,
-            null);
+            null,
+            cameras);
         lock (_gate)
         {
             var keys = Load(force: true).Keys.Append(record).ToList();
@@ -103,7 +113,7 @@ internal sealed class ApiKeyStore
         Snapshot snapshot;
         lock (_gate)
         {
-            snapshot = Load(force: false);
+            snapshot = LoadKeepingLastGood(statFile: true);
         }
 
         var hash = Hash(key);
@@ -125,7 +135,7 @@ internal sealed class ApiKeyStore
             return CredentialCheck.Fail("invalid_role");
         }
 
-        return new CredentialCheck(new AuthPrincipal("apikey:" + record.Id, role, record.ExpiresAt, record.Id), null);
+        return new CredentialCheck(new AuthPrincipal("apikey:" + record.Id, role, record.ExpiresAt, record.Id) { Scope = CameraScope.Of(record.Cameras) }, null);
     }
 
     /// <summary>Null when the key is still valid, else <c>api_key_revoked</c>, <c>token_expired</c> or <c>unknown_api_key</c>. Cheap: reads the file at most once a second.</summary>
@@ -136,7 +146,7 @@ internal sealed class ApiKeyStore
         {
             var now = _timeProvider.GetTimestamp();
             var due = !_loadedOnce || _timeProvider.GetElapsedTime(_lastCheck, now) >= TimeSpan.FromSeconds(1);
-            snapshot = Load(force: false, statFile: due);
+            snapshot = LoadKeepingLastGood(statFile: due);
             if (due)
             {
                 _lastCheck = now;
@@ -158,6 +168,41 @@ internal sealed class ApiKeyStore
     }
 
     private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    // The service's path: a damaged or unreadable file must not close every API-key session nor stop notification
+    // delivery (both run this check); the last good snapshot stays in force, the problem is logged once and
+    // reported as DEGRADED until the file is readable again.
+    private Snapshot LoadKeepingLastGood(bool statFile)
+    {
+        try
+        {
+            var snapshot = Load(force: false, statFile);
+            if (Problem is not null)
+            {
+                Problem = null;
+                LogKeyFileRecovered(_logger, _state.PathOf(FileName));
+            }
+
+            return snapshot;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            if (Problem is null)
+            {
+                LogKeyFileUnreadable(_logger, ex, _state.PathOf(FileName));
+            }
+
+            Problem = $"the API key file {_state.PathOf(FileName)} cannot be read ({(ex is UnauthorizedAccessException ? "permission denied: fix its owner to the service's user" : ex.Message)}); the last good set of keys stays in use";
+            _loadedOnce = true;
+            return _snapshot;
+        }
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1120, Level = Microsoft.Extensions.Logging.LogLevel.Error, Message = "The API key file {Path} cannot be read; the last good set of keys stays in use until it is fixed")]
+    private static partial void LogKeyFileUnreadable(Microsoft.Extensions.Logging.ILogger logger, Exception exception, string path);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 1121, Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "The API key file {Path} is readable again")]
+    private static partial void LogKeyFileRecovered(Microsoft.Extensions.Logging.ILogger logger, string path);
 
     private Snapshot Load(bool force, bool statFile = true)
     {

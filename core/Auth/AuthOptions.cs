@@ -13,6 +13,15 @@ internal sealed class AuthOptions
 
     /// <summary>Tolerance when checking <c>exp</c> (<c>Auth:ClockSkew</c>), zero by default.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How long a session may stay unauthenticated before it is closed with 1008 (<c>Auth:UnauthenticatedTimeout</c>).</summary>
+    public TimeSpan UnauthenticatedTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest JWT lifetime (<c>exp</c> − <c>iat</c>) that is accepted and that <c>token create --ttl</c> allows (<c>Auth:MaxTokenLifetime</c>).</summary>
+    public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Lifetime of the signed token in the stream URLs the API returns (<c>Auth:StreamTokenLifetime</c>); downloads use <c>Storage:DownloadUrlTtl</c>.</summary>
+    public TimeSpan StreamTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
@@ -30,6 +39,21 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(5))
         {
             failures.Add("Auth:ClockSkew must be between 00:00:00 and 00:05:00");
+        }
+
+        if (options.UnauthenticatedTimeout < TimeSpan.FromSeconds(1) || options.UnauthenticatedTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add("Auth:UnauthenticatedTimeout must be between 00:00:01 and 01:00:00 (hh:mm:ss)");
+        }
+
+        if (options.MaxTokenLifetime < TimeSpan.FromMinutes(1) || options.MaxTokenLifetime > TimeSpan.FromDays(366))
+        {
+            failures.Add("Auth:MaxTokenLifetime must be between 00:01:00 and 366.00:00:00 (d.hh:mm:ss); use API keys for longer-lived credentials");
+        }
+
+        if (options.StreamTokenLifetime < TimeSpan.FromSeconds(10) || options.StreamTokenLifetime > TimeSpan.FromDays(1))
+        {
+            failures.Add("Auth:StreamTokenLifetime must be between 00:00:10 and 1.00:00:00 (d.hh:mm:ss)");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -52,7 +52,20 @@ internal static class Roles
 /// <param name="Role">The role.</param>
 /// <param name="ExpiresAt">When the credential expires; null for an API key without expiry.</param>
 /// <param name="ApiKeyId">The API key id when the credential is an API key (checked for revocation on every call).</param>
-internal sealed record AuthPrincipal(string UserId, ApiRole Role, DateTimeOffset? ExpiresAt, string? ApiKeyId);
+internal sealed record AuthPrincipal(string UserId, ApiRole Role, DateTimeOffset? ExpiresAt, string? ApiKeyId)
+{
+    /// <summary>The JWT's <c>jti</c>, checked against the revocation list on every call.</summary>
+    public string? TokenId { get; init; }
+
+    /// <summary>The JWT's <c>iat</c> (for <c>token revoke --user</c>).</summary>
+    public DateTimeOffset? IssuedAt { get; init; }
+
+    /// <summary>The cameras this credential may see and use (<c>cameras</c> claim or API key attribute); null = every camera.</summary>
+    public CameraScope Scope { get; init; } = CameraScope.All;
+
+    /// <summary>Whether an in-process transport vouched for this principal (<c>ITrustedRpcEndpoint</c>): no token to revoke.</summary>
+    public bool Trusted { get; init; }
+}
 
 /// <summary>The outcome of checking a credential: a principal, or a machine-readable reason.</summary>
 internal readonly record struct CredentialCheck(AuthPrincipal? Principal, string? FailureReason)

@@ -41,8 +41,11 @@ internal static class ListCursor
         throw RpcErrorException.InvalidParams("cursor", "must be a next_cursor returned by this method");
     }
 
-    /// <summary>The page after <paramref name="cursor"/>: reads the catalog newest first until the page is complete.</summary>
-    public static async Task<(List<MediaFile> Files, int Total)> AfterAsync(IMediaStore store, MediaKind kind, string? device, string cursor, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The page after <paramref name="cursor"/>: reads the catalog newest first (through <paramref name="list"/>, which
+    /// applies the caller's camera scope) until the page is complete.
+    /// </summary>
+    public static async Task<(List<MediaFile> Files, int Total)> AfterAsync(Func<MediaQuery, CancellationToken, Task<MediaPage>> list, string? device, string cursor, int limit, CancellationToken cancellationToken)
     {
         var (millis, name) = Parse(cursor);
         var after = new List<MediaFile>();
@@ -50,7 +53,7 @@ internal static class ListCursor
         var total = 0;
         while (true)
         {
-            var page = await store.ListAsync(kind, new MediaQuery { Offset = offset, Limit = ReadPage, CameraId = device }, cancellationToken).ConfigureAwait(false);
+            var page = await list(new MediaQuery { Offset = offset, Limit = ReadPage, CameraId = device }, cancellationToken).ConfigureAwait(false);
             total = page.Total;
             foreach (var file in page.Files)
             {

@@ -8,11 +8,13 @@ namespace CameraService.Core.Methods;
 /// <summary>
 /// <c>list_api_keys</c>, <c>create_api_key</c>, <c>revoke_api_key</c> (admin): the CLI's <c>apikey</c> commands over
 /// the API, so a browser console can manage keys. They use <see cref="ApiKeyStore"/>'s public surface only; the
-/// plain key is returned once by <c>create_api_key</c> and never stored.
+/// plain key is returned once by <c>create_api_key</c> and never stored. A camera-scoped admin (api-contract §8.5)
+/// sees and revokes only keys limited to cameras it may use, and creates only such keys: a scope cannot be widened
+/// by minting a key, and the other cameras' existence does not leak through the key list.
 /// </summary>
 internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider) : IRpcMethodProvider
 {
-    private const string KeySchema = """{"type":"object","required":["id","name","role","created_at","expires_at","revoked_at","status"],"properties":{"id":{"type":"string"},"name":{"type":["string","null"]},"role":{"enum":["viewer","operator","admin"]},"created_at":{"type":"string","format":"date-time"},"expires_at":{"type":["string","null"],"format":"date-time"},"revoked_at":{"type":["string","null"],"format":"date-time"},"status":{"enum":["ACTIVE","EXPIRED","REVOKED"]}}}""";
+    private const string KeySchema = """{"type":"object","required":["id","name","role","cameras","created_at","expires_at","revoked_at","status"],"properties":{"id":{"type":"string"},"name":{"type":["string","null"]},"role":{"enum":["viewer","operator","admin"]},"cameras":{"type":["array","null"],"items":{"type":"string"},"description":"the cameras the key is limited to; null = every camera"},"created_at":{"type":"string","format":"date-time"},"expires_at":{"type":["string","null"],"format":"date-time"},"revoked_at":{"type":["string","null"],"format":"date-time"},"status":{"enum":["ACTIVE","EXPIRED","REVOKED"]}}}""";
 
     /// <summary>Longest lifetime a key created over the API may have (10 years); absent = no expiry.</summary>
     private const long MaxLifetimeSeconds = 10L * 366 * 24 * 3600;
@@ -26,7 +28,7 @@ internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider
             [],
             """{"type":"object","required":["keys","total"],"properties":{"keys":{"type":"array","items":""" + KeySchema + """},"total":{"type":"integer"}}}""",
             [],
-            (_, _, _) => ValueTask.FromResult(RpcResult.From(List(), ApiKeyJsonContext.Default.ApiKeyListResult)));
+            (c, _, _) => ValueTask.FromResult(RpcResult.From(List(ScopeOf(c)), ApiKeyJsonContext.Default.ApiKeyListResult)));
 
         yield return new RpcMethod(
             "create_api_key",
@@ -36,10 +38,11 @@ internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider
                 new RpcParam("role", RpcParamType.String, "The key's role.", Required: true) { Enum = ["viewer", "operator", "admin"] },
                 new RpcParam("name", RpcParamType.String, "A label (e.g. kiosk).") { MaxLength = 100, Pattern = @"^[^\u0000-\u001f\u007f]*$" },
                 new RpcParam("expires_in_seconds", RpcParamType.Integer, "Lifetime in seconds; absent = no expiry.") { Minimum = 60, Maximum = MaxLifetimeSeconds },
+                new RpcParam("cameras", RpcParamType.StringArray, "Limit the key to these cameras (camera<N> ids); absent = every camera (a camera-scoped caller's own cameras).") { Pattern = "^camera[0-9]{1,6}$", Minimum = 1 },
             ],
             """{"type":"object","required":["key","api_key"],"properties":{"key":{"type":"string","description":"the secret, shown once"},"api_key":""" + KeySchema + "}}",
             [],
-            (_, p, _) => ValueTask.FromResult(RpcResult.From(Create(p), ApiKeyJsonContext.Default.ApiKeyCreatedResult)));
+            (c, p, _) => ValueTask.FromResult(RpcResult.From(Create(p, ScopeOf(c)), ApiKeyJsonContext.Default.ApiKeyCreatedResult)));
 
         yield return new RpcMethod(
             "revoke_api_key",
@@ -48,16 +51,22 @@ internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider
             [new RpcParam("id", RpcParamType.String, "The key's id from list_api_keys.", Required: true) { Pattern = "^key_[0-9a-f]{1,64}$" }],
             """{"type":"object","required":["revoked","api_key"],"properties":{"revoked":{"const":true},"api_key":""" + KeySchema + "}}",
             [RpcErrorCodes.NotFound],
-            (_, p, _) => ValueTask.FromResult(RpcResult.From(Revoke(p.GetRequiredString("id")), ApiKeyJsonContext.Default.ApiKeyRevokedResult)));
+            (c, p, _) => ValueTask.FromResult(RpcResult.From(Revoke(p.GetRequiredString("id"), ScopeOf(c)), ApiKeyJsonContext.Default.ApiKeyRevokedResult)));
     }
 
-    private ApiKeyListResult List()
+    private static CameraScope ScopeOf(RpcCallContext context) => context.Session.Principal?.Scope ?? CameraScope.All;
+
+    // A key is visible to a scoped caller only when every camera it may use is one of the caller's.
+    private static bool Visible(ApiKeyRecord record, CameraScope scope) =>
+        !scope.IsLimited || (record.Cameras is { Count: > 0 } cameras && cameras.All(scope.Allows));
+
+    private ApiKeyListResult List(CameraScope scope)
     {
-        var keys = store.List().Select(Describe).ToList();
+        var keys = store.List().Where(k => Visible(k, scope)).Select(Describe).ToList();
         return new ApiKeyListResult(keys, keys.Count);
     }
 
-    private ApiKeyCreatedResult Create(RpcParams p)
+    private ApiKeyCreatedResult Create(RpcParams p, CameraScope scope)
     {
         if (!Roles.TryParse(p.GetRequiredString("role"), out var role))
         {
@@ -66,12 +75,23 @@ internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider
 
         var name = p.GetString("name") is { Length: > 0 } n ? n.Trim() : null;
         TimeSpan? lifetime = p.GetInt64("expires_in_seconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
-        var (record, key) = store.Create(role, lifetime, name);
+        IReadOnlyList<string>? cameras = p.GetStringArray("cameras") is { } asked ? [.. asked.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)] : scope.Cameras;
+        if (cameras is not null && !cameras.All(scope.Allows))
+        {
+            throw SessionGuard.CameraNotAllowed();
+        }
+
+        var (record, key) = store.Create(role, lifetime, name, cameras);
         return new ApiKeyCreatedResult(key, Describe(record));
     }
 
-    private ApiKeyRevokedResult Revoke(string id)
+    private ApiKeyRevokedResult Revoke(string id, CameraScope scope)
     {
+        if (store.List().FirstOrDefault(k => string.Equals(k.Id, id, StringComparison.Ordinal)) is { } existing && !Visible(existing, scope))
+        {
+            throw new ResourceNotFoundException("api key", id, $"No API key has the id '{id}'; list_api_keys shows the ids.");
+        }
+
         if (!store.Revoke(id))
         {
             throw new ResourceNotFoundException("api key", id, $"No API key has the id '{id}'; list_api_keys shows the ids.");
@@ -90,6 +110,7 @@ internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider
             record.Id,
             record.Name,
             record.Role,
+            record.Cameras,
             RpcJson.Timestamp(record.CreatedAt),
             record.ExpiresAt is { } x ? RpcJson.Timestamp(x) : null,
             record.RevokedAt is { } r ? RpcJson.Timestamp(r) : null,
@@ -98,7 +119,7 @@ internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider
 }
 
 /// <summary>One key as <c>list_api_keys</c> shows it.</summary>
-internal sealed record ApiKeyInfo(string Id, string? Name, string Role, string CreatedAt, string? ExpiresAt, string? RevokedAt, string Status);
+internal sealed record ApiKeyInfo(string Id, string? Name, string Role, IReadOnlyList<string>? Cameras, string CreatedAt, string? ExpiresAt, string? RevokedAt, string Status);
 
 /// <summary>The result of <c>list_api_keys</c>.</summary>
 internal sealed record ApiKeyListResult(IReadOnlyList<ApiKeyInfo> Keys, int Total);

@@ -1,5 +1,6 @@
 using CameraService.Abstractions.Cameras;
 using CameraService.Core.Cameras;
+using CameraService.Core.Auth;
 using CameraService.Core.Plugins;
 using CameraService.Core.Rpc;
 using Microsoft.Extensions.Logging;
@@ -36,7 +37,7 @@ internal sealed partial class CameraMethods(
             [],
             """{"type":"object","required":["cameras","total","connected"],"properties":{"cameras":{"type":"array","items":{"type":"object","properties":{""" + CameraProperties + """}}},"total":{"type":"integer"},"connected":{"type":"integer"}}}""",
             [],
-            (_, _, _) => ValueTask.FromResult(RpcResult.From(List(), CoreJsonContext.Default.CameraListResult)));
+            (c, _, _) => ValueTask.FromResult(RpcResult.From(List(c.Session.Principal?.Scope ?? CameraScope.All), CoreJsonContext.Default.CameraListResult)));
 
         yield return new RpcMethod(
             "get_camera_status",
@@ -76,9 +77,9 @@ internal sealed partial class CameraMethods(
         return registry.TryGet(id, out var camera) ? camera : throw RpcErrorException.NotFound("camera", id);
     }
 
-    private CameraListResult List()
+    private CameraListResult List(CameraScope scope)
     {
-        var cameras = registry.Cameras;
+        var cameras = registry.Cameras.Where(c => scope.Allows(c.Id)).ToList();
         var infos = new List<CameraInfo>(cameras.Count);
         var connected = 0;
         foreach (var camera in cameras)

@@ -4,6 +4,7 @@ using CameraService.Abstractions.Api;
 using CameraService.Abstractions.Media;
 using CameraService.Abstractions.Streaming;
 using CameraService.Core.Events;
+using CameraService.Core.Auth;
 using CameraService.Core.Media;
 using CameraService.Core.Metrics;
 using CameraService.Core.Plugins;
@@ -34,6 +35,7 @@ internal sealed class MediaMethods(
 
     private static readonly int[] CameraErrors = [RpcErrorCodes.NotFound, RpcErrorCodes.InvalidState, RpcErrorCodes.DependencyFailed, RpcErrorCodes.Unsupported];
 
+    private readonly TimeSpan _streamTokenTtl = ReadDuration(configuration, "Auth:StreamTokenLifetime", TimeSpan.FromMinutes(5));
     private readonly TimeSpan _snapshotTimeout = ReadDuration(configuration, "Snapshots:Timeout", TimeSpan.FromSeconds(10));
 
     // Signed URLs live as long as the media store says (IMediaStore.DownloadUrlLifetime); the core reads no storage keys.
@@ -125,11 +127,11 @@ internal sealed class MediaMethods(
 
         yield return new RpcMethod("list_recordings", RpcRole.Viewer, "Recordings, newest first.", paging,
             """{"type":"object","required":["files","total","limit","offset"]}""", [RpcErrorCodes.Unsupported],
-            (c, p, ct) => ListAsync(MediaKind.Recording, p, ct));
+            (c, p, ct) => ListAsync(c, MediaKind.Recording, p, ct));
 
         yield return new RpcMethod("list_snapshots", RpcRole.Viewer, "Snapshots, newest first.", paging,
             """{"type":"object","required":["files","total","limit","offset"]}""", [RpcErrorCodes.Unsupported],
-            (c, p, ct) => ListAsync(MediaKind.Snapshot, p, ct));
+            (c, p, ct) => ListAsync(c, MediaKind.Snapshot, p, ct));
 
         yield return new RpcMethod("get_recording_info", RpcRole.Viewer, "One recording's size, duration and download URL.", [filename],
             """{"type":"object","required":["filename","device","file_size","created_time","download_url"]}""", [RpcErrorCodes.NotFound],
@@ -315,7 +317,7 @@ internal sealed class MediaMethods(
         var connected = cameras.Lookup(cameraId).Connected;
         return RpcResult.From(
             new StreamUrlResult(cameraId, info.Name, SignOwnStreamUrl(cameraId, PrimaryUrl(urls)), connected && info.State != StreamState.Error, info.Readers, status,
-                new StreamUrlsDto(urls.Rtsp, SignOwnStreamUrl(cameraId, urls.Hls), urls.WebRtc)),
+                new StreamUrlsDto(SignOwnStreamUrl(cameraId, urls.Rtsp), SignOwnStreamUrl(cameraId, urls.Hls), SignOwnStreamUrl(cameraId, urls.WebRtc))),
             MediaJsonContext.Default.StreamUrlResult);
     }
 
@@ -333,24 +335,27 @@ internal sealed class MediaMethods(
     private async ValueTask<RpcResult> GetStreamsAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
     {
         var streams = await Backend.GetStreamsAsync(ct).ConfigureAwait(false);
-        IReadOnlyList<StreamListItem> items = [.. streams.Select(s => new StreamListItem(s.Name, s.Source, s.Ready, s.Readers, s.BytesSent))];
+        var scope = context.Session.Principal?.Scope ?? CameraScope.All;
+        IReadOnlyList<StreamListItem> items = [.. streams.Where(s => scope.Allows(s.Name)).Select(s => new StreamListItem(s.Name, s.Source, s.Ready, s.Readers, s.BytesSent))];
         return RpcResult.From(items, MediaJsonContext.Default.IReadOnlyListStreamListItem);
     }
 
-    private async ValueTask<RpcResult> ListAsync(MediaKind kind, RpcParams p, CancellationToken ct)
+    private async ValueTask<RpcResult> ListAsync(RpcCallContext context, MediaKind kind, RpcParams p, CancellationToken ct)
     {
         var limit = (int)(p.GetInt64("limit") ?? 50);
         var offset = (int)Math.Min(p.GetInt64("offset") ?? 0, int.MaxValue);
+        var scope = context.Session.Principal?.Scope;
+        Task<MediaPage> Scoped(MediaQuery query, CancellationToken token) => ScopedListing.ListAsync(Store, kind, query, scope, token);
         (List<MediaFile> Files, int Total) page;
         if (p.GetString("cursor") is { } cursor)
         {
             page = offset == 0
-                ? await ListCursor.AfterAsync(Store, kind, p.GetString("device"), cursor, limit, ct).ConfigureAwait(false)
+                ? await ListCursor.AfterAsync(Scoped, p.GetString("device"), cursor, limit, ct).ConfigureAwait(false)
                 : throw RpcErrorException.InvalidParams("offset", "use either offset or cursor");
         }
         else
         {
-            var listed = await Store.ListAsync(kind, new MediaQuery { Offset = offset, Limit = limit, CameraId = p.GetString("device") }, ct).ConfigureAwait(false);
+            var listed = await Scoped(new MediaQuery { Offset = offset, Limit = limit, CameraId = p.GetString("device") }, ct).ConfigureAwait(false);
             page = ([.. listed.Files], listed.Total);
         }
 
@@ -440,19 +445,18 @@ internal sealed class MediaMethods(
     }
 
     /// <summary>
-    /// A stream URL served by the service's own listener (the ffmpeg backend's HLS under <c>/streams/&lt;camera&gt;/</c>) needs
-    /// the same auth as downloads, and a player cannot send an Authorization header: hand it out signed for
-    /// <c>streams/&lt;camera&gt;</c>. URLs of an external media server (MediaMTX) are returned unchanged.
+    /// Every stream URL the API returns carries a short-lived token signed for <c>streams/&lt;camera&gt;</c> and bound to
+    /// the caller's credential (api-contract §8.5): the service's own HLS checks it, MediaMTX sends it to
+    /// <c>POST /mediamtx/auth</c> (players cannot send an Authorization header). Revoking the credential ends it.
     /// </summary>
     private string? SignOwnStreamUrl(string cameraId, string? url)
     {
-        var own = publicEndpoint.BuildUrl($"/streams/{Uri.EscapeDataString(cameraId)}/");
-        if (url is null || !url.StartsWith(own, StringComparison.Ordinal) || url.Contains('?', StringComparison.Ordinal))
+        if (url is null || url.Contains('?', StringComparison.Ordinal))
         {
             return url;
         }
 
-        return url + "?token=" + Uri.EscapeDataString(access.SignResource($"streams/{cameraId}", DownloadTtl));
+        return url + "?token=" + Uri.EscapeDataString(access.SignResource($"streams/{cameraId}", _streamTokenTtl));
     }
 
     private static string? PrimaryUrl(StreamUrls urls) => urls.Rtsp ?? urls.Hls ?? urls.WebRtc;

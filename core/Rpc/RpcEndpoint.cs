@@ -26,6 +26,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<RpcEndpoint> _logger;
     private readonly ApiOptions _options;
+    private readonly SessionGuard _guard;
     private readonly RpcRouters? _routers;
 
     public RpcEndpoint(
@@ -36,8 +37,10 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         IOptions<ApiOptions> options,
         TimeProvider timeProvider,
         ILogger<RpcEndpoint> logger,
+        SessionGuard guard,
         RpcRouters? routers = null)
     {
+        _guard = guard;
         ArgumentNullException.ThrowIfNull(options);
         _methods = methods;
         _credentials = credentials;
@@ -57,6 +60,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         _metrics.ConnectionOpened();
         _hub.Add(session);
         LogSessionOpened(_logger, session.SessionId, connection.ConnectionId, connection.RemoteAddress);
+        _guard.ArmUnauthenticatedTimeout(session);
         if (!string.IsNullOrWhiteSpace(connection.InitialCredential))
         {
             session.InitialAuthentication = AuthenticateInitialAsync(session, connection.InitialCredential);
@@ -74,17 +78,14 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
             throw new ArgumentOutOfRangeException(nameof(principal), principal.Role, "unknown role");
         }
 
-        if (principal.Cameras is not null)
-        {
-            // Per-camera scopes arrive with the security work (api-contract §8.5); until the core enforces them,
-            // a scoped principal must not silently get access to every camera.
-            throw new NotSupportedException("camera-scoped trusted sessions are not supported by this core");
-        }
-
         var bucket = new TokenBucket(_options.RateLimit.RequestsPerSecond, _options.RateLimit.Burst, _timeProvider);
         var session = new RpcSession(this, connection, bucket)
         {
-            Principal = new AuthPrincipal(principal.UserId, principal.Role, ExpiresAt: null, ApiKeyId: null),
+            Principal = new AuthPrincipal(principal.UserId, principal.Role, ExpiresAt: null, ApiKeyId: null)
+            {
+                Trusted = true,
+                Scope = CameraScope.Of(principal.Cameras),
+            },
         };
         _metrics.ConnectionOpened();
         _hub.Add(session);
@@ -105,6 +106,13 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
         else
         {
+            // A failed re-authentication must not leave the old credential in force (api-contract §8.5).
+            if (session.Principal is not null)
+            {
+                session.Principal = null;
+                _guard.ArmUnauthenticatedTimeout(session);
+            }
+
             LogAuthenticationFailed(_logger, session.SessionId, check.FailureReason);
         }
 
@@ -115,6 +123,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
 
     internal void Closed(RpcSession session)
     {
+        _guard.Disarm(session);
         _hub.Remove(session);
         _metrics.ConnectionClosed();
         LogSessionClosed(_logger, session.SessionId);
@@ -212,7 +221,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         var hasId = call.TryGetProperty("id"u8, out var idElement);
         if (hasId)
         {
-            if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
+            if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null) || !IsValidUtf8(idElement))
             {
                 session.Bucket.TryTake(out _);
                 return Outcome.Error(default, RpcErrorException.InvalidRequest("id_must_be_string_number_or_null"));
@@ -237,7 +246,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
 
         var started = _timeProvider.GetTimestamp();
-        var methodName = methodElement.GetString()!;
+        var methodName = methodElement.GetString()!; // valid UTF-8: checked by CheckEnvelope
         var context = new RpcCallContext(session);
         Outcome outcome;
 
@@ -249,6 +258,11 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
 
         // Unknown method names are folded into one label so a client cannot grow the metric set without bound.
         _metrics.RecordCall(_methods.TryGet(methodName, out var known) ? known.Name : "(unknown)", outcome.Failure?.Code ?? 0, _timeProvider.GetElapsedTime(started));
+        if (known is not null)
+        {
+            _guard.Audit(session, known, parameters, outcome.Failure);
+        }
+
         if (!hasId)
         {
             return Outcome.None;
@@ -266,7 +280,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
             return RpcErrorException.InvalidRequest("jsonrpc_must_be_2.0");
         }
 
-        if (!call.TryGetProperty("method"u8, out method) || method.ValueKind != JsonValueKind.String)
+        if (!call.TryGetProperty("method"u8, out method) || method.ValueKind != JsonValueKind.String || !IsValidUtf8(method))
         {
             return RpcErrorException.InvalidRequest("method_must_be_string");
         }
@@ -282,6 +296,26 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
 
         return null;
+    }
+
+    // System.Text.Json checks UTF-8 inside strings only when they are read: a string with invalid bytes would throw
+    // from GetString() later (found by the property tests, issue 17). Strings are short here (id, method).
+    private static bool IsValidUtf8(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            return true;
+        }
+
+        try
+        {
+            _ = element.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private async ValueTask<Outcome> InvokeAsync(RpcCallContext context, string name, JsonElement? parameters, CancellationToken cancellationToken)
@@ -315,9 +349,12 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
 
         RpcErrorException? mapped = null;
+        var caller = CallerContext.Current;
+        CallerContext.Current = session.Principal;
         try
         {
             RpcParamValidator.Validate(method.Params, parameters);
+            SessionGuard.CheckScope(session.Principal, parameters);
             var args = parameters is { ValueKind: JsonValueKind.Object } p ? new RpcParams(p, true) : RpcParams.Empty;
             if (_routers is not null && await _routers.TryRouteAsync(context, method, parameters, args, cancellationToken).ConfigureAwait(false) is { } routed)
             {
@@ -339,10 +376,19 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         {
             throw;
         }
+        catch (InvalidOperationException ex) when (ex.InnerException is System.Text.DecoderFallbackException)
+        {
+            // A parameter string with invalid UTF-8 (System.Text.Json throws only when it is read).
+            return Outcome.Error(default, RpcErrorException.InvalidParams(null, "strings must be valid UTF-8"));
+        }
         catch (Exception ex) // a bug in a handler: answer -32603 with an id that ties the answer to this log entry, never the exception text
         {
             LogInternalError(_logger, ex, name, context.RequestId, session.SessionId);
             return Outcome.Error(default, new RpcErrorException(RpcErrorCodes.InternalError, RpcErrorException.Item("request_id", context.RequestId)));
+        }
+        finally
+        {
+            CallerContext.Current = caller;
         }
     }
 
@@ -351,7 +397,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         ResourceNotFoundException e => new RpcErrorException(RpcErrorCodes.NotFound, RpcErrorException.Item("resource", e.Resource), RpcErrorException.Item("id", e.Id), RpcErrorException.Item("message", e.Message)),
         InvalidStateException e => new RpcErrorException(RpcErrorCodes.InvalidState, RpcErrorException.Item("reason", e.Reason), RpcErrorException.Item("state", e.State), RpcErrorException.Item("message", e.Message)),
         UnsupportedFeatureException e => new RpcErrorException(RpcErrorCodes.Unsupported, RpcErrorException.Item("feature", e.Feature), RpcErrorException.Item("message", e.Message)),
-        DependencyFailedException e => new RpcErrorException(RpcErrorCodes.DependencyFailed, RpcErrorException.Item("dependency", e.Dependency), RpcErrorException.Item("detail", e.Detail)),
+        DependencyFailedException e => new RpcErrorException(RpcErrorCodes.DependencyFailed, RpcErrorException.Item("dependency", e.Dependency), RpcErrorException.Item("detail", ErrorDetail.Redact(e.Detail))),
         InsufficientStorageException e => new RpcErrorException(RpcErrorCodes.InsufficientStorage, RpcErrorException.Item("available_bytes", e.AvailableBytes), RpcErrorException.Item("threshold_percent", e.ThresholdPercent)),
         InvalidParameterException e => RpcErrorException.InvalidParams(e.Param, e.Rule),
         _ => null,

@@ -82,6 +82,12 @@ internal sealed class RpcSession : IRpcSession
             return false;
         }
 
+        // A camera-scoped session never hears about the other cameras (api-contract §8.5).
+        if (device is not null && !principal.Scope.Allows(device))
+        {
+            return false;
+        }
+
         return _endpoint.IsStillValid(principal);
     }
 

@@ -33,7 +33,7 @@ install -d -m 0755 "$stage/DEBIAN" "$stage/opt/camera-service" "$stage/etc/camer
   "$stage/lib/systemd/system" "$stage/usr/bin" "$stage/opt/camera-service/docs"
 cp -a "$from/." "$stage/opt/camera-service/"
 cp docs/*.md "$stage/opt/camera-service/docs/" 2>/dev/null || true
-install -m 0644 deploy/config/camera-service.json "$stage/etc/camera-service/camera-service.json"
+install -m 0640 deploy/config/camera-service.json "$stage/etc/camera-service/camera-service.json"
 install -m 0644 deploy/systemd/camera-service.service "$stage/lib/systemd/system/camera-service.service"
 ln -s /opt/camera-service/camera-service "$stage/usr/bin/camera-service"
 if [ -x "$stage/opt/camera-service/camctl" ]; then

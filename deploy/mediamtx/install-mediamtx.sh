@@ -31,13 +31,19 @@ else
   curl -fsSL -o "$work/$sums" "$base/$sums"
 fi
 ( cd "$work" && grep " $tarball\$" "$sums" | sha256sum -c - ) || { echo "checksum verification failed for $tarball" >&2; exit 1; }
+# MediaMTX runs as its own user: it must not be able to read camera-service's configuration, secrets or state.
+getent group camera-media >/dev/null || groupadd --system camera-media
+getent passwd mediamtx >/dev/null || useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin --comment "MediaMTX for camera-service" mediamtx
+usermod --append --groups video,camera-media mediamtx
+if [ -d /var/lib/camera-service/media ]; then
+  chgrp camera-media /var/lib/camera-service/media && chmod 2770 /var/lib/camera-service/media
+fi
 install -d /opt/mediamtx /etc/mediamtx
 tar -xzf "$work/$tarball" -C /opt/mediamtx mediamtx
 here=$(cd "$(dirname "$0")" && pwd)
 if [ ! -f /etc/mediamtx/mediamtx.yml ]; then
-  install -m 0640 "$here/mediamtx.yml" /etc/mediamtx/mediamtx.yml
-  chgrp camera-service /etc/mediamtx/mediamtx.yml 2>/dev/null || true
-  echo "Set the API password in /etc/mediamtx/mediamtx.yml (CHANGE-ME) and the same one in /etc/camera-service/camera-service.json (Plugins:MediaMtx:Password)."
+  install -m 0640 -o root -g mediamtx "$here/mediamtx.yml" /etc/mediamtx/mediamtx.yml
+  echo "MediaMTX asks camera-service about every access (authMethod: http, POST /mediamtx/auth): no password to set."
 fi
 install -m 0644 "$here/mediamtx.service" /etc/systemd/system/mediamtx.service
 systemctl daemon-reload

@@ -11,6 +11,7 @@ internal sealed record HostSettings(
 {
     public static HostSettings Read(IConfiguration configuration)
     {
+        PlaceholderValues.Reject(configuration);
         var state = RequirePath(configuration, ConfigurationKeys.StateDirectory);
         var storage = RequirePath(configuration, ConfigurationKeys.StorageRoot);
         var plugins = RequirePath(configuration, ConfigurationKeys.PluginsDirectory);

@@ -27,7 +27,16 @@ internal static class FfmpegServiceCollectionExtensions
 {
     public static IServiceCollection AddFfmpegStreamBackend(this IServiceCollection services)
     {
-        services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.SectionName).ValidateOnStart();
+        services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.SectionName)
+            .Configure<IConfiguration>((o, c) =>
+            {
+                // Not a shared /tmp that another user could pre-create (issue 17): the service's own state directory.
+                if (string.IsNullOrWhiteSpace(o.HlsDirectory) && c["State:Directory"] is { Length: > 0 } state)
+                {
+                    o.HlsDirectory = Path.Combine(Path.GetFullPath(state), "hls");
+                }
+            })
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FfmpegOptions>, FfmpegOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FfmpegStreamBackend>();

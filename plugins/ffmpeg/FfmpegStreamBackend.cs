@@ -57,7 +57,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
     {
         _started = true;
         _shuttingDown = false;
-        Directory.CreateDirectory(HlsRoot);
+        ScratchDirectory.EnsurePrivate(HlsRoot);
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
         {

@@ -157,7 +157,14 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
 
         if (request.BearerToken is { Length: > 0 } bearer)
         {
-            var result = await _access.AuthorizeAsync(bearer, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
+            var result = _access is IScopedAccessControl scoped
+                ? await scoped.AuthorizeResourceAsync(bearer, ApiRole.Viewer, resource, cancellationToken).ConfigureAwait(false)
+                : await _access.AuthorizeAsync(bearer, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
+            if (result is { Allowed: false, StatusCode: 404 })
+            {
+                return (404, "No such stream.", null);
+            }
+
             return result.Allowed
                 ? (200, null, _access.SignResource(resource, _backend.Options.HlsTokenLifetime))
                 : (result.StatusCode is 401 or 403 ? result.StatusCode : 401, result.Reason ?? "Not authorized.", null);

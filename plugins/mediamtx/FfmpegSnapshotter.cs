@@ -37,7 +37,10 @@ internal sealed class FfmpegSnapshotter(IOptions<MediaMtxOptions> options, TimeP
         {
             "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
             "-rtsp_transport", "tcp", "-timeout", ((long)timeout.TotalMicroseconds).ToString(CultureInfo.InvariantCulture),
-            "-i", url, "-frames:v", "1", "-an", "-f", "image2", "-c:v", png ? "png" : "mjpeg",
+            "-i", url, "-frames:v", "1", "-an", "-f", "image2",
+
+            // -update 1: write exactly this one file; without it image2 treats the name as a pattern and expands %d.
+            "-update", "1", "-c:v", png ? "png" : "mjpeg",
         };
         if (!png)
         {

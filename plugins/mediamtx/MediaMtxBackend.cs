@@ -722,7 +722,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
             _ = Entry(request.CameraId);
         }
 
-        var url = $"rtsp://{_options.RtspHost}:{_options.RtspPort.ToString(CultureInfo.InvariantCulture)}/{request.CameraId}";
+        var url = $"rtsp://{PathConfigBuilder.UserInfo(_options)}{_options.RtspHost}:{_options.RtspPort.ToString(CultureInfo.InvariantCulture)}/{request.CameraId}";
         return CaptureAsync(url, request, cancellationToken);
     }
 

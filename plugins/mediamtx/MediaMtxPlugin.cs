@@ -1,3 +1,4 @@
+using CameraService.Abstractions.Api;
 using CameraService.Abstractions.Plugins;
 using CameraService.Abstractions.Streaming;
 using Microsoft.Extensions.Configuration;
@@ -23,6 +24,17 @@ public sealed class MediaMtxPlugin : IPlugin
             .Configure<IServiceEnvironment>((o, environment) => o.StateDirectory ??= environment.StateDirectory)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MediaMtxOptions>, MediaMtxOptionsValidator>());
+
+        // No credential configured: use the service's own (derived from its secret), which the core's
+        // POST /mediamtx/auth accepts for api, publish and read when MediaMTX runs with authMethod: http.
+        services.AddSingleton<IPostConfigureOptions<MediaMtxOptions>>(sp => new PostConfigureOptions<MediaMtxOptions>(Options.DefaultName, o =>
+        {
+            if (string.IsNullOrEmpty(o.Username) && string.IsNullOrEmpty(o.Token) && sp.GetService<IServiceCredentials>() is { } own)
+            {
+                o.Username = own.User;
+                o.Password = own.Password;
+            }
+        }));
         services.TryAddSingleton(TimeProvider.System);
 
         // Timeouts are enforced per attempt by the client's Polly pipeline, so the HttpClient's own is disabled.

@@ -76,9 +76,19 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
             return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
         }
 
+        // Serve the path that was checked, not the one that was named: every symlink resolved and the result still
+        // inside the media directory now. A symlink swapped in after the store's check (between check and open) is
+        // thereby not followed to a file outside (issue 17, hole 8).
+        var kindDirectory = SafePath.RealPath(Path.GetDirectoryName(Path.GetDirectoryName(file.Path)) ?? "/");
+        var resolved = kindDirectory is null ? null : SafePath.ResolveContainedFile(file.Path, kindDirectory, out _);
+        if (resolved is null || SafePath.IsSymlink(resolved))
+        {
+            return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
+        }
+
         return new HttpFileReply
         {
-            Path = file.Path,
+            Path = resolved,
             ContentType = file.ContentType,
             DownloadName = file.FileName,
             ETag = ETagOf(file),
@@ -96,7 +106,15 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
         AccessResult? bearer = null;
         if (!string.IsNullOrEmpty(request.BearerToken))
         {
-            bearer = await _accessControl!.AuthorizeAsync(request.BearerToken, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
+            // With the core's scoped check a credential limited to some cameras cannot fetch another camera's file.
+            bearer = _accessControl is IScopedAccessControl scoped
+                ? await scoped.AuthorizeResourceAsync(request.BearerToken, ApiRole.Viewer, ResourceOf(kind, fileName), cancellationToken).ConfigureAwait(false)
+                : await _accessControl!.AuthorizeAsync(request.BearerToken, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
+            if (bearer is { Allowed: false, StatusCode: 404 })
+            {
+                return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
+            }
+
             if (bearer.Allowed)
             {
                 return null;

@@ -43,6 +43,14 @@ internal static class FileNameRules
                 // NUL would truncate the path in the C library; the others have no place in a file name.
                 return "must not contain control characters";
             }
+
+            // Bidi overrides, zero-width characters and line/paragraph separators make a name display as
+            // something it is not (e.g. "camera0_…4pm.exe" shown as "…exe.mp4") in logs, lists and download dialogs.
+            var category = char.GetUnicodeCategory(c);
+            if (category is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator)
+            {
+                return "must not contain invisible formatting characters (Unicode category Cf, line or paragraph separators)";
+            }
         }
 
         if (name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal))

@@ -468,6 +468,12 @@ internal static class Mp4DurationReader
             return longest;
         }
 
-        private static TimeSpan Seconds(ulong ticks, uint timescale) => TimeSpan.FromSeconds((double)ticks / timescale);
+        // A damaged or hostile header may claim a duration beyond TimeSpan's range (found by the property tests,
+        // issue 17): zero rather than an OverflowException.
+        private static TimeSpan Seconds(ulong ticks, uint timescale)
+        {
+            var seconds = (double)ticks / timescale;
+            return double.IsFinite(seconds) && seconds < TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
+        }
     }
 }

@@ -68,6 +68,9 @@ internal static partial class SafePath
         return real;
     }
 
+    /// <summary>Whether the last component of <paramref name="path"/> is a symbolic link (lstat, not following it).</summary>
+    public static bool IsSymlink(string path) => new FileInfo(path).LinkTarget is not null;
+
     [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial IntPtr NativeRealPath(string path, IntPtr resolvedPath);
 

@@ -41,6 +41,7 @@ internal sealed class WebSocketConnection : IRpcConnection
     private readonly ILogger _logger;
     private readonly Channel<OutboundMessage> _outbound;
     private readonly BufferCache _buffers = new();
+    private readonly ByteBudget _queuedBytes;
     private readonly PooledBufferWriter _response;
     private readonly Lock _inboundLock = new();
     private readonly Queue<InboundMessage> _inbound = new();
@@ -79,6 +80,7 @@ internal sealed class WebSocketConnection : IRpcConnection
         ConnectionId = "ws-" + Interlocked.Increment(ref s_nextId).ToString(CultureInfo.InvariantCulture);
         _abort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         _response = new PooledBufferWriter(_buffers);
+        _queuedBytes = new ByteBudget(options.MaxQueuedBytes);
         _outbound = Channel.CreateBounded<OutboundMessage>(new BoundedChannelOptions(options.OutboundQueueLength)
         {
             SingleReader = true,
@@ -104,14 +106,19 @@ internal sealed class WebSocketConnection : IRpcConnection
             return false;
         }
 
-        var buffer = _buffers.Rent(utf8Message.Length);
-        utf8Message.CopyTo(buffer);
-        if (_outbound.Writer.TryWrite(new OutboundMessage(buffer, utf8Message.Length)))
+        if (_queuedBytes.TryTake(utf8Message.Length))
         {
-            return true;
+            var buffer = _buffers.Rent(utf8Message.Length);
+            utf8Message.CopyTo(buffer);
+            if (_outbound.Writer.TryWrite(new OutboundMessage(buffer, utf8Message.Length)))
+            {
+                return true;
+            }
+
+            _queuedBytes.Release(utf8Message.Length);
+            _buffers.Return(buffer);
         }
 
-        _buffers.Return(buffer);
         if (Interlocked.Increment(ref _dropped) == _options.MaxDroppedNotifications)
         {
             const string reason = "slow consumer: too many notifications dropped";
@@ -424,6 +431,19 @@ internal sealed class WebSocketConnection : IRpcConnection
         }
 
         var outbound = _response.Detach();
+
+        // Responses are never dropped: wait for room in bytes and in messages (only this session's reader waits,
+        // so a client that never reads its answers stops being read and pins at most Api:MaxQueuedBytes).
+        try
+        {
+            await _queuedBytes.TakeAsync(outbound.Length, _abort.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            outbound.Release(_buffers);
+            throw;
+        }
+
         if (_outbound.Writer.TryWrite(outbound))
         {
             return;
@@ -431,15 +451,16 @@ internal sealed class WebSocketConnection : IRpcConnection
 
         try
         {
-            // Responses are never dropped: wait for room (only this session waits).
             await _outbound.Writer.WriteAsync(outbound, _abort.Token).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
+            _queuedBytes.Release(outbound.Length);
             outbound.Release(_buffers);
         }
         catch (OperationCanceledException)
         {
+            _queuedBytes.Release(outbound.Length);
             outbound.Release(_buffers);
             throw;
         }
@@ -498,6 +519,7 @@ internal sealed class WebSocketConnection : IRpcConnection
                     }
                     finally
                     {
+                        _queuedBytes.Release(message.Length);
                         message.Release(_buffers);
                     }
                 }
@@ -515,6 +537,7 @@ internal sealed class WebSocketConnection : IRpcConnection
         {
             while (reader.TryRead(out var left))
             {
+                _queuedBytes.Release(left.Length);
                 left.Release(_buffers);
             }
         }

@@ -42,6 +42,8 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
     private IReadOnlyList<string> _addresses = [];
 
     private readonly TransportMetrics? _metrics;
+    private readonly AddressBudget _perAddress;
+    private readonly IReadOnlyList<System.Net.IPNetwork> _trustedProxies;
 
     public WebSocketTransport(
         IServiceProvider services,
@@ -58,6 +60,8 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<WebSocketTransport>();
+        _perAddress = new AddressBudget(_options.MaxConnectionsPerAddress);
+        _trustedProxies = [.. _options.TrustedProxies.Select(p => ClientAddress.TryParse(p, out var n) ? n : throw new InvalidOperationException($"Api:TrustedProxies entry '{p}' is not an IP address or CIDR range."))];
     }
 
     public string Name => "websocket";
@@ -253,6 +257,7 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
         app.UseWebSockets();
         app.MapMethods(_options.Path, [HttpMethods.Get, HttpMethods.Connect], AcceptAsync);
         HttpEndpointMapper.MapAll(app, sources, ["GET " + _options.Path], _logger);
+        HttpBodyEndpointMapper.MapAll(app, _services.GetServices<IHttpBodyEndpointSource>(), _logger);
         return app;
     }
 
@@ -291,6 +296,28 @@ internal sealed class WebSocketTransport : IApiTransport, IAsyncDisposable, IDis
             return;
         }
 
+        var client = ClientAddress.Resolve(context, _trustedProxies);
+        if (!_perAddress.TryAcquire(client))
+        {
+            Log.ConnectionLimit(_logger, client, _options.MaxConnectionsPerAddress);
+            _metrics?.Rejected("address_limit");
+            context.Response.Headers.RetryAfter = "5";
+            await JsonErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "too_many_connections_from_address", "This address has reached its connection limit (Api:MaxConnectionsPerAddress); close other sessions or retry later.").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await AcceptWithinLimitAsync(context, remote).ConfigureAwait(false);
+        }
+        finally
+        {
+            _perAddress.Release(client);
+        }
+    }
+
+    private async Task AcceptWithinLimitAsync(HttpContext context, string? remote)
+    {
         if (Interlocked.Increment(ref _activeConnections) > _options.MaxConnections)
         {
             Interlocked.Decrement(ref _activeConnections);

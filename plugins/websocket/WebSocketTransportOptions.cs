@@ -29,6 +29,15 @@ internal sealed class WebSocketTransportOptions
     /// <summary>Concurrent WebSocket sessions; more are refused with HTTP 503 before the upgrade.</summary>
     public int MaxConnections { get; set; } = 10_000;
 
+    /// <summary>Concurrent WebSocket sessions from one client address; more are refused with HTTP 503 before the upgrade.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 256;
+
+    /// <summary>Reverse proxies (addresses or CIDR ranges) whose <c>X-Forwarded-For</c> names the client for the per-address limit.</summary>
+    public IList<string> TrustedProxies { get; } = [];
+
+    /// <summary>Bytes (responses and notifications) that may wait for a session's writer, besides <see cref="OutboundQueueLength"/>.</summary>
+    public long MaxQueuedBytes { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>Interval of the server's WebSocket pings.</summary>
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -122,6 +131,20 @@ internal sealed class WebSocketTransportOptionsValidator : IValidateOptions<WebS
 
         Positive(errors, options.MaxMessageBytes, "Api:MaxMessageBytes");
         Positive(errors, options.MaxConnections, "Api:MaxConnections");
+        Positive(errors, options.MaxConnectionsPerAddress, "Api:MaxConnectionsPerAddress");
+        if (options.MaxQueuedBytes < 64 * 1024)
+        {
+            errors.Add($"Api:MaxQueuedBytes must be at least 65536 (was {options.MaxQueuedBytes}).");
+        }
+
+        foreach (var proxy in options.TrustedProxies)
+        {
+            if (!ClientAddress.TryParse(proxy, out _))
+            {
+                errors.Add($"Api:TrustedProxies entry '{proxy}' is not an IP address or CIDR range, e.g. 10.0.0.5 or 10.0.0.0/24.");
+            }
+        }
+
         Positive(errors, options.OutboundQueueLength, "Api:OutboundQueueLength");
         Positive(errors, options.MaxDroppedNotifications, "Api:MaxDroppedNotifications");
         Positive(errors, options.ListenBacklog, "Api:ListenBacklog");

@@ -94,7 +94,7 @@ internal static partial class HttpEndpointMapper
         await WriteReplyAsync(context, reply).ConfigureAwait(false);
     }
 
-    private static async Task WriteReplyAsync(HttpContext context, HttpReply reply)
+    internal static async Task WriteReplyAsync(HttpContext context, HttpReply reply)
     {
         switch (reply)
         {
@@ -155,7 +155,7 @@ internal static partial class HttpEndpointMapper
         }
     }
 
-    private static HttpRequestData ToRequestData(HttpContext context)
+    internal static HttpRequestData ToRequestData(HttpContext context)
     {
         var request = context.Request;
         var routeValues = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -202,7 +202,7 @@ internal static partial class HttpEndpointMapper
     }
 
     [LoggerMessage(EventId = 3112, Level = LogLevel.Error, Message = "HTTP endpoint {Method} {Pattern} failed (request {RequestId})")]
-    private static partial void LogEndpointFailed(ILogger logger, Exception exception, string method, string pattern, string requestId);
+    internal static partial void LogEndpointFailed(ILogger logger, Exception exception, string method, string pattern, string requestId);
 
     [LoggerMessage(EventId = 3113, Level = LogLevel.Error, Message = "HTTP endpoint {Method} {Pattern} is registered twice; the one from {Source} is ignored")]
     private static partial void LogDuplicateEndpoint(ILogger logger, string method, string pattern, string source);

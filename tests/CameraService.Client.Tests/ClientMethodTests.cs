@@ -537,6 +537,33 @@ public sealed class ClientMethodTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExternalStreamMethods_SendTheOriginalsParams_DecodeTheOriginalsResults()
+    {
+        var (discovery, request) = await Call("discover_external_streams", Contract.ExternalDiscovery, c => c.DiscoverExternalStreamsAsync(skydioEnabled: true, genericEnabled: false));
+        AssertParams(request, """{"skydio_enabled":true,"generic_enabled":false}""");
+        Assert.Equal(1, discovery.TotalFound);
+        var skydio = Assert.Single(discovery.SkydioStreams);
+        Assert.Equal(("DISCOVERED", "subject", 5554, "Digest"), (skydio.Status, skydio.Capabilities.StreamType, skydio.Capabilities.Port, skydio.Capabilities.Metadata["auth_required"]));
+        Assert.Equal("2.5s", discovery.ScanDuration);
+
+        var (added, addRequest) = await Call("add_external_stream", Contract.ExternalAdded, c => c.AddExternalStreamAsync("rtsp://192.168.42.15:5554/subject", "Skydio_UAV_15", "skydio"));
+        AssertParams(addRequest, """{"stream_url":"rtsp://192.168.42.15:5554/subject","stream_name":"Skydio_UAV_15","stream_type":"skydio"}""");
+        Assert.Equal(("ADDED", "camera3"), (added.Status, added.Device));
+
+        var (removed, removeRequest) = await Call("remove_external_stream", Contract.ExternalRemoved, c => c.RemoveExternalStreamAsync("rtsp://192.168.42.15:5554/subject"));
+        AssertParams(removeRequest, """{"stream_url":"rtsp://192.168.42.15:5554/subject"}""");
+        Assert.Equal("REMOVED", removed.Status);
+
+        var (list, _) = await Call("get_external_streams", Contract.ExternalList, c => c.GetExternalStreamsAsync());
+        Assert.Equal(1, list.TotalCount);
+        Assert.Empty(list.GenericStreams);
+
+        var (interval, intervalRequest) = await Call("set_discovery_interval", Contract.DiscoveryInterval, c => c.SetDiscoveryIntervalAsync(300));
+        AssertParams(intervalRequest, """{"scan_interval":300}""");
+        Assert.Equal(("UPDATED", 300), (interval.Status, interval.ScanInterval));
+    }
+
+    [Fact]
     public void SupportedMethods_CoverEveryContractMethod()
     {
         string[] contract =
@@ -549,6 +576,8 @@ public sealed class ClientMethodTests : IAsyncLifetime
             "get_camera_controls", "set_camera_controls", "reset_camera_controls", "set_camera_format",
             // api-contract.md §8 (v1.1): the console's admin methods
             "get_retention_policy", "list_api_keys", "create_api_key", "revoke_api_key",
+            // api-contract.md §8.4: the original's external-stream methods
+            "discover_external_streams", "add_external_stream", "remove_external_stream", "get_external_streams", "set_discovery_interval",
         ];
 
         Assert.Equal(contract.Order(StringComparer.Ordinal), CameraServiceClient.SupportedMethods.Order(StringComparer.Ordinal));

@@ -44,6 +44,11 @@ public sealed class OpenRpcDriftTests
         ["subscribe_events"] = Contract.Subscribed,
         ["unsubscribe_events"] = Contract.Unsubscribed,
         ["get_subscription_stats"] = Contract.SubscriptionStats,
+        ["discover_external_streams"] = Contract.ExternalDiscovery,
+        ["add_external_stream"] = Contract.ExternalAdded,
+        ["remove_external_stream"] = Contract.ExternalRemoved,
+        ["get_external_streams"] = Contract.ExternalList,
+        ["set_discovery_interval"] = Contract.DiscoveryInterval,
     };
 
     [Fact]

@@ -79,6 +79,66 @@ public sealed class ApiKeyMethodsTests
     }
 
     [Fact]
+    public async Task CreateApiKey_WithCameras_KeyIsScoped_AndListShowsTheScope()
+    {
+        await using var core = new CoreHarness();
+        var admin = await core.AuthenticatedAsync(ApiRole.Admin);
+
+        var created = (await CoreHarness.CallAsync(admin, "create_api_key", """{"role":"viewer","cameras":["camera2","camera0","camera2"]}""")).Result();
+        var unscoped = (await CoreHarness.CallAsync(admin, "create_api_key", """{"role":"viewer"}""")).Result();
+
+        Assert.Equal(["camera0", "camera2"], created.GetProperty("api_key").GetProperty("cameras").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(JsonValueKind.Null, unscoped.GetProperty("api_key").GetProperty("cameras").ValueKind);
+        var listed = (await CoreHarness.CallAsync(admin, "list_api_keys")).Result().GetProperty("keys");
+        Assert.Equal(["camera0", "camera2"], listed[0].GetProperty("cameras").EnumerateArray().Select(c => c.GetString()));
+
+        // The key is limited to those cameras: a call on another one is refused as for any scoped credential.
+        var (kiosk, _) = core.Open();
+        (await CoreHarness.CallAsync(kiosk, "authenticate", JsonSerializer.Serialize(new { auth_token = created.Str("key") }))).Result();
+        var other = (await CoreHarness.CallAsync(kiosk, "get_camera_status", """{"device":"camera1"}""")).Error(RpcErrorCodes.PermissionDenied);
+        Assert.Equal("camera_not_allowed", other.Str("reason"));
+    }
+
+    [Theory]
+    [InlineData("""{"role":"viewer","cameras":["front"]}""")]
+    [InlineData("""{"role":"viewer","cameras":[]}""")]
+    [InlineData("""{"role":"viewer","cameras":"camera0"}""")]
+    public async Task CreateApiKey_BadCameras_Refused_NothingStored(string paramsJson)
+    {
+        await using var core = new CoreHarness();
+        var admin = await core.AuthenticatedAsync(ApiRole.Admin);
+
+        var data = (await CoreHarness.CallAsync(admin, "create_api_key", paramsJson)).Error(RpcErrorCodes.InvalidParams);
+
+        Assert.Contains("cameras", data.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(0, (await CoreHarness.CallAsync(admin, "list_api_keys")).Result().GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task ScopedAdmin_CannotWidenItsScope_NorSeeOrRevokeOtherKeys()
+    {
+        // Issue 17, hole 4: an admin limited to camera1 must not mint an unlimited key nor learn of other cameras' keys.
+        await using var core = new CoreHarness();
+        var store = core.Services.GetRequiredService<CameraService.Core.Auth.ApiKeyStore>();
+        var (other, _) = store.Create(ApiRole.Viewer, null, "everything");
+        var (_, scopedKey) = store.Create(ApiRole.Admin, null, "cam1 admin", ["camera1"]);
+        var (scoped, _) = core.Open();
+        (await CoreHarness.CallAsync(scoped, "authenticate", JsonSerializer.Serialize(new { auth_token = scopedKey }))).Result();
+
+        var widened = (await CoreHarness.CallAsync(scoped, "create_api_key", """{"role":"viewer","cameras":["camera0"]}""")).Error(RpcErrorCodes.PermissionDenied);
+        var implicitScope = (await CoreHarness.CallAsync(scoped, "create_api_key", """{"role":"viewer"}""")).Result();
+        var listed = (await CoreHarness.CallAsync(scoped, "list_api_keys")).Result();
+        var revokeOther = (await CoreHarness.CallAsync(scoped, "revoke_api_key", JsonSerializer.Serialize(new { id = other.Id }))).Error(RpcErrorCodes.NotFound);
+
+        Assert.Equal("camera_not_allowed", widened.Str("reason"));
+        Assert.Equal(["camera1"], implicitScope.GetProperty("api_key").GetProperty("cameras").EnumerateArray().Select(c => c.GetString()));
+        Assert.DoesNotContain(other.Id, listed.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(2, listed.GetProperty("total").GetInt32());
+        Assert.Null(store.List().Single(k => k.Id == other.Id).RevokedAt);
+        Assert.Contains(other.Id, revokeOther.Str("message"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RevokeApiKey_UnknownId_NotFound()
     {
         await using var core = new CoreHarness();

@@ -287,13 +287,18 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
-    public void OpenTrustedSession_CameraScope_RefusedUntilScopesAreEnforced()
+    public async Task OpenTrustedSession_CameraScope_OtherCameraRefusedAsNotAllowed()
     {
         var trusted = _core.Services.GetRequiredService<ITrustedRpcEndpoint>();
-
-        Assert.Throws<NotSupportedException>(() => trusted.OpenTrustedSession(
+        var session = trusted.OpenTrustedSession(
             new FakeRpcConnection(),
-            new TrustedPrincipal { UserId = "mqtt", Role = ApiRole.Admin, Cameras = ["camera0"] }));
+            new TrustedPrincipal { UserId = "mqtt", Role = ApiRole.Admin, Cameras = ["camera0"] });
+
+        var other = await CoreHarness.CallAsync(session, "get_camera_status", """{"device":"camera1"}""");
+        var own = await CoreHarness.CallAsync(session, "get_camera_status", """{"device":"camera0"}""");
+
+        Assert.Equal("camera_not_allowed", other.Error(RpcErrorCodes.PermissionDenied).Str("reason"));
+        Assert.Equal(RpcErrorCodes.NotFound, own.GetProperty("error").GetProperty("code").GetInt32());
     }
 
     [Fact]

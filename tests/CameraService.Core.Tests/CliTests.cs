@@ -84,6 +84,64 @@ public sealed class CliTests : IDisposable
         Assert.Contains("key_missing", unknownError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TokenRevoke_ByJtiAndByUser_ServiceRefusesTheTokens()
+    {
+        var (_, first, firstInfo) = await RunAsync("token", "create", "--role", "viewer", "--user", "alice");
+        var (_, second, _) = await RunAsync("token", "create", "--role", "viewer", "--user", "bob");
+        var jti = System.Text.RegularExpressions.Regex.Match(firstInfo, "Token ([0-9a-f]{32}) for").Groups[1].Value;
+        await Task.Delay(TimeSpan.FromMilliseconds(1100)); // iat has one-second resolution: bob's token is strictly older than the cut-off
+
+        var (byId, _, _) = await RunAsync("token", "revoke", jti);
+        var (byUser, _, _) = await RunAsync("token", "revoke", "--user", "bob");
+        var (neither, _, neitherError) = await RunAsync("token", "revoke");
+        await using var core = new CoreHarness(stateDirectory: _state, time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TimeProvider.System.GetUtcNow()));
+
+        Assert.Equal(32, jti.Length);
+        Assert.Equal((0, 0), (byId, byUser));
+        Assert.NotEqual(0, neither);
+        Assert.Contains("--user", neitherError, StringComparison.Ordinal);
+        Assert.Equal("token_revoked", (await CoreHarness.CallAsync(core.Open().Session, "authenticate", $$"""{"auth_token":"{{first.Trim()}}"}""")).Error(RpcErrorCodes.AuthenticationFailed).Str("reason"));
+        Assert.Equal("token_revoked", (await CoreHarness.CallAsync(core.Open().Session, "authenticate", $$"""{"auth_token":"{{second.Trim()}}"}""")).Error(RpcErrorCodes.AuthenticationFailed).Str("reason"));
+    }
+
+    [Fact]
+    public async Task TokenCreate_TenYearTtl_RefusedAboveMaxTokenLifetime()
+    {
+        var (code, output, error) = await RunAsync("token", "create", "--role", "admin", "--ttl", "3650d");
+
+        Assert.NotEqual(0, code);
+        Assert.Equal(string.Empty, output.Trim());
+        Assert.Contains("Auth:MaxTokenLifetime", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApiKeyCreate_AsRoot_FilesBelongToTheStateDirectorysOwner()
+    {
+        // Issue 17, hole 6: `sudo camera-service apikey create` wrote a root-owned 0600 file the service could not read.
+        if (Environment.UserName != "root")
+        {
+            return; // only root can create a file owned by someone else; CI runs as root
+        }
+
+        Chown("65534:65534", _state);
+        var (code, _, error) = await RunAsync("apikey", "create", "--role", "viewer", "--cameras", "camera0");
+
+        Assert.True(code == 0, error);
+        Assert.Equal("65534", Stat(Path.Combine(_state, Auth.ApiKeyStore.FileName)));
+        Assert.Equal("65534", Stat(Path.Combine(_state, Auth.JwtSecret.FileName)));
+    }
+
+    private static void Chown(string owner, string path) => Process.Start("chown", [owner, path])!.WaitForExit();
+
+    private static string Stat(string path)
+    {
+        using var stat = Process.Start(new ProcessStartInfo("stat", ["-c", "%u", path]) { RedirectStandardOutput = true })!;
+        var uid = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return uid;
+    }
+
     /// <summary>Runs the real <c>camera-service</c> binary (built next to the tests) with a private config folder and state directory.</summary>
     private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {

@@ -54,10 +54,17 @@ public sealed class DebianPackageTests(DebianPackageFixture fixture)
         Assert.Matches(@"(?m)^camera-service:x:\d+:\d+:.*:/var/lib/camera-service:/usr/sbin/nologin$", passwd);
         Assert.Matches(@"(?m)^video:x:\d+:.*\bcamera-service\b", File.ReadAllText(Path.Combine(root, "etc/group")));
 
+        // Issue 17: MediaMTX (group camera-media) may only pass through the state directory to the shared media one.
         var state = Path.Combine(root, "var/lib/camera-service");
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute,
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute,
             File.GetUnixFileMode(state));
         Assert.True(Directory.Exists(Path.Combine(state, "media")));
+        Assert.Equal(UnixFileMode.SetGroup | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute,
+            File.GetUnixFileMode(Path.Combine(state, "media")));
+        Assert.Matches(@"(?m)^camera-media:x:\d+:.*\bcamera-service\b", File.ReadAllText(Path.Combine(root, "etc/group")));
+
+        // Issue 17, hole 7: the configuration is not world-readable.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(Path.Combine(root, "etc/camera-service/camera-service.json")));
 
         var secrets = Path.Combine(root, "etc/camera-service/secrets.json");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(secrets));
@@ -121,6 +128,7 @@ public sealed class DebianPackageTests(DebianPackageFixture fixture)
                      "Type=notify", "ProtectSystem=strict", "ReadWritePaths=/var/lib/camera-service", "PrivateTmp=true",
                      "NoNewPrivileges=true", "DeviceAllow=char-video4linux rw", "SupplementaryGroups=video", "Restart=on-failure",
                      "LimitNOFILE=65536", "StandardOutput=journal", "User=camera-service",
+                     "SystemCallFilter=@system-service", "SystemCallArchitectures=native", "ProtectProc=invisible", "RemoveIPC=yes",
                  })
         {
             Assert.Contains(directive, unit, StringComparison.Ordinal);
@@ -132,6 +140,54 @@ public sealed class DebianPackageTests(DebianPackageFixture fixture)
         File.WriteAllText(copy, unit.Replace("/opt/camera-service/camera-service", Path.Combine(fixture.PublishedDir, "camera-service"), StringComparison.Ordinal));
         var output = DebianPackageFixture.Run("systemd-analyze", ["verify", copy], dir, TimeSpan.FromMinutes(1));
         Assert.DoesNotContain("camera-service.service:", output, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Issue 17: the shipped MediaMTX configuration and unit.</summary>
+public sealed class MediaMtxDeployTests
+{
+    private static string RepoFile(string relative)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CameraService.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine(dir!.FullName, relative);
+    }
+
+    [Fact]
+    public void MediaMtxYml_NoAnonymousPermission_AuthDelegatedToTheService()
+    {
+        var yaml = File.ReadAllText(RepoFile("deploy/mediamtx/mediamtx.yml"));
+
+        Assert.Matches("(?m)^authMethod: http$", yaml);
+        Assert.Matches("(?m)^authHTTPAddress: http://127\\.0\\.0\\.1:8002/mediamtx/auth$", yaml);
+        Assert.Matches(@"(?m)^authHTTPExclude: \[\]$", yaml);
+        Assert.DoesNotContain("authInternalUsers", yaml, StringComparison.Ordinal);
+        Assert.DoesNotMatch("(?m)user: *any", yaml);
+        Assert.Matches("(?m)^  overridePublisher: false$", yaml);
+        Assert.DoesNotContain("CHANGE-ME", File.ReadAllText(RepoFile("deploy/mediamtx/mediamtx.yml")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MediaMtxUnit_OwnUserAndHardened()
+    {
+        var unit = File.ReadAllText(RepoFile("deploy/mediamtx/mediamtx.service"));
+
+        foreach (var directive in new[]
+                 {
+                     "User=mediamtx", "Group=mediamtx", "SupplementaryGroups=video camera-media", "ProtectSystem=strict",
+                     "ReadWritePaths=/var/lib/camera-service/media", "NoNewPrivileges=true", "PrivateTmp=true", "ProtectHome=true",
+                     "SystemCallFilter=@system-service", "SystemCallArchitectures=native", "ProtectProc=invisible", "RemoveIPC=yes",
+                     "CapabilityBoundingSet=", "RestrictNamespaces=true", "ProtectKernelTunables=true", "DevicePolicy=closed",
+                 })
+        {
+            Assert.Contains(directive, unit, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("User=camera-service", unit, StringComparison.Ordinal);
     }
 }
 

@@ -41,6 +41,20 @@ public sealed class ProgramTests : IDisposable
         Assert.Single(stderr.TrimEnd().Split('\n'));
     }
 
+    [Theory]
+    [InlineData("run")]
+    [InlineData("config check")]
+    public async Task Main_ChangeMePlaceholderLeftInConfig_RefusesToStartNamingTheKey(string command)
+    {
+        // Issue 17, hole 7: the shipped CHANGE-ME password must never end up in a running service.
+        var (exitCode, _, stderr) = await RunMainAsync([.. command.Split(' '), .. Isolated(), "--Plugins:MediaMtx:Password=CHANGE-ME"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(
+            "Configuration error: Plugins:MediaMtx:Password: still holds the placeholder CHANGE-ME; set a real value (or remove the key) before starting",
+            stderr.TrimEnd());
+    }
+
     [Fact]
     public async Task Main_ConfigPathDoesNotExist_Exits2NamingTheOption()
     {

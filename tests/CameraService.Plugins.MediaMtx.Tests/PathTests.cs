@@ -198,6 +198,20 @@ public sealed class SnapshotTests : BackendTestBase
     }
 
     [Fact]
+    public async Task Snapshot_PercentDInName_WrittenLiterallyNotExpandedAsPattern()
+    {
+        // Issue 17, hole 8: image2 without -update 1 expands %d, writing "camera0_1.jpg" instead of the name asked for.
+        await Backend.PublishAsync(Camera(), CancellationToken.None);
+        var output = Path.Combine(Root, "snapshots", "camera0", "camera0_%d.jpg");
+
+        var result = await Backend.TakeSnapshotAsync(new SnapshotRequest { CameraId = "camera0", OutputPath = output, Format = "jpg", Quality = 90, Timeout = TimeSpan.FromSeconds(10) }, CancellationToken.None);
+
+        Assert.Equal(output, result.Path);
+        Assert.True(File.Exists(output));
+        Assert.False(File.Exists(Path.Combine(Root, "snapshots", "camera0", "camera0_1.jpg")));
+    }
+
+    [Fact]
     public async Task Snapshot_UnknownFormat_InvalidParameter()
     {
         await Backend.PublishAsync(Camera(), CancellationToken.None);

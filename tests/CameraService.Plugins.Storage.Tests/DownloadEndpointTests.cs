@@ -240,6 +240,77 @@ public sealed class DownloadEndpointTests : IAsyncLifetime
         Assert.DoesNotContain("/tmp", json.RootElement.GetRawText(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Handle_FileSwappedForSymlinkAfterTheStoresCheck_NotFollowedOutside()
+    {
+        // Issue 17, hole 8: the store checks the resolved path, then the file is replaced by a symlink to a secret
+        // before the transport opens it. The reply must not name a path that now leads outside the media root.
+        var secret = Path.Combine(_h.Directory.FullName, "secret.txt");
+        var swapping = new SwappingStore(_h.Store, file =>
+        {
+            File.Delete(file.Path);
+            File.CreateSymbolicLink(file.Path, secret);
+        });
+        var endpoints = new FileDownloadEndpoints(swapping, _access, NullLogger<FileDownloadEndpoints>.Instance);
+
+        var reply = await endpoints.Endpoints.Single(e => e.Pattern == "/files/recordings/{filename}")
+            .Handler(Request(Recording, FakeAccessControl.ViewerToken, null), CancellationToken.None);
+
+        if (reply is HttpFileReply file)
+        {
+            Assert.NotEqual(secret, SafePath.RealPath(file.Path));
+            Assert.False(SafePath.IsSymlink(file.Path));
+        }
+        else
+        {
+            Assert.Equal(404, reply.StatusCode);
+        }
+    }
+
+    private sealed class SwappingStore(IMediaStore inner, Action<MediaFile> afterGet) : IMediaStore
+    {
+        public event EventHandler<StorageStatusChangedEventArgs>? StatusChanged
+        {
+            add => inner.StatusChanged += value;
+            remove => inner.StatusChanged -= value;
+        }
+
+        public string Name => inner.Name;
+
+        public Task StartAsync(CancellationToken cancellationToken) => inner.StartAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => inner.StopAsync(cancellationToken);
+
+        public string GetRecordingDirectory(string cameraId) => inner.GetRecordingDirectory(cameraId);
+
+        public string AllocateSnapshotPath(string cameraId, string? fileName, string extension) => inner.AllocateSnapshotPath(cameraId, fileName, extension);
+
+        public Task<MediaFile> AddAsync(MediaKind kind, string path, CancellationToken cancellationToken) => inner.AddAsync(kind, path, cancellationToken);
+
+        public Task<MediaPage> ListAsync(MediaKind kind, MediaQuery query, CancellationToken cancellationToken) => inner.ListAsync(kind, query, cancellationToken);
+
+        public async Task<MediaFile> GetAsync(MediaKind kind, string fileName, CancellationToken cancellationToken)
+        {
+            var file = await inner.GetAsync(kind, fileName, cancellationToken);
+            afterGet(file);
+            return file;
+        }
+
+        public Task<MediaFile> DeleteAsync(MediaKind kind, string fileName, CancellationToken cancellationToken) => inner.DeleteAsync(kind, fileName, cancellationToken);
+
+        public void SetRecordingActive(string cameraId, bool active) => inner.SetRecordingActive(cameraId, active);
+
+        public StorageStatus GetStatus() => inner.GetStatus();
+
+        public void EnsureSpaceForWrite() => inner.EnsureSpaceForWrite();
+
+        public RetentionPolicy GetRetentionPolicy() => inner.GetRetentionPolicy();
+
+        public Task<RetentionPolicy> SetRetentionPolicyAsync(RetentionPolicy policy, CancellationToken cancellationToken) => inner.SetRetentionPolicyAsync(policy, cancellationToken);
+
+        public Task<CleanupResult> CleanupAsync(CancellationToken cancellationToken) => inner.CleanupAsync(cancellationToken);
+    }
+
     private async Task<HttpReply> CallAsync(string pattern, string fileName, string? bearer = null, string? token = null)
     {
         var endpoint = _endpoints.Endpoints.Single(e => e.Pattern == pattern);

@@ -17,6 +17,14 @@ public sealed class FileNameRulesTests
         { "x\0.mp4", "control" },
         { "x\n.mp4", "control" },
         { "x\u007f.mp4", "control" },
+
+        // Issue 17, hole 8: names that display as something else.
+        { "camera0_\u202egpj.exe", "invisible" },
+        { "camera0_\u200b.mp4", "invisible" },
+        { "camera0_\u2066x.mp4", "invisible" },
+        { "camera0_\ufeff.mp4", "invisible" },
+        { "camera0_\u2028.mp4", "invisible" },
+        { "camera0_\u2029.mp4", "invisible" },
         { new string('a', 256), "255 bytes" },
         { new string('é', 128), "255 bytes" },
     };

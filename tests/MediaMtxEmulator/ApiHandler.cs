@@ -70,7 +70,11 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
             return;
         }
 
-        if (!Authenticate(ctx, out var hadCredentials))
+        bool hadCredentials;
+        var authenticated = state.HttpAuth.Enabled
+            ? await AuthenticateHttpAsync(ctx, out hadCredentials).ConfigureAwait(false)
+            : Authenticate(ctx, out hadCredentials);
+        if (!authenticated)
         {
             if (!hadCredentials)
             {
@@ -454,6 +458,15 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
 
     // ---- auth (E2) ----
 
+    // authMethod: http — the API's "api" action goes to the external authenticator with the request's credentials.
+    private Task<bool> AuthenticateHttpAsync(HttpContext ctx, out bool hadCredentials)
+    {
+        var credentials = SimulatedClients.Credentials(ctx.Request.Headers.Authorization.ToString());
+        hadCredentials = credentials.User.Length > 0 || credentials.Password.Length > 0 || credentials.Token.Length > 0;
+        var ip = ctx.Connection.RemoteIpAddress ?? IPAddress.Loopback;
+        return state.HttpAuth.CheckAsync("api", string.Empty, string.Empty, credentials, ctx.Request.QueryString.Value?.TrimStart('?') ?? string.Empty, ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip, ctx.RequestAborted);
+    }
+
     private bool Authenticate(HttpContext ctx, out bool hadCredentials)
     {
         string? user = null, pass = null, token = null;
@@ -552,6 +565,27 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
         }
 
         string S(string k) => body[k]?.GetValue<string>() ?? throw new ApiException(400, $"'{k}' is required");
+        if (method == "POST" && op is "read" or "publishAs")
+        {
+            // A simulated RTSP/HLS client with credentials: authenticated like MediaMTX's servers do (outside the lock).
+            string O(string k) => body[k]?.GetValue<string>() ?? string.Empty;
+            var client = new ClientCredentials(O("user"), O("pass"), O("token"));
+            var protocol = body["protocol"]?.GetValue<string>() ?? "rtsp";
+            try
+            {
+                var id = op == "read"
+                    ? await SimulatedClients.ReadAsync(state, S("path"), protocol, client, O("query"), ct).ConfigureAwait(false)
+                    : await SimulatedClients.PublishAsync(state, S("path"), protocol, client, O("query"), ct).ConfigureAwait(false);
+                await WriteJsonAsync(ctx, 200, new JsonObject { ["status"] = "ok", ["id"] = id }).ConfigureAwait(false);
+            }
+            catch (ApiException ex)
+            {
+                await ErrorAsync(ctx, ex.Status, ex.Message).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         try
         {
             JsonNode result = Ok();

@@ -146,6 +146,40 @@ public sealed class Emulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A client reads a path over <paramref name="protocol"/> (rtsp, hls) with credentials and a query, authenticated
+    /// as MediaMTX does (with <c>authMethod: http</c> the service's auth endpoint decides). Returns the reader id, or
+    /// null when authentication failed.
+    /// </summary>
+    public async Task<string?> ReadAsync(string path, string protocol, ClientCredentials? credentials = null, string query = "", CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await SimulatedClients.ReadAsync(State, path, protocol, credentials ?? new ClientCredentials(), query, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException ex) when (ex.Status == 401)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A client publishes to a path with credentials, authenticated as MediaMTX does; false when refused.</summary>
+    public async Task<bool> PublishAsAsync(string path, ClientCredentials credentials, string protocol = "rtsp", CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await SimulatedClients.PublishAsync(State, path, protocol, credentials, string.Empty, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ApiException ex) when (ex.Status == 401)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Every decision of the HTTP authenticator so far (<c>authMethod: http</c>).</summary>
+    public IReadOnlyList<AuthDecision> AuthDecisions => State.HttpAuth.Decisions;
+
     /// <summary>Removes a reader.</summary>
     public void RemoveReader(string path, string id)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json.Nodes;
 
 namespace MediaMtxEmulator;
@@ -83,6 +84,7 @@ internal sealed class EmulatorState : IDisposable
     public EmulatorState(EmulatorOptions options, int rtspPort, RtspServerProcess? rtspServer)
     {
         _options = options;
+        HttpAuth = new HttpAuthClient(this);
         RtspPort = rtspPort;
         RtspServer = rtspServer;
         if (rtspServer != null)
@@ -96,6 +98,9 @@ internal sealed class EmulatorState : IDisposable
     }
 
     public Lock Gate { get; } = new();
+
+    /// <summary>The external HTTP authenticator (used when the config says <c>authMethod: http</c>).</summary>
+    public HttpAuthClient HttpAuth { get; }
 
     public ConfigStore Config { get; private set; }
 
@@ -260,8 +265,13 @@ internal sealed class EmulatorState : IDisposable
             LogHook(rp, "runOnInit", "start", rp.S("runOnInit"), null);
             if (_options.SimulateHookPublishers)
             {
-                AttachPublisher(rp, [new TrackSpec("H264")], fromHook: true);
+                StartHookPublisher(rp, rp.S("runOnInit"));
             }
+        }
+        else if (PulledSource(rp) is not null && !rp.B("sourceOnDemand") && _options.SimulateHookPublishers)
+        {
+            // A static source (source: rtsp://…) MediaMTX pulls at once: the path is ready as if the pull had connected.
+            AttachPublisher(rp, [new TrackSpec("H264")], fromHook: true);
         }
 
         return rp;
@@ -373,7 +383,7 @@ internal sealed class EmulatorState : IDisposable
             LogHook(rp, "runOnDemand", "start", rp.S("runOnDemand"), new Dictionary<string, string> { ["MTX_QUERY"] = string.Empty });
             if (_options.SimulateHookPublishers)
             {
-                AttachPublisher(rp, [new TrackSpec("H264")], fromHook: true);
+                StartHookPublisher(rp, rp.S("runOnDemand"));
             }
         }
 
@@ -415,6 +425,42 @@ internal sealed class EmulatorState : IDisposable
         }
     }
 
+    /// <summary>
+    /// The hook's process connects and publishes. With <c>authMethod: http</c> the publish is first authenticated
+    /// with the credentials of the RTSP URL in the command, as MediaMTX's RTSP server would (asynchronously, like a
+    /// real connection); a denied publisher never attaches (recorded as a <c>publish_denied</c> hook event).
+    /// </summary>
+    private void StartHookPublisher(RuntimePath rp, string command)
+    {
+        if (!HttpAuth.Enabled)
+        {
+            AttachPublisher(rp, [new TrackSpec("H264")], fromHook: true);
+            return;
+        }
+
+        var credentials = HttpAuthClient.FromCommand(command);
+        _ = Task.Run(async () =>
+        {
+            var allowed = await HttpAuth.CheckAsync("publish", rp.Name, "rtsp", credentials, string.Empty, IPAddress.Loopback, CancellationToken.None).ConfigureAwait(false);
+            lock (Gate)
+            {
+                if (!Runtime.TryGetValue(rp.Name, out var current) || !ReferenceEquals(current, rp) || rp.Publisher is not null)
+                {
+                    return;
+                }
+
+                if (allowed)
+                {
+                    AttachPublisher(rp, [new TrackSpec("H264")], fromHook: true);
+                }
+                else
+                {
+                    LogHook(rp, "publisher", "publish_denied", command, null);
+                }
+            }
+        });
+    }
+
     private void AttachPublisher(RuntimePath rp, IReadOnlyList<TrackSpec> tracks, bool fromHook)
     {
         rp.Publisher = new Publisher(Guid.NewGuid().ToString(), tracks, Now, fromHook);
@@ -453,6 +499,10 @@ internal sealed class EmulatorState : IDisposable
 
     // ---- recording ----
 
+    /// <summary>The URL of a path's static RTSP source (MediaMTX pulls it), or null for a publisher path.</summary>
+    public static string? PulledSource(RuntimePath rp) =>
+        rp.S("source") is { } s && (s.StartsWith("rtsp://", StringComparison.Ordinal) || s.StartsWith("rtsps://", StringComparison.Ordinal)) ? s : null;
+
     public RecordPath RecordPathOf(RuntimePath rp) => new(rp.S("recordPath"), rp.S("recordFormat"), _options.RecordingsRoot);
 
     private void UpdateRecorder(RuntimePath rp)
@@ -462,7 +512,7 @@ internal sealed class EmulatorState : IDisposable
         {
             _ = GoFormat.TryParseDuration(rp.S("recordSegmentDuration"), out var seg);
             rp.Recorder = _options.Media
-                ? new MediaRecorder(this, rp.Name, RecordPathOf(rp), seg)
+                ? new MediaRecorder(this, rp.Name, RecordPathOf(rp), seg, PulledSource(rp))
                 : new SimulatedRecorder(this, rp.Name, RecordPathOf(rp), seg);
             rp.Recorder.Start();
         }
@@ -631,6 +681,7 @@ internal sealed class EmulatorState : IDisposable
 
     public void Dispose()
     {
+        HttpAuth.Dispose();
         lock (Gate)
         {
             foreach (var rp in Runtime.Values)

@@ -35,7 +35,7 @@ internal sealed record ServiceLaunchOptions(
     /// <summary>The default service command line; {port}, {state}, {storage}, {fakedev}, {temp} are filled in.</summary>
     public const string DefaultRunArgs =
         "run --Api:BindAddress=127.0.0.1 --Api:Port={port} --Api:PublicBaseUrl=http://127.0.0.1:{port} " +
-        "--Api:RateLimit:RequestsPerSecond=1000000 --Api:RateLimit:Burst=1000000 " +
+        "--Api:RateLimit:RequestsPerSecond=1000000 --Api:RateLimit:Burst=1000000 --Api:MaxConnectionsPerAddress=20000 " +
         "--State:Directory={state} --Storage:Root={storage} --Plugins:TestPattern:Enabled=true";
 
     /// <summary>The default token command line (same state directory, so the same signing secret).</summary>

@@ -158,4 +158,17 @@ internal static class Contract
     public const string StorageStatusUpdate = """{"status":"WARNING","available_space":1073741824,"usage_percentage":85.5}""";
 
     public const string SystemHealthUpdate = """{"status":"DEGRADED","components":{"api":"RUNNING","stream_backend":"ERROR"}}""";
+
+    // api-contract.md §8.4: the Go original's external-stream examples (field names and statuses as it documents them).
+    public const string ExternalStreamEntry = """{"url":"rtsp://192.168.42.10:5554/subject","type":"skydio","name":"Skydio_EO_192.168.42.10_subject","status":"DISCOVERED","discovered_at":"2025-01-15T14:30:00Z","last_seen":"2025-01-15T14:30:00Z","device":null,"capabilities":{"protocol":"rtsp","format":"rtp","source":"rtsp_probe","stream_type":"subject","port":5554,"stream_path":"/subject","codec":"H264","metadata":{"auth_required":"Digest"}}}""";
+
+    public const string ExternalDiscovery = """{"discovered_streams":[""" + ExternalStreamEntry + """],"skydio_streams":[""" + ExternalStreamEntry + """],"generic_streams":[],"scan_timestamp":"2025-01-15T14:30:00Z","total_found":1,"discovery_options":{"skydio_enabled":true,"generic_enabled":false,"force_rescan":false,"include_offline":false},"scan_duration":"2.5s","errors":[]}""";
+
+    public const string ExternalAdded = """{"stream_url":"rtsp://192.168.42.15:5554/subject","stream_name":"Skydio_UAV_15","stream_type":"skydio","status":"ADDED","timestamp":"2025-01-15T14:30:00Z","device":"camera3"}""";
+
+    public const string ExternalRemoved = """{"stream_url":"rtsp://192.168.42.15:5554/subject","status":"REMOVED","timestamp":"2025-01-15T14:30:00Z"}""";
+
+    public const string ExternalList = """{"external_streams":[""" + ExternalStreamEntry + """],"skydio_streams":[""" + ExternalStreamEntry + """],"generic_streams":[],"total_count":1,"timestamp":"2025-01-15T14:30:00Z"}""";
+
+    public const string DiscoveryInterval = """{"scan_interval":300,"status":"UPDATED","message":"Discovery scans every 300 s.","timestamp":"2025-01-15T14:30:00Z"}""";
 }
