@@ -61,33 +61,22 @@ internal sealed class FakeDeviceControls
     /// Makes the driver refuse every value of a control in TRY and S (nothing written), as a driver whose own checks are
     /// stricter than the range it advertised does; <see cref="Errno.None"/> lifts it.
     /// </summary>
-    public void RejectValues(uint id, Errno errno)
-    {
-        lock (_gate)
-        {
-            if (errno == Errno.None)
-            {
-                _rejections.Remove(id);
-            }
-            else
-            {
-                _rejections[id] = errno;
-            }
-        }
-    }
+    public void RejectValues(uint id, Errno errno) => SetOrClear(_rejections, id, errno);
 
     /// <summary>Makes the hardware write of a control fail (after validation passed), like a USB stall.</summary>
-    public void FailWrites(uint id, Errno errno)
+    public void FailWrites(uint id, Errno errno) => SetOrClear(_writeFailures, id, errno);
+
+    private void SetOrClear(Dictionary<uint, Errno> errors, uint id, Errno errno)
     {
         lock (_gate)
         {
             if (errno == Errno.None)
             {
-                _writeFailures.Remove(id);
+                errors.Remove(id);
             }
             else
             {
-                _writeFailures[id] = errno;
+                errors[id] = errno;
             }
         }
     }
