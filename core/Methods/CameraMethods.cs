@@ -140,8 +140,8 @@ internal sealed partial class CameraMethods(
             FrameRates = FrameRates(camera),
             Controls = await controls.CapabilityControlsAsync(camera, cancellationToken).ConfigureAwait(false),
 
-            // No source describes an audio input yet, so no camera can record audio (start_recording audio:true is -32030).
-            Audio = false,
+            // The source pairs the audio with the capture input (an ALSA device, a stream's audio track, a tone).
+            Audio = camera.Descriptor?.CaptureInput?.Audio is not null,
         };
         return RpcResult.From(result, CoreJsonContext.Default.CameraCapabilitiesResult);
     }

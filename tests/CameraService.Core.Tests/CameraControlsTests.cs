@@ -237,4 +237,28 @@ public sealed class CameraControlsTests
         Assert.Equal(5, result.GetProperty("controls").GetArrayLength());
         Assert.False(result.GetProperty("audio").GetBoolean());
     }
+
+    [Fact]
+    public async Task GetCameraCapabilities_Audio_TrueOnlyForACameraWhoseInputCarriesAudio()
+    {
+        var plain = FakeCameraSource.Camera("usb-plain", "Plain", "/dev/video0");
+        var withMicrophone = FakeCameraSource.Camera("usb-mic", "With microphone", "/dev/video2");
+        withMicrophone = withMicrophone with
+        {
+            CaptureInput = withMicrophone.CaptureInput! with { Audio = new AudioInput { Device = "hw:CARD=C920,DEV=0", SampleRate = 32000, Channels = 2 } },
+        };
+        await using var core = new CoreHarness(sources: new FakeCameraSource().With(plain, withMicrophone));
+        await core.StartAsync();
+        var session = await core.AuthenticatedAsync(ApiRole.Viewer);
+
+        var audio = new Dictionary<string, bool>();
+        foreach (var device in new[] { "camera0", "camera1" })
+        {
+            var status = (await CoreHarness.CallAsync(session, "get_camera_status", $$"""{"device":"{{device}}"}""")).Result();
+            var caps = (await CoreHarness.CallAsync(session, "get_camera_capabilities", $$"""{"device":"{{device}}"}""")).Result();
+            audio[status.GetProperty("name").GetString()!] = caps.GetProperty("audio").GetBoolean();
+        }
+
+        Assert.Equal(new Dictionary<string, bool> { ["Plain"] = false, ["With microphone"] = true }, audio);
+    }
 }

@@ -61,6 +61,19 @@ public sealed partial class ControlNamesTests
     [InlineData(0x0a046d05u, "cid_0x0a046d05")]
     public void NameOf_StandardAndPrivateIds(uint id, string name) => Assert.Equal(name, ControlNames.NameOf(id));
 
+    [Theory]
+    [InlineData("pan_relative", true)]
+    [InlineData("tilt_relative", true)]
+    [InlineData("focus_relative", true)]
+    [InlineData("zoom_relative", true)]
+    [InlineData("iris_relative", true)]
+    [InlineData("zoom_continuous", true)]
+    [InlineData("pan_speed", true)]
+    [InlineData("tilt_speed", true)]
+    [InlineData("pan_absolute", false)]
+    [InlineData("zoom_absolute", false)]
+    public void Relative_MovesByAnAmount(string name, bool relative) => Assert.Equal(relative, ControlNames.IsRelative(ControlNames.IdOf(name)));
+
     private static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -81,12 +81,103 @@ public sealed class ControlsTests
     }
 
     [Fact]
+    public async Task SetControls_PtzCamera_AbsolutePositionsAndARelativeMove()
+    {
+        var (h, path, id) = await StartWithAsync("ptz-pro2.txt");
+        await using var _h = h;
+
+        var result = await h.Source.SetControlsAsync(
+            id,
+            new Dictionary<string, long> { ["pan_absolute"] = 36000, ["tilt_absolute"] = -7200, ["zoom_absolute"] = 400, ["pan_speed"] = 1 },
+            CameraControlApplyMode.AllOrNothing,
+            CancellationToken.None);
+
+        var device = h.Syscalls.ControlsOf(path);
+        Assert.Equal((36000L, -7200L, 400L), (device.ValueOf(ControlNames.IdOf("pan_absolute"))!.Value, device.ValueOf(ControlNames.IdOf("tilt_absolute"))!.Value, device.ValueOf(ControlNames.IdOf("zoom_absolute"))!.Value));
+        Assert.Equal(1, result.Applied["pan_speed"]);
+        Assert.Null(result.Controls.Single(c => c.Name == "pan_speed").Value);
+        Assert.Equal(400, result.Controls.Single(c => c.Name == "zoom_absolute").Value);
+    }
+
+    [Fact]
     public async Task GetControls_CameraWithoutControls_IsEmpty()
     {
         var (h, _, id) = await StartWithAsync("cam-link-4k.txt");
         await using var _h = h;
 
         Assert.Empty(await h.Source.GetControlsAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task GetControls_LaptopCamera_CompoundAndBitmaskLeftOut_PrivacyReadOnly()
+    {
+        var (h, _, id) = await StartWithAsync("laptop-uvc15.txt");
+        await using var _h = h;
+
+        var controls = await h.Source.GetControlsAsync(id, CancellationToken.None);
+
+        Assert.Equal(
+            ["brightness", "contrast", "saturation", "hue", "white_balance_automatic", "gamma", "power_line_frequency", "white_balance_temperature",
+             "sharpness", "backlight_compensation", "auto_exposure", "exposure_time_absolute", "exposure_dynamic_framerate", "privacy"],
+            controls.Select(c => c.Name));
+        var privacy = controls.Single(c => c.Name == "privacy");
+        Assert.True(privacy.ReadOnly);
+        Assert.Equal(CameraControlType.Boolean, privacy.Type);
+        Assert.Equal((-64L, 64L, 0L), (controls[0].Minimum, controls[0].Maximum, controls[0].Value!.Value));
+    }
+
+    [Fact]
+    public async Task SetControls_ReadOnlyControl_RefusedNamingItAndNothingWritten()
+    {
+        var (h, path, id) = await StartWithAsync("laptop-uvc15.txt");
+        await using var _h = h;
+        var device = h.Syscalls.ControlsOf(path);
+
+        var error = await Assert.ThrowsAsync<InvalidParameterException>(() => h.Source.SetControlsAsync(
+            id, new Dictionary<string, long> { ["brightness"] = 10, ["privacy"] = 1, ["gamma"] = 150 }, CameraControlApplyMode.AllOrNothing, CancellationToken.None));
+
+        Assert.Equal(("controls.privacy", "read_only"), (error.Param, error.Rule));
+        Assert.Equal(0, device.Writes);
+        Assert.Equal(0, device.ValueOf(BrightnessId));
+    }
+
+    [Fact]
+    public unsafe void FakeDriver_CompoundControls_OnlyInACompoundEnumeration_WithPayloadFlag()
+    {
+        using var tree = FakeDeviceTree.CreateTemporary();
+        var path = tree.Plug("video0", "laptop-uvc15.txt");
+        var syscalls = new FakeVideoSyscalls(tree.FixturesDirectory);
+        Assert.True(syscalls.Open(path, out var fd).Ok);
+        const uint Rectangle = 0x009a1901;
+        List<(uint Id, uint Flags, uint ElemSize)> Walk(uint flags)
+        {
+            var found = new List<(uint, uint, uint)>();
+            var query = new v4l2_query_ext_ctrl { id = flags };
+            while (syscalls.Ioctl(fd, Vdev.VIDIOC_QUERY_EXT_CTRL, ref query).Ok)
+            {
+                found.Add((query.id, query.flags, query.elem_size));
+                query = new v4l2_query_ext_ctrl { id = query.id | flags };
+            }
+
+            return found;
+        }
+
+        // NEXT_CTRL alone (what the service asks): no compound control, as the kernel does.
+        var single = Walk(Vdev.CtrlFlagNextCtrl);
+        Assert.DoesNotContain(single, c => c.Id == Rectangle);
+        Assert.Contains(single, c => c.Id == 0x009a1902); // the bitmask is a single value (left out by its type)
+        Assert.All(single, c => Assert.Equal(0u, c.Flags & Vdev.CtrlFlagHasPayload));
+
+        // NEXT_COMPOUND alone: only the rectangle, with its payload flag and size.
+        var compound = Assert.Single(Walk(Vdev.CtrlFlagNextCompound));
+        Assert.Equal((Rectangle, Vdev.CtrlFlagHasPayload, 16u), (compound.Id, compound.Flags & Vdev.CtrlFlagHasPayload, compound.ElemSize));
+        Assert.Equal(single.Count + 1, Walk(Vdev.CtrlFlagNextCtrl | Vdev.CtrlFlagNextCompound).Count);
+
+        // The service's enumeration offers neither.
+        var offered = new ControlDevice(syscalls).Enumerate(fd, out var error);
+        Assert.True(error.Ok);
+        Assert.DoesNotContain(offered, c => c.Id is Rectangle or 0x009a1902);
+        syscalls.Close(fd);
     }
 
     [Fact]
@@ -124,6 +215,57 @@ public sealed class ControlsTests
         Assert.Equal("controls." + name, error.Param);
         Assert.Equal(rule, error.Rule);
         Assert.Equal(0, h.Syscalls.ControlsOf(path).Writes);
+    }
+
+    [Theory]
+    [InlineData("EINVAL", "rejected_by_device")]
+    [InlineData("ERANGE", "out_of_range")]
+    [InlineData("EACCES", "inactive_or_read_only")]
+    public async Task SetControls_DriverRefusesAValueOurChecksAccepted_InvalidParamsNamingItAndNothingWritten(string errno, string rule)
+    {
+        var (h, path, id) = await StartWithAsync("c920-h264.txt");
+        await using var _h = h;
+        var device = h.Syscalls.ControlsOf(path);
+        device.RejectValues(ContrastId, Enum.Parse<Errno>(errno));
+
+        var error = await Assert.ThrowsAsync<InvalidParameterException>(() => h.Source.SetControlsAsync(
+            id, new Dictionary<string, long> { ["brightness"] = 140, ["contrast"] = 100, ["saturation"] = 100 }, CameraControlApplyMode.AllOrNothing, CancellationToken.None));
+
+        Assert.Equal(("controls.contrast", rule), (error.Param, error.Rule));
+        Assert.Equal(0, device.Writes);
+        Assert.Equal(128, device.ValueOf(BrightnessId));
+    }
+
+    [Fact]
+    public async Task SetControls_DriverBusy_InvalidStateAndNothingWritten()
+    {
+        var (h, path, id) = await StartWithAsync("c920-h264.txt");
+        await using var _h = h;
+        var device = h.Syscalls.ControlsOf(path);
+        device.RejectValues(ContrastId, Errno.EBUSY);
+
+        var error = await Assert.ThrowsAsync<InvalidStateException>(() => h.Source.SetControlsAsync(
+            id, new Dictionary<string, long> { ["brightness"] = 140, ["contrast"] = 100 }, CameraControlApplyMode.AllOrNothing, CancellationToken.None));
+
+        Assert.Equal("control_busy", error.Reason);
+        Assert.Contains("controls.contrast", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, device.Writes);
+    }
+
+    [Fact]
+    public async Task Restore_DriverRefusesOne_OthersAppliedAndTheRefusalReported()
+    {
+        var (h, path, id) = await StartWithAsync("c920-h264.txt");
+        await using var _h = h;
+        var device = h.Syscalls.ControlsOf(path);
+        device.RejectValues(ContrastId, Errno.ERANGE);
+
+        var result = await h.Source.SetControlsAsync(
+            id, new Dictionary<string, long> { ["brightness"] = 90, ["contrast"] = 100 }, CameraControlApplyMode.Restore, CancellationToken.None);
+
+        Assert.Equal(90, result.Applied["brightness"]);
+        Assert.Equal("ERANGE", result.Skipped["contrast"]);
+        Assert.Equal((90L, 128L), (device.ValueOf(BrightnessId)!.Value, device.ValueOf(ContrastId)!.Value));
     }
 
     [Fact]

@@ -205,6 +205,65 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture, ITestOutputHelpe
         await console.ScreenshotAsync("sign-in");
     }
 
+    /// <summary>
+    /// The camera page's controls card on a test-pattern camera (synthetic brightness/contrast/saturation): an operator
+    /// changes brightness, another console sees it by notification, a reload shows the stored value, a bad value is
+    /// refused and changes nothing, a viewer sees the values but cannot change them, reset goes back to the defaults.
+    /// </summary>
+    [Fact]
+    public async Task T8b_Controls_SetSeenElsewhereRefusedWhenBadViewerReadOnly_Reset()
+    {
+        const string Brightness = "[data-testid=control-input][data-name=brightness]";
+        await using var operatorConsole = await fixture.OpenAsync();
+        await operatorConsole.SignInAsync(fixture.AdminToken);
+        await using var other = await fixture.OpenAsync();
+        await other.SignInAsync(fixture.AdminToken);
+        foreach (var c in new[] { operatorConsole, other })
+        {
+            await c.Page.GotoAsync(c.BaseUrl + "/#/camera/camera1");
+            await c.Page.Locator(Brightness).WaitForAsync(new() { Timeout = 30_000 });
+        }
+
+        var page = operatorConsole.Page;
+        Assert.Equal("0", await page.Locator(Brightness).InputValueAsync());
+        Assert.Equal(["brightness", "contrast", "saturation"], await page.Locator("[data-testid=control-row]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.name)"));
+
+        // Set: the number is sent when committed; the other console follows by camera_controls_changed.
+        await page.Locator(Brightness).FillAsync("60");
+        await page.Locator(Brightness).PressAsync("Tab");
+        await WaitForValueAsync(other.Page, Brightness, "60");
+        await page.ReloadAsync();
+        await WaitForValueAsync(page, Brightness, "60");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ConsoleFixture.ScreenshotDirectory, "camera-controls.png"), FullPage = true });
+
+        // A value out of range: the service refuses it, the toast says so, the camera keeps its value.
+        await page.Locator(Brightness).FillAsync("999");
+        await page.Locator(Brightness).PressAsync("Tab");
+        await page.GetByTestId("toast").Filter(new() { HasText = "brightness" }).WaitForAsync(new() { Timeout = 30_000 });
+        await WaitForValueAsync(page, Brightness, "60");
+        Assert.Equal("60", await other.Page.Locator(Brightness).InputValueAsync());
+
+        // A viewer sees the values, cannot change them and gets no reset.
+        await using (var viewer = await fixture.OpenAsync())
+        {
+            await viewer.SignInAsync(fixture.ViewerToken);
+            await viewer.Page.GotoAsync(viewer.BaseUrl + "/#/camera/camera1");
+            await WaitForValueAsync(viewer.Page, Brightness, "60");
+            Assert.True(await viewer.Page.Locator(Brightness).IsDisabledAsync());
+            Assert.Equal(0, await viewer.Page.GetByTestId("controls-reset").CountAsync());
+            await viewer.Page.GetByText("changing them needs the operator role").WaitForAsync();
+        }
+
+        // Reset: the driver's defaults, here and in the other console.
+        await page.GetByTestId("controls-reset").ClickAsync();
+        await WaitForValueAsync(page, Brightness, "0");
+        await WaitForValueAsync(other.Page, Brightness, "0");
+        operatorConsole.AssertNoCspViolationsAndNoExternalRequests();
+    }
+
+    private static async Task WaitForValueAsync(IPage page, string selector, string value) =>
+        await page.WaitForFunctionAsync("([s, v]) => document.querySelector(s)?.value === v", new object[] { selector, value }, Long);
+
     [Fact]
     public async Task T8a_TokenExpiresWhileTheConsoleIsOpen_BackToSignInWithTheReason()
     {

@@ -75,12 +75,14 @@ internal sealed class ControlDevice(IVideoSyscalls syscalls)
             }
 
             next = query.id | Vdev.CtrlFlagNextCtrl;
-            if ((query.flags & Vdev.CtrlFlagDisabled) != 0
+            if ((query.flags & (Vdev.CtrlFlagDisabled | Vdev.CtrlFlagHasPayload)) != 0
                 || query.type is not (Vdev.CtrlTypeInteger or Vdev.CtrlTypeInteger64 or Vdev.CtrlTypeBoolean
                     or Vdev.CtrlTypeMenu or Vdev.CtrlTypeIntegerMenu or Vdev.CtrlTypeButton)
                 || query.nr_of_dims > 0)
             {
-                // Control classes, strings, bitmasks and compound (array) controls are not offered through the API.
+                // Control classes, strings, bitmasks and compound controls (a payload: arrays, rectangles, codec
+                // structs) are not offered through the API. The kernel leaves compound controls out of a
+                // NEXT_CTRL-only enumeration anyway; a driver that reports one is still not trusted with it.
                 continue;
             }
 

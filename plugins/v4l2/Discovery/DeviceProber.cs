@@ -368,6 +368,10 @@ internal sealed class DeviceProber(IVideoSyscalls syscalls)
         "str" or "string" => Vdev.CtrlTypeString,
         "bitmask" => Vdev.CtrlTypeBitmask,
         "intmenu" or "integer_menu" => Vdev.CtrlTypeIntegerMenu,
-        _ => 0x100,
+        "u16" => Vdev.CtrlCompoundTypes + 1,
+        "u32" => Vdev.CtrlCompoundTypes + 2,
+        "area" => Vdev.CtrlCompoundTypes + 6,
+        "rect" => Vdev.CtrlCompoundTypes + 7,
+        _ => Vdev.CtrlCompoundTypes, // u8 and the codec structs: some compound type
     };
 }

@@ -18,6 +18,7 @@ internal sealed class FakeDeviceControls
     private readonly Dictionary<uint, long> _values = [];
     private readonly HashSet<uint> _grabbed = [];
     private readonly Dictionary<uint, Errno> _writeFailures = [];
+    private readonly Dictionary<uint, Errno> _rejections = [];
     private readonly Dictionary<int, Subscriber> _subscribers = [];
     private uint _sequence;
 
@@ -56,18 +57,26 @@ internal sealed class FakeDeviceControls
         }
     }
 
+    /// <summary>
+    /// Makes the driver refuse every value of a control in TRY and S (nothing written), as a driver whose own checks are
+    /// stricter than the range it advertised does; <see cref="Errno.None"/> lifts it.
+    /// </summary>
+    public void RejectValues(uint id, Errno errno) => SetOrClear(_rejections, id, errno);
+
     /// <summary>Makes the hardware write of a control fail (after validation passed), like a USB stall.</summary>
-    public void FailWrites(uint id, Errno errno)
+    public void FailWrites(uint id, Errno errno) => SetOrClear(_writeFailures, id, errno);
+
+    private void SetOrClear(Dictionary<uint, Errno> errors, uint id, Errno errno)
     {
         lock (_gate)
         {
             if (errno == Errno.None)
             {
-                _writeFailures.Remove(id);
+                errors.Remove(id);
             }
             else
             {
-                _writeFailures[id] = errno;
+                errors[id] = errno;
             }
         }
     }
@@ -299,6 +308,11 @@ internal sealed class FakeDeviceControls
 
     private Errno Validate(FixtureControl control, ref long value)
     {
+        if (_rejections.TryGetValue(control.Id, out var rejection))
+        {
+            return rejection;
+        }
+
         var flags = FlagsLocked(control, _values);
         if ((flags & Vdev.CtrlFlagReadOnly) != 0)
         {

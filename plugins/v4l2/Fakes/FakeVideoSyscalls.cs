@@ -350,13 +350,16 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
 
     private static FixtureControl? FindControl(Fixture f, uint requested)
     {
-        if ((requested & Vdev.CtrlFlagNextCtrl) == 0)
+        if ((requested & (Vdev.CtrlFlagNextCtrl | Vdev.CtrlFlagNextCompound)) == 0)
         {
             return f.Controls.FirstOrDefault(c => c.Id == requested);
         }
 
+        // As the kernel: NEXT_CTRL alone walks the single-value controls, NEXT_COMPOUND alone the compound ones, both all.
         var after = requested & ~(Vdev.CtrlFlagNextCtrl | Vdev.CtrlFlagNextCompound);
-        return f.Controls.Where(c => c.Id > after).OrderBy(c => c.Id).FirstOrDefault();
+        var compound = (requested & Vdev.CtrlFlagNextCompound) != 0;
+        var single = (requested & Vdev.CtrlFlagNextCtrl) != 0;
+        return f.Controls.Where(c => c.Id > after && (c.IsCompound ? compound : single)).OrderBy(c => c.Id).FirstOrDefault();
     }
 
     private static unsafe SyscallResult QueryMenu(Fixture f, ref v4l2_querymenu query)
@@ -397,15 +400,33 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
         query = new v4l2_query_ext_ctrl
         {
             id = control.Id, type = control.Type, minimum = control.Minimum, maximum = control.Maximum,
-            step = (ulong)control.Step, default_value = control.Default, flags = state.FlagsOf(control), elem_size = 4, elems = 1,
+            step = (ulong)control.Step, default_value = control.Default, flags = state.FlagsOf(control), elem_size = ElementSize(control), elems = 1,
+            nr_of_dims = (uint)Math.Min(control.Dims.Count, 4),
         };
         fixed (v4l2_query_ext_ctrl* p = &query)
         {
             Vdev.WriteString(p->name, 32, control.Name);
+            for (var i = 0; i < (int)p->nr_of_dims; i++)
+            {
+                p->dims[i] = control.Dims[i];
+                p->elems *= control.Dims[i];
+            }
         }
 
         return SyscallResult.Success;
     }
+
+    /// <summary>elem_size as the kernel reports it: the string's maximum length plus its NUL, a rectangle's 16 bytes, a u8/u16 element's size, 4 or 8 otherwise.</summary>
+    private static uint ElementSize(FixtureControl control) => control.Type switch
+    {
+        Vdev.CtrlTypeString => (uint)control.Maximum + 1,
+        Vdev.CtrlTypeInteger64 => 8,
+        0x0100 => 1, // V4L2_CTRL_TYPE_U8
+        0x0101 => 2, // V4L2_CTRL_TYPE_U16
+        0x0106 => 8, // V4L2_CTRL_TYPE_AREA
+        0x0107 => 16, // V4L2_CTRL_TYPE_RECT
+        _ => 4,
+    };
 
     private static unsafe SyscallResult QueryControl(Fixture f, FakeDeviceControls state, ref v4l2_queryctrl query)
     {

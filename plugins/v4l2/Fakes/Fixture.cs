@@ -30,6 +30,16 @@ internal sealed record FixtureControl(uint Id, uint Type, string Name, long Mini
 {
     /// <summary>The menu entries of a menu or integer-menu control, in index order (indexes may have gaps).</summary>
     public IReadOnlyList<FixtureMenuItem> Menu { get; init; } = [];
+
+    /// <summary>Array dimensions (<c>dims=[8][4]</c> in v4l2-ctl's listing); empty for a single value.</summary>
+    public IReadOnlyList<uint> Dims { get; init; } = [];
+
+    /// <summary>
+    /// Whether the kernel treats the control as compound (its value is a payload: a string, an array, a compound
+    /// type such as a rectangle); such controls carry V4L2_CTRL_FLAG_HAS_PAYLOAD and are left out of a
+    /// NEXT_CTRL-only enumeration.
+    /// </summary>
+    public bool IsCompound => Type == Vdev.CtrlTypeString || Type >= Vdev.CtrlCompoundTypes || Dims.Count > 0 || (Flags & Vdev.CtrlFlagDynamicArray) != 0;
 }
 
 /// <summary>
@@ -102,7 +112,8 @@ internal sealed partial record Fixture(
                 continue;
             }
 
-            if (!char.IsWhiteSpace(line[0]))
+            // v4l2-ctl right-aligns control names in 31 columns: a longer (or exactly as long) name starts the line.
+            if (!char.IsWhiteSpace(line[0]) && !ControlLine().IsMatch(line))
             {
                 section = line.Trim().TrimEnd(':');
                 if (section.StartsWith("ioctl: VIDIOC_ENUM_FMT", StringComparison.Ordinal))
@@ -319,6 +330,8 @@ internal sealed partial record Fixture(
                     "grabbed" => Vdev.CtrlFlagGrabbed,
                     "volatile" => Vdev.CtrlFlagVolatile,
                     "execute-on-write" => Vdev.CtrlFlagExecuteOnWrite,
+                    "has-payload" => Vdev.CtrlFlagHasPayload,
+                    "dynamic-array" => Vdev.CtrlFlagDynamicArray,
                     _ => 0,
                 };
             }
@@ -329,21 +342,34 @@ internal sealed partial record Fixture(
         var values = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (Match kv in ControlValue().Matches(rest))
         {
-            values[kv.Groups[1].Value] = long.Parse(kv.Groups[2].Value, CultureInfo.InvariantCulture);
+            var number = kv.Groups[2].Value;
+            values[kv.Groups[1].Value] = number.StartsWith("0x", StringComparison.Ordinal)
+                ? long.Parse(number[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)
+                : long.Parse(number, CultureInfo.InvariantCulture);
         }
+
+        var dimsAt = rest.IndexOf("dims=", StringComparison.Ordinal);
+        List<uint> dims = dimsAt < 0 ? [] : [.. Dimensions().Matches(rest[dimsAt..].Split(' ')[0]).Select(d => uint.Parse(d.Groups[1].Value, CultureInfo.InvariantCulture))];
 
         var isBool = type == Vdev.CtrlTypeBoolean;
         var isButton = type == Vdev.CtrlTypeButton;
         long Value(string key, long fallback) => values.TryGetValue(key, out var v) ? v : fallback;
         var id = uint.Parse(match.Groups["id"].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        if (!isButton && !values.ContainsKey("default"))
+        var control = new FixtureControl(
+            id, type, DisplayName(identifier),
+            Value("min", 0), Value("max", isBool || isButton ? 1 : 0), Value("step", 1), Value("default", 0), Value("value", Value("default", 0)), flags)
+        {
+            Dims = dims,
+        };
+
+        // v4l2-ctl prints no default for a payload (a string, an array, a rectangle): only single values need one.
+        if (!isButton && !control.IsCompound && !values.ContainsKey("default"))
         {
             throw new FormatException($"{name}:{line}: control '{identifier}' has no default=.");
         }
 
-        return new FixtureControl(
-            id, type, DisplayName(identifier),
-            Value("min", 0), Value("max", isBool || isButton ? 1 : 0), Value("step", 1), Value("default", 0), Value("value", Value("default", 0)), flags);
+        // The kernel sets HAS_PAYLOAD for every compound control.
+        return control.IsCompound ? control with { Flags = flags | Vdev.CtrlFlagHasPayload } : control;
     }
 
     /// <summary>v4l2-ctl prints identifiers (<c>white_balance_automatic</c>); drivers report names (<c>White Balance Automatic</c>).</summary>
@@ -378,6 +404,9 @@ internal sealed partial record Fixture(
     [GeneratedRegex(@"^(?<index>\d+): (?<label>.+)$")]
     private static partial Regex MenuLine();
 
-    [GeneratedRegex(@"\b(min|max|step|default|value)=(-?\d+)")]
+    [GeneratedRegex(@"\b(min|max|step|default|value)=(0x[0-9a-fA-F]+|-?\d+)")]
     private static partial Regex ControlValue();
+
+    [GeneratedRegex(@"\[(\d+)\]")]
+    private static partial Regex Dimensions();
 }

@@ -328,6 +328,11 @@ internal static class Vdev
     public const uint CtrlFlagWriteOnly = 0x0040;
     public const uint CtrlFlagVolatile = 0x0080;
     public const uint CtrlFlagExecuteOnWrite = 0x0200;
+    public const uint CtrlFlagHasPayload = 0x0100;
+    public const uint CtrlFlagDynamicArray = 0x0800;
+
+    /// <summary>V4L2_CTRL_COMPOUND_TYPES: types from here on (u8/u16/u32 arrays, area, rect, codec structs) carry a payload.</summary>
+    public const uint CtrlCompoundTypes = 0x0100;
 
     // Extended controls: which values (V4L2_CTRL_WHICH_*).
     public const uint CtrlWhichCurVal = 0;

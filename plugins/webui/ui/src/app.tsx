@@ -8,7 +8,7 @@ import { FilesPage } from './files';
 import { SystemPage } from './system';
 
 const TOKEN_KEY = 'camera-service.token';
-const TOPICS = ['camera_status_update', 'recording_status_update', 'snapshot.taken', 'storage.warning', 'storage.critical', 'system_health_update'];
+const TOPICS = ['camera_status_update', 'recording_status_update', 'snapshot.taken', 'storage.warning', 'storage.critical', 'system_health_update', 'camera.controls'];
 
 function webSocketUrl(): string {
   const path = document.querySelector<HTMLMetaElement>('meta[name="cs-ws-path"]')?.content || '/ws';

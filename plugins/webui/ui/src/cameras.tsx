@@ -4,6 +4,7 @@ import { errorText } from './rpc';
 import { allowed, elapsedSeconds, type Camera } from './state';
 import { formatBytes, formatDuration, parseDuration } from './format';
 import { LivePlayer } from './player';
+import { ControlsCard } from './controls';
 import { CameraIcon, RecordIcon, StopIcon, TimerIcon, UnpluggedIcon } from './icons';
 
 /**
@@ -216,6 +217,7 @@ export function CameraPage({ device }: { device: string }) {
               </dl>
             )}
           </div>
+          <ControlsCard device={device} connected={connected} />
           <div class="card">
             <h2>Stream URLs</h2>
             {(['rtsp', 'hls', 'webrtc'] as const).map((k) => <CopyRow key={k} label={k.toUpperCase()} value={camera.streams?.[k] ?? null} />)}

@@ -119,3 +119,50 @@ export function storageLevel(usage: number, warn: number, block: number): 'ok' |
   if (usage >= warn) return 'warn';
   return 'ok';
 }
+
+/** One entry of get_camera_controls (api.md, "Camera controls"). */
+export interface CameraControl {
+  name: string;
+  type: 'integer' | 'boolean' | 'menu' | 'button';
+  min: number;
+  max: number;
+  step: number;
+  default: number;
+  value: number | null;
+  menu?: { value: number; label: string }[];
+  read_only: boolean;
+  inactive: boolean;
+  grabbed?: boolean;
+  relative?: boolean;
+  auto_mode?: boolean;
+  label?: string | null;
+  persisted?: boolean;
+}
+
+/** The values of a camera_controls_changed notification applied to a list (a control not listed stays as it is). */
+export function applyControlValues(controls: CameraControl[], values: Record<string, number>): CameraControl[] {
+  return controls.map((c) => (c.name in values ? { ...c, value: values[c.name] } : c));
+}
+
+/** Why a control cannot be changed now, or null when it can. */
+export function lockReason(c: CameraControl): string | null {
+  if (c.read_only) return 'read-only';
+  if (c.inactive) return 'set automatically';
+  if (c.grabbed) return 'held while streaming';
+  return null;
+}
+
+/** A -32602 refusal of set_camera_controls ({param: "controls.<name>", rule}) in words. */
+export function controlRefusalText(param: string, rule: string): string {
+  const name = param.replace(/^controls\./, '');
+  const [kind, detail] = [rule.split(':')[0], rule.slice(rule.indexOf(':') + 1)];
+  const why = kind === 'out_of_range' && detail !== rule ? `must be between ${detail.replace('..', ' and ')}`
+    : kind === 'out_of_range' ? 'is out of range'
+    : kind === 'off_step' ? `must be a multiple of ${detail} from the minimum`
+    : kind === 'not_in_menu' ? 'is not one of its choices'
+    : kind === 'read_only' ? 'is read-only'
+    : kind === 'inactive' ? 'is set automatically now (turn its automatic mode off first)'
+    : kind === 'unknown_control' ? 'is not a control of this camera'
+    : `was refused (${rule})`;
+  return `${name} not changed: the value ${why}.`;
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allowed, applyCameraUpdate, applyRecordingUpdate, elapsedSeconds, metricSample, pushSample, recordingFromStatus, storageLevel, type Camera } from '../src/state';
+import { allowed, applyCameraUpdate, applyControlValues, controlRefusalText, lockReason, type CameraControl, applyRecordingUpdate, elapsedSeconds, metricSample, pushSample, recordingFromStatus, storageLevel, type Camera } from '../src/state';
 import { parseRoute } from '../src/route';
 
 const cam = (device: string, status = 'CONNECTED'): Camera => ({ device, status, name: device, resolution: '640x480', fps: 15, streams: null });
@@ -71,4 +71,28 @@ test('hash routes', () => {
   assert.equal(files.query.get('page'), '7');
   assert.equal(parseRoute('').page, 'cameras');
   assert.equal(parseRoute('#/nonsense').page, 'cameras');
+});
+
+const control = (name: string, extra: Partial<CameraControl> = {}): CameraControl =>
+  ({ name, type: 'integer', min: 0, max: 255, step: 1, default: 128, value: 128, read_only: false, inactive: false, ...extra });
+
+test('camera_controls_changed values replace only the named controls', () => {
+  const list = [control('brightness'), control('contrast'), control('pan_speed', { relative: true, value: null })];
+  const next = applyControlValues(list, { brightness: 200, unknown_control: 1 });
+  assert.deepEqual(next.map((c) => c.value), [200, 128, null]);
+  assert.equal(list[0].value, 128); // the old list is not changed
+});
+
+test('a control is locked when read-only, inactive or grabbed, and says why', () => {
+  assert.equal(lockReason(control('brightness')), null);
+  assert.equal(lockReason(control('privacy', { read_only: true })), 'read-only');
+  assert.equal(lockReason(control('exposure_time_absolute', { inactive: true })), 'set automatically');
+  assert.equal(lockReason(control('contrast', { grabbed: true })), 'held while streaming');
+});
+
+test('a refused control value is explained in words', () => {
+  assert.equal(controlRefusalText('controls.brightness', 'out_of_range:-100..100'), 'brightness not changed: the value must be between -100 and 100.');
+  assert.equal(controlRefusalText('controls.pan_absolute', 'off_step:3600'), 'pan_absolute not changed: the value must be a multiple of 3600 from the minimum.');
+  assert.match(controlRefusalText('controls.exposure_time_absolute', 'inactive'), /automatic mode off first/);
+  assert.match(controlRefusalText('controls.x', 'rejected_by_device'), /refused \(rejected_by_device\)/);
 });
