@@ -1,6 +1,7 @@
 using CameraService.Abstractions.Api;
 using CameraService.Core.Auth;
 using CameraService.Core.Cameras;
+using CameraService.Core.Cameras.Controls;
 using CameraService.Core.Events;
 using CameraService.Core.Health;
 using CameraService.Core.Hosting;
@@ -74,8 +75,14 @@ public static class CoreServiceCollectionExtensions
         services.AddRpcMethods<SystemMethods>();
         services.AddRpcMethods<EventMethods>();
         services.AddRpcMethods<CameraMethods>();
+        services.TryAddSingleton<CameraControlStore>();
+        services.TryAddSingleton<CameraControlsService>();
+        services.AddRpcMethods<CameraControlMethods>();
+        services.TryAddSingleton<CameraFormatService>();
+        services.AddRpcMethods<CameraFormatMethods>();
         services.AddRpcMethods<ApiKeyMethods>();
         services.AddRpcMethods<RetentionPolicyMethods>();
+        services.AddRpcMethods<ExternalStreamMethods>();
         services.TryAddSingleton<RpcMethodTable>();
         services.TryAddSingleton<RpcRouters>();
         services.TryAddSingleton<IRpcNotificationPublisher, RoutedNotifications>();

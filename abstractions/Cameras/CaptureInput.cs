@@ -36,6 +36,22 @@ public sealed record SyntheticCaptureInput : CaptureInput
 {
     /// <summary>Which picture to generate.</summary>
     public SyntheticPattern Pattern { get; init; } = SyntheticPattern.TestCard;
+
+    /// <summary>Picture adjustments applied to the generated picture (synthetic camera controls); null for none.</summary>
+    public VideoAdjustments? Adjustments { get; init; }
+}
+
+/// <summary>Brightness, contrast and saturation applied to a generated picture (ffmpeg's <c>eq</c> filter semantics).</summary>
+public sealed record VideoAdjustments
+{
+    /// <summary>-1..1; 0 leaves the picture unchanged.</summary>
+    public double Brightness { get; init; }
+
+    /// <summary>0..2; 1 leaves the picture unchanged.</summary>
+    public double Contrast { get; init; } = 1;
+
+    /// <summary>0..3; 1 leaves the picture unchanged.</summary>
+    public double Saturation { get; init; } = 1;
 }
 
 /// <summary>Pictures a backend can generate for a <see cref="SyntheticCaptureInput"/>.</summary>

@@ -9,6 +9,7 @@ public sealed partial class CameraServiceClient
     [
         "ping", "authenticate", "rpc.discover",
         "get_camera_list", "get_camera_status", "get_camera_capabilities",
+        "get_camera_controls", "set_camera_controls", "reset_camera_controls", "set_camera_format",
         "take_snapshot", "start_recording", "stop_recording", "get_recording_status",
         "start_streaming", "stop_streaming", "get_stream_url", "get_stream_status", "get_streams",
         "list_recordings", "list_snapshots", "get_recording_info", "get_snapshot_info", "delete_recording", "delete_snapshot",
@@ -16,6 +17,7 @@ public sealed partial class CameraServiceClient
         "list_api_keys", "create_api_key", "revoke_api_key",
         "get_metrics", "get_status", "get_system_status", "get_server_info",
         "subscribe_events", "unsubscribe_events", "get_subscription_stats",
+        "discover_external_streams", "add_external_stream", "remove_external_stream", "get_external_streams", "set_discovery_interval",
     ];
 
     /// <summary><c>ping</c>: returns "pong".</summary>

@@ -77,6 +77,9 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
     /// <summary>Raised for <c>system_health_update</c>.</summary>
     public event EventHandler<SystemHealthUpdate>? SystemHealthChanged;
 
+    /// <summary>Raised for <c>external_stream_update</c> (on the <c>camera.*</c> topics).</summary>
+    public event EventHandler<ExternalStreamUpdate>? ExternalStreamChanged;
+
     /// <summary>Raised for every notification, including ones this client version does not know.</summary>
     public event EventHandler<Notification>? NotificationReceived;
 
@@ -368,6 +371,12 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
                 break;
             case "system_health_update":
                 Raise(SystemHealthChanged, Decode(parameters, ClientJsonContext.Default.SystemHealthUpdate));
+                break;
+            case "external_stream_update":
+                Raise(ExternalStreamChanged, Decode(parameters, ClientJsonContext.Default.ExternalStreamUpdate));
+                break;
+            case "camera_controls_changed":
+                Raise(CameraControlsChanged, Decode(parameters, ClientJsonContext.Default.CameraControlsChanged));
                 break;
         }
     }

@@ -50,6 +50,15 @@ public sealed record CameraStatus(
 /// <summary>Result of <c>get_camera_capabilities</c>.</summary>
 public sealed record CameraCapabilities(string Device, IReadOnlyList<string> Formats, IReadOnlyList<string> Resolutions, IReadOnlyList<double> FpsOptions, string ValidationStatus)
 {
+    /// <summary>Frame rates per resolution ("WxH"), descending (empty from servers before contract v1.1).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<double>>? FrameRates { get; init; }
+
+    /// <summary>The camera's controls, as <c>get_camera_controls</c> lists them.</summary>
+    public IReadOnlyList<CameraControl>? Controls { get; init; }
+
+    /// <summary>Whether the camera has an audio input the service can record.</summary>
+    public bool? Audio { get; init; }
+
     /// <summary>Fields the service sends that this client version does not know.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
@@ -196,6 +205,17 @@ public sealed record Notification(string Method, JsonElement Params);
 [JsonSerializable(typeof(SnapshotTaken))]
 [JsonSerializable(typeof(StorageStatusUpdate))]
 [JsonSerializable(typeof(SystemHealthUpdate))]
+[JsonSerializable(typeof(ExternalStreamDiscovery))]
+[JsonSerializable(typeof(ExternalStreamAdded))]
+[JsonSerializable(typeof(ExternalStreamRemoved))]
+[JsonSerializable(typeof(ExternalStreamList))]
+[JsonSerializable(typeof(DiscoveryIntervalSet))]
+[JsonSerializable(typeof(ExternalStreamUpdate))]
+[JsonSerializable(typeof(CameraControls))]
+[JsonSerializable(typeof(CameraControlsSet))]
+[JsonSerializable(typeof(CameraControlsReset))]
+[JsonSerializable(typeof(CameraControlsChanged))]
+[JsonSerializable(typeof(CameraFormatSet))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(Dictionary<string, object?>))]
 [JsonSerializable(typeof(string))]

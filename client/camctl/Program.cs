@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace CameraService.Camctl;
 
 /// <summary><c>camctl</c>: the command-line client of camera-service.</summary>
-internal static class Program
+internal static partial class Program
 {
     private static readonly Option<string?> UrlOption = new("--url") { Description = "Service URL (default $CAMCTL_URL, the config file, or ws://127.0.0.1:8002/ws)", Recursive = true };
     private static readonly Option<string?> TokenOption = new("--token") { Description = "JWT or API key (default $CAMCTL_TOKEN or the config file)", Recursive = true };
@@ -65,14 +65,20 @@ internal static class Program
                 grid.AddRow("RTSP", Markup.Escape(status.Streams?.Rtsp ?? "-"));
                 grid.AddRow("HLS", Markup.Escape(status.Streams?.Hls ?? "-"));
                 grid.AddRow("WebRTC", Markup.Escape(status.Streams?.Webrtc ?? "-"));
-                if (status.Extra?.TryGetValue("controls", out var controls) == true)
+                if (caps.Controls is { Count: > 0 } controls)
                 {
-                    grid.AddRow("Controls", Markup.Escape(controls.ToString()));
+                    grid.AddRow("Controls", Markup.Escape(string.Join(", ", controls.Select(k => $"{k.Name}={k.Value?.ToString(CultureInfo.InvariantCulture) ?? "-"}"))));
+                }
+                else if (status.Extra?.TryGetValue("controls", out var extra) == true)
+                {
+                    grid.AddRow("Controls", Markup.Escape(extra.ToString()));
                 }
 
                 con.Write(grid);
             });
         });
+
+        AddControlCommands(root, io, device);
 
         var outOption = new Option<string?>("--output", "-o") { Description = "Where to save the file" };
         var snapshot = new Command("snapshot", "Take a snapshot and download it") { device, outOption };

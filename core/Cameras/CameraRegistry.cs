@@ -107,6 +107,15 @@ internal sealed partial class CameraRegistry : IDisposable
     /// </summary>
     public Func<string, Task>? AfterPublish { get; set; }
 
+    /// <summary>
+    /// Rewrites a descriptor a source reported before the registry uses it (e.g. the capture mode a client chose with
+    /// <c>set_camera_format</c>). Runs on the source's event thread; must not block and must not throw.
+    /// </summary>
+    public Func<ICameraSource, CameraDescriptor, CameraDescriptor>? DescriptorFilter { get; set; }
+
+    /// <summary>Applies a source's current descriptor again (after <see cref="DescriptorFilter"/>'s answer changed), which republishes the camera.</summary>
+    public void Refresh(ICameraSource source, CameraDescriptor descriptor) => OnCameraChanged(source, new CameraChangedEventArgs { Kind = CameraChangeKind.Updated, Camera = descriptor });
+
     public bool TryGet(string id, out CameraView camera)
     {
         foreach (var c in Cameras)
@@ -207,7 +216,7 @@ internal sealed partial class CameraRegistry : IDisposable
 
     private void Apply(ICameraSource source, CameraChangedEventArgs e)
     {
-        var descriptor = e.Camera;
+        var descriptor = e.Kind != CameraChangeKind.Removed && DescriptorFilter is { } filter ? filter(source, e.Camera) : e.Camera;
         var key = (source.Name, descriptor.StableId);
         Entry entry;
         CameraView view;

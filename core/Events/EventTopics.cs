@@ -17,6 +17,7 @@ internal enum EventTopics
     StorageWarning = 1 << 7,
     StorageCritical = 1 << 8,
     SystemHealth = 1 << 9,
+    CameraControls = 1 << 10,
 
     Camera = CameraConnected | CameraDisconnected | CameraStatusChange,
     Recording = RecordingStart | RecordingStop | RecordingError,
@@ -40,6 +41,7 @@ internal static class EventTopicNames
         ("storage.warning", EventTopics.StorageWarning),
         ("storage.critical", EventTopics.StorageCritical),
         ("system.health", EventTopics.SystemHealth),
+        ("camera.controls", EventTopics.CameraControls),
     ];
 
     private static readonly FrozenDictionary<string, EventTopics> Lookup = Topics
@@ -49,6 +51,7 @@ internal static class EventTopicNames
             KeyValuePair.Create("camera_status_update", EventTopics.Camera),
             KeyValuePair.Create("recording_status_update", EventTopics.Recording),
             KeyValuePair.Create("system_health_update", EventTopics.SystemHealth),
+            KeyValuePair.Create("camera_controls_changed", EventTopics.CameraControls),
         ])
         .ToFrozenDictionary(StringComparer.Ordinal);
 

@@ -16,6 +16,8 @@ namespace CameraService.Core.Hosting;
 internal sealed partial class ServiceLifecycle(
     ActiveComponents components,
     CameraRegistry registry,
+    Cameras.Controls.CameraControlsService controls,
+    Cameras.Controls.CameraFormatService formats,
     ServiceInfo info,
     Media.RecordingManager recordings,
     ServiceMetrics metrics,
@@ -29,6 +31,8 @@ internal sealed partial class ServiceLifecycle(
         LogStarting(logger, info.Version);
         EnsureJwtSecret();
         registry.Attach();
+        controls.Attach();
+        formats.Attach();
         if (components.MediaStore is { } store)
         {
             await RunGuarded("media store", store.Name, () => store.StartAsync(cancellationToken)).ConfigureAwait(false);
@@ -83,6 +87,7 @@ internal sealed partial class ServiceLifecycle(
         }
 
         registry.Detach();
+        controls.Detach();
 
         if (components.StreamBackend is { } backend)
         {

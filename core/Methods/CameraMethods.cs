@@ -8,7 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace CameraService.Core.Methods;
 
 /// <summary><c>get_camera_list</c>, <c>get_camera_status</c>, <c>get_camera_capabilities</c>, served from the registry.</summary>
-internal sealed partial class CameraMethods(CameraRegistry registry, ActiveComponents components, TimeProvider timeProvider, ILogger<CameraMethods> logger) : IRpcMethodProvider
+internal sealed partial class CameraMethods(
+    CameraRegistry registry,
+    ActiveComponents components,
+    Cameras.Controls.CameraControlsService controls,
+    TimeProvider timeProvider,
+    ILogger<CameraMethods> logger) : IRpcMethodProvider
 {
     public const string DevicePattern = "^camera[0-9]+$";
 
@@ -46,11 +51,11 @@ internal sealed partial class CameraMethods(CameraRegistry registry, ActiveCompo
         yield return new RpcMethod(
             "get_camera_capabilities",
             RpcRole.Viewer,
-            "Formats, resolutions and frame rates a camera offers.",
+            "Formats, resolutions, frame rates per resolution, controls and audio of a camera.",
             [DeviceParam],
-            """{"type":"object","required":["device","formats","resolutions","fps_options","validation_status"],"properties":{"device":{"type":"string"},"formats":{"type":"array","items":{"type":"string"}},"resolutions":{"type":"array","items":{"type":"string"}},"fps_options":{"type":"array","items":{"type":"number"}},"validation_status":{"enum":["NONE","DISCONNECTED","CONFIRMED"]}}}""",
+            """{"type":"object","required":["device","formats","resolutions","fps_options","validation_status","frame_rates","controls","audio"],"properties":{"device":{"type":"string"},"formats":{"type":"array","items":{"type":"string"}},"resolutions":{"type":"array","items":{"type":"string"}},"fps_options":{"type":"array","items":{"type":"number"}},"validation_status":{"enum":["NONE","DISCONNECTED","CONFIRMED"]},"frame_rates":{"type":"object","additionalProperties":{"type":"array","items":{"type":"number"}}},"controls":""" + CameraControlMethods.ControlsSchema + ""","audio":{"type":"boolean"}}}""",
             [RpcErrorCodes.NotFound],
-            (_, p, _) => ValueTask.FromResult(RpcResult.From(Capabilities(Find(p)), CoreJsonContext.Default.CameraCapabilitiesResult)));
+            CapabilitiesAsync);
     }
 
     /// <summary>The contract's <c>Camera</c> object for a registry entry.</summary>
@@ -125,6 +130,37 @@ internal sealed partial class CameraMethods(CameraRegistry registry, ActiveCompo
             new CameraStreamMetrics(bytesSent, readers, uptime),
             new CameraCapabilitySummary(caps.Formats, caps.Resolutions));
         return RpcResult.From(result, CoreJsonContext.Default.CameraStatusResult);
+    }
+
+    private async ValueTask<RpcResult> CapabilitiesAsync(RpcCallContext context, RpcParams parameters, CancellationToken cancellationToken)
+    {
+        var camera = Find(parameters);
+        var result = Capabilities(camera) with
+        {
+            FrameRates = FrameRates(camera),
+            Controls = await controls.CapabilityControlsAsync(camera, cancellationToken).ConfigureAwait(false),
+
+            // No source describes an audio input yet, so no camera can record audio (start_recording audio:true is -32030).
+            Audio = false,
+        };
+        return RpcResult.From(result, CoreJsonContext.Default.CameraCapabilitiesResult);
+    }
+
+    /// <summary>Frame rates per "WxH" over every format, descending, largest resolution first.</summary>
+    internal static Dictionary<string, IReadOnlyList<double>> FrameRates(CameraView camera)
+    {
+        var rates = new Dictionary<string, IReadOnlyList<double>>(StringComparer.Ordinal);
+        var sizes = (camera.Descriptor?.Formats ?? []).SelectMany(f => f.Sizes)
+            .GroupBy(s => (s.Width, s.Height))
+            .OrderByDescending(g => (long)g.Key.Width * g.Key.Height)
+            .ThenByDescending(g => g.Key.Width);
+        foreach (var size in sizes)
+        {
+            rates[CameraRegistry.Format(size.Key.Width, size.Key.Height)] =
+                [.. size.SelectMany(s => s.FrameRates).Select(r => Math.Round(r, 3)).Distinct().OrderByDescending(r => r)];
+        }
+
+        return rates;
     }
 
     internal static CameraCapabilitiesResult Capabilities(CameraView camera)

@@ -27,7 +27,17 @@ internal sealed record CameraStatusResult(
     CameraStreamMetrics Metrics,
     CameraCapabilitySummary Capabilities);
 
-internal sealed record CameraCapabilitiesResult(string Device, IReadOnlyList<string> Formats, IReadOnlyList<string> Resolutions, IReadOnlyList<double> FpsOptions, string ValidationStatus);
+internal sealed record CameraCapabilitiesResult(string Device, IReadOnlyList<string> Formats, IReadOnlyList<string> Resolutions, IReadOnlyList<double> FpsOptions, string ValidationStatus)
+{
+    /// <summary>Frame rates per resolution ("WxH"), descending (contract §8.1).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<double>> FrameRates { get; init; } = new Dictionary<string, IReadOnlyList<double>>();
+
+    /// <summary>The same entries as <c>get_camera_controls</c>; empty when the camera is not connected or has none (contract §8.1).</summary>
+    public IReadOnlyList<Cameras.Controls.CameraControlEntry> Controls { get; init; } = [];
+
+    /// <summary>Whether the camera has an audio input the service can record (contract §8.1).</summary>
+    public bool Audio { get; init; }
+}
 
 internal sealed record SystemStatusResult(string Status, string Message, IReadOnlyList<string> AvailableCameras, bool DiscoveryActive);
 

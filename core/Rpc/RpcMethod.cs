@@ -56,6 +56,12 @@ internal sealed record RpcParam(string Name, RpcParamType Type, string Descripti
     /// <summary>Members of an <see cref="RpcParamType.Object"/>; unknown members are rejected.</summary>
     public IReadOnlyList<RpcParam>? Properties { get; init; }
 
+    /// <summary>
+    /// For an <see cref="RpcParamType.Object"/> without <see cref="Properties"/>: a map with free member names whose
+    /// values are integers, booleans or strings (e.g. control values by name); the handler checks the names.
+    /// </summary>
+    public bool FreeMap { get; init; }
+
     /// <summary>Whether <c>null</c> is accepted as "absent".</summary>
     public bool Nullable { get; init; }
 

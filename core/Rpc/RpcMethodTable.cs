@@ -171,6 +171,11 @@ internal sealed class RpcMethodTable
                 }
 
                 break;
+            case RpcParamType.Object when p.FreeMap:
+                schema["type"] = "object";
+                schema["minProperties"] = 1;
+                schema["additionalProperties"] = new JsonObject { ["type"] = new JsonArray("integer", "boolean", "string") };
+                break;
             case RpcParamType.Object:
                 schema["type"] = "object";
                 schema["additionalProperties"] = false;

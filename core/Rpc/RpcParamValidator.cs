@@ -145,10 +145,48 @@ internal static class RpcParamValidator
                     throw RpcErrorException.InvalidParams(path, "type:object");
                 }
 
+                if (param.FreeMap)
+                {
+                    ValidateFreeMap(value, path);
+                    break;
+                }
+
                 ValidateObject(param.Properties ?? [], value, path);
                 break;
             default:
                 throw new InvalidOperationException("Unknown parameter type " + param.Type);
+        }
+    }
+
+    private static void ValidateFreeMap(JsonElement obj, string path)
+    {
+        var count = 0;
+        foreach (var member in obj.EnumerateObject())
+        {
+            var memberPath = path + "." + member.Name;
+            if (member.Name.Length is 0 or > 64)
+            {
+                throw RpcErrorException.InvalidParams(memberPath, "name_length:1..64");
+            }
+
+            var ok = member.Value.ValueKind switch
+            {
+                JsonValueKind.Number => member.Value.TryGetInt64(out _),
+                JsonValueKind.True or JsonValueKind.False => true,
+                JsonValueKind.String => Encoding.UTF8.GetByteCount(member.Value.GetString()!) <= 64,
+                _ => false,
+            };
+            if (!ok)
+            {
+                throw RpcErrorException.InvalidParams(memberPath, "type:integer|boolean|string");
+            }
+
+            count++;
+        }
+
+        if (count == 0)
+        {
+            throw RpcErrorException.InvalidParams(path, "min_properties:1");
         }
     }
 

@@ -28,6 +28,7 @@ internal static class Program
         ["control"] = "start_recording / stop_recording / take_snapshot on one camera: p95",
         ["files"] = "N generated recordings (default 100,000): list/info/download latency, large download MB/s",
         ["limit"] = "the throughput load against the bundled Kestrel echo server (and the service, if given): the ceiling and the ratio",
+        ["console"] = "the web console in headless Chromium, fresh context each time: first paint, sign-in, first live frame",
     };
 
     // Which scenario knobs each verb takes (the rest are not offered, so a typo is an error, not ignored).
@@ -45,6 +46,7 @@ internal static class Program
         ["hotplug"] = ["--plugs"],
         ["control"] = ["--iterations", "--hold"],
         ["files"] = ["--file-count", "--clients", "--duration", "--downloads", "--big-file-mib"],
+        ["console"] = ["--iterations"],
     };
 
     public static async Task<int> Main(string[] args)

@@ -9,7 +9,7 @@ namespace CameraService.Plugins.Shared;
 /// details; every backend that runs ffmpeg builds its command from this one file, compiled into each such plugin
 /// (a plugin may reference nothing but the abstractions, so the code is shared as source, not as an assembly).
 /// </summary>
-internal static class FfmpegInput
+internal static partial class FfmpegInput
 {
     /// <summary>The ffmpeg <c>-input_format</c> of each fourcc of <see cref="PixelFormats.All"/>.</summary>
     private static readonly Dictionary<string, string> FfmpegPixelFormats = new(StringComparer.Ordinal)
@@ -96,7 +96,16 @@ internal static class FfmpegInput
         var width = video.Width > 0 ? video.Width : 640;
         var height = video.Height > 0 ? video.Height : 480;
         var rate = video.FrameRate > 0 ? video.FrameRate : 15;
-        return ["-re", "-f", "lavfi", "-i", source + "=size=" + Invariant(width) + "x" + Invariant(height) + ":rate=" + Invariant(rate)];
+        var graph = source + "=size=" + Invariant(width) + "x" + Invariant(height) + ":rate=" + Invariant(rate);
+        if (synthetic.Adjustments is { } a)
+        {
+            // Synthetic camera controls (the test pattern's brightness/contrast/saturation).
+            graph += ",eq=brightness=" + a.Brightness.ToString("0.00", CultureInfo.InvariantCulture)
+                + ":contrast=" + a.Contrast.ToString("0.00", CultureInfo.InvariantCulture)
+                + ":saturation=" + a.Saturation.ToString("0.00", CultureInfo.InvariantCulture);
+        }
+
+        return ["-re", "-f", "lavfi", "-i", graph];
     }
 
     private static List<string> NetworkArguments(NetworkCaptureInput network)
@@ -118,6 +127,21 @@ internal static class FfmpegInput
         args.AddRange(["-i", url.Uri.AbsoluteUri]);
         return args;
     }
+
+    /// <summary>
+    /// Replaces the password of every <c>scheme://user:password@</c> in a line of ffmpeg output with <c>***</c>: ffmpeg
+    /// prints a failing input's URL as given, and a network camera's URL carries its credentials.
+    /// </summary>
+    public static string RedactCredentials(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return line.Contains("://", StringComparison.Ordinal) && line.Contains('@', StringComparison.Ordinal)
+            ? CredentialsInUrl().Replace(line, "$1***@")
+            : line;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@")]
+    private static partial System.Text.RegularExpressions.Regex CredentialsInUrl();
 
     private static string Invariant(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using CameraService.Abstractions;
+using CameraService.Plugins.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace CameraService.Plugins.Ffmpeg;
@@ -163,8 +164,10 @@ internal sealed class FfmpegProcess : IDisposable
     private async Task PumpProgressAsync()
     {
         var reader = _process.StandardOutput;
-        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } raw)
         {
+            // A network camera's input URL carries its credentials, and ffmpeg prints a failing input's URL as given.
+            var line = FfmpegInput.RedactCredentials(raw);
             Interlocked.Exchange(ref _lastProgressTicks, _time.GetUtcNow().UtcTicks);
             if (ReadyAt is null && line.StartsWith("frame=", StringComparison.Ordinal)
                 && long.TryParse(line.AsSpan(6), out var frames) && frames > 0)

@@ -84,6 +84,18 @@ public sealed class MediaMtxOptions
     /// <summary>H.264 bitrate of the transcoding publisher, e.g. <c>2M</c>; empty leaves x264's default (CRF).</summary>
     public string? VideoBitrate { get; set; }
 
+    /// <summary>
+    /// Whether MediaMTX pulls an H.264 network camera itself (<c>source: rtsp://…</c>) instead of an ffmpeg publisher.
+    /// Other codecs always go through the transcoding publisher.
+    /// </summary>
+    public bool PullNetworkStreams { get; set; } = true;
+
+    /// <summary>
+    /// <c>sourceOnDemand</c> of a pulled network stream: pull only while someone reads it. A recording or a started
+    /// stream keeps it pulling regardless.
+    /// </summary>
+    public bool SourceOnDemand { get; set; }
+
     /// <summary>Directory of the plugin's state file (defaults to the service's <c>State:Directory</c>).</summary>
     public string? StateDirectory { get; set; }
 }

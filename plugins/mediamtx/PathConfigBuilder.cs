@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using CameraService.Abstractions.Cameras;
 using CameraService.Abstractions.Streaming;
 using CameraService.Plugins.Shared;
 
@@ -20,7 +21,7 @@ internal static partial class PathConfigBuilder
     public static readonly IReadOnlyList<string> ManagedFields =
     [
         "source", "runOnInit", "runOnInitRestart", "runOnDemand", "runOnDemandRestart", "record", "recordPath",
-        "recordFormat", "recordSegmentDuration", "recordDeleteAfter",
+        "recordFormat", "recordSegmentDuration", "recordDeleteAfter", "sourceOnDemand", "rtspTransport",
     ];
 
     /// <summary>The publisher command MediaMTX runs: capture, browser-playable H.264, publish to its own RTSP server.</summary>
@@ -71,6 +72,11 @@ internal static partial class PathConfigBuilder
     /// <summary>The full desired config. <paramref name="keepRunning"/> makes the publisher independent of viewers (runOnInit).</summary>
     public static JsonObject Build(StreamCamera camera, MediaMtxOptions options, bool keepRunning, bool record)
     {
+        if (PullsDirectly(camera, options))
+        {
+            return PulledSource(camera, options, keepRunning, record);
+        }
+
         var cmd = PublisherCommand(camera, options);
         var onInit = keepRunning || options.RunMode == MediaMtxRunMode.OnInit;
         return new JsonObject
@@ -90,6 +96,47 @@ internal static partial class PathConfigBuilder
         };
     }
 
+    /// <summary>Whether MediaMTX pulls the camera itself: an H.264 network stream (no transcoding needed).</summary>
+    public static bool PullsDirectly(StreamCamera camera, MediaMtxOptions options) =>
+        options.PullNetworkStreams && camera.Input is NetworkCaptureInput && FfmpegInput.IsH264(camera.Input);
+
+    /// <summary>
+    /// The config of a network camera MediaMTX pulls itself: <c>source</c> is the stream's URL with its credentials
+    /// (MediaMTX keeps it in memory; the plugin never logs it), <c>sourceOnDemand</c> from the options unless the path must
+    /// keep running (recording, started stream).
+    /// </summary>
+    private static JsonObject PulledSource(StreamCamera camera, MediaMtxOptions options, bool keepRunning, bool record)
+    {
+        var network = (NetworkCaptureInput)camera.Input;
+        var url = new UriBuilder(network.Url);
+        if (network.UserName is { Length: > 0 } user)
+        {
+            url.UserName = Uri.EscapeDataString(user);
+            url.Password = network.Password is null ? string.Empty : Uri.EscapeDataString(network.Password);
+        }
+
+        return new JsonObject
+        {
+            ["source"] = url.Uri.AbsoluteUri,
+            ["sourceOnDemand"] = options.SourceOnDemand && !keepRunning,
+            ["rtspTransport"] = network.Transport switch
+            {
+                RtspTransport.Tcp => "tcp",
+                RtspTransport.Udp => "udp",
+                _ => "automatic",
+            },
+            ["runOnInit"] = string.Empty,
+            ["runOnInitRestart"] = false,
+            ["runOnDemand"] = string.Empty,
+            ["runOnDemandRestart"] = false,
+            ["record"] = record,
+            ["recordPath"] = RecordPath(camera),
+            ["recordFormat"] = "fmp4",
+            ["recordSegmentDuration"] = GoDuration(options.SegmentDuration),
+            ["recordDeleteAfter"] = "0s",
+        };
+    }
+
     /// <summary>Whether an existing path config is ours (our marker is in its publisher command).</summary>
     public static bool IsOurs(JsonObject conf)
     {
@@ -105,6 +152,12 @@ internal static partial class PathConfigBuilder
         var drift = new List<string>();
         foreach (var key in ManagedFields)
         {
+            // A field the desired config does not set (sourceOnDemand of a publisher path) is MediaMTX's business.
+            if (!desired.ContainsKey(key))
+            {
+                continue;
+            }
+
             var want = desired[key];
             var have = actual[key];
             var same = key is "recordSegmentDuration" or "recordDeleteAfter"

@@ -123,6 +123,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         _watcher?.Dispose();
         _ueventSocket?.Dispose();
+        StopControlChannels();
         _signals.Writer.TryComplete();
         try
         {
@@ -627,6 +628,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             return;
         }
 
+        TrackControls(kind, descriptor);
         try
         {
             CameraChanged?.Invoke(this, new CameraChangedEventArgs { Kind = kind, Camera = descriptor });

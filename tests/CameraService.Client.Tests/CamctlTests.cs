@@ -79,6 +79,84 @@ public sealed class CamctlTests : IAsyncLifetime
         Assert.Contains("brightness", r.Console, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Controls_Camera_TableWithValuesRangesAndFlags()
+    {
+        _server.On("get_camera_controls", Contract.Controls);
+
+        var r = await Run("controls", "camera0");
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("brightness", r.Console, StringComparison.Ordinal);
+        Assert.Contains("0..255", r.Console, StringComparison.Ordinal);
+        Assert.Contains("1 (50 Hz)", r.Console, StringComparison.Ordinal);
+        Assert.Contains("relative", r.Console, StringComparison.Ordinal);
+        Assert.Contains("saved", r.Console, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Set_NumbersBooleansAndMenuLabels_SentAsValues()
+    {
+        _server.On("get_camera_controls", Contract.Controls);
+        _server.On("set_camera_controls", Contract.ControlsSet);
+
+        var r = await Run("set", "camera0", "brightness=140", "white_balance_automatic=off", "power_line_frequency=50 Hz");
+
+        Assert.Equal(0, r.ExitCode);
+        ClientMethodTests.AssertParams(_server.Requests.Single(q => q.Method == "set_camera_controls"),
+            """{"device":"camera0","controls":{"brightness":140,"white_balance_automatic":0,"power_line_frequency":1},"persist":true}""");
+        Assert.Contains("brightness = 140", r.Console, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Set_OnlyNumbers_NoListingAndNoPersist()
+    {
+        _server.On("set_camera_controls", Contract.ControlsSet);
+
+        var r = await Run("set", "camera0", "brightness=140", "--no-persist");
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.DoesNotContain(_server.Requests, q => q.Method == "get_camera_controls");
+        ClientMethodTests.AssertParams(_server.Requests.Single(q => q.Method == "set_camera_controls"),
+            """{"device":"camera0","controls":{"brightness":140},"persist":false}""");
+    }
+
+    [Theory]
+    [InlineData("brightness")]
+    [InlineData("power_line_frequency=70 Hz")]
+    [InlineData("no_such=on")]
+    public async Task Set_BadAssignment_UsageErrorNothingSent(string assignment)
+    {
+        _server.On("get_camera_controls", Contract.Controls);
+
+        var r = await Run("set", "camera0", assignment);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.DoesNotContain(_server.Requests, q => q.Method == "set_camera_controls");
+    }
+
+    [Fact]
+    public async Task Set_ServiceRefusesValue_ExitInvalidParams()
+    {
+        _server.OnError("set_camera_controls", -32602, "Invalid params", """{"param":"controls.contrast","rule":"out_of_range:0..255"}""");
+
+        var r = await Run("set", "camera0", "contrast=999");
+
+        Assert.Equal(10, r.ExitCode);
+        Assert.Contains("controls.contrast", r.Console + r.Raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reset_Camera_ReportsDefaultsAndSkipped()
+    {
+        _server.On("reset_camera_controls", Contract.ControlsReset);
+
+        var r = await Run("reset", "camera0");
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("exposure_time_absolute", r.Console, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("30s", 30)]
     [InlineData("5m", 300)]

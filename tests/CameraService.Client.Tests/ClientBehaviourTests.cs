@@ -154,6 +154,19 @@ public sealed class ClientBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Notifications_CameraControlsChanged_RaisesTypedEvent()
+    {
+        await using var client = await ConnectAsync();
+        CameraControlsChanged? changed = null;
+        client.CameraControlsChanged += (_, e) => changed = e;
+
+        await _server.PushAsync("camera_controls_changed", """{"device":"camera0","controls":{"brightness":200}}""");
+        await Poll.UntilAsync(() => changed is not null);
+
+        Assert.Equal(("camera0", 200L), (changed!.Device, changed.Controls["brightness"]));
+    }
+
+    [Fact]
     public async Task Notifications_UnknownName_OnlyNotificationReceived()
     {
         await using var client = await ConnectAsync();

@@ -455,6 +455,61 @@ public sealed class ClientMethodTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetCameraCapabilitiesAsync_V11_FrameRatesControlsAudio()
+    {
+        var (caps, _) = await Call("get_camera_capabilities", Contract.CapabilitiesV11, c => c.GetCameraCapabilitiesAsync("camera0"));
+
+        Assert.Equal([30, 29.97], caps.FrameRates!["1920x1080"]);
+        Assert.Equal(4, caps.Controls!.Count);
+        Assert.False(caps.Audio);
+    }
+
+    [Fact]
+    public async Task GetCameraControlsAsync_DecodesTypesMenusAndFlags()
+    {
+        var (result, request) = await Call("get_camera_controls", Contract.Controls, c => c.GetCameraControlsAsync("camera0"));
+
+        AssertParams(request, """{"device":"camera0"}""");
+        var power = result.Controls.Single(k => k.Name == "power_line_frequency");
+        Assert.Equal(("menu", 1L), (power.Type, power.Value));
+        Assert.Equal(["Disabled", "50 Hz", "60 Hz"], power.Menu!.Select(m => m.Label));
+        Assert.True(result.Controls.Single(k => k.Name == "pan_speed").Relative);
+        Assert.Null(result.Controls.Single(k => k.Name == "pan_speed").Value);
+        Assert.True(result.Controls.Single(k => k.Name == "brightness").Persisted);
+    }
+
+    [Fact]
+    public async Task SetCameraControlsAsync_SendsValuesAndPersist()
+    {
+        var (result, request) = await Call("set_camera_controls", Contract.ControlsSet,
+            c => c.SetCameraControlsAsync("camera0", new Dictionary<string, long> { ["brightness"] = 140, ["power_line_frequency"] = 1 }, persist: false));
+
+        AssertParams(request, """{"device":"camera0","controls":{"brightness":140,"power_line_frequency":1},"persist":false}""");
+        Assert.Equal(140, result.Applied["brightness"]);
+        Assert.True(result.Persisted);
+    }
+
+    [Fact]
+    public async Task SetCameraFormatAsync_OnlyGivenPartsSent()
+    {
+        var (result, request) = await Call("set_camera_format", """{"device":"camera0","format":"MJPG","resolution":"1280x720","fps":15,"restarted":true}""",
+            c => c.SetCameraFormatAsync("camera0", fps: 15));
+
+        AssertParams(request, """{"device":"camera0","fps":15}""");
+        Assert.Equal(("MJPG", "1280x720", 15.0, true), (result.Format, result.Resolution, result.Fps, result.Restarted));
+    }
+
+    [Fact]
+    public async Task ResetCameraControlsAsync_DecodesAppliedAndSkipped()
+    {
+        var (result, request) = await Call("reset_camera_controls", Contract.ControlsReset, c => c.ResetCameraControlsAsync("camera0"));
+
+        AssertParams(request, """{"device":"camera0"}""");
+        Assert.True(result.Reset);
+        Assert.Equal("inactive", result.Skipped!["exposure_time_absolute"]);
+    }
+
+    [Fact]
     public async Task CallAsync_NewerMethod_RawResultAndParams()
     {
         _server.On("future_method", """{"x":1}""");
@@ -482,6 +537,33 @@ public sealed class ClientMethodTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExternalStreamMethods_SendTheOriginalsParams_DecodeTheOriginalsResults()
+    {
+        var (discovery, request) = await Call("discover_external_streams", Contract.ExternalDiscovery, c => c.DiscoverExternalStreamsAsync(skydioEnabled: true, genericEnabled: false));
+        AssertParams(request, """{"skydio_enabled":true,"generic_enabled":false}""");
+        Assert.Equal(1, discovery.TotalFound);
+        var skydio = Assert.Single(discovery.SkydioStreams);
+        Assert.Equal(("DISCOVERED", "subject", 5554, "Digest"), (skydio.Status, skydio.Capabilities.StreamType, skydio.Capabilities.Port, skydio.Capabilities.Metadata["auth_required"]));
+        Assert.Equal("2.5s", discovery.ScanDuration);
+
+        var (added, addRequest) = await Call("add_external_stream", Contract.ExternalAdded, c => c.AddExternalStreamAsync("rtsp://192.168.42.15:5554/subject", "Skydio_UAV_15", "skydio"));
+        AssertParams(addRequest, """{"stream_url":"rtsp://192.168.42.15:5554/subject","stream_name":"Skydio_UAV_15","stream_type":"skydio"}""");
+        Assert.Equal(("ADDED", "camera3"), (added.Status, added.Device));
+
+        var (removed, removeRequest) = await Call("remove_external_stream", Contract.ExternalRemoved, c => c.RemoveExternalStreamAsync("rtsp://192.168.42.15:5554/subject"));
+        AssertParams(removeRequest, """{"stream_url":"rtsp://192.168.42.15:5554/subject"}""");
+        Assert.Equal("REMOVED", removed.Status);
+
+        var (list, _) = await Call("get_external_streams", Contract.ExternalList, c => c.GetExternalStreamsAsync());
+        Assert.Equal(1, list.TotalCount);
+        Assert.Empty(list.GenericStreams);
+
+        var (interval, intervalRequest) = await Call("set_discovery_interval", Contract.DiscoveryInterval, c => c.SetDiscoveryIntervalAsync(300));
+        AssertParams(intervalRequest, """{"scan_interval":300}""");
+        Assert.Equal(("UPDATED", 300), (interval.Status, interval.ScanInterval));
+    }
+
+    [Fact]
     public void SupportedMethods_CoverEveryContractMethod()
     {
         string[] contract =
@@ -491,8 +573,11 @@ public sealed class ClientMethodTests : IAsyncLifetime
             "get_stream_status", "get_streams", "list_recordings", "list_snapshots", "get_recording_info", "get_snapshot_info",
             "delete_recording", "delete_snapshot", "get_storage_info", "set_retention_policy", "cleanup_old_files", "get_metrics",
             "get_status", "get_system_status", "get_server_info", "subscribe_events", "unsubscribe_events", "get_subscription_stats",
+            "get_camera_controls", "set_camera_controls", "reset_camera_controls", "set_camera_format",
             // api-contract.md §8 (v1.1): the console's admin methods
             "get_retention_policy", "list_api_keys", "create_api_key", "revoke_api_key",
+            // api-contract.md §8.4: the original's external-stream methods
+            "discover_external_streams", "add_external_stream", "remove_external_stream", "get_external_streams", "set_discovery_interval",
         ];
 
         Assert.Equal(contract.Order(StringComparer.Ordinal), CameraServiceClient.SupportedMethods.Order(StringComparer.Ordinal));

@@ -20,6 +20,10 @@ internal static class OpenRpcDrift
         ["get_camera_list"] = typeof(CameraList),
         ["get_camera_status"] = typeof(CameraStatus),
         ["get_camera_capabilities"] = typeof(CameraCapabilities),
+        ["get_camera_controls"] = typeof(CameraControls),
+        ["set_camera_controls"] = typeof(CameraControlsSet),
+        ["reset_camera_controls"] = typeof(CameraControlsReset),
+        ["set_camera_format"] = typeof(CameraFormatSet),
         ["take_snapshot"] = typeof(SnapshotResult),
         ["start_recording"] = typeof(RecordingStarted),
         ["stop_recording"] = typeof(RecordingStopped),
@@ -48,6 +52,11 @@ internal static class OpenRpcDrift
         ["subscribe_events"] = typeof(SubscribeResult),
         ["unsubscribe_events"] = typeof(UnsubscribeResult),
         ["get_subscription_stats"] = typeof(SubscriptionStats),
+        ["discover_external_streams"] = typeof(ExternalStreamDiscovery),
+        ["add_external_stream"] = typeof(ExternalStreamAdded),
+        ["remove_external_stream"] = typeof(ExternalStreamRemoved),
+        ["get_external_streams"] = typeof(ExternalStreamList),
+        ["set_discovery_interval"] = typeof(DiscoveryIntervalSet),
     };
 
     /// <summary>Every difference: methods the client lacks, and result properties (at any depth) the client's records do not read.</summary>

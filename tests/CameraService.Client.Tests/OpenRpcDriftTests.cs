@@ -15,7 +15,11 @@ public sealed class OpenRpcDriftTests
         ["authenticate"] = Contract.Authenticated,
         ["get_camera_list"] = Contract.CameraList,
         ["get_camera_status"] = Contract.CameraStatus,
-        ["get_camera_capabilities"] = Contract.Capabilities,
+        ["get_camera_capabilities"] = Contract.CapabilitiesV11,
+        ["get_camera_controls"] = Contract.Controls,
+        ["set_camera_controls"] = Contract.ControlsSet,
+        ["reset_camera_controls"] = Contract.ControlsReset,
+        ["set_camera_format"] = """{"device":"camera0","format":"MJPG","resolution":"1280x720","fps":30,"restarted":true}""",
         ["take_snapshot"] = Contract.Snapshot,
         ["start_recording"] = Contract.RecordingStarted,
         ["stop_recording"] = Contract.RecordingStopped,
@@ -40,6 +44,11 @@ public sealed class OpenRpcDriftTests
         ["subscribe_events"] = Contract.Subscribed,
         ["unsubscribe_events"] = Contract.Unsubscribed,
         ["get_subscription_stats"] = Contract.SubscriptionStats,
+        ["discover_external_streams"] = Contract.ExternalDiscovery,
+        ["add_external_stream"] = Contract.ExternalAdded,
+        ["remove_external_stream"] = Contract.ExternalRemoved,
+        ["get_external_streams"] = Contract.ExternalList,
+        ["set_discovery_interval"] = Contract.DiscoveryInterval,
     };
 
     [Fact]

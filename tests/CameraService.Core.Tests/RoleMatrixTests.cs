@@ -7,10 +7,11 @@ public sealed class RoleMatrixTests
 {
     private static readonly string[] ExpectedMethods =
     [
-        "authenticate", "cleanup_old_files", "create_api_key", "delete_recording", "delete_snapshot", "get_camera_capabilities", "get_camera_list",
+        "authenticate", "cleanup_old_files", "create_api_key", "delete_recording", "delete_snapshot", "get_camera_capabilities", "get_camera_controls", "get_camera_list",
         "get_camera_status", "get_metrics", "get_recording_info", "get_recording_status", "get_retention_policy", "get_server_info", "get_snapshot_info",
         "get_status", "get_storage_info", "get_stream_status", "get_stream_url", "get_streams", "get_subscription_stats",
-        "get_system_status", "list_api_keys", "list_recordings", "list_snapshots", "ping", "revoke_api_key", "rpc.discover", "set_retention_policy", "start_recording",
+        "get_system_status", "list_api_keys", "list_recordings", "list_snapshots", "ping", "reset_camera_controls", "revoke_api_key", "rpc.discover",
+        "set_camera_controls", "set_camera_format", "set_retention_policy", "start_recording",
         "start_streaming", "stop_recording", "stop_streaming", "subscribe_events", "take_snapshot", "unsubscribe_events",
     ];
 

@@ -75,13 +75,7 @@ public sealed class FfmpegMediaFlowTests(FfmpegServiceFixture fixture) : MediaFl
         var root = Directory.CreateTempSubdirectory("cs-e2e-shutdown-").FullName;
         try
         {
-            var settings = FfmpegServiceFixture.FfmpegSettings(root);
-            settings["Plugins:TestPattern:Enabled"] = "true";
-            settings["Plugins:TestPattern:Count"] = "1";
-            settings["Plugins:TestPattern:Width"] = "320";
-            settings["Plugins:TestPattern:Height"] = "240";
-            settings["Plugins:TestPattern:Fps"] = "10";
-            settings["CameraService:CameraSources:0"] = "testpattern";
+            var settings = FfmpegServiceFixture.OneTestPatternSettings(root);
             await using var service = new ServiceProcess(root, settings);
             await service.StartAsync(TimeSpan.FromSeconds(90));
             var token = await service.CreateTokenAsync("operator");

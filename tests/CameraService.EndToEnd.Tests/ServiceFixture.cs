@@ -90,6 +90,19 @@ public sealed class FfmpegServiceFixture : ServiceFixture
         ["Plugins:Ffmpeg:HlsDirectory"] = Path.Combine(root, "hls"),
         ["Plugins:Ffmpeg:SegmentDuration"] = "00:00:02",
     };
+
+    /// <summary>The ffmpeg backend with one test-pattern camera, 320x240@10, as the only source.</summary>
+    public static Dictionary<string, string> OneTestPatternSettings(string root)
+    {
+        var settings = FfmpegSettings(root);
+        settings["Plugins:TestPattern:Enabled"] = "true";
+        settings["Plugins:TestPattern:Count"] = "1";
+        settings["Plugins:TestPattern:Width"] = "320";
+        settings["Plugins:TestPattern:Height"] = "240";
+        settings["Plugins:TestPattern:Fps"] = "10";
+        settings["CameraService:CameraSources:0"] = "testpattern";
+        return settings;
+    }
 }
 
 /// <summary>The host with the MediaMTX backend against the in-process emulator (media mode, RTSP endpoint).</summary>

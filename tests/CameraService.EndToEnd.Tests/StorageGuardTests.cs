@@ -16,13 +16,7 @@ public sealed class StorageGuardTests
         await RunAsync("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", media);
         try
         {
-            var settings = FfmpegServiceFixture.FfmpegSettings(root);
-            settings["Plugins:TestPattern:Enabled"] = "true";
-            settings["Plugins:TestPattern:Count"] = "1";
-            settings["Plugins:TestPattern:Width"] = "320";
-            settings["Plugins:TestPattern:Height"] = "240";
-            settings["Plugins:TestPattern:Fps"] = "10";
-            settings["CameraService:CameraSources:0"] = "testpattern";
+            var settings = FfmpegServiceFixture.OneTestPatternSettings(root);
             settings["Storage:Root"] = media;
             settings["Storage:WarnPercent"] = "50";
             settings["Storage:BlockPercent"] = "75";

@@ -22,7 +22,7 @@ public sealed class ServiceSmokeTests
 
     public static TheoryData<string> ServiceScenarios => new()
     {
-        "baseline", "throughput", "limit", "load", "connections", "stress", "endurance", "fanout", "discovery", "hotplug", "control", "files",
+        "baseline", "throughput", "limit", "load", "connections", "stress", "endurance", "fanout", "discovery", "hotplug", "control", "files", "console",
     };
 
     [Theory]
@@ -38,7 +38,7 @@ public sealed class ServiceSmokeTests
             // A camera event through the real source path: a fake V4L2 node plugged/unplugged → camera_status_update.
             settings = settings with { Trigger = "v4l2" };
         }
-        else if (name == "control")
+        else if (name == "control" || name == "console")
         {
             // Real recordings and snapshots of the test pattern with the ffmpeg backend (ffmpeg is installed by test.sh).
             launch = launch with { Emulator = EmulatorMode.Off, ExtraArgs = ["--CameraService:StreamBackend=ffmpeg"] };

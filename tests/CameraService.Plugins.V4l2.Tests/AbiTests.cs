@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using CameraService.Plugins.V4l2.Controls;
 using CameraService.Plugins.V4l2.Native;
 
 namespace CameraService.Plugins.V4l2.Tests;
@@ -56,6 +57,30 @@ public sealed class AbiTests
           O(v4l2_query_ext_ctrl, flags) O(v4l2_query_ext_ctrl, elem_size) O(v4l2_query_ext_ctrl, elems) O(v4l2_query_ext_ctrl, nr_of_dims)
           O(v4l2_query_ext_ctrl, dims) O(v4l2_query_ext_ctrl, reserved)
           S(v4l2_control) O(v4l2_control, id) O(v4l2_control, value)
+          S(v4l2_querymenu) O(v4l2_querymenu, id) O(v4l2_querymenu, index) O(v4l2_querymenu, name) O(v4l2_querymenu, value)
+          O(v4l2_querymenu, reserved)
+          S(v4l2_ext_control) O(v4l2_ext_control, id) O(v4l2_ext_control, size) O(v4l2_ext_control, reserved2)
+          O(v4l2_ext_control, value) O(v4l2_ext_control, value64)
+          S(v4l2_ext_controls) O(v4l2_ext_controls, which) O(v4l2_ext_controls, count) O(v4l2_ext_controls, error_idx)
+          O(v4l2_ext_controls, request_fd) O(v4l2_ext_controls, reserved) O(v4l2_ext_controls, controls)
+          S(v4l2_event_subscription) O(v4l2_event_subscription, type) O(v4l2_event_subscription, id)
+          O(v4l2_event_subscription, flags) O(v4l2_event_subscription, reserved)
+          S(v4l2_event_ctrl) O(v4l2_event_ctrl, changes) O(v4l2_event_ctrl, type) O(v4l2_event_ctrl, value)
+          O(v4l2_event_ctrl, value64) O(v4l2_event_ctrl, flags) O(v4l2_event_ctrl, minimum) O(v4l2_event_ctrl, maximum)
+          O(v4l2_event_ctrl, step) O(v4l2_event_ctrl, default_value)
+          S(v4l2_event) O(v4l2_event, type) O(v4l2_event, u) O(v4l2_event, pending) O(v4l2_event, sequence)
+          O(v4l2_event, timestamp) O(v4l2_event, id) O(v4l2_event, reserved)
+          R(VIDIOC_QUERYMENU) R(VIDIOC_G_EXT_CTRLS) R(VIDIOC_S_EXT_CTRLS) R(VIDIOC_TRY_EXT_CTRLS)
+          R(VIDIOC_SUBSCRIBE_EVENT) R(VIDIOC_DQEVENT)
+          C(V4L2_CTRL_FLAG_GRABBED) C(V4L2_CTRL_FLAG_UPDATE) C(V4L2_CTRL_FLAG_VOLATILE) C(V4L2_CTRL_FLAG_EXECUTE_ON_WRITE)
+          C(V4L2_CTRL_WHICH_CUR_VAL) C(V4L2_CTRL_WHICH_DEF_VAL) C(V4L2_EVENT_CTRL) C(V4L2_EVENT_CTRL_CH_VALUE)
+          C(V4L2_EVENT_CTRL_CH_FLAGS) C(V4L2_EVENT_CTRL_CH_RANGE) C(V4L2_EVENT_SUB_FL_SEND_INITIAL) C(V4L2_EVENT_SUB_FL_ALLOW_FEEDBACK)
+          C(V4L2_CID_BRIGHTNESS) C(V4L2_CID_AUTO_WHITE_BALANCE) C(V4L2_CID_AUTOGAIN) C(V4L2_CID_GAIN) C(V4L2_CID_HUE_AUTO)
+          C(V4L2_CID_WHITE_BALANCE_TEMPERATURE) C(V4L2_CID_AUTOBRIGHTNESS) C(V4L2_CID_EXPOSURE_AUTO) C(V4L2_CID_EXPOSURE_ABSOLUTE)
+          C(V4L2_CID_EXPOSURE_AUTO_PRIORITY) C(V4L2_CID_FOCUS_ABSOLUTE) C(V4L2_CID_FOCUS_AUTO) C(V4L2_CID_IRIS_ABSOLUTE)
+          C(V4L2_CID_AUTO_N_PRESET_WHITE_BALANCE) C(V4L2_CID_ISO_SENSITIVITY) C(V4L2_CID_ISO_SENSITIVITY_AUTO)
+          C(V4L2_CID_PAN_SPEED) C(V4L2_CID_TILT_SPEED) C(V4L2_CID_ZOOM_CONTINUOUS) C(V4L2_CID_CAMERA_SENSOR_ROTATION)
+          C(V4L2_CID_COLORFX_CBCR) C(V4L2_CID_RED_BALANCE) C(V4L2_CID_BLUE_BALANCE) C(V4L2_CID_HUE)
           R(VIDIOC_QUERYCAP) R(VIDIOC_ENUM_FMT) R(VIDIOC_G_FMT) R(VIDIOC_G_CTRL) R(VIDIOC_QUERYCTRL)
           R(VIDIOC_ENUM_FRAMESIZES) R(VIDIOC_ENUM_FRAMEINTERVALS) R(VIDIOC_QUERY_EXT_CTRL)
           C(V4L2_CAP_VIDEO_CAPTURE) C(V4L2_CAP_VIDEO_OUTPUT) C(V4L2_CAP_VIDEO_CAPTURE_MPLANE) C(V4L2_CAP_VIDEO_OUTPUT_MPLANE)
@@ -94,6 +119,12 @@ public sealed class AbiTests
         { "v4l2_queryctrl", Unsafe.SizeOf<v4l2_queryctrl>() },
         { "v4l2_query_ext_ctrl", Unsafe.SizeOf<v4l2_query_ext_ctrl>() },
         { "v4l2_control", Unsafe.SizeOf<v4l2_control>() },
+        { "v4l2_querymenu", Unsafe.SizeOf<v4l2_querymenu>() },
+        { "v4l2_ext_control", Unsafe.SizeOf<v4l2_ext_control>() },
+        { "v4l2_ext_controls", Unsafe.SizeOf<v4l2_ext_controls>() },
+        { "v4l2_event_subscription", Unsafe.SizeOf<v4l2_event_subscription>() },
+        { "v4l2_event_ctrl", Unsafe.SizeOf<v4l2_event_ctrl>() },
+        { "v4l2_event", Unsafe.SizeOf<v4l2_event>() },
     };
 
     [GccTheory]
@@ -126,6 +157,12 @@ public sealed class AbiTests
         { "VIDIOC_ENUM_FRAMESIZES", Vdev.VIDIOC_ENUM_FRAMESIZES },
         { "VIDIOC_ENUM_FRAMEINTERVALS", Vdev.VIDIOC_ENUM_FRAMEINTERVALS },
         { "VIDIOC_QUERY_EXT_CTRL", Vdev.VIDIOC_QUERY_EXT_CTRL },
+        { "VIDIOC_QUERYMENU", Vdev.VIDIOC_QUERYMENU },
+        { "VIDIOC_G_EXT_CTRLS", Vdev.VIDIOC_G_EXT_CTRLS },
+        { "VIDIOC_S_EXT_CTRLS", Vdev.VIDIOC_S_EXT_CTRLS },
+        { "VIDIOC_TRY_EXT_CTRLS", Vdev.VIDIOC_TRY_EXT_CTRLS },
+        { "VIDIOC_SUBSCRIBE_EVENT", Vdev.VIDIOC_SUBSCRIBE_EVENT },
+        { "VIDIOC_DQEVENT", Vdev.VIDIOC_DQEVENT },
     };
 
     [GccTheory]
@@ -171,6 +208,42 @@ public sealed class AbiTests
         { "V4L2_CTRL_FLAG_WRITE_ONLY", Vdev.CtrlFlagWriteOnly },
         { "V4L2_CTRL_FLAG_NEXT_CTRL", Vdev.CtrlFlagNextCtrl },
         { "V4L2_CTRL_FLAG_NEXT_COMPOUND", Vdev.CtrlFlagNextCompound },
+        { "V4L2_CTRL_FLAG_GRABBED", Vdev.CtrlFlagGrabbed },
+        { "V4L2_CTRL_FLAG_UPDATE", Vdev.CtrlFlagUpdate },
+        { "V4L2_CTRL_FLAG_VOLATILE", Vdev.CtrlFlagVolatile },
+        { "V4L2_CTRL_FLAG_EXECUTE_ON_WRITE", Vdev.CtrlFlagExecuteOnWrite },
+        { "V4L2_CTRL_WHICH_CUR_VAL", Vdev.CtrlWhichCurVal },
+        { "V4L2_CTRL_WHICH_DEF_VAL", Vdev.CtrlWhichDefVal },
+        { "V4L2_EVENT_CTRL", Vdev.EventCtrl },
+        { "V4L2_EVENT_CTRL_CH_VALUE", Vdev.EventCtrlChValue },
+        { "V4L2_EVENT_CTRL_CH_FLAGS", Vdev.EventCtrlChFlags },
+        { "V4L2_EVENT_CTRL_CH_RANGE", Vdev.EventCtrlChRange },
+        { "V4L2_EVENT_SUB_FL_SEND_INITIAL", Vdev.EventSubFlSendInitial },
+        { "V4L2_EVENT_SUB_FL_ALLOW_FEEDBACK", Vdev.EventSubFlAllowFeedback },
+        { "V4L2_CID_BRIGHTNESS", ControlNames.Brightness },
+        { "V4L2_CID_AUTO_WHITE_BALANCE", ControlNames.WhiteBalanceAutomatic },
+        { "V4L2_CID_AUTOGAIN", ControlNames.GainAutomatic },
+        { "V4L2_CID_GAIN", ControlNames.Gain },
+        { "V4L2_CID_HUE_AUTO", ControlNames.HueAutomatic },
+        { "V4L2_CID_WHITE_BALANCE_TEMPERATURE", ControlNames.WhiteBalanceTemperature },
+        { "V4L2_CID_AUTOBRIGHTNESS", ControlNames.BrightnessAutomatic },
+        { "V4L2_CID_EXPOSURE_AUTO", ControlNames.AutoExposure },
+        { "V4L2_CID_EXPOSURE_ABSOLUTE", ControlNames.ExposureTimeAbsolute },
+        { "V4L2_CID_EXPOSURE_AUTO_PRIORITY", ControlNames.ExposureDynamicFramerate },
+        { "V4L2_CID_FOCUS_ABSOLUTE", ControlNames.FocusAbsolute },
+        { "V4L2_CID_FOCUS_AUTO", ControlNames.FocusAutomaticContinuous },
+        { "V4L2_CID_IRIS_ABSOLUTE", ControlNames.IrisAbsolute },
+        { "V4L2_CID_AUTO_N_PRESET_WHITE_BALANCE", ControlNames.WhiteBalanceAutoPreset },
+        { "V4L2_CID_ISO_SENSITIVITY", ControlNames.IsoSensitivity },
+        { "V4L2_CID_ISO_SENSITIVITY_AUTO", ControlNames.IsoSensitivityAuto },
+        { "V4L2_CID_PAN_SPEED", ControlNames.IdOf("pan_speed") },
+        { "V4L2_CID_TILT_SPEED", ControlNames.IdOf("tilt_speed") },
+        { "V4L2_CID_ZOOM_CONTINUOUS", ControlNames.IdOf("zoom_continuous") },
+        { "V4L2_CID_CAMERA_SENSOR_ROTATION", ControlNames.IdOf("camera_sensor_rotation") },
+        { "V4L2_CID_COLORFX_CBCR", ControlNames.IdOf("color_effects_cbcr") },
+        { "V4L2_CID_RED_BALANCE", ControlNames.RedBalance },
+        { "V4L2_CID_BLUE_BALANCE", ControlNames.BlueBalance },
+        { "V4L2_CID_HUE", ControlNames.Hue },
         { "V4L2_PIX_FMT_MJPEG", Vdev.FourCc("MJPG") },
         { "V4L2_PIX_FMT_H264", Vdev.FourCc("H264") },
         { "V4L2_PIX_FMT_YUYV", Vdev.FourCc("YUYV") },
@@ -202,6 +275,17 @@ public sealed class AbiTests
         Add<v4l2_queryctrl>("v4l2_queryctrl", "id", "type", "name", "minimum", "maximum", "step", "default_value", "flags", "reserved");
         Add<v4l2_query_ext_ctrl>("v4l2_query_ext_ctrl", "id", "type", "name", "minimum", "maximum", "step", "default_value", "flags", "elem_size", "elems", "nr_of_dims", "dims", "reserved");
         Add<v4l2_control>("v4l2_control", "id", "value");
+        Add<v4l2_querymenu>("v4l2_querymenu", "id", "index", "name", "value", "reserved");
+        Add<v4l2_ext_control>("v4l2_ext_control", "id", "size", "reserved2", "value", "value64");
+        Add<v4l2_ext_controls>("v4l2_ext_controls", "which", "count", "error_idx", "request_fd", "reserved", "controls");
+        Add<v4l2_event_subscription>("v4l2_event_subscription", "type", "id", "flags", "reserved");
+        Add<v4l2_event_ctrl>("v4l2_event_ctrl", "changes", "type", "value", "value64", "flags", "minimum", "maximum", "step", "default_value");
+        Add<v4l2_event>("v4l2_event", "type", "pending", "sequence", "id", "reserved");
+
+        // The event's anonymous union is "u" in C; the mirror exposes its members (ctrl, data) at the same offset,
+        // and the timespec as two longs starting where the header's timestamp is.
+        offsets["v4l2_event.u"] = (int)Marshal.OffsetOf<v4l2_event>("ctrl");
+        offsets["v4l2_event.timestamp"] = (int)Marshal.OffsetOf<v4l2_event>("timestamp_sec");
 
         // v4l2_format's union offset depends on the pointer size; the mirror computes it, the header fixes it.
         offsets["v4l2_format.type"] = (int)Marshal.OffsetOf<v4l2_format>("type");
@@ -234,7 +318,7 @@ public sealed class AbiTests
         }
     }
 
-    private static string Run(string file, string[] args)
+    internal static string Run(string file, string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)

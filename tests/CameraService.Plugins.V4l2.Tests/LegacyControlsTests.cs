@@ -19,6 +19,8 @@ public sealed class LegacyControlsTests
             request == Vdev.VIDIOC_QUERY_EXT_CTRL ? SyscallResult.From(Errno.ENOTTY) : inner.Ioctl(fd, request, ref argument);
 
         public SyscallResult OpenUeventSocket(out Socket? socket) => inner.OpenUeventSocket(out socket);
+
+        public SyscallResult PollEvent(int fd, int timeoutMilliseconds, out bool eventPending) => inner.PollEvent(fd, timeoutMilliseconds, out eventPending);
     }
 
     [Fact]

@@ -206,6 +206,50 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task T8a_TokenExpiresWhileTheConsoleIsOpen_BackToSignInWithTheReason()
+    {
+        var minted = await fixture.Service.RunCliAsync("token", "create", "--role", "viewer", "--ttl", "15s");
+        var token = minted.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.Count(c => c == '.') == 2);
+        await using var console = await fixture.OpenAsync();
+        await console.SignInAsync(token);
+
+        // Nobody touches the page: the console asks the service when the token expires and goes back to sign-in.
+        var alert = console.Page.Locator(".login-card [role=alert]");
+        await alert.Filter(new() { HasText = "expired" }).WaitForAsync(new() { Timeout = 60_000 });
+        Assert.Contains("token_expired", await alert.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Null(await console.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('camera-service.token')"));
+        await console.ScreenshotAsync("signed-out-expired");
+    }
+
+    [Fact]
+    public async Task T8b_ApiKeyRevokedWhileSignedIn_NextActionReturnsToSignInWithTheReason()
+    {
+        var name = "revoke-me-" + Guid.NewGuid().ToString("N")[..8];
+        var key = (await fixture.Service.RunCliAsync("apikey", "create", "--role", "operator", "--name", name)).Trim().Split('\n')[^1].Trim();
+        await using var console = await fixture.OpenAsync();
+        await console.SignInAsync(key);
+        Assert.Equal("operator", await console.Page.GetByTestId("role").TextContentAsync());
+
+        var id = (await fixture.Service.RunCliAsync("apikey", "list")).Split('\n').Single(l => l.Contains(name, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+        await fixture.Service.RunCliAsync("apikey", "revoke", id);
+
+        // The next thing the person does (here: moving between pages, each of which calls the API) is refused, and the
+        // console says why. The service reads the key file at most once a second, so a move may still pass just after.
+        var login = console.Page.GetByTestId("login-token");
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        for (var i = 0; !await login.IsVisibleAsync() && DateTime.UtcNow < deadline; i++)
+        {
+            await console.Page.EvaluateAsync("h => { location.hash = h; }", i % 2 == 0 ? "#/files/recordings" : "#/cameras");
+            await console.Page.WaitForTimeoutAsync(500);
+        }
+
+        var alert = console.Page.Locator(".login-card [role=alert]");
+        await alert.Filter(new() { HasText = "revoked" }).WaitForAsync(new() { Timeout = 10_000 });
+        Assert.Contains("api_key_revoked", await alert.InnerTextAsync(), StringComparison.Ordinal);
+        await console.ScreenshotAsync("signed-out-revoked");
+    }
+
+    [Fact]
     public async Task T9_ServiceRestarted_ConsoleReconnectsByItself()
     {
         await using var console = await fixture.OpenAsync();

@@ -268,6 +268,11 @@ internal sealed class EmulatorState : IDisposable
                 StartHookPublisher(rp, rp.S("runOnInit"));
             }
         }
+        else if (PulledSource(rp) is not null && !rp.B("sourceOnDemand") && _options.SimulateHookPublishers)
+        {
+            // A static source (source: rtsp://…) MediaMTX pulls at once: the path is ready as if the pull had connected.
+            AttachPublisher(rp, [new TrackSpec("H264")], fromHook: true);
+        }
 
         return rp;
     }
@@ -494,6 +499,10 @@ internal sealed class EmulatorState : IDisposable
 
     // ---- recording ----
 
+    /// <summary>The URL of a path's static RTSP source (MediaMTX pulls it), or null for a publisher path.</summary>
+    public static string? PulledSource(RuntimePath rp) =>
+        rp.S("source") is { } s && (s.StartsWith("rtsp://", StringComparison.Ordinal) || s.StartsWith("rtsps://", StringComparison.Ordinal)) ? s : null;
+
     public RecordPath RecordPathOf(RuntimePath rp) => new(rp.S("recordPath"), rp.S("recordFormat"), _options.RecordingsRoot);
 
     private void UpdateRecorder(RuntimePath rp)
@@ -503,7 +512,7 @@ internal sealed class EmulatorState : IDisposable
         {
             _ = GoFormat.TryParseDuration(rp.S("recordSegmentDuration"), out var seg);
             rp.Recorder = _options.Media
-                ? new MediaRecorder(this, rp.Name, RecordPathOf(rp), seg)
+                ? new MediaRecorder(this, rp.Name, RecordPathOf(rp), seg, PulledSource(rp))
                 : new SimulatedRecorder(this, rp.Name, RecordPathOf(rp), seg);
             rp.Recorder.Start();
         }

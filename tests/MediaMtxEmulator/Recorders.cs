@@ -76,10 +76,11 @@ internal sealed class SimulatedRecorder(EmulatorState state, string pathName, Re
 }
 
 /// <summary>
-/// Media mode: real fMP4 segments written by ffmpeg from testsrc2 in real time, one ffmpeg per segment, cut at
+/// Media mode: real fMP4 segments written by ffmpeg from testsrc2 in real time — or, for a path whose source is an
+/// RTSP URL, from that stream (copied, as MediaMTX records what it pulls) — one ffmpeg per segment, cut at
 /// recordSegmentDuration (wall clock). Stopped with 'q' on stdin so the file is finalized.
 /// </summary>
-internal sealed class MediaRecorder(EmulatorState state, string pathName, RecordPath recordPath, TimeSpan segmentDuration) : IRecorder
+internal sealed class MediaRecorder(EmulatorState state, string pathName, RecordPath recordPath, TimeSpan segmentDuration, string? pulledSource = null) : IRecorder
 {
     private Process? _ffmpeg;
     private string? _file;
@@ -120,12 +121,15 @@ internal sealed class MediaRecorder(EmulatorState state, string pathName, Record
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[]
-        {
-            "-hide_banner", "-loglevel", "error", "-y", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15",
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "15",
+        string[] input = pulledSource is null
+            ? ["-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15",
+                "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "15"]
+            : ["-rtsp_transport", "tcp", "-i", pulledSource, "-map", "0:v:0", "-c:v", "copy", "-an"];
+        foreach (var a in (string[])
+        [
+            "-hide_banner", "-loglevel", "error", "-y", .. input,
             "-f", "mp4", "-movflags", "+frag_keyframe+empty_moov+default_base_moof", _file,
-        })
+        ])
         {
             psi.ArgumentList.Add(a);
         }

@@ -15,6 +15,7 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
     private readonly ConcurrentDictionary<int, OpenDevice> _open = new();
     private readonly ConcurrentDictionary<string, (DateTime Stamp, Fixture Fixture)> _fixtures = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _opensPerPlug = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FakeDeviceControls> _controlStates = new(StringComparer.Ordinal);
     private int _nextFd = 1000;
 
     /// <summary>How many times each node was opened (tests read it to prove retries happened).</summary>
@@ -73,11 +74,58 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
         }
 
         fd = Interlocked.Increment(ref _nextFd);
-        _open[fd] = new OpenDevice(fixture, spec.BusInfo ?? fixture.BusInfo);
+        var state = _controlStates.GetOrAdd(path + "|" + spec.PlugId, _ => new FakeDeviceControls(fixture));
+        _open[fd] = new OpenDevice(fixture, spec.BusInfo ?? fixture.BusInfo, state);
         return SyscallResult.Success;
     }
 
-    public void Close(int fd) => _open.TryRemove(fd, out _);
+    public void Close(int fd)
+    {
+        if (_open.TryRemove(fd, out var device))
+        {
+            device.Controls.Close(fd);
+        }
+    }
+
+    public SyscallResult PollEvent(int fd, int timeoutMilliseconds, out bool eventPending)
+    {
+        if (!_open.TryGetValue(fd, out var device))
+        {
+            eventPending = false;
+            return SyscallResult.From(Errno.ENODEV);
+        }
+
+        return device.Controls.Poll(fd, timeoutMilliseconds, out eventPending);
+    }
+
+    /// <summary>
+    /// The control state of the camera currently plugged at <paramref name="nodePath"/> (created on first use, as
+    /// the kernel keeps one per device). Tests use it to change a control from "another program" (as
+    /// <c>v4l2-ctl -c</c> would), to grab a control or to make a write fail.
+    /// </summary>
+    public FakeDeviceControls ControlsOf(string nodePath)
+    {
+        ArgumentNullException.ThrowIfNull(nodePath);
+        var spec = FakeNodeSpec.Parse(File.ReadAllText(nodePath));
+        return _controlStates.GetOrAdd(nodePath + "|" + spec.PlugId, _ => new FakeDeviceControls(LoadFixture(spec.Fixture)));
+    }
+
+    /// <summary>Sets controls of the camera at <paramref name="nodePath"/> as another process would (<c>v4l2-ctl -c id=value</c>).</summary>
+    public unsafe SyscallResult SetFromOtherProcess(string nodePath, params (uint Id, long Value)[] changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var entries = new v4l2_ext_control[changes.Length];
+        for (var i = 0; i < changes.Length; i++)
+        {
+            entries[i] = new v4l2_ext_control { id = changes[i].Id, value64 = changes[i].Value };
+        }
+
+        fixed (v4l2_ext_control* pointer = entries)
+        {
+            var request = new v4l2_ext_controls { count = (uint)entries.Length, controls = pointer };
+            return ControlsOf(nodePath).TryOrSet(-1, ref request, apply: true);
+        }
+    }
 
     public SyscallResult OpenUeventSocket(out Socket? socket)
     {
@@ -126,12 +174,12 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
 
         if (request == Vdev.VIDIOC_QUERY_EXT_CTRL && typeof(T) == typeof(v4l2_query_ext_ctrl))
         {
-            return QueryExtControl(f, ref Unsafe.As<T, v4l2_query_ext_ctrl>(ref argument));
+            return QueryExtControl(f, device.Controls, ref Unsafe.As<T, v4l2_query_ext_ctrl>(ref argument));
         }
 
         if (request == Vdev.VIDIOC_QUERYCTRL && typeof(T) == typeof(v4l2_queryctrl))
         {
-            return QueryControl(f, ref Unsafe.As<T, v4l2_queryctrl>(ref argument));
+            return QueryControl(f, device.Controls, ref Unsafe.As<T, v4l2_queryctrl>(ref argument));
         }
 
         if (request == Vdev.VIDIOC_G_CTRL && typeof(T) == typeof(v4l2_control))
@@ -144,8 +192,33 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
                 return SyscallResult.From(Errno.EINVAL);
             }
 
-            control.value = (int)found.Value;
+            control.value = (int)(device.Controls.ValueOf(id) ?? found.Value);
             return SyscallResult.Success;
+        }
+
+        if (request == Vdev.VIDIOC_QUERYMENU && typeof(T) == typeof(v4l2_querymenu))
+        {
+            return QueryMenu(f, ref Unsafe.As<T, v4l2_querymenu>(ref argument));
+        }
+
+        if (request == Vdev.VIDIOC_G_EXT_CTRLS && typeof(T) == typeof(v4l2_ext_controls))
+        {
+            return device.Controls.Get(ref Unsafe.As<T, v4l2_ext_controls>(ref argument));
+        }
+
+        if ((request == Vdev.VIDIOC_TRY_EXT_CTRLS || request == Vdev.VIDIOC_S_EXT_CTRLS) && typeof(T) == typeof(v4l2_ext_controls))
+        {
+            return device.Controls.TryOrSet(fd, ref Unsafe.As<T, v4l2_ext_controls>(ref argument), apply: request == Vdev.VIDIOC_S_EXT_CTRLS);
+        }
+
+        if (request == Vdev.VIDIOC_SUBSCRIBE_EVENT && typeof(T) == typeof(v4l2_event_subscription))
+        {
+            return device.Controls.Subscribe(fd, ref Unsafe.As<T, v4l2_event_subscription>(ref argument));
+        }
+
+        if (request == Vdev.VIDIOC_DQEVENT && typeof(T) == typeof(v4l2_event))
+        {
+            return device.Controls.Dequeue(fd, ref Unsafe.As<T, v4l2_event>(ref argument));
         }
 
         return SyscallResult.From(Errno.ENOTTY);
@@ -286,7 +359,34 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
         return f.Controls.Where(c => c.Id > after).OrderBy(c => c.Id).FirstOrDefault();
     }
 
-    private static unsafe SyscallResult QueryExtControl(Fixture f, ref v4l2_query_ext_ctrl query)
+    private static unsafe SyscallResult QueryMenu(Fixture f, ref v4l2_querymenu query)
+    {
+        var id = query.id;
+        var index = query.index;
+        var control = f.Controls.FirstOrDefault(c => c.Id == id);
+        var item = control?.Menu.FirstOrDefault(m => m.Index == index);
+        if (control is null || item is null || control.Type is not (Vdev.CtrlTypeMenu or Vdev.CtrlTypeIntegerMenu))
+        {
+            return SyscallResult.From(Errno.EINVAL);
+        }
+
+        query.reserved = 0;
+        if (control.Type == Vdev.CtrlTypeIntegerMenu)
+        {
+            query.value = item.Value;
+        }
+        else
+        {
+            fixed (v4l2_querymenu* p = &query)
+            {
+                Vdev.WriteString(p->name, 32, item.Label);
+            }
+        }
+
+        return SyscallResult.Success;
+    }
+
+    private static unsafe SyscallResult QueryExtControl(Fixture f, FakeDeviceControls state, ref v4l2_query_ext_ctrl query)
     {
         var control = FindControl(f, query.id);
         if (control is null)
@@ -297,7 +397,7 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
         query = new v4l2_query_ext_ctrl
         {
             id = control.Id, type = control.Type, minimum = control.Minimum, maximum = control.Maximum,
-            step = (ulong)control.Step, default_value = control.Default, flags = control.Flags, elem_size = 4, elems = 1,
+            step = (ulong)control.Step, default_value = control.Default, flags = state.FlagsOf(control), elem_size = 4, elems = 1,
         };
         fixed (v4l2_query_ext_ctrl* p = &query)
         {
@@ -307,7 +407,7 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
         return SyscallResult.Success;
     }
 
-    private static unsafe SyscallResult QueryControl(Fixture f, ref v4l2_queryctrl query)
+    private static unsafe SyscallResult QueryControl(Fixture f, FakeDeviceControls state, ref v4l2_queryctrl query)
     {
         var control = FindControl(f, query.id);
         if (control is null)
@@ -318,7 +418,7 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
         query = new v4l2_queryctrl
         {
             id = control.Id, type = control.Type, minimum = (int)control.Minimum, maximum = (int)control.Maximum,
-            step = (int)control.Step, default_value = (int)control.Default, flags = control.Flags,
+            step = (int)control.Step, default_value = (int)control.Default, flags = state.FlagsOf(control),
         };
         fixed (v4l2_queryctrl* p = &query)
         {
@@ -328,7 +428,7 @@ internal sealed class FakeVideoSyscalls(string fixturesDirectory, IVideoSyscalls
         return SyscallResult.Success;
     }
 
-    private sealed record OpenDevice(Fixture Fixture, string BusInfo);
+    private sealed record OpenDevice(Fixture Fixture, string BusInfo, FakeDeviceControls Controls);
 }
 
 /// <summary>

@@ -19,8 +19,18 @@ internal sealed record FixtureSize(uint Type, uint MinWidth, uint MinHeight, uin
 /// <summary>A pixel format of a fixture.</summary>
 internal sealed record FixtureFormat(uint BufferType, uint PixelFormat, string Description, uint Flags, IReadOnlyList<FixtureSize> Sizes);
 
+/// <summary>A menu entry of a fixture control (<c>--list-ctrls-menus</c> prints them under the control line).</summary>
+/// <param name="Index">The entry's index (the control's value when it is selected).</param>
+/// <param name="Label">The entry's name; for an integer menu the number as printed.</param>
+/// <param name="Value">The integer of an integer-menu entry; 0 for a named menu.</param>
+internal sealed record FixtureMenuItem(uint Index, string Label, long Value);
+
 /// <summary>A control of a fixture.</summary>
-internal sealed record FixtureControl(uint Id, uint Type, string Name, long Minimum, long Maximum, long Step, long Default, long Value, uint Flags);
+internal sealed record FixtureControl(uint Id, uint Type, string Name, long Minimum, long Maximum, long Step, long Default, long Value, uint Flags)
+{
+    /// <summary>The menu entries of a menu or integer-menu control, in index order (indexes may have gaps).</summary>
+    public IReadOnlyList<FixtureMenuItem> Menu { get; init; } = [];
+}
 
 /// <summary>
 /// Identity facts a <c>v4l2-ctl</c> dump does not contain (sysfs and udev links), given as <c>#! key: value</c>
@@ -146,6 +156,22 @@ internal sealed partial record Fixture(
             if (ControlLine().Match(trimmed) is { Success: true } c)
             {
                 controls.Add(ParseControl(c, name, lineNumber));
+            }
+            else if (controls.Count > 0 && controls[^1].Type is Vdev.CtrlTypeMenu or Vdev.CtrlTypeIntegerMenu
+                && MenuLine().Match(trimmed) is { Success: true } m)
+            {
+                var last = controls[^1];
+                var label = m.Groups["label"].Value.Trim();
+                long intValue = 0;
+                if (last.Type == Vdev.CtrlTypeIntegerMenu)
+                {
+                    // v4l2-ctl prints an integer menu entry as "0: 1000000 (0xf4240)".
+                    var number = label.Split(' ', 2)[0];
+                    intValue = long.Parse(number, CultureInfo.InvariantCulture);
+                    label = number;
+                }
+
+                controls[^1] = last with { Menu = [.. last.Menu, new FixtureMenuItem(uint.Parse(m.Groups["index"].Value, CultureInfo.InvariantCulture), label, intValue)] };
             }
         }
 
@@ -290,6 +316,9 @@ internal sealed partial record Fixture(
                     "read-only" => Vdev.CtrlFlagReadOnly,
                     "inactive" => Vdev.CtrlFlagInactive,
                     "write-only" => Vdev.CtrlFlagWriteOnly,
+                    "grabbed" => Vdev.CtrlFlagGrabbed,
+                    "volatile" => Vdev.CtrlFlagVolatile,
+                    "execute-on-write" => Vdev.CtrlFlagExecuteOnWrite,
                     _ => 0,
                 };
             }
@@ -345,6 +374,9 @@ internal sealed partial record Fixture(
 
     [GeneratedRegex(@"^(?<name>[a-z0-9_]+)\s+0x(?<id>[0-9a-fA-F]{8})\s+\((?<type>[a-z0-9_]+)\)\s*:\s*(?<rest>.*)$")]
     private static partial Regex ControlLine();
+
+    [GeneratedRegex(@"^(?<index>\d+): (?<label>.+)$")]
+    private static partial Regex MenuLine();
 
     [GeneratedRegex(@"\b(min|max|step|default|value)=(-?\d+)")]
     private static partial Regex ControlValue();

@@ -17,6 +17,8 @@ internal enum Errno
     ENODEV = 19,
     EINVAL = 22,
     EMFILE = 24,
+    ENOSPC = 28,
+    ERANGE = 34,
     ENOTTY = 25,
     EPROTONOSUPPORT = 93,
 }

@@ -20,6 +20,12 @@ internal interface IVideoSyscalls
         where T : unmanaged;
 
     /// <summary>
+    /// Waits up to <paramref name="timeoutMilliseconds"/> for an event on the descriptor (POLLPRI: a V4L2 event
+    /// is pending for VIDIOC_DQEVENT); <paramref name="eventPending"/> tells whether one is. EINTR counts as a timeout.
+    /// </summary>
+    SyscallResult PollEvent(int fd, int timeoutMilliseconds, out bool eventPending);
+
+    /// <summary>
     /// Opens a socket subscribed to the kernel's uevent multicast group (NETLINK_KOBJECT_UEVENT, group 1),
     /// or returns the errno when the kernel or the sandbox refuses it.
     /// </summary>

@@ -5,7 +5,7 @@ namespace CameraService.Plugins.V4l2.Native;
 
 /// <summary>
 /// The real syscalls through P/Invoke into libc. Written by hand: the served packages offer no V4L2 binding
-/// (FlashCap is not available) and the surface is five functions, each checked by the ABI test.
+/// (FlashCap is not available) and the surface is six functions, each checked by the ABI test.
 /// </summary>
 internal sealed partial class LinuxVideoSyscalls : IVideoSyscalls
 {
@@ -70,6 +70,28 @@ internal sealed partial class LinuxVideoSyscalls : IVideoSyscalls
         }
     }
 
+    public unsafe SyscallResult PollEvent(int fd, int timeoutMilliseconds, out bool eventPending)
+    {
+        var pfd = new PollFd { fd = fd, events = PollPri };
+        var ready = LibC.Poll(&pfd, 1, timeoutMilliseconds);
+        if (ready < 0)
+        {
+            eventPending = false;
+            var errno = (Errno)Marshal.GetLastPInvokeError();
+            return errno == Errno.EINTR ? SyscallResult.Success : SyscallResult.From(errno);
+        }
+
+        // POLLERR/POLLHUP/POLLNVAL: the device went away; the caller stops watching.
+        if ((pfd.revents & (PollErr | PollHup | PollNval)) != 0)
+        {
+            eventPending = false;
+            return SyscallResult.From(Errno.ENODEV);
+        }
+
+        eventPending = ready > 0 && (pfd.revents & PollPri) != 0;
+        return SyscallResult.Success;
+    }
+
     public unsafe SyscallResult OpenUeventSocket(out Socket? socket)
     {
         socket = null;
@@ -104,6 +126,21 @@ internal sealed partial class LinuxVideoSyscalls : IVideoSyscalls
         }
     }
 
+    private const short PollPri = 0x002;
+    private const short PollErr = 0x008;
+    private const short PollHup = 0x010;
+    private const short PollNval = 0x020;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+#pragma warning disable IDE1006 // Kernel field names.
+        public int fd;
+        public short events;
+        public short revents;
+#pragma warning restore IDE1006
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private struct SockaddrNl
     {
@@ -126,6 +163,9 @@ internal sealed partial class LinuxVideoSyscalls : IVideoSyscalls
         // ioctl is variadic in C; one pointer argument is passed like a fixed parameter on x86-64 and AArch64 Linux.
         [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
         public static partial int Ioctl(int fd, nuint request, void* argument);
+
+        [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+        public static partial int Poll(void* fds, nuint count, int timeout);
 
         [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
         public static partial int Socket(int domain, int type, int protocol);

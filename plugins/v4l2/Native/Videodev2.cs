@@ -194,6 +194,86 @@ internal struct v4l2_control
     public int value;
 }
 
+/// <summary>struct v4l2_querymenu (44 bytes, packed): a menu entry's name, or an integer menu entry's value.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 44)]
+internal unsafe struct v4l2_querymenu
+{
+    [FieldOffset(0)] public uint id;
+    [FieldOffset(4)] public uint index;
+    [FieldOffset(8)] public fixed byte name[32];
+    [FieldOffset(8)] public long value;
+    [FieldOffset(40)] public uint reserved;
+}
+
+/// <summary>struct v4l2_ext_control (20 bytes, packed); the value union is at offset 12.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 20)]
+internal struct v4l2_ext_control
+{
+    [FieldOffset(0)] public uint id;
+    [FieldOffset(4)] public uint size;
+    [FieldOffset(8)] public uint reserved2;
+    [FieldOffset(12)] public int value;
+    [FieldOffset(12)] public long value64;
+}
+
+/// <summary>
+/// struct v4l2_ext_controls (32 bytes on 64-bit targets): <c>controls</c> points at <c>count</c> pinned
+/// <see cref="v4l2_ext_control"/> entries for the duration of the ioctl.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct v4l2_ext_controls
+{
+    public uint which;
+    public uint count;
+    public uint error_idx;
+    public int request_fd;
+    public uint reserved;
+    public v4l2_ext_control* controls;
+}
+
+/// <summary>struct v4l2_event_subscription (32 bytes).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct v4l2_event_subscription
+{
+    public uint type;
+    public uint id;
+    public uint flags;
+    public fixed uint reserved[5];
+}
+
+/// <summary>struct v4l2_event_ctrl (40 bytes): the payload of a V4L2_EVENT_CTRL event.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 40)]
+internal struct v4l2_event_ctrl
+{
+    [FieldOffset(0)] public uint changes;
+    [FieldOffset(4)] public uint type;
+    [FieldOffset(8)] public int value;
+    [FieldOffset(8)] public long value64;
+    [FieldOffset(16)] public uint flags;
+    [FieldOffset(20)] public int minimum;
+    [FieldOffset(24)] public int maximum;
+    [FieldOffset(28)] public int step;
+    [FieldOffset(32)] public int default_value;
+}
+
+/// <summary>
+/// struct v4l2_event (136 bytes on 64-bit targets: the 64-byte union is 8-byte aligned and <c>timestamp</c> is a
+/// 16-byte timespec). The service is built for amd64 and arm64 only (see docs/deployment.md), so the layout is fixed.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 136)]
+internal unsafe struct v4l2_event
+{
+    [FieldOffset(0)] public uint type;
+    [FieldOffset(8)] public v4l2_event_ctrl ctrl;
+    [FieldOffset(8)] public fixed byte data[64];
+    [FieldOffset(72)] public uint pending;
+    [FieldOffset(76)] public uint sequence;
+    [FieldOffset(80)] public long timestamp_sec;
+    [FieldOffset(88)] public long timestamp_nsec;
+    [FieldOffset(96)] public uint id;
+    [FieldOffset(100)] public fixed uint reserved[8];
+}
+
 #pragma warning restore CA1051, SA1307, IDE1006
 
 /// <summary>Constants and request codes of linux/videodev2.h.</summary>
@@ -243,7 +323,23 @@ internal static class Vdev
     public const uint CtrlFlagDisabled = 0x0001;
     public const uint CtrlFlagReadOnly = 0x0004;
     public const uint CtrlFlagInactive = 0x0010;
+    public const uint CtrlFlagGrabbed = 0x0002;
+    public const uint CtrlFlagUpdate = 0x0008;
     public const uint CtrlFlagWriteOnly = 0x0040;
+    public const uint CtrlFlagVolatile = 0x0080;
+    public const uint CtrlFlagExecuteOnWrite = 0x0200;
+
+    // Extended controls: which values (V4L2_CTRL_WHICH_*).
+    public const uint CtrlWhichCurVal = 0;
+    public const uint CtrlWhichDefVal = 0x0f000000;
+
+    // Events.
+    public const uint EventCtrl = 3;
+    public const uint EventCtrlChValue = 1;
+    public const uint EventCtrlChFlags = 2;
+    public const uint EventCtrlChRange = 4;
+    public const uint EventSubFlSendInitial = 1;
+    public const uint EventSubFlAllowFeedback = 2;
     public const uint CtrlFlagNextCtrl = 0x80000000;
     public const uint CtrlFlagNextCompound = 0x40000000;
 
@@ -256,6 +352,12 @@ internal static class Vdev
     public static readonly uint VIDIOC_ENUM_FRAMESIZES = Iowr(74, Size<v4l2_frmsizeenum>());
     public static readonly uint VIDIOC_ENUM_FRAMEINTERVALS = Iowr(75, Size<v4l2_frmivalenum>());
     public static readonly uint VIDIOC_QUERY_EXT_CTRL = Iowr(103, Size<v4l2_query_ext_ctrl>());
+    public static readonly uint VIDIOC_QUERYMENU = Iowr(37, Size<v4l2_querymenu>());
+    public static readonly uint VIDIOC_G_EXT_CTRLS = Iowr(71, Size<v4l2_ext_controls>());
+    public static readonly uint VIDIOC_S_EXT_CTRLS = Iowr(72, Size<v4l2_ext_controls>());
+    public static readonly uint VIDIOC_TRY_EXT_CTRLS = Iowr(73, Size<v4l2_ext_controls>());
+    public static readonly uint VIDIOC_DQEVENT = Ior(89, Size<v4l2_event>());
+    public static readonly uint VIDIOC_SUBSCRIBE_EVENT = Iow(90, Size<v4l2_event_subscription>());
 
     private const uint IocWrite = 1;
     private const uint IocRead = 2;
@@ -304,6 +406,8 @@ internal static class Vdev
         where T : unmanaged => sizeof(T);
 
     private static uint Ior(uint nr, int size) => Ioc(IocRead, nr, size);
+
+    private static uint Iow(uint nr, int size) => Ioc(IocWrite, nr, size);
 
     private static uint Iowr(uint nr, int size) => Ioc(IocRead | IocWrite, nr, size);
 

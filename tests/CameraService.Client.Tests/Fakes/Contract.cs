@@ -31,6 +31,23 @@ internal static class Contract
         {"device":"camera0","formats":["YUYV","MJPG"],"resolutions":["640x480","1280x720","1920x1080"],"fps_options":[15,30,29.97],"validation_status":"CONFIRMED"}
         """;
 
+    private const string ControlList = """
+        [{"name":"brightness","type":"integer","min":0,"max":255,"step":1,"default":128,"value":140,"read_only":false,"inactive":false,"grabbed":false,"relative":false,"auto_mode":false,"label":"Brightness","persisted":true},
+         {"name":"power_line_frequency","type":"menu","min":0,"max":2,"step":1,"default":2,"value":1,"menu":[{"value":0,"label":"Disabled"},{"value":1,"label":"50 Hz"},{"value":2,"label":"60 Hz"}],"read_only":false,"inactive":false,"grabbed":false,"relative":false,"auto_mode":false,"label":"Power Line Frequency","persisted":false},
+         {"name":"white_balance_automatic","type":"boolean","min":0,"max":1,"step":1,"default":1,"value":1,"read_only":false,"inactive":false,"grabbed":false,"relative":false,"auto_mode":true,"label":null,"persisted":false},
+         {"name":"pan_speed","type":"integer","min":-1,"max":1,"step":1,"default":0,"value":null,"read_only":false,"inactive":false,"grabbed":false,"relative":true,"auto_mode":false,"label":"Pan, Speed","persisted":false}]
+        """;
+
+    /// <summary>Capabilities with the v1.1 fields (§8.1).</summary>
+    public static readonly string CapabilitiesV11 = Capabilities.TrimEnd()[..^1]
+        + ""","frame_rates":{"1920x1080":[30,29.97],"640x480":[30,15]},"controls":""" + ControlList + ""","audio":false}""";
+
+    public static readonly string Controls = """{"device":"camera0","controls":""" + ControlList + "}";
+
+    public static readonly string ControlsSet = """{"device":"camera0","applied":{"brightness":140,"power_line_frequency":1},"controls":""" + ControlList + ""","persisted":true}""";
+
+    public static readonly string ControlsReset = """{"device":"camera0","reset":true,"applied":{"brightness":128},"skipped":{"exposure_time_absolute":"inactive"},"controls":""" + ControlList + "}";
+
     public const string Snapshot = """
         {"device":"camera0","filename":"camera0_2026-11-27_10-15-02.jpg","status":"SUCCESS","timestamp":"2026-11-27T10:15:02Z","file_size":20480,
          "download_url":"http://box:8002/files/snapshots/camera0_2026-11-27_10-15-02.jpg?token=abc"}
@@ -141,4 +158,17 @@ internal static class Contract
     public const string StorageStatusUpdate = """{"status":"WARNING","available_space":1073741824,"usage_percentage":85.5}""";
 
     public const string SystemHealthUpdate = """{"status":"DEGRADED","components":{"api":"RUNNING","stream_backend":"ERROR"}}""";
+
+    // api-contract.md §8.4: the Go original's external-stream examples (field names and statuses as it documents them).
+    public const string ExternalStreamEntry = """{"url":"rtsp://192.168.42.10:5554/subject","type":"skydio","name":"Skydio_EO_192.168.42.10_subject","status":"DISCOVERED","discovered_at":"2025-01-15T14:30:00Z","last_seen":"2025-01-15T14:30:00Z","device":null,"capabilities":{"protocol":"rtsp","format":"rtp","source":"rtsp_probe","stream_type":"subject","port":5554,"stream_path":"/subject","codec":"H264","metadata":{"auth_required":"Digest"}}}""";
+
+    public const string ExternalDiscovery = """{"discovered_streams":[""" + ExternalStreamEntry + """],"skydio_streams":[""" + ExternalStreamEntry + """],"generic_streams":[],"scan_timestamp":"2025-01-15T14:30:00Z","total_found":1,"discovery_options":{"skydio_enabled":true,"generic_enabled":false,"force_rescan":false,"include_offline":false},"scan_duration":"2.5s","errors":[]}""";
+
+    public const string ExternalAdded = """{"stream_url":"rtsp://192.168.42.15:5554/subject","stream_name":"Skydio_UAV_15","stream_type":"skydio","status":"ADDED","timestamp":"2025-01-15T14:30:00Z","device":"camera3"}""";
+
+    public const string ExternalRemoved = """{"stream_url":"rtsp://192.168.42.15:5554/subject","status":"REMOVED","timestamp":"2025-01-15T14:30:00Z"}""";
+
+    public const string ExternalList = """{"external_streams":[""" + ExternalStreamEntry + """],"skydio_streams":[""" + ExternalStreamEntry + """],"generic_streams":[],"total_count":1,"timestamp":"2025-01-15T14:30:00Z"}""";
+
+    public const string DiscoveryInterval = """{"scan_interval":300,"status":"UPDATED","message":"Discovery scans every 300 s.","timestamp":"2025-01-15T14:30:00Z"}""";
 }

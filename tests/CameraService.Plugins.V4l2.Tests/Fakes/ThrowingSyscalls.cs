@@ -15,4 +15,6 @@ internal sealed class ThrowingSyscalls(IVideoSyscalls inner, string throwFor) : 
         where T : unmanaged => inner.Ioctl(fd, request, ref argument);
 
     public SyscallResult OpenUeventSocket(out Socket? socket) => inner.OpenUeventSocket(out socket);
+
+    public SyscallResult PollEvent(int fd, int timeoutMilliseconds, out bool eventPending) => inner.PollEvent(fd, timeoutMilliseconds, out eventPending);
 }

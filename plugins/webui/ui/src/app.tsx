@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { AUTH_FAILED, RpcClient, RpcError, errorText, type ConnectionState } from './rpc';
+import { AUTH_FAILED, RpcClient, RpcError, errorText, authFailureText, type ConnectionState } from './rpc';
 import { applyCameraUpdate, applyRecordingUpdate, recordingFromStatus, sortCameras, type Camera, type Recording, type Role } from './state';
 import { SessionContext, type Session } from './context';
 import { useRoute } from './route';
@@ -122,7 +122,7 @@ function Console({ token, onSignOut }: { token: string; onSignOut: (why: string 
     try {
       return await client.call<T>(method, params);
     } catch (e) {
-      if (e instanceof RpcError && e.code === AUTH_FAILED) onSignOut(`Signed out: ${errorText(e)}`);
+      if (e instanceof RpcError && e.code === AUTH_FAILED) onSignOut(`Signed out: ${authFailureText(e)}`);
       throw e;
     }
   }, [client, onSignOut]);
@@ -171,6 +171,19 @@ function Console({ token, onSignOut }: { token: string; onSignOut: (why: string 
     })();
     return () => { cancelled = true; };
   }, [generation, client, toast]);
+
+  // A credential can expire or be revoked while the console sits idle; notifications then just stop. Ask the service
+  // when the credential expires, when the page is shown again and once a minute: a refusal signs out with the reason.
+  useEffect(() => {
+    if (!auth) return;
+    const ask = () => { call('get_camera_list').catch(() => { /* a refusal signs out in call(); other errors are shown elsewhere */ }); };
+    const onVisible = () => { if (document.visibilityState === 'visible') ask(); };
+    const untilExpiry = auth.expires_at ? Date.parse(auth.expires_at) - Date.now() + 500 : NaN;
+    const expiry = Number.isFinite(untilExpiry) && untilExpiry < 2 ** 31 - 1 ? setTimeout(ask, Math.max(0, untilExpiry)) : undefined;
+    const minute = setInterval(onVisible, 60_000);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => { clearTimeout(expiry); clearInterval(minute); document.removeEventListener('visibilitychange', onVisible); };
+  }, [auth, call]);
 
   const anyRecording = Object.keys(recordings).length > 0;
   useEffect(() => {

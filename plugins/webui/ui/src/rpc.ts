@@ -156,7 +156,7 @@ export class RpcClient {
       this.handshaking = false;
       if (e instanceof RpcError && e.code === AUTH_FAILED) {
         this.stop();
-        this.setState('stopped', errorText(e));
+        this.setState('stopped', authFailureText(e));
         return;
       }
       // Anything else (e.g. the service is still starting): drop the socket and try again.
@@ -197,6 +197,21 @@ export class RpcClient {
     this.state = state;
     for (const l of this.stateListeners) l(state, detail);
   }
+}
+
+/** Why the service refused the credential (`data.reason` of -32001), in words a person acts on; the API's text otherwise. */
+const AUTH_REASONS: Record<string, string> = {
+  token_expired: 'your sign-in has expired — sign in again',
+  api_key_revoked: 'this API key has been revoked — ask an administrator for a new one',
+  token_revoked: 'this token has been revoked — ask an administrator for a new one',
+  unknown_api_key: 'the service does not know this API key',
+};
+
+/** The sign-in page's message after the service refused the console's credential. */
+export function authFailureText(error: unknown): string {
+  const reason = error instanceof RpcError ? (error.data as Record<string, unknown> | undefined)?.reason : undefined;
+  const words = typeof reason === 'string' ? AUTH_REASONS[reason] : undefined;
+  return words ? `${words[0].toUpperCase()}${words.slice(1)} (${reason}).` : errorText(error);
 }
 
 /** The text to show for a failed call: the API's own message, plus its detail when it adds something. */

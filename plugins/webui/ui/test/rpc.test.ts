@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AUTH_FAILED, RpcClient, RpcError, backoff, errorText, type SocketLike } from '../src/rpc';
+import { AUTH_FAILED, RpcClient, RpcError, authFailureText, backoff, errorText, type SocketLike } from '../src/rpc';
 
 class FakeSocket implements SocketLike {
   readyState = 0;
@@ -107,8 +107,16 @@ test('a refused credential in the handshake stops the client with the reason', a
   sockets[0].reply(undefined, { code: AUTH_FAILED, message: 'Authentication failed', data: { reason: 'token_expired' } });
   await tick();
   assert.equal(client.state, 'stopped');
-  assert.equal(detail, 'Authentication failed: token_expired');
+  assert.equal(detail, 'Your sign-in has expired — sign in again (token_expired).');
   assert.equal(sockets.length, 1);
+});
+
+test('a refused credential is explained by its reason; an unknown reason shows the API text', () => {
+  const refused = (reason: string) => new RpcError(AUTH_FAILED, 'Authentication failed', { reason });
+  assert.equal(authFailureText(refused('api_key_revoked')), 'This API key has been revoked — ask an administrator for a new one (api_key_revoked).');
+  assert.equal(authFailureText(refused('token_revoked')), 'This token has been revoked — ask an administrator for a new one (token_revoked).');
+  assert.equal(authFailureText(refused('invalid_token')), 'Authentication failed: invalid_token');
+  assert.equal(authFailureText(new Error('boom')), 'boom');
 });
 
 test('notifications reach listeners; responses do not', async () => {

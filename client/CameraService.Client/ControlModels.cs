@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CameraService.Client;
+
+/// <summary>An entry of a menu control.</summary>
+public sealed record CameraControlMenuItem(long Value, string Label);
+
+/// <summary>A camera control (brightness, exposure, focus, pan/tilt/zoom, …) as <c>get_camera_controls</c> lists it.</summary>
+/// <param name="Name">Stable snake_case name, e.g. <c>exposure_time_absolute</c>.</param>
+/// <param name="Type"><c>integer</c>, <c>boolean</c>, <c>menu</c> or <c>button</c>.</param>
+/// <param name="Min">Smallest value.</param>
+/// <param name="Max">Largest value.</param>
+/// <param name="Step">Step between values.</param>
+/// <param name="Default">The driver's default.</param>
+/// <param name="Value">Current value; null for buttons, relative and write-only controls.</param>
+/// <param name="Menu">Entries of a menu control; null otherwise.</param>
+/// <param name="ReadOnly">Can be read, not set.</param>
+/// <param name="Inactive">Has no effect now (e.g. exposure time while automatic exposure is on); setting it is refused.</param>
+public sealed record CameraControl(
+    string Name, string Type, long Min, long Max, long Step, long Default, long? Value, IReadOnlyList<CameraControlMenuItem>? Menu, bool ReadOnly, bool Inactive)
+{
+    /// <summary>Held by another user (e.g. while streaming); setting it is refused until released.</summary>
+    public bool Grabbed { get; init; }
+
+    /// <summary>Moves by an amount (<c>pan_relative</c>, <c>zoom_continuous</c>): no value, never persisted.</summary>
+    public bool Relative { get; init; }
+
+    /// <summary>An automatic mode other controls depend on.</summary>
+    public bool AutoMode { get; init; }
+
+    /// <summary>The device's own name for the control, for display.</summary>
+    public string? Label { get; init; }
+
+    /// <summary>Whether the service keeps a value for this control and re-applies it on replug and restart.</summary>
+    public bool Persisted { get; init; }
+
+    /// <summary>Fields the service sends that this client version does not know.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary>Result of <c>get_camera_controls</c>.</summary>
+public sealed record CameraControls(string Device, IReadOnlyList<CameraControl> Controls);
+
+/// <summary>Result of <c>set_camera_controls</c>: the values now in effect and every control after the change.</summary>
+public sealed record CameraControlsSet(string Device, IReadOnlyDictionary<string, long> Applied, IReadOnlyList<CameraControl> Controls)
+{
+    /// <summary>Whether the values were saved for this camera.</summary>
+    public bool Persisted { get; init; }
+}
+
+/// <summary>Result of <c>reset_camera_controls</c>.</summary>
+public sealed record CameraControlsReset(string Device, bool Reset, IReadOnlyDictionary<string, long> Applied, IReadOnlyList<CameraControl> Controls)
+{
+    /// <summary>Controls left as they were, with the reason (e.g. <c>inactive</c> once their automatic mode is back on).</summary>
+    public IReadOnlyDictionary<string, string>? Skipped { get; init; }
+}
+
+/// <summary>The <c>camera_controls_changed</c> notification (topic <c>camera.controls</c>).</summary>
+public sealed record CameraControlsChanged(string Device, IReadOnlyDictionary<string, long> Controls);
+
+/// <summary>Result of <c>set_camera_format</c>; <see cref="Restarted"/> is true when the capture changed (the stream restarts).</summary>
+public sealed record CameraFormatSet(string Device, string Format, string Resolution, double Fps, bool Restarted);

@@ -1,0 +1,297 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using CameraService.Abstractions;
+using CameraService.Abstractions.Cameras;
+using CameraService.Core.Cameras;
+using CameraService.Core.Events;
+using CameraService.Core.Plugins;
+using CameraService.Core.Rpc;
+
+namespace CameraService.Core.Methods;
+
+/// <summary>
+/// The Go original's five external-stream methods (api-contract.md §8.4): <c>discover_external_streams</c>,
+/// <c>add_external_stream</c>, <c>remove_external_stream</c>, <c>get_external_streams</c>, <c>set_discovery_interval</c>,
+/// answered by the camera source that implements <see cref="IExternalStreamSource"/> (the rtsp plugin). It also
+/// forwards that source's changes as <c>external_stream_update</c> notifications on the <c>camera.*</c> topics.
+/// </summary>
+internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
+{
+    private const string EntrySchema =
+        """{"type":"object","required":["url","type","name","status","discovered_at","last_seen","capabilities"],"properties":{"url":{"type":"string","description":"credentials shown as user:***"},"type":{"enum":["skydio","generic"]},"name":{"type":"string"},"status":{"enum":["DISCOVERED","ERROR"]},"discovered_at":{"type":"string","format":"date-time"},"last_seen":{"type":["string","null"],"format":"date-time"},"device":{"type":["string","null"],"description":"camera<N> of an added stream"},"capabilities":{"type":"object","properties":{"protocol":{"type":"string"},"format":{"type":"string"},"source":{"type":"string"},"stream_type":{"type":"string"},"port":{"type":"integer"},"stream_path":{"type":"string"},"codec":{"type":["string","null"]},"metadata":{"type":"object","additionalProperties":{"type":"string"}}}}}}""";
+
+    private const string ListSchema = """{"type":"array","items":""" + EntrySchema + "}";
+
+    private readonly ActiveComponents _components;
+    private readonly CameraRegistry _registry;
+    private readonly IEventPublisher _events;
+    private readonly TimeProvider _time;
+    private readonly List<IExternalStreamSource> _subscribed = [];
+
+    public ExternalStreamMethods(ActiveComponents components, CameraRegistry registry, IEventPublisher events, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(components);
+        _components = components;
+        _registry = registry;
+        _events = events;
+        _time = time;
+        foreach (var source in components.CameraSources.OfType<IExternalStreamSource>())
+        {
+            source.ExternalStreamChanged += OnChanged;
+            _subscribed.Add(source);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var source in _subscribed)
+        {
+            source.ExternalStreamChanged -= OnChanged;
+        }
+
+        _subscribed.Clear();
+    }
+
+    public IEnumerable<RpcMethod> GetMethods()
+    {
+        yield return new RpcMethod(
+            "discover_external_streams",
+            RpcRole.Operator,
+            "Scans the configured discovery targets (RTSP probe, ONVIF WS-Discovery) and lists what answers; nothing is added.",
+            [
+                new RpcParam("skydio_enabled", RpcParamType.Boolean, "Probe the Skydio profile (:5554/subject, /infrared).") { Default = true },
+                new RpcParam("generic_enabled", RpcParamType.Boolean, "Probe the generic targets and ONVIF devices.") { Default = true },
+                new RpcParam("force_rescan", RpcParamType.Boolean, "Scan now even when the last scan is less than 30 s old.") { Default = false },
+                new RpcParam("include_offline", RpcParamType.Boolean, "Also list probed targets that did not answer (status ERROR).") { Default = false },
+            ],
+            """{"type":"object","required":["discovered_streams","skydio_streams","generic_streams","scan_timestamp","total_found","discovery_options","scan_duration","errors"],"properties":{"discovered_streams":""" + ListSchema + ""","skydio_streams":""" + ListSchema + ""","generic_streams":""" + ListSchema + ""","scan_timestamp":{"type":"string","format":"date-time"},"total_found":{"type":"integer"},"discovery_options":{"type":"object","properties":{"skydio_enabled":{"type":"boolean"},"generic_enabled":{"type":"boolean"},"force_rescan":{"type":"boolean"},"include_offline":{"type":"boolean"}}},"scan_duration":{"type":"string","description":"e.g. 1.25s"},"errors":{"type":"array","items":{"type":"string"}}}}""",
+            [RpcErrorCodes.Unsupported],
+            DiscoverAsync);
+
+        yield return new RpcMethod(
+            "add_external_stream",
+            RpcRole.Operator,
+            "Adds a network stream (persisted; credentials stored 0600, never shown); it becomes a camera (camera<N>, source rtsp).",
+            [
+                new RpcParam("stream_url", RpcParamType.String, "rtsp:// or rtsps:// URL, optionally with user:password@.", Required: true) { MaxLength = 2048 },
+                new RpcParam("stream_name", RpcParamType.String, "A name for people (the camera's name).", Required: true) { MaxLength = 100, Pattern = @"^[^\u0000-\u001f\u007f]*\S[^\u0000-\u001f\u007f]*$" },
+                new RpcParam("stream_type", RpcParamType.String, "skydio or generic; derived from the URL when absent.") { Enum = [ExternalStreamTypes.Skydio, ExternalStreamTypes.Generic] },
+            ],
+            """{"type":"object","required":["stream_url","stream_name","stream_type","status","timestamp"],"properties":{"stream_url":{"type":"string"},"stream_name":{"type":"string"},"stream_type":{"enum":["skydio","generic"]},"status":{"const":"ADDED"},"timestamp":{"type":"string","format":"date-time"},"device":{"type":["string","null"],"description":"camera<N>, once the first probe ended"}}}""",
+            [RpcErrorCodes.Unsupported, RpcErrorCodes.DependencyFailed],
+            AddAsync);
+
+        yield return new RpcMethod(
+            "remove_external_stream",
+            RpcRole.Operator,
+            "Removes a stream added through the API; its camera goes DISCONNECTED (re-adding the URL gives the same camera id).",
+            [new RpcParam("stream_url", RpcParamType.String, "The URL as added, or as listed (user:***@).", Required: true) { MaxLength = 2048 }],
+            """{"type":"object","required":["stream_url","status","timestamp"],"properties":{"stream_url":{"type":"string"},"status":{"const":"REMOVED"},"timestamp":{"type":"string","format":"date-time"}}}""",
+            [RpcErrorCodes.Unsupported, RpcErrorCodes.NotFound, RpcErrorCodes.InvalidState],
+            RemoveAsync);
+
+        yield return new RpcMethod(
+            "get_external_streams",
+            RpcRole.Viewer,
+            "The added network streams (from the API and configuration), by category.",
+            [],
+            """{"type":"object","required":["external_streams","skydio_streams","generic_streams","total_count","timestamp"],"properties":{"external_streams":""" + ListSchema + ""","skydio_streams":""" + ListSchema + ""","generic_streams":""" + ListSchema + ""","total_count":{"type":"integer"},"timestamp":{"type":"string","format":"date-time"}}}""",
+            [RpcErrorCodes.Unsupported],
+            (_, _, _) =>
+            {
+                var entries = Source().GetExternalStreams().Select(ToEntry).ToList();
+                return ValueTask.FromResult(RpcResult.From(
+                    new ExternalStreamListResult(entries, [.. entries.Where(IsSkydio)], [.. entries.Where(e => !IsSkydio(e))], entries.Count, Now()),
+                    ExternalStreamJsonContext.Default.ExternalStreamListResult));
+            });
+
+        yield return new RpcMethod(
+            "set_discovery_interval",
+            RpcRole.Admin,
+            "Sets the period of the background discovery scan in seconds (0 = on demand only); persisted.",
+            [new RpcParam("scan_interval", RpcParamType.Integer, "Seconds between scans; 0 = on demand only.", Required: true) { Minimum = 0, Maximum = 86400 }],
+            """{"type":"object","required":["scan_interval","status","message","timestamp"],"properties":{"scan_interval":{"type":"integer"},"status":{"const":"UPDATED"},"message":{"type":"string"},"timestamp":{"type":"string","format":"date-time"}}}""",
+            [RpcErrorCodes.Unsupported, RpcErrorCodes.DependencyFailed],
+            SetIntervalAsync);
+    }
+
+    private IExternalStreamSource Source() =>
+        _components.CameraSources.OfType<IExternalStreamSource>().FirstOrDefault()
+        ?? throw new UnsupportedFeatureException(
+            "external_streams",
+            "No camera source for network streams is active; enable the rtsp plugin (see docs/rtsp.md and `camera-service plugins`).");
+
+    private async ValueTask<RpcResult> DiscoverAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
+    {
+        var source = Source();
+        var request = new ExternalStreamScanRequest
+        {
+            SkydioEnabled = p.GetBoolean("skydio_enabled") ?? true,
+            GenericEnabled = p.GetBoolean("generic_enabled") ?? true,
+            ForceRescan = p.GetBoolean("force_rescan") ?? false,
+            IncludeOffline = p.GetBoolean("include_offline") ?? false,
+        };
+        ExternalStreamScan scan;
+        try
+        {
+            scan = await source.DiscoverAsync(request, ct).ConfigureAwait(false);
+        }
+        catch (UnsupportedFeatureException ex)
+        {
+            throw Disabled(ex);
+        }
+
+        var entries = scan.Streams.Select(ToEntry).ToList();
+        return RpcResult.From(
+            new DiscoveryResult(
+                entries,
+                [.. entries.Where(IsSkydio)],
+                [.. entries.Where(e => !IsSkydio(e))],
+                RpcJson.Timestamp(scan.ScannedAt),
+                entries.Count(e => e.Status == ExternalStreamStatuses.Discovered),
+                new DiscoveryOptionsResult(request.SkydioEnabled, request.GenericEnabled, request.ForceRescan, request.IncludeOffline),
+                scan.Duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s",
+                scan.Errors),
+            ExternalStreamJsonContext.Default.DiscoveryResult);
+    }
+
+    private async ValueTask<RpcResult> AddAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
+    {
+        var added = await Source().AddExternalStreamAsync(
+            new ExternalStreamRequest { Url = p.GetRequiredString("stream_url"), Name = p.GetRequiredString("stream_name"), Type = p.GetString("stream_type") },
+            ct).ConfigureAwait(false);
+        return RpcResult.From(
+            new AddResult(added.Url, added.Name, added.Type, "ADDED", Now(), DeviceOf(added)),
+            ExternalStreamJsonContext.Default.AddResult);
+    }
+
+    private async ValueTask<RpcResult> RemoveAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
+    {
+        var removed = await Source().RemoveExternalStreamAsync(p.GetRequiredString("stream_url"), ct).ConfigureAwait(false);
+        return RpcResult.From(new RemoveResult(removed.Url, "REMOVED", Now()), ExternalStreamJsonContext.Default.RemoveResult);
+    }
+
+    private async ValueTask<RpcResult> SetIntervalAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
+    {
+        var seconds = (int)(p.GetInt64("scan_interval") ?? 0);
+        try
+        {
+            await Source().SetDiscoveryIntervalAsync(TimeSpan.FromSeconds(seconds), ct).ConfigureAwait(false);
+        }
+        catch (UnsupportedFeatureException ex) when (ex.Feature != "external_streams")
+        {
+            throw Disabled(ex);
+        }
+
+        var message = seconds == 0 ? "Discovery runs on demand only." : $"Discovery scans every {seconds} s.";
+        return RpcResult.From(new IntervalResult(seconds, "UPDATED", message, Now()), ExternalStreamJsonContext.Default.IntervalResult);
+    }
+
+    private static RpcErrorException Disabled(UnsupportedFeatureException ex) => new(
+        RpcErrorCodes.Unsupported,
+        RpcErrorException.Item("feature", ex.Feature),
+        RpcErrorException.Item("reason", "feature_disabled"),
+        RpcErrorException.Item("message", ex.Message));
+
+    private void OnChanged(object? sender, ExternalStreamChangedEventArgs e)
+    {
+        var entry = ToEntry(e.Stream);
+        var topic = e.Change switch
+        {
+            "connected" => EventTopics.CameraConnected,
+            "disconnected" or "removed" => EventTopics.CameraDisconnected,
+            _ => EventTopics.CameraStatusChange,
+        };
+        _events.Publish(
+            topic,
+            "external_stream_update",
+            entry.Device,
+            new ExternalStreamEvent(e.Change, entry.Url, entry.Name, entry.Type, entry.Status, entry.Device, Now(), entry),
+            ExternalStreamJsonContext.Default.ExternalStreamEvent);
+    }
+
+    private ExternalStreamEntry ToEntry(ExternalStream s) => new(
+        s.Url,
+        s.Type,
+        s.Name,
+        s.Status,
+        RpcJson.Timestamp(s.DiscoveredAt),
+        s.LastSeen is { } seen ? RpcJson.Timestamp(seen) : null,
+        DeviceOf(s),
+        new ExternalStreamCapabilitiesResult(
+            s.Capabilities.Protocol,
+            s.Capabilities.Format,
+            s.Capabilities.Source,
+            s.Capabilities.StreamType,
+            s.Capabilities.Port,
+            s.Capabilities.StreamPath,
+            s.Capabilities.Codec,
+            s.Capabilities.Metadata));
+
+    private string? DeviceOf(ExternalStream s)
+    {
+        if (s.StableId is null)
+        {
+            return null;
+        }
+
+        foreach (var camera in _registry.Cameras)
+        {
+            if (string.Equals(camera.Binding.StableId, s.StableId, StringComparison.Ordinal) &&
+                _components.CameraSources.Any(c => c is IExternalStreamSource && string.Equals(c.Name, camera.Binding.Source, StringComparison.Ordinal)))
+            {
+                return camera.Id;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsSkydio(ExternalStreamEntry e) => e.Type == ExternalStreamTypes.Skydio;
+
+    private string Now() => RpcJson.Timestamp(_time.GetUtcNow());
+}
+
+internal sealed record ExternalStreamCapabilitiesResult(
+    string Protocol, string Format, string Source, string StreamType, int Port, string StreamPath, string? Codec, IReadOnlyDictionary<string, string> Metadata);
+
+internal sealed record ExternalStreamEntry(
+    string Url, string Type, string Name, string Status, string DiscoveredAt, string? LastSeen, string? Device, ExternalStreamCapabilitiesResult Capabilities);
+
+internal sealed record DiscoveryOptionsResult(bool SkydioEnabled, bool GenericEnabled, bool ForceRescan, bool IncludeOffline);
+
+internal sealed record DiscoveryResult(
+    IReadOnlyList<ExternalStreamEntry> DiscoveredStreams,
+    IReadOnlyList<ExternalStreamEntry> SkydioStreams,
+    IReadOnlyList<ExternalStreamEntry> GenericStreams,
+    string ScanTimestamp,
+    int TotalFound,
+    DiscoveryOptionsResult DiscoveryOptions,
+    string ScanDuration,
+    IReadOnlyList<string> Errors);
+
+internal sealed record AddResult(string StreamUrl, string StreamName, string StreamType, string Status, string Timestamp, string? Device);
+
+internal sealed record RemoveResult(string StreamUrl, string Status, string Timestamp);
+
+internal sealed record ExternalStreamListResult(
+    IReadOnlyList<ExternalStreamEntry> ExternalStreams,
+    IReadOnlyList<ExternalStreamEntry> SkydioStreams,
+    IReadOnlyList<ExternalStreamEntry> GenericStreams,
+    int TotalCount,
+    string Timestamp);
+
+internal sealed record IntervalResult(int ScanInterval, string Status, string Message, string Timestamp);
+
+/// <summary>Params of <c>external_stream_update</c>: the change (added, removed, connected, disconnected, discovered) and the stream.</summary>
+internal sealed record ExternalStreamEvent(string Change, string StreamUrl, string StreamName, string StreamType, string Status, string? Device, string Timestamp, ExternalStreamEntry Stream);
+
+/// <summary>Source-generated JSON metadata of the external-stream results (kept beside them rather than in CoreJsonContext).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(DiscoveryResult))]
+[JsonSerializable(typeof(AddResult))]
+[JsonSerializable(typeof(RemoveResult))]
+[JsonSerializable(typeof(ExternalStreamListResult))]
+[JsonSerializable(typeof(IntervalResult))]
+[JsonSerializable(typeof(ExternalStreamEvent))]
+internal sealed partial class ExternalStreamJsonContext : JsonSerializerContext;
