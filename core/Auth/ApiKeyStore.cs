@@ -157,6 +157,25 @@ internal sealed partial class ApiKeyStore
         return record is null ? "unknown_api_key" : Check(record);
     }
 
+    /// <summary>
+    /// The key file's problem now (re-read at most once a second, as <see cref="CheckStillValid"/> does), for health:
+    /// a damaged or unreadable file shows as DEGRADED even when no key is being checked.
+    /// </summary>
+    public string? CurrentProblem()
+    {
+        lock (_gate)
+        {
+            var now = _timeProvider.GetTimestamp();
+            if (!_loadedOnce || _timeProvider.GetElapsedTime(_lastCheck, now) >= TimeSpan.FromSeconds(1))
+            {
+                LoadKeepingLastGood(statFile: true);
+                _lastCheck = now;
+            }
+
+            return Problem;
+        }
+    }
+
     private string? Check(ApiKeyRecord record)
     {
         if (record.RevokedAt is not null)

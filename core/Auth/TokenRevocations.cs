@@ -117,6 +117,22 @@ internal sealed class TokenRevocations
         return users.TryGetValue(userId, out var before) && (issuedAt is not { } iat || iat < before);
     }
 
+    /// <summary>The revocation file's problem now (re-read at most once a second), for health.</summary>
+    public string? CurrentProblem()
+    {
+        lock (_gate)
+        {
+            var now = _timeProvider.GetTimestamp();
+            if (!_loadedOnce || _timeProvider.GetElapsedTime(_lastCheck, now) >= TimeSpan.FromSeconds(1))
+            {
+                _lastCheck = now;
+                Refresh();
+            }
+
+            return Problem;
+        }
+    }
+
     // Runtime path: never throws; a bad file keeps the last good list.
     private void Refresh()
     {

@@ -1,4 +1,5 @@
 using CameraService.Abstractions;
+using CameraService.Core.Auth;
 using CameraService.Core.Cameras;
 using CameraService.Core.Plugins;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -16,7 +17,7 @@ internal sealed record DiscoveryView(string Status, string Message);
 /// <c>system_health_update</c>): the components (api, camera_sources, stream_backend, storage, plugins), the alert
 /// thresholds' verdict and the overall status computed from both by one rule.
 /// </summary>
-internal sealed class SystemHealth(ActiveComponents components, CameraRegistry registry, PluginCatalog? plugins = null, AlertBoard? alerts = null)
+internal sealed class SystemHealth(ActiveComponents components, CameraRegistry registry, PluginCatalog? plugins = null, AlertBoard? alerts = null, ApiKeyStore? apiKeys = null, TokenRevocations? revocations = null)
 {
     /// <summary>The component that reports faulted or incompatible plugins.</summary>
     public const string PluginsComponent = "plugins";
@@ -114,7 +115,23 @@ internal sealed class SystemHealth(ActiveComponents components, CameraRegistry r
         }
 
         var states = components.Transports.Select(t => Guard(t.GetHealth)).ToList();
-        return Worst(states);
+        var worst = Worst(states);
+
+        // A damaged or unreadable api-keys.json / revoked-tokens.json (issue 17, hole 6): the API keeps serving with the
+        // last good lists, but an operator must see that a key or revocation change is not in force. The file's path
+        // stays in the log (event 1120): health may be readable by more people than the box's file system.
+        var problem = (apiKeys?.CurrentProblem() is not null ? "api-keys.json" : null)
+            ?? (revocations?.CurrentProblem() is not null ? "revoked-tokens.json" : null);
+        if (problem is null || worst.State != ComponentState.Running)
+        {
+            return worst;
+        }
+
+        return new ComponentStatus
+        {
+            State = ComponentState.Degraded,
+            Message = $"{problem} in the state directory is damaged or unreadable; the last good version stays in force until it is fixed (see the log; fix its owner/mode to the service's user).",
+        };
     }
 
     private ComponentStatus CameraSources()

@@ -26,6 +26,7 @@ internal sealed class RpcRouters(IEnumerable<IRpcCallRouter> routers)
             Params = parameters is { ValueKind: JsonValueKind.Object } p ? System.Text.Encoding.UTF8.GetBytes(p.GetRawText()) : EmptyObject,
             UserId = principal?.UserId ?? "anonymous",
             Role = principal?.Role ?? 0,
+            Cameras = principal?.Scope.Cameras,
             SessionId = context.Session.SessionId,
             InvokeLocally = ct => InvokeLocallyAsync(method, context, args, ct),
         };

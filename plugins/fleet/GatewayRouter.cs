@@ -330,6 +330,12 @@ internal sealed class GatewayRouter(FleetGateway gateway) : IRpcCallRouter
                     gateway.Rewrite(node, copy);
                     if (copy is JsonObject o)
                     {
+                        // A camera-scoped caller sees only its cameras' streams (named by the camera id).
+                        if (o["name"]?.GetValue<string>() is { } name && !Allowed(request, name))
+                        {
+                            continue;
+                        }
+
                         o["node"] = node.Id;
                     }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using NSubstitute;
 
 namespace CameraService.Core.Tests;
 
@@ -312,6 +313,37 @@ public sealed class SecurityTests : IAsyncLifetime
         login.Result();
         Assert.NotNull(keys.Problem);
         Assert.Single(_logs.Entries, e => e.Category.EndsWith("ApiKeyStore", StringComparison.Ordinal) && e.Level == LogLevel.Error);
+    }
+
+    // Hole 6: the damaged key file must be visible to operators in health (get_status, /health), not only in the log.
+    [Fact]
+    public async Task DamagedKeyFile_ApiComponentDegradedInGetStatus_UntilFixed()
+    {
+        var transport = Substitute.For<IApiTransport>();
+        transport.Name.Returns("websocket");
+        transport.GetHealth().Returns(CameraService.Abstractions.ComponentStatus.Running);
+        await using var core = new CoreHarness(configure: s => s.AddSingleton(transport));
+        await core.StartAsync();
+        var keys = core.Services.GetRequiredService<ApiKeyStore>();
+        var (_, key) = keys.Create(ApiRole.Admin, null, "ops");
+        var (session, _) = core.Open();
+        (await CoreHarness.CallAsync(session, "authenticate", $$"""{"auth_token":"{{key}}"}""")).Result();
+        var path = Path.Combine(core.StateDirectory, ApiKeyStore.FileName);
+        var good = await File.ReadAllTextAsync(path);
+
+        var before = (await CoreHarness.CallAsync(session, "get_status")).Result();
+        await File.WriteAllTextAsync(path, "{\"keys\":[{\"id\":");
+        core.Time.Advance(TimeSpan.FromSeconds(2));
+        var damaged = (await CoreHarness.CallAsync(session, "get_status")).Result();
+        await File.WriteAllTextAsync(path, good);
+        core.Time.Advance(TimeSpan.FromSeconds(2));
+        var fixedAgain = (await CoreHarness.CallAsync(session, "get_status")).Result();
+
+        // (The harness has no stream backend or store, so the overall status is DEGRADED throughout; the API component tells.)
+        Assert.Equal("RUNNING", before.GetProperty("components").Str("api"));
+        Assert.Equal("DEGRADED", damaged.GetProperty("components").Str("api"));
+        Assert.Equal("DEGRADED", damaged.Str("status"));
+        Assert.Equal("RUNNING", fixedAgain.GetProperty("components").Str("api"));
     }
 
     // Hole 9: audit log.

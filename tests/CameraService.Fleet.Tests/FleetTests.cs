@@ -37,6 +37,28 @@ public sealed class FleetTests(FleetFixture fleet)
     }
 
     [Fact]
+    public async Task ScopedToken_AtTheGateway_SeesAndUsesOnlyItsCamera()
+    {
+        // Issue 17, hole 4: the gateway routes with the caller's camera scope; other nodes' cameras do not exist for it.
+        await using var admin = await fleet.ConnectAsync(fleet.Gateway1);
+        var ids = (await admin.CallAsync("get_camera_list")).GetProperty("cameras").EnumerateArray().Select(c => c.GetProperty("device").GetString()!).ToList();
+        var output = await fleet.Gateway1.RunCliAsync("token", "create", "--role", "operator", "--ttl", "1h", "--cameras", ids[0]);
+        var token = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.Count(c => c == '.') == 2 && !l.Contains(' ', StringComparison.Ordinal));
+        await using var scoped = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = fleet.Gateway1.WebSocketUrl, Token = token });
+
+        var list = await scoped.CallAsync("get_camera_list");
+        var own = await scoped.CallAsync("get_camera_status", new Dictionary<string, object?> { ["device"] = ids[0] });
+        var other = await Assert.ThrowsAnyAsync<CameraServiceApiException>(() => scoped.CallAsync("get_camera_status", new Dictionary<string, object?> { ["device"] = ids[3] }));
+        var streams = await scoped.CallAsync("get_streams");
+
+        Assert.Equal([ids[0]], list.GetProperty("cameras").EnumerateArray().Select(c => c.GetProperty("device").GetString()));
+        Assert.Equal(1, list.GetProperty("total").GetInt32());
+        Assert.Equal(ids[0], own.GetProperty("device").GetString());
+        Assert.Equal(-32002, other.Code);
+        Assert.All(streams.EnumerateArray(), s => Assert.Equal(ids[0], s.GetProperty("name").GetString()));
+    }
+
+    [Fact]
     public async Task TwoGateways_GiveIdenticalIds()
     {
         await using var one = await fleet.ConnectAsync(fleet.Gateway1);
