@@ -365,9 +365,11 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
     {
         var available = rp.Publisher != null;
         JsonNode? time = rp.AvailableTime is { } t ? GoFormat.FormatTime(t) : null;
-        JsonNode? source = rp.Publisher is { } pub
+        // A static source (source: rtsp://… that MediaMTX pulls) is reported as such, ready or not, as the real server does.
+        var staticSource = rp.S("source") is not ("publisher" or "redirect");
+        JsonNode? source = rp.Publisher is { } pub && !staticSource
             ? new JsonObject { ["type"] = "rtspSession", ["id"] = pub.Id }
-            : rp.S("source") is "publisher" or "redirect" ? null : new JsonObject { ["type"] = StaticSourceType(rp.S("source")), ["id"] = string.Empty };
+            : staticSource ? new JsonObject { ["type"] = StaticSourceType(rp.S("source")), ["id"] = string.Empty } : null;
         var tracks = rp.Publisher?.Tracks ?? [];
         return new JsonObject
         {
