@@ -25,7 +25,14 @@ public sealed class PropertyTests(Mp4Files files) : IClassFixture<Mp4Files>
             if (rule is null)
             {
                 Assert.False(name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) || name.Contains("..", StringComparison.Ordinal), name);
-                Assert.DoesNotContain(name, c => char.IsControl(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator or System.Globalization.UnicodeCategory.Surrogate);
+                // By Unicode scalar: a lone surrogate is invalid, a valid pair (e.g. U+10000) is one ordinary character.
+                var rest = name.AsSpan();
+                while (!rest.IsEmpty)
+                {
+                    Assert.Equal(System.Buffers.OperationStatus.Done, Rune.DecodeFromUtf16(rest, out var rune, out var used));
+                    Assert.False(Rune.IsControl(rune) || Rune.GetUnicodeCategory(rune) is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator, name);
+                    rest = rest[used..];
+                }
                 Assert.InRange(Encoding.UTF8.GetByteCount(name), 1, 255);
             }
         }, iter: 20000, threads: 1);
