@@ -166,26 +166,8 @@ internal sealed partial class FleetGateway : BackgroundService
         }
     }
 
-    private async Task Guard(Func<Task> loop, CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await loop().ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) // NATS trouble must never stop the gateway: retry after a pause
-            {
-                LogLoopFailed(_logger, ex);
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(1), _time, stoppingToken).ConfigureAwait(false);
-        }
-    }
+    private Task Guard(Func<Task> loop, CancellationToken stoppingToken) =>
+        FleetLoop.GuardAsync(loop, ex => LogLoopFailed(_logger, ex), _time, stoppingToken);
 
     private async Task HeartbeatsAsync(CancellationToken stoppingToken)
     {

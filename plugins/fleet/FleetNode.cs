@@ -107,26 +107,8 @@ internal sealed partial class FleetNode : BackgroundService
             Guard(() => ForwardEventsAsync(nats, stoppingToken), stoppingToken)).ConfigureAwait(false);
     }
 
-    private async Task Guard(Func<Task> loop, CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await loop().ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) // NATS trouble (server gone mid-subscribe, …) must never stop the node: retry after a pause
-            {
-                LogLoopFailed(_logger, ex, _nodeId);
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(1), _time, stoppingToken).ConfigureAwait(false);
-        }
-    }
+    private Task Guard(Func<Task> loop, CancellationToken stoppingToken) =>
+        FleetLoop.GuardAsync(loop, ex => LogLoopFailed(_logger, ex, _nodeId), _time, stoppingToken);
 
     private async Task ServeRequestsAsync(NatsConnection nats, CancellationToken stoppingToken)
     {
