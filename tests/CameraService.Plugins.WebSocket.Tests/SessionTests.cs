@@ -197,6 +197,7 @@ public sealed class SessionTests
             ["Api:MaxDroppedNotifications"] = "8",
             ["Api:CloseTimeout"] = "00:01:00",
             ["Api:SendTimeout"] = "00:05:00",
+            ["Api:PingInterval"] = "00:30:00", // the slow client does not read, so it would not answer a ping
         });
         using var timeout = Wire.Timeout(120);
         using var slow = await harness.ConnectAsync(timeout.Token);
@@ -244,8 +245,11 @@ public sealed class SessionTests
         await using var harness = await TransportHarness.StartAsync(new Dictionary<string, string?>
         {
             ["Api:OutboundQueueLength"] = "1000",
-            ["Api:MaxDroppedNotifications"] = "1000",
+            ["Api:MaxDroppedNotifications"] = "1000000",
             ["Api:SendTimeout"] = "00:00:01",
+
+            // The slow client never reads, so it never answers a ping either: keep the keep-alive out of this test.
+            ["Api:PingInterval"] = "00:30:00",
         });
         using var timeout = Wire.Timeout(120);
         using var slow = await harness.ConnectAsync(timeout.Token);
@@ -253,14 +257,17 @@ public sealed class SessionTests
         using var fast = await harness.ConnectAsync(timeout.Token);
         var fastSession = (await harness.WaitForSessionsAsync(2, timeout.Token))[1];
 
-        // Enough to fill the socket buffers of the client that does not read, so a send blocks.
+        // Keep the queue topped up until the socket buffers of the client that does not read are full and a send
+        // blocks. How much that takes depends on the machine (net.ipv4.tcp_rmem lets loopback autotune to 32 MiB),
+        // so push until the session ends rather than a fixed amount.
         var message = Encoding.UTF8.GetBytes("{\"pad\":\"" + new string('p', 256 * 1024) + "\"}");
-        for (var i = 0; i < 200 && !slowSession.Disposed; i++)
+        while (!slowSession.Disposed)
         {
-            slowSession.Connection.TrySendNotification(message);
+            if (!slowSession.Connection.TrySendNotification(message))
+            {
+                await Task.Delay(5, timeout.Token);
+            }
         }
-
-        await Poll.UntilAsync(() => slowSession.Disposed, timeout.Token);
 
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, Assert.IsType<WebSocketConnection>(slowSession.Connection).ServerCloseStatus);
         Assert.False(slowSession.Connection.TrySendNotification("{}"u8));
