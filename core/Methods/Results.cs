@@ -6,7 +6,20 @@ namespace CameraService.Core.Methods;
 
 internal sealed record AuthenticateResult(bool Authenticated, string Role, IReadOnlyList<string> Permissions, string? ExpiresAt, string SessionId);
 
-internal sealed record CameraInfo(string Device, string Status, string Name, string Resolution, double Fps, CameraStreams Streams, string StableId, string? DevicePath, string Source);
+internal sealed record CameraInfo(
+    string Device,
+    string Status,
+    string Name,
+    string Resolution,
+    double Fps,
+    CameraStreams Streams,
+    string StableId,
+    string? DevicePath,
+    string Source,
+    bool Recording,
+    string? RecordingSession,
+    string? CurrentFile,
+    double? ElapsedTime);
 
 internal sealed record CameraListResult(IReadOnlyList<CameraInfo> Cameras, int Total, int Connected);
 
@@ -24,6 +37,10 @@ internal sealed record CameraStatusResult(
     string StableId,
     string? DevicePath,
     string Source,
+    bool Recording,
+    string? RecordingSession,
+    string? CurrentFile,
+    double? ElapsedTime,
     CameraStreamMetrics Metrics,
     CameraCapabilitySummary Capabilities);
 
