@@ -130,22 +130,7 @@ internal sealed partial class CameraMethods(
         var uptime = camera.ConnectedSince is { } since ? (long)(timeProvider.GetUtcNow() - since).TotalSeconds : 0;
         var caps = Capabilities(camera);
         var info = ToInfo(camera);
-        var result = new CameraStatusResult(
-            info.Device,
-            info.Status,
-            info.Name,
-            info.Resolution,
-            info.Fps,
-            info.Streams,
-            info.StableId,
-            info.DevicePath,
-            info.Source,
-            info.Recording,
-            info.RecordingSession,
-            info.CurrentFile,
-            info.ElapsedTime,
-            new CameraStreamMetrics(bytesSent, readers, uptime),
-            new CameraCapabilitySummary(caps.Formats, caps.Resolutions));
+        var result = new CameraStatusResult(info, new CameraStreamMetrics(bytesSent, readers, uptime), new CameraCapabilitySummary(caps.Formats, caps.Resolutions));
         return RpcResult.From(result, CoreJsonContext.Default.CameraStatusResult);
     }
 

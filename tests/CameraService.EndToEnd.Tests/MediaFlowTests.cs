@@ -57,6 +57,8 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.True(status.Recording);
         Assert.Equal(started.SessionId, status.RecordingSession);
         Assert.True(status.ElapsedTime >= listed.ElapsedTime);
+        Assert.True(status.Metrics is { Uptime: > 0 }, "get_camera_status has its metrics");
+        Assert.NotEmpty(status.Capabilities!.Formats);
 
         var stopped = await Client.StopRecordingAsync("camera0");
         var idle = await Client.GetCameraStatusAsync("camera0");
