@@ -19,6 +19,10 @@ public sealed class ConfigurationOwnershipTests
     /// <summary>The core's sections besides its options classes' SectionName values (docs/configuration.md).</summary>
     private static readonly string[] CoreSections = ["CameraService", "State", "Metrics", "Alerts", "Snapshots"];
 
+    /// <summary>The top-level sections of the documented keys (Api, Plugins, Storage, …): a key read relative to a sub-section (<c>section["Cameras"]</c>) is none of them.</summary>
+    private static readonly Lazy<HashSet<string>> KnownSections = new(() =>
+        ConfigurationDocsTests.DocumentedKeys().Select(k => k.Split(':')[0]).ToHashSet(StringComparer.OrdinalIgnoreCase));
+
     private static readonly HashSet<string> ReadMethods = new(StringComparer.Ordinal)
     {
         "GetSection", "GetRequiredSection", "GetValue", "BindConfiguration", "GetConnectionString",
@@ -139,7 +143,7 @@ public sealed class ConfigurationOwnershipTests
                     InvocationExpressionSyntax call => InvocationKey(call, constants),
                     _ => null,
                 };
-                if (key is not null)
+                if (key is not null && KnownSections.Value.Contains(key.Split(':')[0]))
                 {
                     reads.Add((key, $"{tree.FilePath}:{node.GetLocation().GetLineSpan().StartLinePosition.Line + 1}"));
                 }
