@@ -174,6 +174,12 @@ public sealed class SdkFixture : IAsyncLifetime
             await BackendService.DisposeAsync();
         }
 
+        if (Environment.GetEnvironmentVariable("SDK_TESTS_KEEP") == "1")
+        {
+            // Debugging aid: keep the vendor folder, the feed and the plugins to rerun a step by hand.
+            return;
+        }
+
         try
         {
             Directory.Delete(Root, recursive: true);
