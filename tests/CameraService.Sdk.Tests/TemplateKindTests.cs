@@ -32,7 +32,12 @@ public sealed class TemplateKindTests(SdkFixture sdk)
         var id = SdkFixture.TemplateKinds.Single(k => k.Kind == kind).Id;
 
         await Cameras.AssertLoadedAsync(sdk, id);
-        await Cameras.AssertLoadedAsync(sdk.BackendClient, sdk.BackendService, id);
+        if (kind != "transport")
+        {
+            // The second host disables the transport (its port belongs to the first).
+            await Cameras.AssertLoadedAsync(sdk.BackendClient, sdk.BackendService, id);
+        }
+
         Assert.False(File.Exists(Path.Combine(sdk.Plugins, id, "CameraService.Abstractions.dll")), $"{id} must not ship the SDK: the host provides it");
     }
 
