@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using CameraService.Client;
@@ -23,6 +22,9 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
 
     protected string Root => Fixture.Root;
 
+    /// <summary>How long the unlimited recording test lets the camera record.</summary>
+    private static TimeSpan RecordFor => TimeSpan.FromSeconds(4);
+
     [Fact]
     public async Task TakeSnapshot_DownloadUrl_ReturnsJpegOfConfiguredSize()
     {
@@ -42,14 +44,31 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
     [Fact]
     public async Task Recording_Unlimited_StopReturnsPlayableH264Files()
     {
-        // The wall clock spans both calls: the backend starts writing somewhere inside start_recording.
-        var wall = Stopwatch.StartNew();
         var started = await Client.StartRecordingAsync("camera0");
         Assert.Equal("RECORDING", started.Status);
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        await Task.Delay(RecordFor);
+
+        // The camera object carries the recording (api-contract.md §8.1), in the list and in the status.
+        var listed = (await Client.GetCameraListAsync()).Cameras.Single(c => c.Device == "camera0");
+        Assert.True(listed.Recording);
+        Assert.Equal(started.SessionId, listed.RecordingSession);
+        Assert.InRange(listed.ElapsedTime ?? -1, 3.0, 600);
+        var status = await Client.GetCameraStatusAsync("camera0");
+        Assert.True(status.Recording);
+        Assert.Equal(started.SessionId, status.RecordingSession);
+        Assert.True(status.ElapsedTime >= listed.ElapsedTime);
+        Assert.True(status.Metrics is { Uptime: > 0 }, "get_camera_status has its metrics");
+        Assert.NotEmpty(status.Capabilities!.Formats);
 
         var stopped = await Client.StopRecordingAsync("camera0");
-        wall.Stop();
+        var idle = await Client.GetCameraStatusAsync("camera0");
+        Assert.False(idle.Recording);
+        Assert.Null(idle.RecordingSession);
+        Assert.Null(idle.CurrentFile);
+        Assert.Null(idle.ElapsedTime);
+
+        // current_file named a segment of this recording, or nothing yet (the ffmpeg backend reports a segment once complete).
+        Assert.True(status.CurrentFile is null || stopped.Files.Any(f => f.Filename == status.CurrentFile), status.CurrentFile);
 
         Assert.Equal("STOPPED", stopped.Status);
         Assert.Equal(started.SessionId, stopped.SessionId);
@@ -64,8 +83,12 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
             total += probe.Duration;
         }
 
-        // Publisher start-up eats part of the wall time; the recorded duration must be within 1.5 s of it.
-        Assert.InRange(total, wall.Elapsed.TotalSeconds - 2.5, wall.Elapsed.TotalSeconds + 1);
+        // The files hold at least the time the test let the camera record (between start_recording answering and
+        // stop_recording being sent) less the publisher's start-up to its first keyframe, and no more than the session
+        // as the service reports it (start_time → end_time, its own clock) — no stopwatch of the test, whose reading
+        // would include API and scheduling latency.
+        Assert.Equal((stopped.EndTime - stopped.StartTime).TotalSeconds, stopped.Duration, 1);
+        Assert.InRange(total, RecordFor.TotalSeconds - 2, stopped.Duration + 1);
         var second = await Assert.ThrowsAsync<InvalidStateException>(() => Client.StopRecordingAsync("camera0"));
         Assert.Equal(started.SessionId, second.DataString("last_session_id"));
     }
