@@ -87,8 +87,10 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<RpcRouters>();
         services.TryAddSingleton<IRpcNotificationPublisher, RoutedNotifications>();
         services.TryAddSingleton<RpcEndpoint>();
-        services.TryAddSingleton<IRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());
-        services.TryAddSingleton<ITrustedRpcEndpoint>(sp => sp.GetRequiredService<RpcEndpoint>());
+        // Deferred: a transport may take the endpoint in its constructor although the endpoint depends on the transports.
+        services.TryAddSingleton<DeferredRpcEndpoint>();
+        services.TryAddSingleton<IRpcEndpoint>(sp => sp.GetRequiredService<DeferredRpcEndpoint>());
+        services.TryAddSingleton<ITrustedRpcEndpoint>(sp => sp.GetRequiredService<DeferredRpcEndpoint>());
         services.AddSingleton<IHttpEndpointSource, OpenRpcHttpEndpoint>();
 
         // Media flows: recording sessions and the media methods (snapshots, recordings, streaming, files, storage).

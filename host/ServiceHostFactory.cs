@@ -40,6 +40,7 @@ internal static class ServiceHostFactory
         var plugins = new PluginLoader(configuration).LoadAll(settings.PluginsDirectory, builder.Services);
         builder.Services.AddHostedService(sp => new PluginStateLogger(plugins, sp.GetRequiredService<ILogger<PluginStateLogger>>()));
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(PluginEnvironments.MediaOf(settings));
         builder.Services.AddSingleton<PluginEnvironments>();
         PluginScopedServices.AddServiceEnvironment(builder.Services);
         builder.Services.AddCameraServiceCore(configuration, plugins);

@@ -3,7 +3,8 @@ namespace CameraService.Abstractions.Plugins;
 /// <summary>
 /// What a plugin may know about the service it runs in, provided by the host: inject it into any class of
 /// the plugin. A plugin reads its own configuration section (<c>Plugins:&lt;Id&gt;</c>) and this — never
-/// another component's configuration keys (<c>State:Directory</c>, <c>Api:*</c>, <c>Storage:*</c>, …).
+/// another component's configuration keys (<c>State:Directory</c>, <c>Api:*</c>, <c>Storage:*</c>,
+/// <c>CameraService:*</c>, <c>Fleet:*</c>, …).
 /// </summary>
 /// <remarks>
 /// Each plugin gets its own instance: <see cref="StateDirectory"/> is the plugin's own folder. The host resolves
@@ -36,6 +37,37 @@ public interface IServiceEnvironment
 
     /// <summary>The service's clock; use it instead of the system clock so tests can control time.</summary>
     TimeProvider Time { get; }
+
+    /// <summary>
+    /// The path of the service's JSON-RPC WebSocket endpoint below <see cref="PublicBaseUrl"/>, starting with <c>/</c>
+    /// (<c>Api:Path</c>, default <c>/ws</c>): a client or a web page connects to the base URL with the scheme
+    /// <c>ws</c>/<c>wss</c> and this path. Since SDK 2.1; the default implementation (for test doubles written
+    /// against 2.0) answers <c>/ws</c>.
+    /// </summary>
+    string ApiWebSocketPath => "/ws";
+
+    /// <summary>
+    /// The name of this service instance (the box), stable across restarts and unique among the boxes of a fleet:
+    /// <c>Fleet:NodeId</c> when set, else the machine's host name. Use it where a plugin names the box to the outside,
+    /// e.g. in MQTT topics. It is free text: sanitize it for the place you put it. Since SDK 2.1; the default
+    /// implementation answers the machine's host name.
+    /// </summary>
+    string NodeId => Environment.MachineName;
+
+    /// <summary>
+    /// The <c>Name</c> of the stream backend (<see cref="Streaming.IStreamBackend"/>) the service is configured to use
+    /// (<c>CameraService:StreamBackend</c>, default <c>mediamtx</c>), whether or not a loaded plugin provides it. A
+    /// backend that serves something only while it is the selected one compares its own name with this. Since SDK
+    /// 2.1; the default implementation answers <c>mediamtx</c>.
+    /// </summary>
+    string SelectedStreamBackend => "mediamtx";
+
+    /// <summary>
+    /// The <c>Name</c> of the media store (<see cref="Media.IMediaStore"/>) the service is configured to use
+    /// (<c>CameraService:MediaStore</c>, default <c>storage</c>), whether or not a loaded plugin provides it. Since SDK
+    /// 2.1; the default implementation answers <c>storage</c>.
+    /// </summary>
+    string SelectedMediaStore => "storage";
 }
 
 /// <summary>The media folders of the service (full paths).</summary>

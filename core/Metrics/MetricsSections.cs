@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using CameraService.Abstractions.Plugins;
 using CameraService.Abstractions.Streaming;
 using CameraService.Core.Cameras;
+using CameraService.Core.Hosting;
 using CameraService.Core.Plugins;
 using CameraService.Core.Rpc;
-using Microsoft.Extensions.Configuration;
 
 namespace CameraService.Core.Metrics;
 
@@ -36,7 +37,11 @@ internal sealed record SystemMetricsSnapshot(double CpuUsage, double MemoryUsage
 /// Process CPU (percent of all cores since the previous call), system memory in use (percent, from
 /// /proc/meminfo, else the GC's view), disk usage of the media root (percent) and the process's thread count.
 /// </summary>
-internal sealed class SystemMetricsSection(ActiveComponents components, IConfiguration configuration, TimeProvider timeProvider) : IMetricsSection
+/// <param name="components">The active media store, asked first.</param>
+/// <param name="state">The core's state folder: measured when the host gave no media layout.</param>
+/// <param name="timeProvider">The clock of the CPU measurement.</param>
+/// <param name="media">The host's media folders (<c>Storage:Root</c>), measured when the store cannot answer.</param>
+internal sealed class SystemMetricsSection(ActiveComponents components, StateDirectory state, TimeProvider timeProvider, MediaLayout? media = null) : IMetricsSection
 {
     private readonly Lock _gate = new();
     private TimeSpan _lastCpu;
@@ -130,7 +135,7 @@ internal sealed class SystemMetricsSection(ActiveComponents components, IConfigu
             }
         }
 
-        var root = configuration["Storage:Root"] ?? configuration["State:Directory"];
+        var root = media?.RootDirectory ?? state.Path;
         if (string.IsNullOrEmpty(root))
         {
             return 0;

@@ -37,10 +37,24 @@ public sealed class ActiveComponents
         var section = configuration.GetSection("CameraService");
         CameraSources = PickMany(sources.ToList(), s => s.Name, section.GetSection("CameraSources").Get<string[]>(), "camera source");
         Transports = PickMany(transports.ToList(), t => t.Name, section.GetSection("Transports").Get<string[]>(), "API transport");
-        StreamBackendName = section["StreamBackend"] is { Length: > 0 } b ? b : "mediamtx";
-        MediaStoreName = section["MediaStore"] is { Length: > 0 } m ? m : "storage";
+        StreamBackendName = SelectedStreamBackend(configuration);
+        MediaStoreName = SelectedMediaStore(configuration);
         StreamBackend = PickOne(backends.ToList(), x => x.Name, StreamBackendName, "stream backend");
         MediaStore = PickOne(stores.ToList(), x => x.Name, MediaStoreName, "media store");
+    }
+
+    /// <summary>The configured stream backend name (<c>CameraService:StreamBackend</c>, default <c>mediamtx</c>), also told to plugins (<c>IServiceEnvironment.SelectedStreamBackend</c>).</summary>
+    public static string SelectedStreamBackend(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration["CameraService:StreamBackend"] is { Length: > 0 } b ? b : "mediamtx";
+    }
+
+    /// <summary>The configured media store name (<c>CameraService:MediaStore</c>, default <c>storage</c>), also told to plugins (<c>IServiceEnvironment.SelectedMediaStore</c>).</summary>
+    public static string SelectedMediaStore(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration["CameraService:MediaStore"] is { Length: > 0 } m ? m : "storage";
     }
 
     /// <summary>The active camera sources.</summary>

@@ -20,6 +20,9 @@ internal sealed class ApiOptions
     /// <summary>The host name used in URLs when <see cref="PublicBaseUrl"/> is unset (<c>Api:PublicHost</c>).</summary>
     public string? PublicHost { get; set; }
 
+    /// <summary>The path of the WebSocket endpoint (<c>Api:Path</c>; the transport validates it), told to plugins as <c>IServiceEnvironment.ApiWebSocketPath</c>.</summary>
+    public string Path { get; set; } = "/ws";
+
     /// <summary>The listener port (<c>Api:Port</c>), used in the default public base URL.</summary>
     public int Port { get; set; } = 8002;
 

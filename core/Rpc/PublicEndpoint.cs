@@ -25,7 +25,11 @@ internal sealed class PublicEndpoint
         }
 
         Host = new Uri(BaseUrl).Host;
+        WebSocketPath = o.Path is { Length: > 0 } path ? path : "/ws";
     }
+
+    /// <summary>The path of the JSON-RPC WebSocket endpoint (<c>Api:Path</c>, default <c>/ws</c>).</summary>
+    public string WebSocketPath { get; }
 
     /// <summary>The base URL without a trailing slash.</summary>
     public string BaseUrl { get; }

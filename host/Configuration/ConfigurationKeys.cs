@@ -11,6 +11,9 @@ internal static class ConfigurationKeys
     public const string PluginsDirectory = "Plugins:Directory";
     public const string ShutdownTimeout = "Host:ShutdownTimeout";
 
+    /// <summary>The box's id in a fleet (the fleet plugin's key), told to every plugin as <c>IServiceEnvironment.NodeId</c>.</summary>
+    public const string NodeId = "Fleet:NodeId";
+
     /// <summary>Per plugin; <c>&lt;Id&gt;</c> is the plugin id.</summary>
     public const string PluginEnabled = "Plugins:<Id>:Enabled";
 

@@ -28,12 +28,12 @@ internal static class FfmpegServiceCollectionExtensions
     public static IServiceCollection AddFfmpegStreamBackend(this IServiceCollection services)
     {
         services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.SectionName)
-            .Configure<IConfiguration>((o, c) =>
+            .Configure<IServiceEnvironment>((o, environment) =>
             {
-                // Not a shared /tmp that another user could pre-create (issue 17): the service's own state directory.
-                if (string.IsNullOrWhiteSpace(o.HlsDirectory) && c["State:Directory"] is { Length: > 0 } state)
+                // Not a shared /tmp that another user could pre-create (issue 17): the plugin's own state folder.
+                if (string.IsNullOrWhiteSpace(o.HlsDirectory))
                 {
-                    o.HlsDirectory = Path.Combine(Path.GetFullPath(state), "hls");
+                    o.HlsDirectory = Path.Combine(Path.GetFullPath(environment.StateDirectory), "hls");
                 }
             })
             .ValidateOnStart();

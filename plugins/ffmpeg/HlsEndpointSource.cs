@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CameraService.Abstractions.Api;
-using Microsoft.Extensions.Configuration;
+using CameraService.Abstractions.Plugins;
 
 namespace CameraService.Plugins.Ffmpeg;
 
@@ -25,16 +25,16 @@ internal sealed partial class HlsEndpointSource : IHttpEndpointSource
     /// The core's access control. Taken as a sequence so that a host without one still starts: the endpoints then
     /// refuse every request (503) instead of failing the whole HTTP listener.
     /// </param>
-    /// <param name="configuration">Configuration (which backend is active).</param>
-    public HlsEndpointSource(FfmpegStreamBackend backend, IEnumerable<IAccessControl> accessControls, IConfiguration configuration)
+    /// <param name="environment">The service environment (which backend is selected).</param>
+    public HlsEndpointSource(FfmpegStreamBackend backend, IEnumerable<IAccessControl> accessControls, IServiceEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(accessControls);
-        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(environment);
         _backend = backend;
         _access = accessControls.LastOrDefault();
-        // Only the active backend owns /streams: with MediaMTX active, MediaMTX serves HLS itself.
-        var active = string.Equals(configuration["CameraService:StreamBackend"], backend.Name, StringComparison.OrdinalIgnoreCase);
+        // Only the selected backend owns /streams: with MediaMTX selected, MediaMTX serves HLS itself.
+        var active = string.Equals(environment.SelectedStreamBackend, backend.Name, StringComparison.OrdinalIgnoreCase);
         Endpoints = active
             ?
             [

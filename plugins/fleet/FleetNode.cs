@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using CameraService.Abstractions.Api;
-using Microsoft.Extensions.Configuration;
+using CameraService.Abstractions.Plugins;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -54,13 +54,13 @@ internal sealed partial class FleetNode : BackgroundService
         ITrustedRpcEndpoint endpoint,
         FleetSigner signer,
         FleetMetrics metrics,
-        IConfiguration configuration,
+        IServiceEnvironment environment,
         ILoggerFactory loggerFactory,
         TimeProvider time,
         ILogger<FleetNode> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(environment);
         _options = options.Value;
         _nodeId = _options.NodeId!;
         _endpoint = endpoint;
@@ -70,7 +70,7 @@ internal sealed partial class FleetNode : BackgroundService
         _loggerFactory = loggerFactory;
         _time = time;
         _logger = logger;
-        _baseUrl = configuration["Api:PublicBaseUrl"];
+        _baseUrl = environment.PublicBaseUrl;
         _self = new TrustedPrincipal { UserId = $"fleet:{_nodeId}", Role = ApiRole.Admin };
         _startedAt = time.GetUtcNow().UtcDateTime.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -7,7 +7,7 @@ using System.Threading.Channels;
 using CameraService.Abstractions;
 using CameraService.Abstractions.Api;
 using CameraService.Abstractions.Media;
-using Microsoft.Extensions.Configuration;
+using CameraService.Abstractions.Plugins;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -45,7 +45,7 @@ internal sealed class MqttBridge : IApiTransport, IAsyncDisposable
 
     private readonly MqttOptions _options;
     private readonly IServiceProvider _services;
-    private readonly IConfiguration _configuration;
+    private readonly string _mediaStoreName;
     private readonly TimeProvider _time;
     private readonly MqttMetrics _metrics;
     private readonly ILogger<MqttBridge> _logger;
@@ -73,18 +73,19 @@ internal sealed class MqttBridge : IApiTransport, IAsyncDisposable
     private volatile string? _lastError;
     private DateTimeOffset? _lastErrorTime;
 
-    public MqttBridge(IOptions<MqttOptions> options, IServiceProvider services, IConfiguration configuration, TimeProvider time, MqttMetrics metrics, ILogger<MqttBridge> logger)
+    public MqttBridge(IOptions<MqttOptions> options, IServiceProvider services, IServiceEnvironment environment, TimeProvider time, MqttMetrics metrics, ILogger<MqttBridge> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(environment);
         _options = options.Value;
         _services = services;
-        _configuration = configuration;
+        _mediaStoreName = environment.SelectedMediaStore;
         _time = time;
         _metrics = metrics;
         _logger = logger;
         // Validated at start (MqttOptionsValidator); a disabled bridge may carry any URL.
         _broker = BrokerAddress.TryParse(_options.Url, out var broker, out _) ? broker! : new BrokerAddress("127.0.0.1", 1883, false, null, null);
-        _nodeId = MqttTopics.Sanitize(configuration["Fleet:NodeId"] is { Length: > 0 } node ? node : Environment.MachineName);
+        _nodeId = MqttTopics.Sanitize(environment.NodeId);
         _topics = new MqttTopics(_options.BaseTopic ?? $"camera-service/{_nodeId}", _options.DiscoveryPrefix);
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
@@ -439,12 +440,11 @@ internal sealed class MqttBridge : IApiTransport, IAsyncDisposable
         await PublishAsync(_topics.Snapshot(camera), bytes, retain: true, "snapshot", stop).ConfigureAwait(false);
     }
 
-    /// <summary>The media store the service uses (<c>CameraService:MediaStore</c>, default <c>storage</c>).</summary>
+    /// <summary>The media store the service uses (<see cref="IServiceEnvironment.SelectedMediaStore"/>).</summary>
     private IMediaStore? ActiveStore()
     {
         var stores = _services.GetServices<IMediaStore>().ToList();
-        var name = _configuration["CameraService:MediaStore"] is { Length: > 0 } n ? n : "storage";
-        return stores.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal)) ?? (stores.Count == 1 ? stores[0] : null);
+        return stores.FirstOrDefault(s => string.Equals(s.Name, _mediaStoreName, StringComparison.Ordinal)) ?? (stores.Count == 1 ? stores[0] : null);
     }
 
     private void SignalRefresh()

@@ -1,3 +1,4 @@
+using CameraService.Plugins.V4l2.Native;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -135,9 +136,18 @@ internal sealed class V4l2OptionsValidator : IValidateOptions<V4l2Options>
             errors.Add("Plugins:V4l2:DebounceInterval must be between 0 and 00:00:02.");
         }
 
-        if (options.FakeDevicesDirectory is { Length: > 0 } fake && !Directory.Exists(V4l2Plugin.ResolvePluginPath(fake)))
+        if (options.FakeDevicesDirectory is { Length: > 0 } fake)
         {
-            errors.Add("Plugins:V4l2:FakeDevicesDirectory does not exist; remove the key to use real devices.");
+            if (!SimulatedDeviceMode.IsInstalled)
+            {
+                errors.Add($"Plugins:V4l2:FakeDevicesDirectory is a test and demo aid that needs {SimulatedDeviceMode.AssemblyName}.dll in the plugin folder " +
+                    $"({Path.GetDirectoryName(SimulatedDeviceMode.AssemblyPath)}), which release packages do not ship; remove the key to use real devices " +
+                    "(from a source tree: `dotnet build tests/CameraService.Plugins.V4l2.Fakes -c Release` installs it into the Release build of the host).");
+            }
+            else if (!Directory.Exists(V4l2Plugin.ResolvePluginPath(fake)))
+            {
+                errors.Add("Plugins:V4l2:FakeDevicesDirectory does not exist; remove the key to use real devices.");
+            }
         }
 
         foreach (var (id, camera) in options.Cameras)

@@ -1,6 +1,5 @@
 using CameraService.Abstractions.Cameras;
 using CameraService.Abstractions.Plugins;
-using CameraService.Plugins.V4l2.Fakes;
 using CameraService.Plugins.V4l2.Native;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,7 +45,7 @@ public sealed class V4l2Plugin : IPlugin
         {
             var directory = ResolvePluginPath(fake);
             Log.FakeMode(logger, directory);
-            syscalls = new FakeVideoSyscalls(directory, uevents: syscalls);
+            syscalls = SimulatedDeviceMode.CreateSyscalls(directory, uevents: syscalls);
         }
 
         return new V4l2CameraSource(options, syscalls, time, logger);

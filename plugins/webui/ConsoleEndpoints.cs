@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CameraService.Abstractions;
 using CameraService.Abstractions.Api;
-using Microsoft.Extensions.Configuration;
+using CameraService.Abstractions.Plugins;
 
 namespace CameraService.Plugins.WebUi;
 
@@ -10,7 +10,7 @@ namespace CameraService.Plugins.WebUi;
 /// (a one-time sign-in code exchanged for its credential). Every answer carries a strict Content-Security-Policy:
 /// scripts and styles only from this origin, no inline script, no framing.
 /// </summary>
-internal sealed class ConsoleEndpoints(ConsoleAssets assets, SignInCodes codes, IConfiguration configuration) : IHttpEndpointSource
+internal sealed class ConsoleEndpoints(ConsoleAssets assets, SignInCodes codes, IServiceEnvironment environment) : IHttpEndpointSource
 {
     /// <summary>
     /// Scripts, styles and fonts only from the console itself. Media, images and XHR may also come from the stream
@@ -22,7 +22,7 @@ internal sealed class ConsoleEndpoints(ConsoleAssets assets, SignInCodes codes, 
         "media-src 'self' blob: http: https:; connect-src 'self' ws: wss: http: https:; worker-src 'self' blob:; " +
         "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    private readonly Lazy<ConsoleAsset?> _index = new(() => assets.Index(configuration["Api:Path"] is { Length: > 0 } p ? p : "/ws"));
+    private readonly Lazy<ConsoleAsset?> _index = new(() => assets.Index(environment.ApiWebSocketPath));
 
     public IReadOnlyList<HttpEndpoint> Endpoints =>
     [

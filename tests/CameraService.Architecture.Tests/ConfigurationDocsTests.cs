@@ -132,7 +132,7 @@ public sealed partial class ConfigurationDocsTests
     }
 
     /// <summary>The first cell of every table row of every docs/*.md file, without backticks.</summary>
-    private static List<string> DocumentedKeys()
+    internal static List<string> DocumentedKeys()
     {
         var docs = Path.Combine(RepositoryPaths.Root, "docs");
         if (!Directory.Exists(docs))

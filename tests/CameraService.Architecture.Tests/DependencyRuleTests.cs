@@ -83,7 +83,7 @@ public sealed class DependencyRuleTests
 
         var ours = Directory.EnumerateFiles(deployed, "*.dll", SearchOption.AllDirectories)
             .Select(Path.GetFileNameWithoutExtension)
-            .Where(name => ProjectGraph.IsOurs(name!) && name != plugin.AssemblyName)
+            .Where(name => ProjectGraph.IsOurs(name!) && name != plugin.AssemblyName && name != ProjectGraph.DevelopmentExtensionOf(id))
             .ToList();
 
         Assert.True(ours.Count == 0, $"plugin folder {deployed} ships {string.Join(", ", ours)}; reference the abstractions with Private=\"false\" ExcludeAssets=\"runtime\" and nothing else of ours");

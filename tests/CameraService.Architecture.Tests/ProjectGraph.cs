@@ -70,6 +70,13 @@ public static class ProjectGraph
 
     public static IReadOnlyList<ProductProject> All => [Abstractions, Core, Host, .. Plugins];
 
+    /// <summary>
+    /// The one assembly of ours besides its own that a plugin folder of a DEVELOPMENT build (the host's bin folder)
+    /// may hold: the v4l2 plugin's fake-device mode, installed there by tests/CameraService.Plugins.V4l2.Fakes and
+    /// loaded by the plugin itself into its own context. Release layouts never have it (DebianPackageTests).
+    /// </summary>
+    public static string? DevelopmentExtensionOf(string pluginId) => pluginId == "v4l2" ? "CameraService.Plugins.V4l2.Fakes" : null;
+
     /// <summary>Names of all our assemblies: every product project's, plus anything named CameraService.*.</summary>
     public static bool IsOurs(string assemblyName) =>
         assemblyName.StartsWith("CameraService.", StringComparison.Ordinal)

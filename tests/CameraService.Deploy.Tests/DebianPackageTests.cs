@@ -33,6 +33,11 @@ public sealed class DebianPackageTests(DebianPackageFixture fixture)
             Assert.Contains($"./opt/camera-service/plugins/{plugin}/plugin.json", listing, StringComparison.Ordinal);
         }
 
+        // Test doubles never ship: the v4l2 plugin's fake-device assembly and its fixtures are development-only.
+        Assert.Contains("./opt/camera-service/plugins/v4l2/CameraService.Plugins.V4l2.dll", listing, StringComparison.Ordinal);
+        Assert.DoesNotContain("Fakes", listing, StringComparison.Ordinal);
+        Assert.DoesNotContain("fixtures/v4l2", listing, StringComparison.Ordinal);
+
         // Program files belong to root and are not writable by anyone else.
         foreach (var line in listing.Split('\n').Where(l => l.Contains("./opt/", StringComparison.Ordinal)))
         {

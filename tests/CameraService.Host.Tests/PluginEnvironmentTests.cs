@@ -3,6 +3,7 @@ using CameraService.Core.Rpc;
 using CameraService.Host.Configuration;
 using CameraService.Host.Plugins;
 using CameraService.Tests.Support;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -65,10 +66,35 @@ public sealed class PluginEnvironmentTests : IDisposable
         Assert.Contains("constructors", error.Message, StringComparison.Ordinal);
     }
 
-    private PluginEnvironments Environments(ApiOptions api) =>
+    [Fact]
+    public void For_TellsWhatPluginsMustNotReadFromOtherSections_PathNodeAndSelectedComponents()
+    {
+        var environment = Environments(
+            new ApiOptions { PublicBaseUrl = "http://127.0.0.1:8002", Path = "/api/ws" },
+            new() { ["Fleet:NodeId"] = "box-7", ["CameraService:StreamBackend"] = "ffmpeg", ["CameraService:MediaStore"] = "acme-store" }).For("webui");
+
+        Assert.Equal("/api/ws", environment.ApiWebSocketPath);
+        Assert.Equal("box-7", environment.NodeId);
+        Assert.Equal("ffmpeg", environment.SelectedStreamBackend);
+        Assert.Equal("acme-store", environment.SelectedMediaStore);
+    }
+
+    [Fact]
+    public void For_WithoutThoseKeys_TellsTheDefaults()
+    {
+        var environment = Environments(new ApiOptions { PublicBaseUrl = "http://127.0.0.1:8002" }).For("mqtt");
+
+        Assert.Equal("/ws", environment.ApiWebSocketPath);
+        Assert.Equal(System.Environment.MachineName, environment.NodeId);
+        Assert.Equal("mediamtx", environment.SelectedStreamBackend);
+        Assert.Equal("storage", environment.SelectedMediaStore);
+    }
+
+    private PluginEnvironments Environments(ApiOptions api, Dictionary<string, string?>? settings = null) =>
         new(new HostSettings(_temp.Combine("state"), _temp.Combine("media"), _temp.Combine("plugins"), TimeSpan.FromSeconds(5)),
             new PublicEndpoint(Options.Create(api)),
-            TimeProvider.System);
+            TimeProvider.System,
+            new ConfigurationBuilder().AddInMemoryCollection(settings ?? []).Build());
 
     internal sealed class NeedsEnvironment(IServiceEnvironment environment)
     {

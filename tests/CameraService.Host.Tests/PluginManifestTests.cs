@@ -1,5 +1,6 @@
 using CameraService.Abstractions.Plugins;
 using CameraService.Host.Plugins;
+using CameraService.Tests.Support;
 
 namespace CameraService.Host.Tests;
 
@@ -34,6 +35,20 @@ public sealed class PluginManifestTests : IDisposable
 
         Assert.Null(error);
         Assert.Equal("good-plugin", manifest!.Id);
+    }
+
+    [Fact]
+    public void WrittenByPluginTargets_DescriptionWithSemicolonQuotesAndBackslashes_IsValidJsonAndKeptExactly()
+    {
+        // tests/Fixtures/Good sets this PluginDescription; plugins/Plugin.targets once split it at ';' into several lines.
+        var folder = Path.Combine(RepositoryPaths.FixturePlugins, "good");
+        var text = File.ReadAllText(Path.Combine(folder, "plugin.json"));
+
+        var (manifest, error) = PluginManifest.Read(folder);
+
+        Assert.True(error is null, $"{error}\n{text}");
+        Assert.Equal("""Loader test fixture; a "well-behaved" camera source (C:\cams\; 100% fine)""", manifest!.Description);
+        Assert.Equal("good", manifest.Id);
     }
 }
 

@@ -37,7 +37,11 @@ internal sealed class FfmpegTestContext : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddSingleton<IServiceEnvironment>(new TestServiceEnvironment(Root.FullName, publicBaseUrl: publicBaseUrl));
+        services.AddSingleton<IServiceEnvironment>(new TestServiceEnvironment(Root.FullName, publicBaseUrl: publicBaseUrl)
+        {
+            // What the host tells the plugin from CameraService:StreamBackend.
+            SelectedStreamBackend = values["CameraService:StreamBackend"] ?? "mediamtx",
+        });
         if (withAccessControl)
         {
             services.AddSingleton<IAccessControl>(new FakeAccessControl());

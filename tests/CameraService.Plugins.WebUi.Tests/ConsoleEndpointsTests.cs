@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CameraService.Abstractions;
 using CameraService.Abstractions.Api;
-using Microsoft.Extensions.Configuration;
+using CameraService.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CameraService.Plugins.WebUi.Tests;
@@ -18,8 +18,8 @@ public sealed class ConsoleEndpointsTests
     public ConsoleEndpointsTests()
     {
         _codes = new SignInCodes(_time);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Api:Path"] = "/api/ws" }).Build();
-        _endpoints = new ConsoleEndpoints(new ConsoleAssets(), _codes, configuration);
+        var root = Path.Combine(Path.GetTempPath(), "cs-webui-unused");
+        _endpoints = new ConsoleEndpoints(new ConsoleAssets(), _codes, new TestServiceEnvironment(root) { ApiWebSocketPath = "/api/ws" });
     }
 
     private async Task<HttpHeadersReply> GetAsync(string pattern, Dictionary<string, string>? route = null, Dictionary<string, string>? headers = null)

@@ -7,14 +7,19 @@ namespace CameraService.Sdk.Tests;
 
 /// <summary>
 /// Does once what a vendor does, outside the repository, and starts the real host with the result:
-/// packs the SDK and the template (scripts/pack-sdk.sh) into a temporary feed; instantiates the template and
-/// publishes the plugin against the package only; publishes samples/NullBackend the same way; publishes the
-/// compatibility fixture (tests/SdkCompat) against the RELEASED SDK in tests/sdk-feed; drops all of them beside the
-/// host's own websocket, storage and testpattern plugins into a temporary plugins folder; starts the host on it.
+/// packs the SDK and the template (scripts/pack-sdk.sh) into a temporary feed; instantiates the template once per
+/// kind (source, backend, store, transport), tests all four in one solution (one restore, one build) and publishes each
+/// plugin against the package only; publishes samples/NullBackend the same way; publishes the compatibility fixture
+/// (tests/SdkCompat) against the RELEASED SDK in tests/sdk-feed; drops all of them beside the host's own websocket,
+/// storage and testpattern plugins into a temporary plugins folder; starts two hosts on it: <see cref="Service"/> with
+/// the sample backend and the template's store selected, <see cref="BackendService"/> with the template's backend.
 /// </summary>
 public sealed class SdkFixture : IAsyncLifetime
 {
     public const string TemplatePluginId = "acme-cameras";
+    public const string TemplateBackendId = "acme-recorder";
+    public const string TemplateStoreId = "acme-archive";
+    public const string TemplateTransportId = "acme-lines";
     public const string SamplePluginId = "null-backend";
     public const string CompatPluginId = "sdk-compat";
     // Generous: on a loaded shared machine one build of a small project has taken minutes.
@@ -32,15 +37,33 @@ public sealed class SdkFixture : IAsyncLifetime
     /// <summary>The SDK version of this repository (abstractions/Version.props), major.minor.patch.</summary>
     public static Version SdkVersion { get; } = ReadSdkVersion();
 
+    /// <summary>The template's kinds as the tests instantiate them: project name, <c>--kind</c>, plugin id.</summary>
+    public static IReadOnlyList<(string Name, string Kind, string Id)> TemplateKinds { get; } =
+    [
+        ("Acme.Cameras", "source", TemplatePluginId),
+        ("Acme.Recorder", "backend", TemplateBackendId),
+        ("Acme.Archive", "store", TemplateStoreId),
+        ("Acme.Lines", "transport", TemplateTransportId),
+    ];
+
+    /// <summary>The TCP port of the template's transport in <see cref="Service"/>.</summary>
+    public int TransportPort { get; } = ServiceProcess.FreePort();
+
     /// <summary>The released SDK the compatibility fixture is built against: the oldest of this major in tests/sdk-feed.</summary>
     public Version CompatSdkVersion { get; private set; } = null!;
 
     /// <summary>Output of the template's own tests, run outside the repository.</summary>
     public string TemplateTestOutput { get; private set; } = string.Empty;
 
+    /// <summary>The host with the sample backend (<c>null</c>) and the template's store selected.</summary>
     public ServiceProcess Service { get; private set; } = null!;
 
     public CameraServiceClient Client { get; private set; } = null!;
+
+    /// <summary>A second host on the same plugins folder with the template's backend selected (a host has one backend).</summary>
+    public ServiceProcess BackendService { get; private set; } = null!;
+
+    public CameraServiceClient BackendClient { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -54,7 +77,17 @@ public sealed class SdkFixture : IAsyncLifetime
 
         var hive = Path.Combine(Root, "template-hive");
         await RunDotnetAsync(Vendor, vendorEnv, "new", "install", Path.Combine(Feed, $"CameraService.Plugin.Templates.{SdkVersion}.nupkg"), "--debug:custom-hive", hive);
-        await RunDotnetAsync(Vendor, vendorEnv, "new", "camera-service-plugin", "-n", "Acme.Cameras", "-o", Path.Combine(Vendor, "Acme.Cameras"), "--debug:custom-hive", hive);
+        foreach (var (name, kind, _) in TemplateKinds)
+        {
+            await RunDotnetAsync(Vendor, vendorEnv, "new", "camera-service-plugin", "-n", name, "--kind", kind, "-o", Path.Combine(Vendor, name), "--debug:custom-hive", hive);
+        }
+
+        // One solution over the four generated ones: one restore and one build for all kinds.
+        new XDocument(new XElement("Solution", TemplateKinds.SelectMany(k => new[]
+        {
+            new XElement("Project", new XAttribute("Path", $"{k.Name}/src/{k.Name}/{k.Name}.csproj")),
+            new XElement("Project", new XAttribute("Path", $"{k.Name}/tests/{k.Name}.Tests/{k.Name}.Tests.csproj")),
+        }))).Save(Path.Combine(Vendor, "AllKinds.slnx"));
         CopyDirectory(Path.Combine(ServiceProcess.RepoRoot, "samples", "NullBackend"), Path.Combine(Vendor, "NullBackend"));
 
         // The compatibility fixture: its own machine, feed and package folder (the released package may share its
@@ -68,7 +101,7 @@ public sealed class SdkFixture : IAsyncLifetime
 
         // The three builds are independent (own folders); run side by side, they take the time of the longest.
         await Task.WhenAll(
-            BuildTemplatePluginAsync(vendorEnv),
+            BuildTemplatePluginsAsync(vendorEnv),
             RunDotnetAsync(Path.Combine(Vendor, "NullBackend"), vendorEnv, "publish", "-c", "Release", "-o", Path.Combine(Plugins, SamplePluginId),
                 $"-p:CameraServiceSdkVersion={SdkVersion}"),
             RunDotnetAsync(compat, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Root, "packages-compat") },
@@ -81,29 +114,42 @@ public sealed class SdkFixture : IAsyncLifetime
             CopyDirectory(Path.Combine(hostPlugins, id), Path.Combine(Plugins, id));
         }
 
-        Service = new ServiceProcess(Root, new Dictionary<string, string>
+        var cameras = new Dictionary<string, string>
         {
             ["Plugins:Directory"] = Plugins,
-            ["CameraService:StreamBackend"] = "null",
-            ["CameraService:MediaStore"] = "storage",
             ["Plugins:TestPattern:Enabled"] = "true",
             ["Plugins:TestPattern:Count"] = "1",
             ["Plugins:TestPattern:Width"] = "320",
             ["Plugins:TestPattern:Height"] = "240",
             [$"Plugins:{TemplatePluginId}:Cameras:0:Name"] = "Gate",
             [$"Plugins:{TemplatePluginId}:Cameras:0:Url"] = "rtsp://127.0.0.1:8554/gate",
+        };
+        Service = new ServiceProcess(Root, new Dictionary<string, string>(cameras)
+        {
+            ["CameraService:StreamBackend"] = "null",
+            ["CameraService:MediaStore"] = TemplateStoreId,
+            [$"Plugins:{TemplateTransportId}:Port"] = TransportPort.ToString(CultureInfo.InvariantCulture),
         });
-        await Service.StartAsync(TimeSpan.FromSeconds(90));
-        var token = await Service.CreateTokenAsync("admin");
-        Client = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = Service.WebSocketUrl, Token = token });
+        var backendRoot = Directory.CreateDirectory(Path.Combine(Root, "backend-host")).FullName;
+        BackendService = new ServiceProcess(backendRoot, new Dictionary<string, string>(cameras)
+        {
+            ["CameraService:StreamBackend"] = TemplateBackendId,
+            ["CameraService:MediaStore"] = "storage",
+            [$"Plugins:{TemplateTransportId}:Enabled"] = "false",
+        });
+        await Task.WhenAll(Service.StartAsync(TimeSpan.FromSeconds(90)), BackendService.StartAsync(TimeSpan.FromSeconds(90)));
+        Client = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = Service.WebSocketUrl, Token = await Service.CreateTokenAsync("admin") });
+        BackendClient = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = BackendService.WebSocketUrl, Token = await BackendService.CreateTokenAsync("admin") });
     }
 
-    /// <summary>The vendor's loop: run the generated tests, then publish the plugin folder.</summary>
-    private async Task BuildTemplatePluginAsync(IReadOnlyDictionary<string, string> vendorEnv)
+    /// <summary>The vendor's loop for every kind: run the generated tests (one solution), then publish each plugin folder.</summary>
+    private async Task BuildTemplatePluginsAsync(IReadOnlyDictionary<string, string> vendorEnv)
     {
-        var project = Path.Combine(Vendor, "Acme.Cameras");
-        TemplateTestOutput = await RunDotnetAsync(project, vendorEnv, "test", "-c", "Release");
-        await RunDotnetAsync(project, vendorEnv, "publish", "src/Acme.Cameras", "-c", "Release", "-o", Path.Combine(Plugins, TemplatePluginId));
+        TemplateTestOutput = await RunDotnetAsync(Vendor, vendorEnv, "test", "AllKinds.slnx", "-c", "Release");
+        foreach (var (name, _, id) in TemplateKinds)
+        {
+            await RunDotnetAsync(Path.Combine(Vendor, name), vendorEnv, "publish", $"src/{name}", "-c", "Release", "--no-build", "-o", Path.Combine(Plugins, id));
+        }
     }
 
     public async Task DisposeAsync()
@@ -113,9 +159,25 @@ public sealed class SdkFixture : IAsyncLifetime
             await Client.DisposeAsync();
         }
 
+        if (BackendClient is not null)
+        {
+            await BackendClient.DisposeAsync();
+        }
+
         if (Service is not null)
         {
             await Service.DisposeAsync();
+        }
+
+        if (BackendService is not null)
+        {
+            await BackendService.DisposeAsync();
+        }
+
+        if (Environment.GetEnvironmentVariable("SDK_TESTS_KEEP") == "1")
+        {
+            // Debugging aid: keep the vendor folder, the feed and the plugins to rerun a step by hand.
+            return;
         }
 
         try

@@ -34,4 +34,12 @@ internal sealed class TestServiceEnvironment : IServiceEnvironment
     public MediaLayout Media { get; }
 
     public TimeProvider Time { get; }
+
+    public string ApiWebSocketPath { get; init; } = "/ws";
+
+    public string NodeId { get; init; } = "test-box";
+
+    public string SelectedStreamBackend { get; init; } = "mediamtx";
+
+    public string SelectedMediaStore { get; init; } = "storage";
 }

@@ -163,7 +163,7 @@ internal sealed class FakeDeviceTree
             var bundled = Path.Combine(service, "plugins", "v4l2", "fixtures", "v4l2", name);
             if (!File.Exists(bundled))
             {
-                throw new PerfException($"{scenario} is not available in this build: {bundled} does not exist (the V4L2 plugin with its fixtures is not built; run `dotnet build -c Release`)");
+                throw new PerfException($"{scenario} is not available in this build: {bundled} does not exist (the V4L2 plugin's fake-device assembly with its fixtures, tests/CameraService.Plugins.V4l2.Fakes, is not built; run `dotnet build -c Release`)");
             }
         }
 

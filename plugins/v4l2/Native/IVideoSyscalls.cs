@@ -4,8 +4,8 @@ namespace CameraService.Plugins.V4l2.Native;
 
 /// <summary>
 /// The seam under the plugin: every syscall the plugin makes goes through this interface. Production uses
-/// <see cref="LinuxVideoSyscalls"/>; tests and the demo mode use <see cref="Fakes.FakeVideoSyscalls"/>, which
-/// answers from fixture files. Implementations never throw for an errno; they return it as a typed result.
+/// <see cref="LinuxVideoSyscalls"/>; tests and the fake-device mode use <c>FakeVideoSyscalls</c> of the separate fakes assembly (see
+/// <see cref="ISimulatedDeviceMode"/>), which answers from fixture files. Implementations never throw for an errno; they return it as a typed result.
 /// </summary>
 internal interface IVideoSyscalls
 {

@@ -93,6 +93,7 @@ internal sealed class StreamBackend : IStreamBackend
         return new UnsupportedFeatureException(feature, $"The {Name} stream backend does not provide {what}; select another backend (CameraService:StreamBackend).");
     }
 
+    // The stream (path) name is the camera id, as for every backend; the camera's human name is not a stream name.
     private static StreamInfo Inactive(StreamCamera camera) =>
-        new() { CameraId = camera.CameraId, Name = camera.Name, State = StreamState.Inactive };
+        new() { CameraId = camera.CameraId, Name = camera.CameraId, State = StreamState.Inactive };
 }

@@ -22,7 +22,7 @@ public sealed class StreamBackendTests
         await backend.PublishAsync(Camera, CancellationToken.None);
 
         var stream = Assert.Single(await backend.GetStreamsAsync(CancellationToken.None));
-        Assert.Equal(("camera0", StreamState.Inactive), (stream.CameraId, stream.State));
+        Assert.Equal(("camera0", "camera0", StreamState.Inactive), (stream.CameraId, stream.Name, stream.State));
         Assert.Equal(stream, await backend.GetStreamAsync("camera0", CancellationToken.None));
     }
 
