@@ -13,40 +13,11 @@ namespace CameraService.Plugins.Rtsp;
 /// <param name="AuthScheme">The scheme a 401 asked for (<c>Basic</c>, <c>Digest</c>), or null.</param>
 internal sealed record DescribeAnswer(int Status, string? Sdp, string? AuthScheme)
 {
+    /// <summary>What the SDP says about the media (null without an SDP).</summary>
+    public SessionDescription? Description { get; } = Sdp is null ? null : SessionDescription.Parse(Sdp);
+
     /// <summary>The first video codec named by the SDP (<c>H264</c>, <c>H265</c>, <c>JPEG</c> …), or null.</summary>
-    public string? VideoCodec => Rtpmap("video");
-
-    /// <summary>The first audio codec named by the SDP, or null (no audio track).</summary>
-    public string? AudioCodec => Rtpmap("audio");
-
-    private string? Rtpmap(string media)
-    {
-        if (Sdp is null)
-        {
-            return null;
-        }
-
-        var inMedia = false;
-        foreach (var raw in Sdp.Split('\n'))
-        {
-            var line = raw.TrimEnd('\r');
-            if (line.StartsWith("m=", StringComparison.Ordinal))
-            {
-                inMedia = line.StartsWith("m=" + media, StringComparison.Ordinal);
-            }
-            else if (inMedia && line.StartsWith("a=rtpmap:", StringComparison.Ordinal))
-            {
-                var space = line.IndexOf(' ', StringComparison.Ordinal);
-                var slash = line.IndexOf('/', StringComparison.Ordinal);
-                if (space > 0 && slash > space)
-                {
-                    return line[(space + 1)..slash].ToUpperInvariant();
-                }
-            }
-        }
-
-        return null;
-    }
+    public string? VideoCodec => Description?.VideoCodec;
 }
 
 /// <summary>

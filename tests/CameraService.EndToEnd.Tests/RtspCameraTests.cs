@@ -155,6 +155,9 @@ public sealed class RtspCameraTests
                 var removed = await client.RemoveExternalStreamAsync($"rtsp://cam:***@127.0.0.1:{server.Port}/cam");
                 Assert.Equal("REMOVED", removed.Status);
                 Assert.Equal(0, (await client.GetExternalStreamsAsync()).TotalCount);
+
+                // A removed stream's camera leaves the camera list (it is not a camera that may come back).
+                Assert.DoesNotContain((await client.GetCameraListAsync()).Cameras, c => c.Device == device);
             }
 
             await service.StopAsync();

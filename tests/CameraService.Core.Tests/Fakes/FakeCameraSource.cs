@@ -74,6 +74,19 @@ internal sealed class FakeCameraSource(string name = "fake") : ICameraSource
         CameraChanged?.Invoke(this, new CameraChangedEventArgs { Kind = CameraChangeKind.Removed, Camera = camera });
     }
 
+    /// <summary>The camera is taken away for good (as the rtsp source does when its stream is removed).</summary>
+    public void Delete(string stableId)
+    {
+        CameraDescriptor camera;
+        lock (_gate)
+        {
+            camera = _present[stableId];
+            _present.Remove(stableId);
+        }
+
+        CameraChanged?.Invoke(this, new CameraChangedEventArgs { Kind = CameraChangeKind.Deleted, Camera = camera });
+    }
+
     /// <summary>A realistic UVC camera: MJPG and YUYV with repeated sizes and rates, capturing 1280x720@30.</summary>
     public static CameraDescriptor Camera(string stableId, string name = "USB Camera", string devicePath = "/dev/video0", CameraState state = CameraState.Available) =>
         new CameraDescriptor

@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using CameraService.Perf.Client;
+using CameraService.Perf.Measurement;
+using CameraService.Perf.Results;
+using CameraService.Perf.Scenarios;
+using CameraService.Perf.Targets;
+using static CameraService.Perf.Scenarios.ScenarioContext;
+
+namespace CameraService.Perf.Rtsp;
+
+/// <summary>
+/// rtsp (issue 19): network cameras from real GStreamer RTSP servers on 127.0.0.1. (a) <c>add_external_stream</c> →
+/// the camera's CONNECTED <c>camera_status_update</c>, one stream at a time, p50/p95; (b) all the added cameras held
+/// for a while: the service's own CPU (% of one core, /proc/&lt;pid&gt;/stat) and, apart, the CPU of its children
+/// (ffmpeg, ffprobe), the MediaMTX emulator and the RTSP server. The load average is printed beside each figure.
+/// </summary>
+internal sealed class RtspScenario : IScenario
+{
+    private static readonly RpcMethod CameraList = RpcMethod.Create("get_camera_list");
+
+    public string Name => "rtsp";
+
+    public async Task<ScenarioOutcome> RunAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Options.Target == TargetKind.Echo)
+        {
+            throw new PerfException("rtsp needs the service: --start-service (or --url with the rtsp plugin active)");
+        }
+
+        var adds = context.Pick(context.Settings.Iterations, 20, 3);
+        var held = context.Settings.CameraCounts is { } c
+            ? int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new PerfException($"--cameras must be one positive number for rtsp, got '{c}'")
+            : context.Smoke ? 2 : 20;
+        var holdSeconds = context.Pick(context.Settings.DurationSeconds, 60, 3);
+        var streams = Math.Max(adds, held);
+        var backend = context.Options.Service.ExtraArgs.Any(a => a.Contains("StreamBackend=ffmpeg", StringComparison.OrdinalIgnoreCase)) ? "ffmpeg" : "mediamtx";
+        var notes = new List<string>();
+
+        await using var servers = await RtspServers.StartAsync(streams, cancellationToken).ConfigureAwait(false);
+        await context.Out.WriteLineAsync($"GStreamer RTSP server (pid {servers.Pid}) serving {streams} H.264 streams on rtsp://127.0.0.1:{servers.Port}/s0…s{streams - 1}").ConfigureAwait(false);
+        await using var target = await context.OpenTargetAsync(null, null, cancellationToken).ConfigureAwait(false);
+        await using var pool = await context.OpenSessionsAsync(target.Info, 1, 0, null, false, cancellationToken).ConfigureAwait(false);
+        var connection = pool.Connections[0];
+        var connectedAt = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        connection.OnNotification = (method, message, at) =>
+        {
+            if (!method.SequenceEqual("camera_status_update"u8))
+            {
+                return;
+            }
+
+            using var document = JsonDocument.Parse(message.ToArray());
+            if (document.RootElement.TryGetProperty("params", out var p) &&
+                p.TryGetProperty("status", out var status) && status.GetString() == "CONNECTED" &&
+                p.TryGetProperty("name", out var name) && name.GetString() is { } cameraName)
+            {
+                connectedAt.TryAdd(cameraName, at);
+            }
+        };
+
+        var prefix = "perf-rtsp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-";
+        var added = new List<string>();
+        var connectedMs = new List<double>();
+        var timeout = TimeSpan.FromSeconds(15);
+        try
+        {
+            await context.Out.WriteLineAsync($"load average before adding: {ResultWriter.LoadAverage()}").ConfigureAwait(false);
+            var addPhase = await context.RunPhaseAsync($"add → CONNECTED ({adds} streams, {backend})", target.Info, async (m, ct) =>
+            {
+                for (var i = 0; i < streams; i++)
+                {
+                    var name = prefix + i.ToString(CultureInfo.InvariantCulture);
+                    var request = RpcMethod.Create("add_external_stream", JsonSerializer.Serialize(
+                        new Dictionary<string, string> { ["stream_url"] = servers.Url(i), ["stream_name"] = name },
+                        RtspJson.Default.DictionaryStringString));
+                    var sent = Stopwatch.GetTimestamp();
+                    var outcome = await connection.CallAsync(request, capture: true, ct).ConfigureAwait(false);
+                    var measured = i < adds;
+                    if (measured)
+                    {
+                        m.Record("add_external_stream", sent, outcome);
+                    }
+
+                    if (!outcome.IsOk)
+                    {
+                        throw new PerfException($"add_external_stream {servers.Url(i)} failed ({outcome.Label}); is the rtsp plugin active in the service? (docs/rtsp.md)");
+                    }
+
+                    added.Add(servers.Url(i));
+                    long at = 0;
+                    while (!connectedAt.TryGetValue(name, out at) && Stopwatch.GetElapsedTime(sent) < timeout)
+                    {
+                        await Task.Delay(1, ct).ConfigureAwait(false);
+                    }
+
+                    var ok = at != 0;
+                    var micros = ok ? (long)Stopwatch.GetElapsedTime(sent, at).TotalMicroseconds : (long)timeout.TotalMicroseconds;
+                    if (measured)
+                    {
+                        m.Record("add→CONNECTED", micros, ok ? "ok" : "no CONNECTED notification", ok);
+                        if (ok)
+                        {
+                            connectedMs.Add(micros / 1000.0);
+                        }
+                    }
+                }
+
+                return Percentiles(connectedMs);
+            }, cancellationToken).ConfigureAwait(false);
+            var addLoad = ResultWriter.LoadAverage();
+            await context.Out.WriteLineAsync(FormattableString.Invariant(
+                $"add → CONNECTED: p50 {Value(addPhase, "connected_p50_ms")} ms, p95 {Value(addPhase, "connected_p95_ms")} ms over {connectedMs.Count} adds (load average {addLoad})")).ConfigureAwait(false);
+
+            // (b) Hold: every added camera stays; only the service's own keep-alive and media work runs.
+            var emulators = target.Info.Kind == TargetKind.Service ? ProcessTree.ChildrenMatching(Environment.ProcessId, "MediaMtxEmulator") : [];
+            var servicePid = target.Info.ServerPid;
+            var holdPhase = await context.RunPhaseAsync($"hold {streams} cameras {Inv(holdSeconds)} s ({backend})", target.Info, async (m, ct) =>
+            {
+                var clock = Stopwatch.StartNew();
+                var children = servicePid is { } sp ? ProcessTree.DescendantTicks(sp) : default;
+                var emulatorTicks = emulators.Sum(e => ProcessTree.OwnTicks(e) ?? 0);
+                var serverTicks = ProcessTree.OwnTicks(servers.Pid) ?? 0;
+                var maxChildren = children.Alive;
+                var connectedMin = int.MaxValue;
+                while (clock.Elapsed.TotalSeconds < holdSeconds)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, Math.Max(0.1, holdSeconds - clock.Elapsed.TotalSeconds))), TimeProvider.System, ct).ConfigureAwait(false);
+                    connectedMin = Math.Min(connectedMin, await CountConnectedAsync(connection, prefix, m, ct).ConfigureAwait(false));
+                    if (servicePid is { } p)
+                    {
+                        maxChildren = Math.Max(maxChildren, ProcessTree.DescendantTicks(p).Alive);
+                    }
+                }
+
+                var seconds = clock.Elapsed.TotalSeconds;
+                var metrics = new Dictionary<string, double>
+                {
+                    ["cameras"] = streams,
+                    ["cameras_connected_min"] = connectedMin == int.MaxValue ? 0 : connectedMin,
+                    ["rtsp_server_cpu_percent"] = Percent((ProcessTree.OwnTicks(servers.Pid) ?? serverTicks) - serverTicks, seconds),
+                };
+                if (servicePid is { } pid)
+                {
+                    metrics["children_cpu_percent"] = Percent(ProcessTree.DescendantTicks(pid).Ticks - children.Ticks, seconds);
+                    metrics["children_max"] = maxChildren;
+                }
+
+                if (emulators.Count > 0)
+                {
+                    metrics["mediamtx_emulator_cpu_percent"] = Percent(emulators.Sum(e => ProcessTree.OwnTicks(e) ?? 0) - emulatorTicks, seconds);
+                }
+
+                return metrics;
+            }, cancellationToken).ConfigureAwait(false);
+            var holdLoad = ResultWriter.LoadAverage();
+            await context.Out.WriteLineAsync(FormattableString.Invariant(
+                $"hold: service CPU {(holdPhase.Server?.CpuPercentAvg ?? double.NaN):0.0} % of one core (max {(holdPhase.Server?.CpuPercentMax ?? double.NaN):0.0} %), children (ffmpeg/ffprobe) {Value(holdPhase, "children_cpu_percent")} %, " +
+                $"MediaMTX emulator {Value(holdPhase, "mediamtx_emulator_cpu_percent")} %, RTSP server {Value(holdPhase, "rtsp_server_cpu_percent")} %; {Value(holdPhase, "cameras_connected_min")}/{streams} connected at the lowest (load average {holdLoad})")).ConfigureAwait(false);
+
+            notes.Add($"backend: {backend}; {streams} H.264 320x240 15 fps streams from one GStreamer RTSP server process on 127.0.0.1");
+            notes.Add($"load average after the adds: {addLoad}; after the hold: {holdLoad}");
+            notes.Add("add→CONNECTED: from sending add_external_stream to the camera's camera_status_update CONNECTED (one stream at a time)");
+            notes.Add("hold: the service's CPU is the phase's server row; children_cpu_percent = its descendants (ffmpeg, ffprobe), mediamtx_emulator_cpu_percent = the emulator standing in for MediaMTX (it does not pull media unless started with --media), rtsp_server_cpu_percent = the GStreamer server (encodes only what is read) — none of them counted in the service's figure");
+            if (backend == "mediamtx" && emulators.Count == 0 && target.Info.Kind == TargetKind.Service)
+            {
+                notes.Add("no MediaMTX emulator was running: the service had no reachable stream backend");
+            }
+
+            return new ScenarioOutcome(
+                [addPhase, holdPhase],
+                new Dictionary<string, string>
+                {
+                    ["adds"] = Inv(adds),
+                    ["cameras_held"] = Inv(streams),
+                    ["hold_seconds"] = Inv(holdSeconds),
+                    ["backend"] = backend,
+                },
+                notes);
+        }
+        finally
+        {
+            // Leave a given service as it was (a started one is deleted whole anyway).
+            foreach (var url in added)
+            {
+                await connection.CallAsync(RpcMethod.Create("remove_external_stream", RpcMethod.StringParams("stream_url", url)), capture: false, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>How many of this run's cameras get_camera_list shows CONNECTED.</summary>
+    private static async Task<int> CountConnectedAsync(RpcConnection connection, string prefix, Measurements sink, CancellationToken cancellationToken)
+    {
+        var sent = Stopwatch.GetTimestamp();
+        var outcome = await connection.CallAsync(CameraList, capture: true, cancellationToken).ConfigureAwait(false);
+        sink.Record("get_camera_list", sent, outcome);
+        if (!outcome.IsOk)
+        {
+            return 0;
+        }
+
+        using var document = outcome.ParseMessage()!;
+        return document.RootElement.TryGetProperty("result", out var result) && result.TryGetProperty("cameras", out var cameras)
+            ? cameras.EnumerateArray().Count(c =>
+                c.TryGetProperty("name", out var name) && name.GetString()?.StartsWith(prefix, StringComparison.Ordinal) == true &&
+                c.TryGetProperty("status", out var status) && status.GetString() == "CONNECTED")
+            : 0;
+    }
+
+    private static string Value(PhaseResult phase, string metric) =>
+        phase.Metrics.TryGetValue(metric, out var v) ? v.ToString("0.0", CultureInfo.InvariantCulture) : "n/a";
+
+    private static double Percent(long ticks, double seconds) => seconds > 0 ? Math.Round(ticks / 100.0 / seconds * 100.0, 2) : 0;
+
+    private static Dictionary<string, double> Percentiles(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        double At(double q) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
+        return new Dictionary<string, double>
+        {
+            ["adds"] = sorted.Count,
+            ["connected_p50_ms"] = Math.Round(At(0.50), 1),
+            ["connected_p95_ms"] = Math.Round(At(0.95), 1),
+            ["connected_max_ms"] = Math.Round(sorted.Count == 0 ? 0 : sorted[^1], 1),
+        };
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class RtspJson : System.Text.Json.Serialization.JsonSerializerContext;
