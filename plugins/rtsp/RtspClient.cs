@@ -13,8 +13,10 @@ namespace CameraService.Plugins.Rtsp;
 /// <param name="AuthScheme">The scheme a 401 asked for (<c>Basic</c>, <c>Digest</c>), or null.</param>
 internal sealed record DescribeAnswer(int Status, string? Sdp, string? AuthScheme)
 {
-    /// <summary>What the SDP says about the media (null without an SDP).</summary>
-    public SessionDescription? Description { get; } = Sdp is null ? null : SessionDescription.Parse(Sdp);
+    private SessionDescription? _description;
+
+    /// <summary>What the SDP says about the media (null without an SDP); parsed when first asked (not for a keep-alive).</summary>
+    public SessionDescription? Description => Sdp is null ? null : _description ??= SessionDescription.Parse(Sdp);
 
     /// <summary>The first video codec named by the SDP (<c>H264</c>, <c>H265</c>, <c>JPEG</c> …), or null.</summary>
     public string? VideoCodec => Description?.VideoCodec;
@@ -50,6 +52,8 @@ internal static class RtspClient
                 stream = ssl;
             }
 
+            // The answer's header is read byte by byte (until the blank line): from a buffer, not one socket read each.
+            stream = new BufferedStream(stream, 4096);
             await using (stream.ConfigureAwait(false))
             {
                 var first = await SendAsync(stream, url, 1, null, cts.Token).ConfigureAwait(false);

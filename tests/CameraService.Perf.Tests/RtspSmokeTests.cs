@@ -39,11 +39,12 @@ public sealed class RtspSmokeTests
         Assert.True(result.Completed, log.ToString());
         Assert.True(result.TotalErrors == 0, $"{result.TotalErrors} errors:\n{log}");
         Assert.Equal(backend, result.Parameters["backend"]);
-        var add = result.Phases[0];
+        Assert.Equal(3, result.Phases.Count);
+        var add = result.Phases[1];
         var connected = Assert.Single(add.Methods, m => m.Method == "add→CONNECTED");
         Assert.Equal(3, connected.Count);
         Assert.Equal(3.0, add.Metrics["adds"]);
-        var hold = result.Phases[1];
+        var hold = result.Phases[2];
         Assert.Equal(3.0, hold.Metrics["cameras_connected_min"]);
         Assert.NotNull(hold.Server);
         Assert.True(hold.Metrics.ContainsKey("children_cpu_percent"), log.ToString());

@@ -68,7 +68,17 @@ internal sealed class RtspScenario : IScenario
         var timeout = TimeSpan.FromSeconds(15);
         try
         {
-            await context.Out.WriteLineAsync($"load average before adding: {ResultWriter.LoadAverage()}").ConfigureAwait(false);
+            // (0) Idle reference: the same service before any network camera (its other cameras, e.g. the test pattern's).
+            var idleSeconds = context.Smoke ? 1 : Math.Min(15, holdSeconds);
+            var idlePhase = await context.RunPhaseAsync($"idle, no network camera {Inv(idleSeconds)} s", target.Info, async (m, ct) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(idleSeconds), TimeProvider.System, ct).ConfigureAwait(false);
+                await CountConnectedAsync(connection, prefix, m, ct).ConfigureAwait(false);
+                return null;
+            }, cancellationToken).ConfigureAwait(false);
+            var idleLoad = ResultWriter.LoadAverage();
+            await context.Out.WriteLineAsync(FormattableString.Invariant(
+                $"idle: service CPU {(idlePhase.Server?.CpuPercentAvg ?? double.NaN):0.0} % of one core (load average {idleLoad})")).ConfigureAwait(false);
             var addPhase = await context.RunPhaseAsync($"add → CONNECTED ({adds} streams, {backend})", target.Info, async (m, ct) =>
             {
                 for (var i = 0; i < streams; i++)
@@ -115,7 +125,11 @@ internal sealed class RtspScenario : IScenario
             await context.Out.WriteLineAsync(FormattableString.Invariant(
                 $"add → CONNECTED: p50 {Value(addPhase, "connected_p50_ms")} ms, p95 {Value(addPhase, "connected_p95_ms")} ms over {connectedMs.Count} adds (load average {addLoad})")).ConfigureAwait(false);
 
-            // (b) Hold: every added camera stays; only the service's own keep-alive and media work runs.
+            // (b) Hold: every added camera stays; only the service's own keep-alive and media work runs. It starts after
+            // a settle time, so the backend publications and JIT of the adds are not counted as the steady state.
+            var settle = context.Smoke ? 0.5 : 10;
+            await context.Out.WriteLineAsync($"settling {Inv(settle)} s before the hold …").ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(settle), TimeProvider.System, cancellationToken).ConfigureAwait(false);
             var emulators = target.Info.Kind == TargetKind.Service ? ProcessTree.ChildrenMatching(Environment.ProcessId, "MediaMtxEmulator") : [];
             var servicePid = target.Info.ServerPid;
             var holdPhase = await context.RunPhaseAsync($"hold {streams} cameras {Inv(holdSeconds)} s ({backend})", target.Info, async (m, ct) =>
@@ -155,14 +169,13 @@ internal sealed class RtspScenario : IScenario
                 }
 
                 return metrics;
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken, includeSamples: true).ConfigureAwait(false);
             var holdLoad = ResultWriter.LoadAverage();
             await context.Out.WriteLineAsync(FormattableString.Invariant(
-                $"hold: service CPU {(holdPhase.Server?.CpuPercentAvg ?? double.NaN):0.0} % of one core (max {(holdPhase.Server?.CpuPercentMax ?? double.NaN):0.0} %), children (ffmpeg/ffprobe) {Value(holdPhase, "children_cpu_percent")} %, " +
-                $"MediaMTX emulator {Value(holdPhase, "mediamtx_emulator_cpu_percent")} %, RTSP server {Value(holdPhase, "rtsp_server_cpu_percent")} %; {Value(holdPhase, "cameras_connected_min")}/{streams} connected at the lowest (load average {holdLoad})")).ConfigureAwait(false);
+                $"hold: service CPU {(holdPhase.Server?.CpuPercentAvg ?? double.NaN):0.0} % of one core (max {(holdPhase.Server?.CpuPercentMax ?? double.NaN):0.0} %), children (ffmpeg/ffprobe) {Value(holdPhase, "children_cpu_percent")} %, MediaMTX emulator {Value(holdPhase, "mediamtx_emulator_cpu_percent")} %, RTSP server {Value(holdPhase, "rtsp_server_cpu_percent")} %; {Value(holdPhase, "cameras_connected_min")}/{streams} connected at the lowest (load average {holdLoad})")).ConfigureAwait(false);
 
             notes.Add($"backend: {backend}; {streams} H.264 320x240 15 fps streams from one GStreamer RTSP server process on 127.0.0.1");
-            notes.Add($"load average after the adds: {addLoad}; after the hold: {holdLoad}");
+            notes.Add($"load average after the idle reference: {idleLoad}; after the adds: {addLoad}; after the hold: {holdLoad}");
             notes.Add("add→CONNECTED: from sending add_external_stream to the camera's camera_status_update CONNECTED (one stream at a time)");
             notes.Add("hold: the service's CPU is the phase's server row; children_cpu_percent = its descendants (ffmpeg, ffprobe), mediamtx_emulator_cpu_percent = the emulator standing in for MediaMTX (it does not pull media unless started with --media), rtsp_server_cpu_percent = the GStreamer server (encodes only what is read) — none of them counted in the service's figure");
             if (backend == "mediamtx" && emulators.Count == 0 && target.Info.Kind == TargetKind.Service)
@@ -171,7 +184,7 @@ internal sealed class RtspScenario : IScenario
             }
 
             return new ScenarioOutcome(
-                [addPhase, holdPhase],
+                [idlePhase, addPhase, holdPhase],
                 new Dictionary<string, string>
                 {
                     ["adds"] = Inv(adds),
