@@ -39,7 +39,7 @@ public sealed class RtspSmokeTests
         Assert.True(result.Completed, log.ToString());
         Assert.True(result.TotalErrors == 0, $"{result.TotalErrors} errors:\n{log}");
         Assert.Equal(backend, result.Parameters["backend"]);
-        Assert.Equal(3, result.Phases.Count);
+        Assert.Equal(4, result.Phases.Count);
         var add = result.Phases[1];
         var connected = Assert.Single(add.Methods, m => m.Method == "add→CONNECTED");
         Assert.Equal(3, connected.Count);
@@ -48,6 +48,9 @@ public sealed class RtspSmokeTests
         Assert.Equal(3.0, hold.Metrics["cameras_connected_min"]);
         Assert.NotNull(hold.Server);
         Assert.True(hold.Metrics.ContainsKey("children_cpu_percent"), log.ToString());
+        var record = result.Phases[3];
+        Assert.Equal(3, Assert.Single(record.Methods, m => m.Method == "start_recording").Ok);
+        Assert.Equal(3, Assert.Single(record.Methods, m => m.Method == "stop_recording").Ok);
         Assert.Contains("load average", log.ToString(), StringComparison.Ordinal);
     }
 }

@@ -64,6 +64,7 @@ internal sealed class RtspScenario : IScenario
 
         var prefix = "perf-rtsp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-";
         var added = new List<string>();
+        var devices = new List<string>();
         var connectedMs = new List<double>();
         var timeout = TimeSpan.FromSeconds(15);
         try
@@ -101,6 +102,13 @@ internal sealed class RtspScenario : IScenario
                     }
 
                     added.Add(servers.Url(i));
+                    using (var answer = outcome.ParseMessage())
+                    {
+                        if (answer?.RootElement.GetProperty("result").TryGetProperty("device", out var device) == true && device.GetString() is { } id)
+                        {
+                            devices.Add(id);
+                        }
+                    }
                     long at = 0;
                     while (!connectedAt.TryGetValue(name, out at) && Stopwatch.GetElapsedTime(sent) < timeout)
                     {
@@ -132,17 +140,20 @@ internal sealed class RtspScenario : IScenario
             await Task.Delay(TimeSpan.FromSeconds(settle), TimeProvider.System, cancellationToken).ConfigureAwait(false);
             var emulators = target.Info.Kind == TargetKind.Service ? ProcessTree.ChildrenMatching(Environment.ProcessId, "MediaMtxEmulator") : [];
             var servicePid = target.Info.ServerPid;
-            var holdPhase = await context.RunPhaseAsync($"hold {streams} cameras {Inv(holdSeconds)} s ({backend})", target.Info, async (m, ct) =>
+            // Waits `seconds` while counting this run's connected cameras every 5 s; CPU of the service, its children
+            // (ffmpeg, ffprobe), the emulator and the RTSP server over exactly that window (ticks from /proc).
+            async Task<IReadOnlyDictionary<string, double>?> MeasureAsync(Measurements m, double seconds, CancellationToken ct)
             {
                 var clock = Stopwatch.StartNew();
+                var own = servicePid is { } sp0 ? ProcessTree.OwnTicks(sp0) ?? 0 : 0;
                 var children = servicePid is { } sp ? ProcessTree.DescendantTicks(sp) : default;
                 var emulatorTicks = emulators.Sum(e => ProcessTree.OwnTicks(e) ?? 0);
                 var serverTicks = ProcessTree.OwnTicks(servers.Pid) ?? 0;
                 var maxChildren = children.Alive;
                 var connectedMin = int.MaxValue;
-                while (clock.Elapsed.TotalSeconds < holdSeconds)
+                while (clock.Elapsed.TotalSeconds < seconds)
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, Math.Max(0.1, holdSeconds - clock.Elapsed.TotalSeconds))), TimeProvider.System, ct).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, Math.Max(0.1, seconds - clock.Elapsed.TotalSeconds))), TimeProvider.System, ct).ConfigureAwait(false);
                     connectedMin = Math.Min(connectedMin, await CountConnectedAsync(connection, prefix, m, ct).ConfigureAwait(false));
                     if (servicePid is { } p)
                     {
@@ -150,41 +161,70 @@ internal sealed class RtspScenario : IScenario
                     }
                 }
 
-                var seconds = clock.Elapsed.TotalSeconds;
+                var elapsed = clock.Elapsed.TotalSeconds;
                 var metrics = new Dictionary<string, double>
                 {
                     ["cameras"] = streams,
                     ["cameras_connected_min"] = connectedMin == int.MaxValue ? 0 : connectedMin,
-                    ["rtsp_server_cpu_percent"] = Percent((ProcessTree.OwnTicks(servers.Pid) ?? serverTicks) - serverTicks, seconds),
+                    ["rtsp_server_cpu_percent"] = Percent((ProcessTree.OwnTicks(servers.Pid) ?? serverTicks) - serverTicks, elapsed),
                 };
                 if (servicePid is { } pid)
                 {
-                    metrics["children_cpu_percent"] = Percent(ProcessTree.DescendantTicks(pid).Ticks - children.Ticks, seconds);
+                    metrics["service_cpu_percent"] = Percent((ProcessTree.OwnTicks(pid) ?? own) - own, elapsed);
+                    metrics["children_cpu_percent"] = Percent(ProcessTree.DescendantTicks(pid).Ticks - children.Ticks, elapsed);
                     metrics["children_max"] = maxChildren;
                 }
 
                 if (emulators.Count > 0)
                 {
-                    metrics["mediamtx_emulator_cpu_percent"] = Percent(emulators.Sum(e => ProcessTree.OwnTicks(e) ?? 0) - emulatorTicks, seconds);
+                    metrics["mediamtx_emulator_cpu_percent"] = Percent(emulators.Sum(e => ProcessTree.OwnTicks(e) ?? 0) - emulatorTicks, elapsed);
                 }
 
                 return metrics;
-            }, cancellationToken, includeSamples: true).ConfigureAwait(false);
+            }
+
+            var holdPhase = await context.RunPhaseAsync(
+                $"hold {streams} cameras {Inv(holdSeconds)} s ({backend})", target.Info, (m, ct) => MeasureAsync(m, holdSeconds, ct), cancellationToken, includeSamples: true).ConfigureAwait(false);
             var holdLoad = ResultWriter.LoadAverage();
             await context.Out.WriteLineAsync(FormattableString.Invariant(
-                $"hold: service CPU {(holdPhase.Server?.CpuPercentAvg ?? double.NaN):0.0} % of one core (max {(holdPhase.Server?.CpuPercentMax ?? double.NaN):0.0} %), children (ffmpeg/ffprobe) {Value(holdPhase, "children_cpu_percent")} %, MediaMTX emulator {Value(holdPhase, "mediamtx_emulator_cpu_percent")} %, RTSP server {Value(holdPhase, "rtsp_server_cpu_percent")} %; {Value(holdPhase, "cameras_connected_min")}/{streams} connected at the lowest (load average {holdLoad})")).ConfigureAwait(false);
+                $"hold: service CPU {Value(holdPhase, "service_cpu_percent")} % of one core (per-second samples up to {(holdPhase.Server?.CpuPercentMax ?? double.NaN):0.0} %), children (ffmpeg/ffprobe) {Value(holdPhase, "children_cpu_percent")} %, MediaMTX emulator {Value(holdPhase, "mediamtx_emulator_cpu_percent")} %, RTSP server {Value(holdPhase, "rtsp_server_cpu_percent")} %; {Value(holdPhase, "cameras_connected_min")}/{streams} connected at the lowest (load average {holdLoad})")).ConfigureAwait(false);
+
+            // (c) The same cameras recording: now the backend reads every stream (ffmpeg children, or MediaMTX), the
+            // service only supervises. start/stop are outside the measured window (their latencies are rows).
+            var recordSeconds = context.Smoke ? 1 : Math.Min(30, holdSeconds);
+            var recordPhase = await context.RunPhaseAsync($"record {devices.Count} cameras {Inv(recordSeconds)} s ({backend})", target.Info, async (m, ct) =>
+            {
+                foreach (var device in devices)
+                {
+                    var sent = Stopwatch.GetTimestamp();
+                    m.Record("start_recording", sent, await connection.CallAsync(RpcMethod.Create("start_recording", RpcMethod.StringParams("device", device)), capture: false, ct).ConfigureAwait(false));
+                }
+
+                var metrics = await MeasureAsync(m, recordSeconds, ct).ConfigureAwait(false);
+                foreach (var device in devices)
+                {
+                    var sent = Stopwatch.GetTimestamp();
+                    m.Record("stop_recording", sent, await connection.CallAsync(RpcMethod.Create("stop_recording", RpcMethod.StringParams("device", device)), capture: false, ct).ConfigureAwait(false));
+                }
+
+                return metrics;
+            }, cancellationToken).ConfigureAwait(false);
+            var recordLoad = ResultWriter.LoadAverage();
+            await context.Out.WriteLineAsync(FormattableString.Invariant(
+                $"recording: service CPU {Value(recordPhase, "service_cpu_percent")} % of one core, children (ffmpeg) {Value(recordPhase, "children_cpu_percent")} % (at most {Value(recordPhase, "children_max")} alive), MediaMTX emulator {Value(recordPhase, "mediamtx_emulator_cpu_percent")} %, RTSP server {Value(recordPhase, "rtsp_server_cpu_percent")} % (load average {recordLoad})")).ConfigureAwait(false);
 
             notes.Add($"backend: {backend}; {streams} H.264 320x240 15 fps streams from one GStreamer RTSP server process on 127.0.0.1");
-            notes.Add($"load average after the idle reference: {idleLoad}; after the adds: {addLoad}; after the hold: {holdLoad}");
+            notes.Add($"load average after the idle reference: {idleLoad}; after the adds: {addLoad}; after the hold: {holdLoad}; after the recording: {recordLoad}");
             notes.Add("add→CONNECTED: from sending add_external_stream to the camera's camera_status_update CONNECTED (one stream at a time)");
-            notes.Add("hold: the service's CPU is the phase's server row; children_cpu_percent = its descendants (ffmpeg, ffprobe), mediamtx_emulator_cpu_percent = the emulator standing in for MediaMTX (it does not pull media unless started with --media), rtsp_server_cpu_percent = the GStreamer server (encodes only what is read) — none of them counted in the service's figure");
+            notes.Add("hold: the service's CPU is the phase's server row; children_cpu_percent = its descendants (ffmpeg, ffprobe), mediamtx_emulator_cpu_percent = the emulator standing in for MediaMTX (it does not pull media unless started with --media), rtsp_server_cpu_percent = the GStreamer server (encodes only what is read) — none of them counted in the service's figure (service_cpu_percent: the service over the same window as those)");
+            notes.Add("record: every camera recording (start_recording on each, then the measured window, then stop_recording): the backend reads the media, so ffmpeg (ffmpeg backend) or MediaMTX (here the emulator, which does not pull media without --media) does the media work");
             if (backend == "mediamtx" && emulators.Count == 0 && target.Info.Kind == TargetKind.Service)
             {
                 notes.Add("no MediaMTX emulator was running: the service had no reachable stream backend");
             }
 
             return new ScenarioOutcome(
-                [idlePhase, addPhase, holdPhase],
+                [idlePhase, addPhase, holdPhase, recordPhase],
                 new Dictionary<string, string>
                 {
                     ["adds"] = Inv(adds),
