@@ -62,7 +62,10 @@ internal sealed class StreamProber(string ffprobePath, TimeSpan timeout, string 
             psi.ArgumentList.Add(transport);
         }
 
-        foreach (var a in new[] { "-timeout", micros, "-analyzeduration", "1500000", "-probesize", "1000000", "-show_entries",
+        // Half a second of analysis: ffprobe waits the whole analyzeduration on a live stream (1.5 s made the probe
+        // 2.1 s on loopback; start-up and RTSP set-up are another 0.4-0.6 s), and what it needs beyond the SDP (the
+        // parameter sets, a few frames for the rate) arrives well within it at common GOP lengths.
+        foreach (var a in new[] { "-timeout", micros, "-analyzeduration", "500000", "-probesize", "500000", "-show_entries",
             "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,sample_rate,channels", "-of", "json", url.WithCredentials })
         {
             psi.ArgumentList.Add(a);
