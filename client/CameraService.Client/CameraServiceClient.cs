@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Websocket.Client;
@@ -187,7 +186,7 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
         _pending[id] = pending;
         try
         {
-            var payload = BuildRequest(id, method, parameters);
+            var payload = RpcRequest.Build(id, method, parameters);
             if (!_socket.IsRunning)
             {
                 throw new CameraServiceConnectionException($"{method}: not connected to {_options.Url}");
@@ -209,64 +208,6 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
         finally
         {
             _pending.TryRemove(id, out _);
-        }
-    }
-
-    private static string BuildRequest(long id, string method, IReadOnlyDictionary<string, object?>? parameters)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
-        {
-            w.WriteStartObject();
-            w.WriteString("jsonrpc", "2.0");
-            w.WriteNumber("id", id);
-            w.WriteString("method", method);
-            // Null params are omitted (the service treats absent and null alike, and older servers reject unknown nulls);
-            // a call whose params are all null sends no params member at all.
-            if (parameters is not null && parameters.Values.Any(v => v is not null))
-            {
-                w.WritePropertyName("params");
-                WriteValue(w, parameters);
-            }
-
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static void WriteValue(Utf8JsonWriter w, object? value)
-    {
-        switch (value)
-        {
-            case null: w.WriteNullValue(); break;
-            case string s: w.WriteStringValue(s); break;
-            case bool b: w.WriteBooleanValue(b); break;
-            case int i: w.WriteNumberValue(i); break;
-            case long l: w.WriteNumberValue(l); break;
-            case double d: w.WriteNumberValue(d); break;
-            case JsonElement e: e.WriteTo(w); break;
-            case IReadOnlyDictionary<string, object?> map:
-                w.WriteStartObject();
-                foreach (var (k, v) in map.Where(kv => kv.Value is not null))
-                {
-                    w.WritePropertyName(k);
-                    WriteValue(w, v);
-                }
-
-                w.WriteEndObject();
-                break;
-            case IEnumerable<string> list:
-                w.WriteStartArray();
-                foreach (var item in list)
-                {
-                    w.WriteStringValue(item);
-                }
-
-                w.WriteEndArray();
-                break;
-            default:
-                throw new ArgumentException($"Unsupported parameter type {value.GetType().Name}", nameof(value));
         }
     }
 

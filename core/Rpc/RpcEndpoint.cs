@@ -146,7 +146,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         {
             // Counts against the rate limit too, so garbage cannot be sent for free.
             session.Bucket.TryTake(out _);
-            WriteError(writer, default, new RpcErrorException(RpcErrorCodes.ParseError));
+            RpcEnvelope.WriteError(writer, default, new RpcErrorException(RpcErrorCodes.ParseError));
             _metrics.Record(TimeSpan.Zero, error: true);
             writer.Flush();
             return true;
@@ -166,7 +166,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
             if (length == 0 || length > _options.MaxBatchSize)
             {
                 session.Bucket.TryTake(out _);
-                WriteError(writer, default, RpcErrorException.InvalidRequest(length == 0 ? "empty_batch" : "batch_too_long"));
+                RpcEnvelope.WriteError(writer, default, RpcErrorException.InvalidRequest(length == 0 ? "empty_batch" : "batch_too_long"));
                 writer.Flush();
                 return true;
             }
@@ -221,7 +221,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         var hasId = call.TryGetProperty("id"u8, out var idElement);
         if (hasId)
         {
-            if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null) || !IsValidUtf8(idElement))
+            if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null) || !RpcEnvelope.IsValidUtf8(idElement))
             {
                 session.Bucket.TryTake(out _);
                 return Outcome.Error(default, RpcErrorException.InvalidRequest("id_must_be_string_number_or_null"));
@@ -230,7 +230,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
             id = idElement;
         }
 
-        var invalid = CheckEnvelope(call, out var methodElement, out var parameters);
+        var invalid = RpcEnvelope.Check(call, out var methodElement, out var parameters);
         if (!session.Bucket.TryTake(out var retryAfterMs))
         {
             // A limited notification is dropped silently like any notification outcome.
@@ -246,12 +246,12 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
 
         var started = _timeProvider.GetTimestamp();
-        var methodName = methodElement.GetString()!; // valid UTF-8: checked by CheckEnvelope
+        var methodName = methodElement.GetString()!; // valid UTF-8: checked by RpcEnvelope.Check
         var context = new RpcCallContext(session);
         Outcome outcome;
 
         // Every log line written during the call (core or plugin) carries SessionId, RequestId and Method.
-        using (_logger.BeginScope(new CallScope(context, _methods.TryGet(methodName, out var scoped) ? scoped.Name : "(unknown)", hasId ? id : default)))
+        using (_logger.BeginScope(new RpcCallScope(context, _methods.TryGet(methodName, out var scoped) ? scoped.Name : "(unknown)", hasId ? id : default)))
         {
             outcome = await InvokeAsync(context, methodName, parameters, cancellationToken).ConfigureAwait(false);
         }
@@ -269,53 +269,6 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
 
         return outcome with { Id = id, Answer = true };
-    }
-
-    private static RpcErrorException? CheckEnvelope(JsonElement call, out JsonElement method, out JsonElement? parameters)
-    {
-        parameters = null;
-        method = default;
-        if (!call.TryGetProperty("jsonrpc"u8, out var version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals("2.0"u8))
-        {
-            return RpcErrorException.InvalidRequest("jsonrpc_must_be_2.0");
-        }
-
-        if (!call.TryGetProperty("method"u8, out method) || method.ValueKind != JsonValueKind.String || !IsValidUtf8(method))
-        {
-            return RpcErrorException.InvalidRequest("method_must_be_string");
-        }
-
-        if (call.TryGetProperty("params"u8, out var p))
-        {
-            if (p.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
-            {
-                return RpcErrorException.InvalidRequest("params_must_be_object");
-            }
-
-            parameters = p;
-        }
-
-        return null;
-    }
-
-    // System.Text.Json checks UTF-8 inside strings only when they are read: a string with invalid bytes would throw
-    // from GetString() later (found by the property tests, issue 17). Strings are short here (id, method).
-    private static bool IsValidUtf8(JsonElement element)
-    {
-        if (element.ValueKind != JsonValueKind.String)
-        {
-            return true;
-        }
-
-        try
-        {
-            _ = element.GetString();
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
     }
 
     private async ValueTask<Outcome> InvokeAsync(RpcCallContext context, string name, JsonElement? parameters, CancellationToken cancellationToken)
@@ -368,7 +321,7 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         {
             return Outcome.Error(default, ex);
         }
-        catch (CameraServiceException ex) when ((mapped = Map(ex)) is not null)
+        catch (CameraServiceException ex) when ((mapped = RpcErrorException.FromSdk(ex)) is not null)
         {
             return Outcome.Error(default, mapped);
         }
@@ -392,64 +345,17 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
     }
 
-    private static RpcErrorException? Map(CameraServiceException ex) => ex switch
-    {
-        ResourceNotFoundException e => new RpcErrorException(RpcErrorCodes.NotFound, RpcErrorException.Item("resource", e.Resource), RpcErrorException.Item("id", e.Id), RpcErrorException.Item("message", e.Message)),
-        InvalidStateException e => new RpcErrorException(RpcErrorCodes.InvalidState, RpcErrorException.Item("reason", e.Reason), RpcErrorException.Item("state", e.State), RpcErrorException.Item("message", e.Message)),
-        UnsupportedFeatureException e => new RpcErrorException(RpcErrorCodes.Unsupported, RpcErrorException.Item("feature", e.Feature), RpcErrorException.Item("message", e.Message)),
-        DependencyFailedException e => new RpcErrorException(RpcErrorCodes.DependencyFailed, RpcErrorException.Item("dependency", e.Dependency), RpcErrorException.Item("detail", ErrorDetail.Redact(e.Detail))),
-        InsufficientStorageException e => new RpcErrorException(RpcErrorCodes.InsufficientStorage, RpcErrorException.Item("available_bytes", e.AvailableBytes), RpcErrorException.Item("threshold_percent", e.ThresholdPercent)),
-        InvalidParameterException e => RpcErrorException.InvalidParams(e.Param, e.Rule),
-        _ => null,
-    };
-
     private static string NewRequestId() => Guid.NewGuid().ToString("N");
 
     private static void WriteOutcome(Utf8JsonWriter writer, Outcome outcome)
     {
         if (outcome.Failure is { } error)
         {
-            WriteError(writer, outcome.Id, error);
-            return;
-        }
-
-        writer.WriteStartObject();
-        writer.WriteString("jsonrpc"u8, "2.0"u8);
-        writer.WritePropertyName("result"u8);
-        outcome.Result!.Write(writer);
-        WriteId(writer, outcome.Id);
-        writer.WriteEndObject();
-    }
-
-    private static void WriteError(Utf8JsonWriter writer, JsonElement id, RpcErrorException error)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("jsonrpc"u8, "2.0"u8);
-        writer.WriteStartObject("error"u8);
-        writer.WriteNumber("code"u8, error.Code);
-        writer.WriteString("message"u8, error.Message);
-        if (error.ErrorData.Count > 0)
-        {
-            writer.WriteStartObject("data"u8);
-            error.WriteData(writer);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
-        WriteId(writer, id);
-        writer.WriteEndObject();
-    }
-
-    private static void WriteId(Utf8JsonWriter writer, JsonElement id)
-    {
-        writer.WritePropertyName("id"u8);
-        if (id.ValueKind == JsonValueKind.Undefined)
-        {
-            writer.WriteNullValue();
+            RpcEnvelope.WriteError(writer, outcome.Id, error);
         }
         else
         {
-            id.WriteTo(writer);
+            RpcEnvelope.WriteResult(writer, outcome.Id, outcome.Result!);
         }
     }
 
@@ -463,38 +369,6 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         {
             LogInternalError(_logger, ex, "authenticate(bearer)", NewRequestId(), session.SessionId);
         }
-    }
-
-    /// <summary>
-    /// The logging scope of one call. The request id is read only when a log line is written, so calls that log
-    /// nothing do not pay for it; the JSON-RPC id is copied as raw text (it is the client's, never a credential).
-    /// </summary>
-    private sealed class CallScope(RpcCallContext context, string method, JsonElement rpcId) : IReadOnlyList<KeyValuePair<string, object?>>
-    {
-        private readonly string? _rpcId = rpcId.ValueKind is JsonValueKind.String or JsonValueKind.Number ? rpcId.ToString() : null;
-
-        public int Count => _rpcId is null ? 3 : 4;
-
-        public KeyValuePair<string, object?> this[int index] => index switch
-        {
-            0 => new("SessionId", context.Session.SessionId),
-            1 => new("RequestId", context.RequestId),
-            2 => new("Method", method),
-            3 when _rpcId is not null => new("RpcId", _rpcId),
-            _ => throw new ArgumentOutOfRangeException(nameof(index)),
-        };
-
-        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
-        {
-            for (var i = 0; i < Count; i++)
-            {
-                yield return this[i];
-            }
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-
-        public override string ToString() => $"session {context.Session.SessionId} request {context.RequestId} {method}";
     }
 
     private readonly record struct Outcome(bool Answer, JsonElement Id, RpcResult? Result, RpcErrorException? Failure)

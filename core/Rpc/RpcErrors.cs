@@ -1,4 +1,6 @@
 using System.Text.Json;
+using CameraService.Abstractions;
+using CameraService.Core.Auth;
 
 namespace CameraService.Core.Rpc;
 
@@ -51,6 +53,18 @@ internal sealed class RpcErrorException : Exception
 
     /// <summary>One member of <c>data</c>.</summary>
     public static KeyValuePair<string, object?> Item(string key, object? value) => new(key, value);
+
+    /// <summary>The contract error of an SDK exception (a plugin's expected failure), or null for another kind.</summary>
+    public static RpcErrorException? FromSdk(CameraServiceException ex) => ex switch
+    {
+        ResourceNotFoundException e => new RpcErrorException(RpcErrorCodes.NotFound, RpcErrorException.Item("resource", e.Resource), RpcErrorException.Item("id", e.Id), RpcErrorException.Item("message", e.Message)),
+        InvalidStateException e => new RpcErrorException(RpcErrorCodes.InvalidState, RpcErrorException.Item("reason", e.Reason), RpcErrorException.Item("state", e.State), RpcErrorException.Item("message", e.Message)),
+        UnsupportedFeatureException e => new RpcErrorException(RpcErrorCodes.Unsupported, RpcErrorException.Item("feature", e.Feature), RpcErrorException.Item("message", e.Message)),
+        DependencyFailedException e => new RpcErrorException(RpcErrorCodes.DependencyFailed, RpcErrorException.Item("dependency", e.Dependency), RpcErrorException.Item("detail", ErrorDetail.Redact(e.Detail))),
+        InsufficientStorageException e => new RpcErrorException(RpcErrorCodes.InsufficientStorage, RpcErrorException.Item("available_bytes", e.AvailableBytes), RpcErrorException.Item("threshold_percent", e.ThresholdPercent)),
+        InvalidParameterException e => RpcErrorException.InvalidParams(e.Param, e.Rule),
+        _ => null,
+    };
 
     public IReadOnlyList<KeyValuePair<string, object?>> ErrorData => _data;
 

@@ -77,7 +77,7 @@ internal static class FfmpegCommand
         ArgumentNullException.ThrowIfNull(input);
         var args = new List<string>(Common);
         args.AddRange(FfmpegInput.Arguments(input));
-        AddSnapshotOutput(args, outputPath, format, quality);
+        FfmpegSnapshot.AddOutput(args, outputPath, format, quality);
         return args;
     }
 
@@ -85,15 +85,8 @@ internal static class FfmpegCommand
     public static IReadOnlyList<string> BuildSnapshotFromFile(string inputPath, string outputPath, string format, int quality)
     {
         var args = new List<string>(Common) { "-f", "image2", "-i", inputPath };
-        AddSnapshotOutput(args, outputPath, format, quality);
+        FfmpegSnapshot.AddOutput(args, outputPath, format, quality);
         return args;
-    }
-
-    /// <summary>Maps a JPEG quality 1–100 to ffmpeg's -q:v scale 31 (worst) … 2 (best).</summary>
-    public static int QualityToQscale(int quality)
-    {
-        var q = Math.Clamp(quality, 1, 100);
-        return 31 - (int)Math.Round((q - 1) * 29.0 / 99.0);
     }
 
     /// <summary>
@@ -147,22 +140,6 @@ internal static class FfmpegCommand
         }
 
         return string.Join('|', slaves);
-    }
-
-    private static void AddSnapshotOutput(List<string> args, string outputPath, string format, int quality)
-    {
-        args.AddRange(["-map", "0:v:0", "-an", "-frames:v", "1"]);
-        if (format == SnapshotFormats.Png)
-        {
-            args.AddRange(["-c:v", "png"]);
-        }
-        else
-        {
-            args.AddRange(["-c:v", "mjpeg", "-q:v", Invariant(QualityToQscale(quality))]);
-        }
-
-        // image2 with -update: the path is taken literally (no %d pattern), whatever its extension.
-        args.AddRange(["-f", "image2", "-update", "1", "-y", outputPath]);
     }
 
     private static string Invariant(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);

@@ -15,7 +15,7 @@ namespace CameraService.Plugins.Ffmpeg;
 internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, CameraPipeline> _pipelines = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<int, FfmpegProcess> _processes = new();
+    private readonly PipelineContext _context;
     private readonly IServiceEnvironment _environment;
     private readonly Lock _healthSync = new();
     private readonly List<PosixSignalRegistration> _signalRegistrations = [];
@@ -36,6 +36,16 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
         _environment = environment;
         Time = time;
         Logger = logger;
+        _context = new PipelineContext
+        {
+            Options = Options,
+            Time = time,
+            Logger = logger,
+            RequireFfmpeg = RequireFfmpeg,
+            ReportError = ReportError,
+            Raise = Raise,
+            ShuttingDown = () => _shuttingDown,
+        };
     }
 
     public event EventHandler<StreamBackendEventArgs>? BackendEvent;
@@ -48,10 +58,8 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
 
     internal ILogger Logger { get; }
 
-    internal string HlsRoot => Options.ResolvedHlsDirectory;
+    private string HlsRoot => Options.ResolvedHlsDirectory;
 
-    /// <summary>Set when the service got SIGINT/SIGTERM: child exits are then expected, not restarted.</summary>
-    internal bool ShuttingDown => _shuttingDown;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -108,7 +116,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(camera);
         ArgumentNullException.ThrowIfNull(camera.Input);
         ValidateCameraId(camera.CameraId);
-        var pipeline = _pipelines.GetOrAdd(camera.CameraId, _ => new CameraPipeline(this, camera));
+        var pipeline = _pipelines.GetOrAdd(camera.CameraId, _ => new CameraPipeline(_context, camera));
         await pipeline.UpdateCameraAsync(camera, cancellationToken).ConfigureAwait(false);
     }
 
@@ -220,7 +228,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
     internal CameraPipeline? Find(string cameraId) => _pipelines.GetValueOrDefault(cameraId);
 
     /// <summary>The ffmpeg executable, or the contract's dependency failure with the install hint.</summary>
-    internal string RequireFfmpeg()
+    private string RequireFfmpeg()
     {
         var path = FfmpegLocator.Resolve(Options.FfmpegPath);
         if (path is null)
@@ -245,7 +253,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
         return path;
     }
 
-    internal void ReportError(string error)
+    private void ReportError(string error)
     {
         lock (_healthSync)
         {
@@ -254,11 +262,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
         }
     }
 
-    internal void Track(FfmpegProcess process) => _processes[process.Id] = process;
-
-    internal void Untrack(FfmpegProcess process) => _processes.TryRemove(process.Id, out _);
-
-    internal void Raise(List<StreamBackendEventArgs> events)
+    private void Raise(List<StreamBackendEventArgs> events)
     {
         foreach (var e in events)
         {
@@ -323,20 +327,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
         }
     }
 
-    private void OnProcessExit(object? sender, EventArgs e)
-    {
+    private void OnProcessExit(object? sender, EventArgs e) =>
         // The service is exiting without StopAsync (e.g. an unhandled exception): let no ffmpeg outlive it.
-        foreach (var p in _processes.Values)
-        {
-            p.Interrupt();
-        }
-
-        var deadline = Environment.TickCount64 + 2000;
-        foreach (var p in _processes.Values)
-        {
-            // Synchronous on purpose: ProcessExit handlers cannot await; bounded by the shared deadline.
-            p.WaitForExit((int)Math.Max(0, deadline - Environment.TickCount64));
-            p.Kill();
-        }
-    }
+        _context.Processes.StopAllNow();
 }

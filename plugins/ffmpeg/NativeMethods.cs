@@ -9,6 +9,8 @@ internal static partial class NativeMethods
 {
     public const int SigInt = 2;
 
+    public const int SigKill = 9;
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 }

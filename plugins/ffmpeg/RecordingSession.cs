@@ -63,4 +63,8 @@ internal sealed class RecordingSession(string cameraId, string sessionId, string
 
         return new BackendRecording { CameraId = CameraId, SessionId = SessionId, Format = Format, StartTime = StartTime, EndTime = endTime, Files = recorded, BytesWritten = recorded.Sum(f => f.Size) };
     }
+
+    /// <summary>A backend event about this recording, with its files so far (and its end when it ended).</summary>
+    public StreamBackendEventArgs ToEvent(StreamBackendEventKind kind, string reason, DateTimeOffset? endTime) =>
+        new() { Kind = kind, CameraId = CameraId, Reason = reason, Recording = ToBackendRecording(endTime) };
 }

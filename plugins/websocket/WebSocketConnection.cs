@@ -10,8 +10,9 @@ namespace CameraService.Plugins.WebSocket;
 
 /// <summary>
 /// One WebSocket session: a reader loop that hands each complete text message to the core in order, and a
-/// single writer task that drains a bounded outbound queue (responses and notifications). Only the writer
-/// sends on the socket, including the close frame, so frames never interleave.
+/// single writer task that drains the session's <see cref="OutboundQueue"/> (responses and notifications). Only the
+/// writer sends on the socket, including the close frame, so frames never interleave. This class owns the session's
+/// lifetime and its close handshake.
 /// </summary>
 /// <remarks>
 /// Back-pressure: notifications are queued with <see cref="ChannelWriter{T}.TryWrite"/> and dropped when the
@@ -39,9 +40,8 @@ internal sealed class WebSocketConnection : IRpcConnection
     private readonly WebSocketTransportOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly Channel<OutboundMessage> _outbound;
     private readonly BufferCache _buffers = new();
-    private readonly ByteBudget _queuedBytes;
+    private readonly OutboundQueue _outbound;
     private readonly PooledBufferWriter _response;
     private readonly Lock _inboundLock = new();
     private readonly Queue<InboundMessage> _inbound = new();
@@ -56,9 +56,6 @@ internal sealed class WebSocketConnection : IRpcConnection
     // Cancelled as soon as a close is requested; handed to the core as "the connection closes".
     private readonly CancellationTokenSource _closing = new();
 
-    // Timestamp (TimeProvider) at which the send in progress began; 0 when none. Checked by the transport's watchdog.
-    private long _sendStarted;
-    private int _dropped;
     private int _closeRequested;
     private WebSocketCloseStatus _closeStatus;
     private string _closeDescription = string.Empty;
@@ -80,14 +77,7 @@ internal sealed class WebSocketConnection : IRpcConnection
         ConnectionId = "ws-" + Interlocked.Increment(ref s_nextId).ToString(CultureInfo.InvariantCulture);
         _abort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         _response = new PooledBufferWriter(_buffers);
-        _queuedBytes = new ByteBudget(options.MaxQueuedBytes);
-        _outbound = Channel.CreateBounded<OutboundMessage>(new BoundedChannelOptions(options.OutboundQueueLength)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-            AllowSynchronousContinuations = false,
-        });
+        _outbound = new OutboundQueue(options, _buffers, timeProvider);
     }
 
     public string ConnectionId { get; }
@@ -106,27 +96,15 @@ internal sealed class WebSocketConnection : IRpcConnection
             return false;
         }
 
-        if (_queuedBytes.TryTake(utf8Message.Length))
-        {
-            var buffer = _buffers.Rent(utf8Message.Length);
-            utf8Message.CopyTo(buffer);
-            if (_outbound.Writer.TryWrite(new OutboundMessage(buffer, utf8Message.Length)))
-            {
-                return true;
-            }
-
-            _queuedBytes.Release(utf8Message.Length);
-            _buffers.Return(buffer);
-        }
-
-        if (Interlocked.Increment(ref _dropped) == _options.MaxDroppedNotifications)
+        var queued = _outbound.TryQueueNotification(utf8Message);
+        if (queued == NotificationQueued.DropLimitReached)
         {
             const string reason = "slow consumer: too many notifications dropped";
             Log.SlowConsumer(_logger, ConnectionId, reason);
             RequestClose(WebSocketCloseStatus.PolicyViolation, reason);
         }
 
-        return false;
+        return queued == NotificationQueued.Queued;
     }
 
     public void Close(string reason) => RequestClose(WebSocketCloseStatus.PolicyViolation, reason ?? string.Empty);
@@ -144,7 +122,7 @@ internal sealed class WebSocketConnection : IRpcConnection
 
         _closeStatus = status;
         _closeDescription = TruncateUtf8(description, MaxCloseDescriptionBytes);
-        _outbound.Writer.TryComplete();
+        _outbound.Complete();
         try
         {
             // Callbacks registered by the core run on the thread pool, not on the caller (which may be a fan-out).
@@ -205,7 +183,7 @@ internal sealed class WebSocketConnection : IRpcConnection
     /// <returns>True when the session was aborted.</returns>
     public bool CheckSendStalled(long now)
     {
-        var started = Volatile.Read(ref _sendStarted);
+        var started = _outbound.SendStarted;
         if (started == 0 || _timeProvider.GetElapsedTime(started, now) < _options.SendTimeout)
         {
             return false;
@@ -420,50 +398,15 @@ internal sealed class WebSocketConnection : IRpcConnection
         }
     }
 
-    // Pooled builder: runs once per answered message and may complete asynchronously.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask QueueResponseAsync(bool responded)
+    private ValueTask QueueResponseAsync(bool responded)
     {
         if (!responded || _response.WrittenCount == 0)
         {
             _response.Reset();
-            return;
+            return ValueTask.CompletedTask;
         }
 
-        var outbound = _response.Detach();
-
-        // Responses are never dropped: wait for room in bytes and in messages (only this session's reader waits,
-        // so a client that never reads its answers stops being read and pins at most Api:MaxQueuedBytes).
-        try
-        {
-            await _queuedBytes.TakeAsync(outbound.Length, _abort.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            outbound.Release(_buffers);
-            throw;
-        }
-
-        if (_outbound.Writer.TryWrite(outbound))
-        {
-            return;
-        }
-
-        try
-        {
-            await _outbound.Writer.WriteAsync(outbound, _abort.Token).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            _queuedBytes.Release(outbound.Length);
-            outbound.Release(_buffers);
-        }
-        catch (OperationCanceledException)
-        {
-            _queuedBytes.Release(outbound.Length);
-            outbound.Release(_buffers);
-            throw;
-        }
+        return _outbound.QueueResponseAsync(_response.Detach(), _abort.Token);
     }
 
     private byte[] Grow(byte[] buffer, int count)
@@ -503,62 +446,15 @@ internal sealed class WebSocketConnection : IRpcConnection
 
     private async Task RunWriterAsync()
     {
-        var reader = _outbound.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        await _outbound.DrainAsync(
+            _socket,
+            () => Volatile.Read(ref _closeRequested) != 0,
+            ex =>
             {
-                while (reader.TryRead(out var message))
-                {
-                    try
-                    {
-                        if (Volatile.Read(ref _closeRequested) == 0)
-                        {
-                            await SendAsync(message).ConfigureAwait(false);
-                        }
-                    }
-                    finally
-                    {
-                        _queuedBytes.Release(message.Length);
-                        message.Release(_buffers);
-                    }
-                }
-
-                // The queue ran empty: the peer caught up, so earlier drops are forgiven.
-                Volatile.Write(ref _dropped, 0);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
-        {
-            Log.ConnectionLost(_logger, ex, ConnectionId);
-            RequestClose(WebSocketCloseStatus.EndpointUnavailable, string.Empty);
-        }
-        finally
-        {
-            while (reader.TryRead(out var left))
-            {
-                _queuedBytes.Release(left.Length);
-                left.Release(_buffers);
-            }
-        }
-
+                Log.ConnectionLost(_logger, ex, ConnectionId);
+                RequestClose(WebSocketCloseStatus.EndpointUnavailable, string.Empty);
+            }).ConfigureAwait(false);
         await SendCloseAsync().ConfigureAwait(false);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendAsync(OutboundMessage message)
-    {
-        // No cancellation token: a cancellable send takes a slower, allocating path in ManagedWebSocket (measured
-        // ~75 B per message). Stalls are caught by the transport's watchdog (CheckSendStalled) instead.
-        Volatile.Write(ref _sendStarted, _timeProvider.GetTimestamp());
-        try
-        {
-            await _socket.SendAsync(message.Memory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            Volatile.Write(ref _sendStarted, 0);
-        }
     }
 
     private async ValueTask SendCloseAsync()

@@ -1,4 +1,5 @@
 using CameraService.Abstractions.Cameras;
+using CameraService.Plugins.Shared;
 
 namespace CameraService.Plugins.Ffmpeg.Tests;
 
@@ -9,7 +10,7 @@ public sealed class CommandTests
     [InlineData(1, 31)]
     [InlineData(50, 17)]
     public void QualityToQscale_MapsOneToHundredOntoThirtyOneToTwo(int quality, int expected) =>
-        Assert.Equal(expected, FfmpegCommand.QualityToQscale(quality));
+        Assert.Equal(expected, FfmpegSnapshot.QualityToQscale(quality));
 
     [Fact]
     public void EscapeTee_EscapesTeeSyntaxCharacters() =>

@@ -1,5 +1,6 @@
 using CameraService.Abstractions;
 using CameraService.Abstractions.Streaming;
+using CameraService.Plugins.Shared;
 
 namespace CameraService.Plugins.Ffmpeg.Tests;
 

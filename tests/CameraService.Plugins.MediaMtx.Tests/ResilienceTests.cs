@@ -199,7 +199,12 @@ public sealed class EventualConsistencyTests : BackendTestBase
         await WaitUntil(() => Emu.ConfiguredPaths().Contains("camera0"), TimeSpan.FromSeconds(10));
         Emu.Restart();
         await WaitUntil(() => Emu.ConfiguredPaths().Contains("camera0"), TimeSpan.FromSeconds(10));
-        await Task.Delay(1000);
+
+        // Instead of waiting for a while to see whether a duplicate turns up: let every accepted change land, run one
+        // more reconciliation pass while reads may still be stale, and let its changes land too.
+        await WaitUntil(() => Emu.PendingConfigChanges() == 0, TimeSpan.FromSeconds(10));
+        await Backend.ReconcileAsync(CancellationToken.None);
+        await WaitUntil(() => Emu.PendingConfigChanges() == 0, TimeSpan.FromSeconds(10));
         Assert.Equal(["all_others", "camera0"], Emu.ConfiguredPaths());
 
         await Backend.StartRecordingAsync(new RecordingRequest { CameraId = "camera0", SessionId = "s", Format = "fmp4", OutputDirectory = Path.Combine(Recordings, "camera0"), StartTime = DateTimeOffset.UtcNow }, CancellationToken.None);

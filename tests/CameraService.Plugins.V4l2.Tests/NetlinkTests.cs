@@ -8,6 +8,18 @@ using CameraService.Plugins.V4l2.Tests.Fakes;
 
 namespace CameraService.Plugins.V4l2.Tests;
 
+/// <summary>Skips (reported as skipped, not passed) off Linux: the test calls the real Linux syscalls.</summary>
+public sealed class LinuxFactAttribute : FactAttribute
+{
+    public LinuxFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Skip = "the real Linux syscalls exist only on Linux";
+        }
+    }
+}
+
 /// <summary>Skips when the process cannot use netlink uevents as root (not Linux, or not root as in CI).</summary>
 public sealed class RootNetlinkFactAttribute : FactAttribute
 {
@@ -26,14 +38,9 @@ public sealed class RootNetlinkFactAttribute : FactAttribute
 
 public sealed partial class NetlinkTests
 {
-    [Fact]
+    [LinuxFact]
     public void OpenUeventSocket_OnLinux_OpensABoundSocket()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         var result = new LinuxVideoSyscalls().OpenUeventSocket(out var socket);
 
         using (socket)

@@ -28,14 +28,9 @@ public sealed partial class RealKernelTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    [Fact]
+    [LinuxFact]
     public void Open_MissingNode_IsGone()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         var result = new LinuxVideoSyscalls().Open(Path.Combine(_dir.FullName, "video0"), out var fd);
 
         Assert.Equal(Errno.ENOENT, result.Errno);
@@ -43,14 +38,9 @@ public sealed partial class RealKernelTests : IDisposable
         Assert.Equal(-1, fd);
     }
 
-    [Fact]
+    [LinuxFact]
     public void Ioctl_OnARegularFile_IsNotV4l2()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         var path = Path.Combine(_dir.FullName, "video0");
         File.WriteAllText(path, "not a device");
         var syscalls = new LinuxVideoSyscalls();

@@ -14,7 +14,10 @@ public sealed class MediaModeTests : EmulatorTestBase
         AssertOk(await Patch("/v3/config/paths/patch/cam0", """{"record":true}"""));
         var dir = Path.Combine(Root, "rec");
         await WaitUntil(() => Directory.Exists(dir) && Directory.GetFiles(dir).Any(f => new FileInfo(f).Length > 2000), TimeSpan.FromSeconds(20));
-        await Task.Delay(1500);
+
+        // Frames keep flowing into the segment (it grew since it was first seen), rather than a fixed pause.
+        var seen = Directory.GetFiles(dir).Max(f => new FileInfo(f).Length);
+        await WaitUntil(() => Directory.GetFiles(dir).Max(f => new FileInfo(f).Length) > seen + 2000, TimeSpan.FromSeconds(20));
         AssertOk(await Patch("/v3/config/paths/patch/cam0", """{"record":false}"""));
         var file = Assert.Single(Directory.GetFiles(dir));
         Assert.Matches(@"cam0_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-\d{6}\.mp4$", file);

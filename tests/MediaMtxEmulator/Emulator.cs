@@ -219,6 +219,15 @@ public sealed class Emulator : IAsyncDisposable
     /// <summary>Clears the hook log.</summary>
     public void ClearHooks() => State.ClearHooks();
 
+    /// <summary>Config changes answered with 200 but not applied yet (with <see cref="EmulatorOptions.ApplyDelay"/>).</summary>
+    public int PendingConfigChanges()
+    {
+        lock (State.Gate)
+        {
+            return State.PendingChanges;
+        }
+    }
+
     /// <summary>The names of the configured paths (as <c>config/paths/list</c> shows them).</summary>
     public IReadOnlyList<string> ConfiguredPaths()
     {

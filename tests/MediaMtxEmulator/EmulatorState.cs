@@ -144,6 +144,9 @@ internal sealed class EmulatorState : IDisposable
 
     private readonly Queue<ConfigStore> _pending = new();
 
+    /// <summary>Accepted config changes not applied yet (<see cref="EmulatorOptions.ApplyDelay"/>); read under <see cref="Gate"/>.</summary>
+    public int PendingChanges => _pending.Count;
+
     /// <summary>The config mutations build on: the newest accepted one, applied or not.</summary>
     public ConfigStore Latest => _pending.Count > 0 ? _pending.Last() : Config;
 

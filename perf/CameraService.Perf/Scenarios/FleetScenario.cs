@@ -40,7 +40,8 @@ internal sealed class FleetScenario : IScenario
 
     private const string ServiceBase =
         "run --Api:BindAddress=127.0.0.1 --Api:Port={port} --Api:PublicBaseUrl=http://127.0.0.1:{port} " +
-        "--Api:RateLimit:RequestsPerSecond=1000000 --Api:RateLimit:Burst=1000000 --State:Directory={state} --Storage:Root={storage} " +
+        "--Api:RateLimit:RequestsPerSecond=1000000 --Api:RateLimit:Burst=1000000 --Api:MaxConnectionsPerAddress=20000 " +
+        "--State:Directory={state} --Storage:Root={storage} " +
         "--CameraService:StreamBackend=ffmpeg --Plugins:Ffmpeg:HlsDirectory={temp}/hls ";
 
     private const string GatewayArgs = ServiceBase + "--CameraService:CameraSources:0=none --Fleet:Role=gateway";

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 
-namespace CameraService.Plugins.Ffmpeg;
+namespace CameraService.Plugins.Shared;
 
 /// <summary>
 /// Reads the pixel size from a JPEG (SOFn marker) or PNG (IHDR) header: a few bytes of parsing instead of
-/// a process (ffprobe) or an imaging package for two numbers.
+/// a process (ffprobe) or an imaging package for two numbers. Compiled into every plugin that takes snapshots.
 /// </summary>
 internal static class ImageInfo
 {

@@ -1,0 +1,201 @@
+using System.Text.Json.Nodes;
+using CameraService.Abstractions;
+using CameraService.Abstractions.Streaming;
+using Microsoft.Extensions.Logging;
+
+namespace CameraService.Plugins.MediaMtx;
+
+/// <summary>
+/// Keeps MediaMTX's paths equal to the <see cref="PathTable"/>: on every <see cref="MediaMtxOptions.ReconcileInterval"/>
+/// it re-applies missing or drifted paths (a restarted MediaMTX), adopts recordings of our paths that no camera has
+/// claimed (a restarted service) and deletes our orphaned paths after the grace period. Every config change of the
+/// backend runs under the same lock (<see cref="ExclusiveAsync"/>), so a repair computed from an older desired state
+/// never lands after, and undoes, a newer change.
+/// </summary>
+internal sealed class PathReconciler(
+    MediaMtxClient client,
+    MediaMtxOptions options,
+    PathTable table,
+    OwnershipRegistry registry,
+    BackendHealth health,
+    TimeProvider time,
+    ILogger logger,
+    Action<StreamBackendEventArgs> raise) : IDisposable
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private DateTimeOffset? _lastStarted;
+    private DateTimeOffset _startedAt;
+
+    /// <summary>The first pass at start: MediaMTX may come up after us, then health says so and the loop heals.</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        _startedAt = time.GetUtcNow();
+        try
+        {
+            await ReconcileAsync(ct).ConfigureAwait(false);
+        }
+        catch (DependencyFailedException)
+        {
+            // Reflected in health; the loop tries again.
+        }
+    }
+
+    /// <summary>The periodic pass; survives anything so that the backend heals, and ends by cancellation.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.ReconcileInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    await ReconcileAsync(ct).ConfigureAwait(false);
+                }
+                catch (DependencyFailedException)
+                {
+                    // Already reflected in health; the next tick tries again.
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    // The loop must survive anything so that the backend heals; the failure is logged.
+                    Log.LoopFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>Runs a config change of the backend exclusively with reconciliation.</summary>
+    public async Task ExclusiveAsync(Func<Task> change, CancellationToken ct)
+    {
+        await _lock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await change().ConfigureAwait(false);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Compares desired state with MediaMTX and repairs it: missing or drifted paths, a restarted server, orphans.</summary>
+    public Task ReconcileAsync(CancellationToken ct) => ExclusiveAsync(() => ReconcileLockedAsync(ct), ct);
+
+    /// <summary>Adopts the recordings MediaMTX runs for our paths (after a restart) before they are listed.</summary>
+    public Task AdoptAsync(CancellationToken ct) =>
+        ExclusiveAsync(async () => await AdoptAndCleanAsync(await ListConfigsAsync(ct).ConfigureAwait(false), ct).ConfigureAwait(false), ct);
+
+    public void Dispose() => _lock.Dispose();
+
+    private async Task ReconcileLockedAsync(CancellationToken ct)
+    {
+        var info = await health.Guard(() => client.GetInfoAsync(ct)).ConfigureAwait(false);
+        var restarted = _lastStarted != null && info.Started != null && info.Started != _lastStarted;
+        if (restarted)
+        {
+            Log.ServerRestarted(logger, _lastStarted, info.Started);
+        }
+
+        _lastStarted = info.Started ?? _lastStarted;
+        var configs = await ListConfigsAsync(ct).ConfigureAwait(false);
+        var repaired = new List<string>();
+        var refused = new List<string>();
+        foreach (var (id, want, recording) in table.DesiredConfigs())
+        {
+            var missing = !configs.TryGetValue(id, out var actual);
+            var drift = missing ? [] : PathConfigBuilder.Drift(want, actual!);
+            if (!missing && drift.Count == 0)
+            {
+                continue;
+            }
+
+            if (missing)
+            {
+                Log.PathMissing(logger, id);
+            }
+            else
+            {
+                Log.DriftRepaired(logger, id, string.Join(',', drift));
+            }
+
+            try
+            {
+                await health.Guard(() => client.ReplacePathAsync(id, want, ct)).ConfigureAwait(false);
+            }
+            catch (DependencyFailedException ex) when (ex.InnerException is MediaMtxApiException)
+            {
+                // This path's config is refused (e.g. an older MediaMTX): the others are still repaired.
+                Log.ReconcileFailed(logger, ex.Detail, ex);
+                refused.Add($"{id} ({ex.Detail})");
+                continue;
+            }
+
+            repaired.Add(id);
+            if (missing && recording)
+            {
+                raise(new StreamBackendEventArgs { Kind = StreamBackendEventKind.RecordingRecovered, CameraId = id, Reason = "MediaMTX lost the path; it was re-applied and recording continues in a new segment." });
+            }
+        }
+
+        await AdoptAndCleanAsync(configs, ct).ConfigureAwait(false);
+        health.Reconciled(refused);
+        if (restarted || repaired.Count > 0)
+        {
+            var reason = restarted
+                ? $"MediaMTX restarted; desired state re-applied ({repaired.Count} paths)."
+                : $"Drift repaired on {string.Join(", ", repaired)}.";
+            raise(new StreamBackendEventArgs { Kind = StreamBackendEventKind.StateReapplied, Reason = reason });
+        }
+    }
+
+    /// <summary>MediaMTX's path configs by name (the first of duplicates wins).</summary>
+    private async Task<Dictionary<string, JsonObject>> ListConfigsAsync(CancellationToken ct) =>
+        (await health.Guard(() => client.ListPathConfigsAsync(ct)).ConfigureAwait(false))
+            .Where(c => c["name"] != null)
+            .GroupBy(c => c["name"]!.GetValue<string>(), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+    private async Task AdoptAndCleanAsync(Dictionary<string, JsonObject> configs, CancellationToken ct)
+    {
+        var registered = registry.Snapshot();
+        foreach (var (name, conf) in configs)
+        {
+            if ((!PathConfigBuilder.IsOurs(conf) && !registered.ContainsKey(name)) || table.IsPublished(name))
+            {
+                continue;
+            }
+
+            if (conf["record"]?.GetValue<bool>() == true)
+            {
+                var persisted = registered.TryGetValue(name, out var p) ? p.Recording : null;
+                var adopted = table.Adopt(name, () => new RecordingSession(
+                    name, persisted?.SessionId, persisted?.Format ?? "fmp4", persisted?.StartTime ?? time.GetUtcNow(), DirectoryOf(conf), null));
+                if (adopted)
+                {
+                    Log.RecordingAdopted(logger, name);
+                }
+
+                continue;
+            }
+
+            if (time.GetUtcNow() - _startedAt >= options.OrphanGracePeriod)
+            {
+                await health.Guard(() => client.DeletePathAsync(name, ct)).ConfigureAwait(false);
+                registry.Remove(name);
+                Log.OrphanRemoved(logger, name);
+            }
+        }
+    }
+
+    private static string DirectoryOf(JsonObject conf) =>
+        Path.GetDirectoryName(conf["recordPath"]?.GetValue<string>() ?? string.Empty) ?? string.Empty;
+}

@@ -1,0 +1,243 @@
+using System.Text.Json.Nodes;
+using CameraService.Abstractions;
+using CameraService.Abstractions.Streaming;
+
+namespace CameraService.Plugins.MediaMtx;
+
+/// <summary>
+/// The MediaMTX backend's desired state: the published cameras with their pinned and recording state, and the
+/// recordings adopted from MediaMTX after a service restart that no camera has claimed yet. Each transition is one
+/// method that runs under one lock and answers the path config MediaMTX should have afterwards; the backend does the
+/// I/O. The ownership registry is updated here too, so the persisted state never disagrees with the table.
+/// </summary>
+internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry registry)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Entry> _cameras = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RecordingSession> _adopted = new(StringComparer.Ordinal);
+
+    private sealed class Entry(StreamCamera camera)
+    {
+        public StreamCamera Camera { get; set; } = camera;
+
+        public bool Pinned { get; set; }
+
+        public RecordingSession? Recording { get; set; }
+
+        public bool KeepRunning(MediaMtxOptions options) => Pinned || Recording != null || options.RunMode == MediaMtxRunMode.OnInit;
+    }
+
+    /// <summary>Adds or updates a camera (re-claiming a recording adopted after a restart) and answers its config.</summary>
+    public JsonObject Publish(StreamCamera camera)
+    {
+        lock (_gate)
+        {
+            if (!_cameras.TryGetValue(camera.CameraId, out var entry))
+            {
+                entry = new Entry(camera);
+                _cameras[camera.CameraId] = entry;
+
+                // A recording that survived a service restart belongs to the camera again.
+                if (_adopted.Remove(camera.CameraId, out var adopted))
+                {
+                    entry.Recording = adopted;
+                }
+            }
+
+            entry.Camera = camera;
+            registry.Set(camera.CameraId, entry.Recording?.ToPersisted());
+            return Desired(entry);
+        }
+    }
+
+    /// <summary>True when the camera (published or only adopted) has a recording running.</summary>
+    public bool IsRecording(string cameraId)
+    {
+        lock (_gate)
+        {
+            return (_cameras.TryGetValue(cameraId, out var e) && e.Recording != null) || _adopted.ContainsKey(cameraId);
+        }
+    }
+
+    public void Remove(string cameraId)
+    {
+        lock (_gate)
+        {
+            _cameras.Remove(cameraId);
+        }
+    }
+
+    /// <summary>Pins the publisher (runs without viewers) or releases it; the new config, or null when nothing changes.</summary>
+    public JsonObject? Pin(string cameraId, bool pinned)
+    {
+        lock (_gate)
+        {
+            var entry = Find(cameraId);
+            if (entry.Pinned == pinned)
+            {
+                return null;
+            }
+
+            entry.Pinned = pinned;
+
+            // A recording keeps the publisher running: releasing the pin changes nothing in MediaMTX then.
+            return pinned || entry.Recording is null ? Desired(entry) : null;
+        }
+    }
+
+    /// <summary>Whether the camera's publisher runs without viewers (pinned, recording or run mode OnInit).</summary>
+    public bool KeepRunning(string cameraId)
+    {
+        lock (_gate)
+        {
+            return Find(cameraId).KeepRunning(options);
+        }
+    }
+
+    /// <summary>Every published camera with whether its publisher runs without viewers, by id.</summary>
+    public IReadOnlyList<(string CameraId, bool KeepRunning)> Published()
+    {
+        lock (_gate)
+        {
+            return _cameras.Values
+                .Select(e => (e.Camera.CameraId, e.KeepRunning(options)))
+                .OrderBy(c => c.CameraId, StringComparer.Ordinal)
+                .ToList();
+        }
+    }
+
+    /// <summary>Throws the contract's not-found error unless the camera is published.</summary>
+    public void EnsurePublished(string cameraId)
+    {
+        lock (_gate)
+        {
+            _ = Find(cameraId);
+        }
+    }
+
+    /// <summary>Starts a recording in the table and answers it with the camera's config (record on).</summary>
+    public (RecordingSession Session, JsonObject Desired) StartRecording(RecordingRequest request, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            var entry = Find(request.CameraId);
+            if (entry.Recording != null)
+            {
+                throw new InvalidStateException("already_recording", "RECORDING", $"Camera '{request.CameraId}' is already recording; stop the recording first.");
+            }
+
+            var dir = Path.GetFullPath(entry.Camera.RecordingDirectory);
+            var session = new RecordingSession(request.CameraId, request.SessionId, request.Format, now, dir, SegmentCollector.ListSegmentFiles(dir, request.CameraId).ToHashSet(StringComparer.Ordinal));
+            entry.Recording = session;
+            return (session, Desired(entry));
+        }
+    }
+
+    /// <summary>The recording is running in MediaMTX: persist it so a restarted service re-adopts it.</summary>
+    public void RecordingConfirmed(RecordingSession session) => registry.Set(session.CameraId, session.ToPersisted());
+
+    /// <summary>Rolls back a start that MediaMTX did not accept, so reconciliation does not start it later.</summary>
+    public void RecordingFailed(RecordingSession session)
+    {
+        lock (_gate)
+        {
+            if (_cameras.TryGetValue(session.CameraId, out var e) && ReferenceEquals(e.Recording, session))
+            {
+                e.Recording = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The recording to stop and the camera's config with record off — null for a recording adopted from MediaMTX whose
+    /// camera is not published (yet): then only <c>record</c> is switched off.
+    /// </summary>
+    public (RecordingSession Session, JsonObject? Desired) BeginStop(string cameraId)
+    {
+        lock (_gate)
+        {
+            if (_cameras.TryGetValue(cameraId, out var entry) && entry.Recording != null)
+            {
+                return (entry.Recording, PathConfigBuilder.Build(entry.Camera, options, keepRunning: entry.Pinned, record: false));
+            }
+
+            if (_adopted.TryGetValue(cameraId, out var adopted))
+            {
+                return (adopted, null);
+            }
+
+            throw new InvalidStateException("not_recording", "IDLE", $"Camera '{cameraId}' is not recording.");
+        }
+    }
+
+    /// <summary>MediaMTX was told to stop recording <paramref name="session"/>: the table forgets it.</summary>
+    public void Stopped(RecordingSession session)
+    {
+        lock (_gate)
+        {
+            if (_cameras.TryGetValue(session.CameraId, out var entry) && ReferenceEquals(entry.Recording, session))
+            {
+                entry.Recording = null;
+            }
+
+            _adopted.Remove(session.CameraId);
+        }
+    }
+
+    /// <summary>The stopped recording's files are collected: the registry forgets it (the path stays ours).</summary>
+    public void Finalized(string cameraId)
+    {
+        if (registry.Contains(cameraId))
+        {
+            registry.Set(cameraId, null);
+        }
+    }
+
+    /// <summary>Every running recording: the published cameras' and the adopted ones.</summary>
+    public IReadOnlyList<RecordingSession> ActiveRecordings()
+    {
+        lock (_gate)
+        {
+            return _cameras.Values.Where(e => e.Recording != null).Select(e => e.Recording!).Concat(_adopted.Values).ToList();
+        }
+    }
+
+    /// <summary>Every published camera's desired config and whether it records, for reconciliation.</summary>
+    public IReadOnlyList<(string CameraId, JsonObject Desired, bool Recording)> DesiredConfigs()
+    {
+        lock (_gate)
+        {
+            return _cameras.Values.Select(e => (e.Camera.CameraId, Desired(e), e.Recording != null)).ToList();
+        }
+    }
+
+    public bool IsPublished(string name)
+    {
+        lock (_gate)
+        {
+            return _cameras.ContainsKey(name);
+        }
+    }
+
+    /// <summary>Adopts a recording MediaMTX is running for a path of ours that no camera has claimed yet.</summary>
+    /// <returns>True when it was not adopted before.</returns>
+    public bool Adopt(string name, Func<RecordingSession> create)
+    {
+        lock (_gate)
+        {
+            if (_cameras.ContainsKey(name) || _adopted.ContainsKey(name))
+            {
+                return false;
+            }
+
+            _adopted[name] = create();
+            return true;
+        }
+    }
+
+    private JsonObject Desired(Entry e) =>
+        PathConfigBuilder.Build(e.Camera, options, keepRunning: e.Pinned || e.Recording != null, record: e.Recording != null);
+
+    private Entry Find(string cameraId) =>
+        _cameras.TryGetValue(cameraId, out var e) ? e : throw new ResourceNotFoundException("camera", cameraId, $"The camera '{cameraId}' is not published; connect it first.");
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CameraService.Abstractions;
+using CameraService.Abstractions.Streaming;
+
+namespace CameraService.Plugins.MediaMtx;
+
+/// <summary>A recording running in MediaMTX: where its segments go and which files were there before it started.</summary>
+internal sealed record RecordingSession(string CameraId, string? SessionId, string Format, DateTimeOffset StartTime, string Directory, IReadOnlySet<string>? Preexisting)
+{
+    public PersistedRecording ToPersisted() => new(SessionId, Format, StartTime);
+}
+
+/// <summary>
+/// Finds the segment files of a recording: what MediaMTX lists for the path plus what is in the recording directory,
+/// named by MediaMTX's <c>%path_%Y-%m-%d_%H-%M-%S-%f</c> pattern and newer than the recording's start.
+/// </summary>
+internal sealed class SegmentCollector(MediaMtxClient client, TimeProvider time)
+{
+    // MediaMTX opens the first segment a little after the config change that starts the recording.
+    private static readonly TimeSpan StartTolerance = TimeSpan.FromSeconds(2);
+
+    /// <summary>The segment files already in <paramref name="dir"/> (so a new recording can tell its own apart).</summary>
+    public static IEnumerable<string> ListSegmentFiles(string dir, string cameraId) =>
+        Directory.Exists(dir)
+            ? Directory.EnumerateFiles(dir, cameraId + "_*.mp4").Where(f => ParseSegmentStart(cameraId, f) != null)
+            : [];
+
+    /// <summary>
+    /// MediaMTX v1.20.1 answers a config change before applying it; the last segment is final only once the change is
+    /// in effect, so poll (briefly) until the path reads back with record off before collecting the files.
+    /// </summary>
+    public async Task WaitRecordOffAsync(string cameraId, CancellationToken ct)
+    {
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(3);
+        while (true)
+        {
+            JsonObject? conf;
+            try
+            {
+                conf = await client.GetPathConfigAsync(cameraId, ct).ConfigureAwait(false);
+            }
+            catch (DependencyFailedException)
+            {
+                return;
+            }
+
+            if (conf?["record"]?.GetValue<bool>() != true || time.GetUtcNow() >= deadline)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The session's segment files: what MediaMTX lists for the path plus what is in the directory, newer than the start.</summary>
+    public async Task<IReadOnlyList<RecordedFile>> CollectAsync(RecordingSession s, CancellationToken ct)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        try
+        {
+            var rec = await client.GetRecordingAsync(s.CameraId, ct).ConfigureAwait(false);
+            foreach (var seg in rec?.Segments ?? [])
+            {
+                if (DateTimeOffset.TryParse(seg.Start, CultureInfo.InvariantCulture, DateTimeStyles.None, out var start) && start >= s.StartTime - StartTolerance)
+                {
+                    var file = Path.Combine(s.Directory, SegmentFileName(s.CameraId, start));
+                    if (File.Exists(file))
+                    {
+                        names.Add(file);
+                    }
+                }
+            }
+        }
+        catch (DependencyFailedException)
+        {
+            // The directory scan below still finds the files.
+        }
+
+        foreach (var file in ListSegmentFiles(s.Directory, s.CameraId))
+        {
+            var isNew = s.Preexisting is { } pre
+                ? !pre.Contains(file)
+                : ParseSegmentStart(s.CameraId, file) is { } start && start >= s.StartTime - StartTolerance;
+            if (isNew)
+            {
+                names.Add(file);
+            }
+        }
+
+        return names.Select(f => new FileInfo(f)).Where(f => f.Exists).Select(f => new RecordedFile { Path = f.FullName, Size = f.Length }).ToList();
+    }
+
+    /// <summary>MediaMTX names a segment with the start's own clock fields (server local time).</summary>
+    private static string SegmentFileName(string cameraId, DateTimeOffset start) =>
+        cameraId + "_" + start.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture) + "-" +
+        (start.Ticks % TimeSpan.TicksPerSecond / 10).ToString("000000", CultureInfo.InvariantCulture) + ".mp4";
+
+    private static DateTimeOffset? ParseSegmentStart(string cameraId, string file)
+    {
+        var name = Path.GetFileNameWithoutExtension(file);
+        if (!name.StartsWith(cameraId + "_", StringComparison.Ordinal) ||
+            !DateTime.TryParseExact(name[(cameraId.Length + 1)..], "yyyy-MM-dd_HH-mm-ss-ffffff", CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var local))
+        {
+            return null;
+        }
+
+        return new DateTimeOffset(local);
+    }
+}
