@@ -93,6 +93,7 @@ public static class CoreServiceCollectionExtensions
 
         // Media flows: recording sessions and the media methods (snapshots, recordings, streaming, files, storage).
         services.TryAddSingleton<ICameraDirectory, RegistryCameraDirectory>();
+        services.TryAddSingleton<RecordingBoard>();
         services.TryAddSingleton<RecordingManager>();
         services.AddRpcMethods<MediaMethods>();
 

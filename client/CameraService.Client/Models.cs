@@ -17,6 +17,18 @@ public sealed record StreamUrls(string? Rtsp, string? Hls, string? Webrtc);
 /// <summary>A camera as listed by the service.</summary>
 public sealed record Camera(string Device, string Status, string Name, string? Resolution, double? Fps, StreamUrls? Streams, string? StableId, string? DevicePath, string? Source)
 {
+    /// <summary>Whether the camera records now (contract v1.1; false from older servers).</summary>
+    public bool Recording { get; init; }
+
+    /// <summary>The running recording's session id, null when idle.</summary>
+    public string? RecordingSession { get; init; }
+
+    /// <summary>The newest segment file of the running recording the service knows of, null when idle or before the first one.</summary>
+    public string? CurrentFile { get; init; }
+
+    /// <summary>Seconds since the running recording started, null when idle.</summary>
+    public double? ElapsedTime { get; init; }
+
     /// <summary>Fields the service sends that this client version does not know.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
@@ -41,6 +53,18 @@ public sealed record CameraStatus(
 
     /// <summary>The camera source plugin that found the camera (e.g. <c>v4l2</c>).</summary>
     public string? Source { get; init; }
+
+    /// <summary>Whether the camera records now (contract v1.1; false from older servers).</summary>
+    public bool Recording { get; init; }
+
+    /// <summary>The running recording's session id, null when idle.</summary>
+    public string? RecordingSession { get; init; }
+
+    /// <summary>The newest segment file of the running recording the service knows of, null when idle or before the first one.</summary>
+    public string? CurrentFile { get; init; }
+
+    /// <summary>Seconds since the running recording started, null when idle.</summary>
+    public double? ElapsedTime { get; init; }
 
     /// <summary>Fields the service sends that this client version does not know (controls, driver, …).</summary>
     [JsonExtensionData]
@@ -155,7 +179,20 @@ public sealed record UnsubscribeResult(bool Unsubscribed, IReadOnlyList<string> 
 public sealed record SubscriptionStats(JsonElement GlobalStats, IReadOnlyList<string> ClientTopics, string ClientId);
 
 /// <summary><c>camera_status_update</c>.</summary>
-public sealed record CameraStatusUpdate(string Device, string Status, string Name, string? Resolution, double? Fps, StreamUrls? Streams, string? StableId);
+public sealed record CameraStatusUpdate(string Device, string Status, string Name, string? Resolution, double? Fps, StreamUrls? Streams, string? StableId)
+{
+    /// <summary>Whether the camera records now (contract v1.1; false from older servers).</summary>
+    public bool Recording { get; init; }
+
+    /// <summary>The running recording's session id, null when idle.</summary>
+    public string? RecordingSession { get; init; }
+
+    /// <summary>The newest segment file of the running recording the service knows of, null when idle or before the first one.</summary>
+    public string? CurrentFile { get; init; }
+
+    /// <summary>Seconds since the running recording started, null when idle.</summary>
+    public double? ElapsedTime { get; init; }
+}
 
 /// <summary><c>recording_status_update</c>.</summary>
 public sealed record RecordingStatusUpdate(string Device, string? SessionId, string Status, string? Filename, double? Duration, string? Reason);

@@ -6,6 +6,7 @@ using CameraService.Core.Events;
 using CameraService.Core.Hosting;
 using CameraService.Core.Plugins;
 using CameraService.Core.Rpc;
+using CameraService.Core.Media;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -61,6 +62,7 @@ internal sealed partial class CameraRegistry : IDisposable
     private readonly StateDirectory _state;
     private readonly ActiveComponents _components;
     private readonly IEventPublisher _events;
+    private readonly RecordingBoard _recordings;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<CameraRegistry> _logger;
     private readonly int _maxCameras;
@@ -80,9 +82,11 @@ internal sealed partial class CameraRegistry : IDisposable
         IEventPublisher events,
         IOptions<ApiOptions> options,
         TimeProvider timeProvider,
-        ILogger<CameraRegistry> logger)
+        ILogger<CameraRegistry> logger,
+        RecordingBoard recordings)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _recordings = recordings;
         _state = state;
         _components = components;
         _events = events;
@@ -306,8 +310,10 @@ internal sealed partial class CameraRegistry : IDisposable
         }
 
         var (res, rate) = (view.Binding.Resolution, view.Binding.Fps);
+        var recording = _recordings.Of(view.Id);
         _events.PublishCameraStatus(
-            new CameraStatusEvent(view.Id, view.StatusText, view.Binding.Name, res, rate, StreamsOf(view), view.Binding.StableId),
+            new CameraStatusEvent(view.Id, view.StatusText, view.Binding.Name, res, rate, StreamsOf(view), view.Binding.StableId,
+                recording.Recording, recording.RecordingSession, recording.CurrentFile, recording.ElapsedTime),
             topic);
     }
 

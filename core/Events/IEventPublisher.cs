@@ -17,8 +17,19 @@ internal interface IEventPublisher
     int Publish<T>(EventTopics topic, string method, string? device, T payload, JsonTypeInfo<T> typeInfo);
 }
 
-/// <summary>Params of <c>camera_status_update</c>.</summary>
-internal sealed record CameraStatusEvent(string Device, string Status, string Name, string Resolution, double Fps, CameraStreams Streams, string StableId);
+/// <summary>Params of <c>camera_status_update</c>: the camera object (with its recording fields, api-contract.md §8.1).</summary>
+internal sealed record CameraStatusEvent(
+    string Device,
+    string Status,
+    string Name,
+    string Resolution,
+    double Fps,
+    CameraStreams Streams,
+    string StableId,
+    bool Recording = false,
+    string? RecordingSession = null,
+    string? CurrentFile = null,
+    double? ElapsedTime = null);
 
 /// <summary>Params of <c>recording_status_update</c>; <c>status</c> is STARTED, STOPPED, ERROR or FAILED.</summary>
 internal sealed record RecordingStatusEvent(

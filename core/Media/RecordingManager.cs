@@ -24,7 +24,7 @@ internal sealed class RecordingManager : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<RecordingManager> _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, RecordingSession> _active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RecordingSession> _active;
     private readonly ConcurrentDictionary<string, RecordingSession> _last = new(StringComparer.Ordinal);
     private readonly RecordingDurationTimers _timers;
     private readonly RecordingSessionFile _file;
@@ -36,10 +36,13 @@ internal sealed class RecordingManager : IDisposable
         ICameraDirectory cameras,
         IEventPublisher events,
         StateDirectory state,
+        RecordingBoard board,
         TimeProvider time,
         ILogger<RecordingManager> logger,
         ServiceMetrics? metrics = null)
     {
+        ArgumentNullException.ThrowIfNull(board);
+        _active = board.Active;
         _metrics = metrics;
         _components = components;
         _cameras = cameras;

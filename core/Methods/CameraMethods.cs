@@ -1,6 +1,7 @@
 using CameraService.Abstractions.Cameras;
 using CameraService.Core.Cameras;
 using CameraService.Core.Auth;
+using CameraService.Core.Media;
 using CameraService.Core.Plugins;
 using CameraService.Core.Rpc;
 using Microsoft.Extensions.Logging;
@@ -12,6 +13,7 @@ internal sealed partial class CameraMethods(
     CameraRegistry registry,
     ActiveComponents components,
     Cameras.Controls.CameraControlsService controls,
+    RecordingBoard recordings,
     TimeProvider timeProvider,
     ILogger<CameraMethods> logger) : IRpcMethodProvider
 {
@@ -26,7 +28,10 @@ internal sealed partial class CameraMethods(
         "\"device\":{\"type\":\"string\",\"pattern\":\"^camera[0-9]+$\"},\"status\":{\"enum\":[\"CONNECTED\",\"DISCONNECTED\",\"ERROR\"]},"
         + "\"name\":{\"type\":\"string\"},\"resolution\":{\"type\":\"string\",\"description\":\"WxH, empty when unknown\"},\"fps\":{\"type\":\"number\"},"
         + "\"streams\":" + StreamsSchema + ","
-        + "\"stable_id\":{\"type\":\"string\"},\"device_path\":{\"type\":[\"string\",\"null\"]},\"source\":{\"type\":\"string\"}";
+        + "\"stable_id\":{\"type\":\"string\"},\"device_path\":{\"type\":[\"string\",\"null\"]},\"source\":{\"type\":\"string\"},"
+        + "\"recording\":{\"type\":\"boolean\"},\"recording_session\":{\"type\":[\"string\",\"null\"]},"
+        + "\"current_file\":{\"type\":[\"string\",\"null\"],\"description\":\"newest segment of the running recording\"},"
+        + "\"elapsed_time\":{\"type\":[\"number\",\"null\"],\"description\":\"seconds since the recording started\"}";
 
     public IEnumerable<RpcMethod> GetMethods()
     {
@@ -59,16 +64,24 @@ internal sealed partial class CameraMethods(
     }
 
     /// <summary>The contract's <c>Camera</c> object for a registry entry.</summary>
-    public CameraInfo ToInfo(CameraView camera) => new(
-        camera.Id,
-        camera.StatusText,
-        camera.Binding.Name,
-        camera.Binding.Resolution,
-        camera.Binding.Fps,
-        registry.StreamsOf(camera),
-        camera.Binding.StableId,
-        camera.Binding.DevicePath,
-        camera.Binding.Source);
+    public CameraInfo ToInfo(CameraView camera)
+    {
+        var recording = recordings.Of(camera.Id);
+        return new(
+            camera.Id,
+            camera.StatusText,
+            camera.Binding.Name,
+            camera.Binding.Resolution,
+            camera.Binding.Fps,
+            registry.StreamsOf(camera),
+            camera.Binding.StableId,
+            camera.Binding.DevicePath,
+            camera.Binding.Source,
+            recording.Recording,
+            recording.RecordingSession,
+            recording.CurrentFile,
+            recording.ElapsedTime);
+    }
 
     /// <summary>The camera named by the <c>device</c> parameter, or -32010.</summary>
     public CameraView Find(RpcParams parameters)
@@ -117,18 +130,7 @@ internal sealed partial class CameraMethods(
         var uptime = camera.ConnectedSince is { } since ? (long)(timeProvider.GetUtcNow() - since).TotalSeconds : 0;
         var caps = Capabilities(camera);
         var info = ToInfo(camera);
-        var result = new CameraStatusResult(
-            info.Device,
-            info.Status,
-            info.Name,
-            info.Resolution,
-            info.Fps,
-            info.Streams,
-            info.StableId,
-            info.DevicePath,
-            info.Source,
-            new CameraStreamMetrics(bytesSent, readers, uptime),
-            new CameraCapabilitySummary(caps.Formats, caps.Resolutions));
+        var result = new CameraStatusResult(info, new CameraStreamMetrics(bytesSent, readers, uptime), new CameraCapabilitySummary(caps.Formats, caps.Resolutions));
         return RpcResult.From(result, CoreJsonContext.Default.CameraStatusResult);
     }
 

@@ -6,15 +6,8 @@ namespace CameraService.Core.Methods;
 
 internal sealed record AuthenticateResult(bool Authenticated, string Role, IReadOnlyList<string> Permissions, string? ExpiresAt, string SessionId);
 
-internal sealed record CameraInfo(string Device, string Status, string Name, string Resolution, double Fps, CameraStreams Streams, string StableId, string? DevicePath, string Source);
-
-internal sealed record CameraListResult(IReadOnlyList<CameraInfo> Cameras, int Total, int Connected);
-
-internal sealed record CameraStreamMetrics(long BytesSent, int Readers, long Uptime);
-
-internal sealed record CameraCapabilitySummary(IReadOnlyList<string> Formats, IReadOnlyList<string> Resolutions);
-
-internal sealed record CameraStatusResult(
+/// <summary>The contract's camera object (<c>get_camera_list</c> entries); <c>get_camera_status</c> extends it.</summary>
+internal record CameraInfo(
     string Device,
     string Status,
     string Name,
@@ -24,8 +17,31 @@ internal sealed record CameraStatusResult(
     string StableId,
     string? DevicePath,
     string Source,
-    CameraStreamMetrics Metrics,
-    CameraCapabilitySummary Capabilities);
+    bool Recording,
+    string? RecordingSession,
+    string? CurrentFile,
+    double? ElapsedTime);
+
+internal sealed record CameraListResult(IReadOnlyList<CameraInfo> Cameras, int Total, int Connected);
+
+internal sealed record CameraStreamMetrics(long BytesSent, int Readers, long Uptime);
+
+internal sealed record CameraCapabilitySummary(IReadOnlyList<string> Formats, IReadOnlyList<string> Resolutions);
+
+/// <summary><c>get_camera_status</c>: the camera object with stream metrics and a capability summary.</summary>
+internal sealed record CameraStatusResult : CameraInfo
+{
+    public CameraStatusResult(CameraInfo camera, CameraStreamMetrics metrics, CameraCapabilitySummary capabilities)
+        : base(camera)
+    {
+        Metrics = metrics;
+        Capabilities = capabilities;
+    }
+
+    public CameraStreamMetrics Metrics { get; }
+
+    public CameraCapabilitySummary Capabilities { get; }
+}
 
 internal sealed record CameraCapabilitiesResult(string Device, IReadOnlyList<string> Formats, IReadOnlyList<string> Resolutions, IReadOnlyList<double> FpsOptions, string ValidationStatus)
 {

@@ -22,6 +22,9 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
 
     protected string Root => Fixture.Root;
 
+    /// <summary>How long the unlimited recording test lets the camera record.</summary>
+    private static TimeSpan RecordFor => TimeSpan.FromSeconds(4);
+
     [Fact]
     public async Task TakeSnapshot_DownloadUrl_ReturnsJpegOfConfiguredSize()
     {
@@ -43,9 +46,29 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
     {
         var started = await Client.StartRecordingAsync("camera0");
         Assert.Equal("RECORDING", started.Status);
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        await Task.Delay(RecordFor);
+
+        // The camera object carries the recording (api-contract.md §8.1), in the list and in the status.
+        var listed = (await Client.GetCameraListAsync()).Cameras.Single(c => c.Device == "camera0");
+        Assert.True(listed.Recording);
+        Assert.Equal(started.SessionId, listed.RecordingSession);
+        Assert.InRange(listed.ElapsedTime ?? -1, 3.0, 600);
+        var status = await Client.GetCameraStatusAsync("camera0");
+        Assert.True(status.Recording);
+        Assert.Equal(started.SessionId, status.RecordingSession);
+        Assert.True(status.ElapsedTime >= listed.ElapsedTime);
+        Assert.True(status.Metrics is { Uptime: > 0 }, "get_camera_status has its metrics");
+        Assert.NotEmpty(status.Capabilities!.Formats);
 
         var stopped = await Client.StopRecordingAsync("camera0");
+        var idle = await Client.GetCameraStatusAsync("camera0");
+        Assert.False(idle.Recording);
+        Assert.Null(idle.RecordingSession);
+        Assert.Null(idle.CurrentFile);
+        Assert.Null(idle.ElapsedTime);
+
+        // current_file named a segment of this recording, or nothing yet (the ffmpeg backend reports a segment once complete).
+        Assert.True(status.CurrentFile is null || stopped.Files.Any(f => f.Filename == status.CurrentFile), status.CurrentFile);
 
         Assert.Equal("STOPPED", stopped.Status);
         Assert.Equal(started.SessionId, stopped.SessionId);
@@ -60,11 +83,12 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
             total += probe.Duration;
         }
 
-        // The files cover the session as the service reports it (start_time → end_time, its own clock), not the test's
-        // stopwatch, which would also count API and scheduling latency. The publisher's start-up (the first keyframe
-        // after start_recording) may be missing from the files.
+        // The files hold at least the time the test let the camera record (between start_recording answering and
+        // stop_recording being sent) less the publisher's start-up to its first keyframe, and no more than the session
+        // as the service reports it (start_time → end_time, its own clock) — no stopwatch of the test, whose reading
+        // would include API and scheduling latency.
         Assert.Equal((stopped.EndTime - stopped.StartTime).TotalSeconds, stopped.Duration, 1);
-        Assert.InRange(total, stopped.Duration - 2.5, stopped.Duration + 1);
+        Assert.InRange(total, RecordFor.TotalSeconds - 2, stopped.Duration + 1);
         var second = await Assert.ThrowsAsync<InvalidStateException>(() => Client.StopRecordingAsync("camera0"));
         Assert.Equal(started.SessionId, second.DataString("last_session_id"));
     }
