@@ -15,6 +15,7 @@ namespace CameraService.Core;
 [JsonSerializable(typeof(CameraBindingFile))]
 [JsonSerializable(typeof(CameraStatusEvent))]
 [JsonSerializable(typeof(RecordingStatusEvent))]
+[JsonSerializable(typeof(RecordingProgressEvent))]
 [JsonSerializable(typeof(SnapshotTakenEvent))]
 [JsonSerializable(typeof(StorageStatusEvent))]
 [JsonSerializable(typeof(SystemHealthEvent))]

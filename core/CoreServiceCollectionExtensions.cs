@@ -95,6 +95,10 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<ICameraDirectory, RegistryCameraDirectory>();
         services.TryAddSingleton<RecordingBoard>();
         services.TryAddSingleton<RecordingManager>();
+        services.AddOptions<RecordingOptions>().BindConfiguration(RecordingOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecordingOptions>, RecordingOptionsValidator>());
+        services.TryAddSingleton<RecordingProgressReporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<RecordingProgressReporter>());
         services.AddRpcMethods<MediaMethods>();
 
         // Observability: /metrics, /health*, alert thresholds.

@@ -32,7 +32,10 @@ for dll in CameraService.Core.dll CameraService.Plugins.Storage.dll; do
   "$tools/sharpfuzz" "$out/$dll" >/dev/null
 done
 
-export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1
+# AFL_NO_AFFINITY: a shared machine has no core to spare for binding; AFL_FORKSRV_INIT_TMOUT: the .NET runtime needs
+# seconds (not AFL's default ~1 s) before the SharpFuzz fork server answers.
+export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 \
+  AFL_FORKSRV_INIT_TMOUT=60000
 status=0
 for target in "${targets[@]}"; do
   echo "== $target: ${seconds}s"
@@ -52,7 +55,10 @@ for target in "${targets[@]}"; do
       fi
     done
   done
-  echo "   kept $kept new input(s) in fuzz/regressions/$target/ (replay: dotnet $out/CameraService.Fuzz.dll $target <file>)"
+  stats="$findings/default/fuzzer_stats"
+  stat() { sed -n "s/^$1 *: *//p" "$stats" 2>/dev/null | head -1; }
+  echo "   execs $(stat execs_done), paths $(stat corpus_count), crashes $(stat saved_crashes), hangs $(stat saved_hangs), $(stat run_time) s"
+  echo "   kept $kept new input(s) in fuzz/regressions/$target/ (replay: dotnet run --project fuzz/CameraService.Fuzz -c Release -- $target <file>)"
   [ "$kept" -eq 0 ] || status=3
 done
 # Exit 3 when new crashes were found: fix them, keep the inputs (they are regression tests now).

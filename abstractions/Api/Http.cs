@@ -83,6 +83,14 @@ public sealed record HttpFileReply : HttpReply
     /// <summary>Full path of the file.</summary>
     public required string Path { get; init; }
 
+    /// <summary>
+    /// The file, already opened by the endpoint, or null to let the transport open <see cref="Path"/>. An endpoint that
+    /// checked the file (e.g. that it lies inside a directory, with no symlink swapped in) opens it itself and hands over
+    /// the stream, so that the bytes served are those of the file it checked. Seekable (for <c>Range</c>); the
+    /// transport disposes it.
+    /// </summary>
+    public Stream? Content { get; init; }
+
     /// <summary>Content type.</summary>
     public required string ContentType { get; init; }
 

@@ -67,6 +67,9 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
     /// <summary>Raised for <c>recording_status_update</c>.</summary>
     public event EventHandler<RecordingStatusUpdate>? RecordingStatusChanged;
 
+    /// <summary>Raised for <c>recording_progress</c> (only after subscribing to <c>recording.progress</c>).</summary>
+    public event EventHandler<RecordingProgressUpdate>? RecordingProgress;
+
     /// <summary>Raised for <c>snapshot_taken</c>.</summary>
     public event EventHandler<SnapshotTaken>? SnapshotTaken;
 
@@ -303,6 +306,9 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
                 break;
             case "recording_status_update":
                 Raise(RecordingStatusChanged, Decode(parameters, ClientJsonContext.Default.RecordingStatusUpdate));
+                break;
+            case "recording_progress":
+                Raise(RecordingProgress, Decode(parameters, ClientJsonContext.Default.RecordingProgressUpdate));
                 break;
             case "snapshot_taken":
                 Raise(SnapshotTaken, Decode(parameters, ClientJsonContext.Default.SnapshotTaken));

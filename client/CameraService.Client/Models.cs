@@ -197,6 +197,9 @@ public sealed record CameraStatusUpdate(string Device, string Status, string Nam
 /// <summary><c>recording_status_update</c>.</summary>
 public sealed record RecordingStatusUpdate(string Device, string? SessionId, string Status, string? Filename, double? Duration, string? Reason);
 
+/// <summary><c>recording_progress</c> (topic <c>recording.progress</c>, subscribe to it): what a running recording has written so far.</summary>
+public sealed record RecordingProgressUpdate(string Device, string SessionId, double ElapsedTime, long FileSize, string? CurrentFile, int Segments);
+
 /// <summary><c>snapshot_taken</c>.</summary>
 public sealed record SnapshotTaken(string Device, string Filename, long FileSize, DateTimeOffset Timestamp);
 
@@ -239,6 +242,7 @@ public sealed record Notification(string Method, JsonElement Params);
 [JsonSerializable(typeof(SubscriptionStats))]
 [JsonSerializable(typeof(CameraStatusUpdate))]
 [JsonSerializable(typeof(RecordingStatusUpdate))]
+[JsonSerializable(typeof(RecordingProgressUpdate))]
 [JsonSerializable(typeof(SnapshotTaken))]
 [JsonSerializable(typeof(StorageStatusUpdate))]
 [JsonSerializable(typeof(SystemHealthUpdate))]

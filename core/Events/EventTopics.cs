@@ -18,6 +18,7 @@ internal enum EventTopics
     StorageCritical = 1 << 8,
     SystemHealth = 1 << 9,
     CameraControls = 1 << 10,
+    RecordingProgress = 1 << 11,
 
     Camera = CameraConnected | CameraDisconnected | CameraStatusChange,
     Recording = RecordingStart | RecordingStop | RecordingError,
@@ -42,6 +43,7 @@ internal static class EventTopicNames
         ("storage.critical", EventTopics.StorageCritical),
         ("system.health", EventTopics.SystemHealth),
         ("camera.controls", EventTopics.CameraControls),
+        ("recording.progress", EventTopics.RecordingProgress),
     ];
 
     private static readonly FrozenDictionary<string, EventTopics> Lookup = Topics
@@ -52,6 +54,7 @@ internal static class EventTopicNames
             KeyValuePair.Create("recording_status_update", EventTopics.Recording),
             KeyValuePair.Create("system_health_update", EventTopics.SystemHealth),
             KeyValuePair.Create("camera_controls_changed", EventTopics.CameraControls),
+            KeyValuePair.Create("recording_progress", EventTopics.RecordingProgress),
         ])
         .ToFrozenDictionary(StringComparer.Ordinal);
 

@@ -40,6 +40,9 @@ internal sealed record RecordingStatusEvent(
     double? Duration,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null);
 
+/// <summary>Params of <c>recording_progress</c> (api-contract.md §8.2): what a running recording has written so far.</summary>
+internal sealed record RecordingProgressEvent(string Device, string SessionId, double ElapsedTime, long FileSize, string? CurrentFile, int Segments);
+
 /// <summary>Params of <c>snapshot_taken</c>.</summary>
 internal sealed record SnapshotTakenEvent(string Device, string Filename, long FileSize, string Timestamp);
 
@@ -63,6 +66,13 @@ internal static class EventPublisherExtensions
         ArgumentNullException.ThrowIfNull(publisher);
         ArgumentNullException.ThrowIfNull(e);
         return publisher.Publish(topic, "camera_status_update", e.Device, e, CoreJsonContext.Default.CameraStatusEvent);
+    }
+
+    public static int PublishRecordingProgress(this IEventPublisher publisher, RecordingProgressEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(publisher);
+        ArgumentNullException.ThrowIfNull(e);
+        return publisher.Publish(EventTopics.RecordingProgress, "recording_progress", e.Device, e, CoreJsonContext.Default.RecordingProgressEvent);
     }
 
     public static int PublishRecordingStatus(this IEventPublisher publisher, RecordingStatusEvent e)

@@ -24,6 +24,7 @@ internal sealed class RecordingManager : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<RecordingManager> _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly RecordingBoard _board;
     private readonly ConcurrentDictionary<string, RecordingSession> _active;
     private readonly ConcurrentDictionary<string, RecordingSession> _last = new(StringComparer.Ordinal);
     private readonly RecordingDurationTimers _timers;
@@ -42,6 +43,7 @@ internal sealed class RecordingManager : IDisposable
         ServiceMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(board);
+        _board = board;
         _active = board.Active;
         _metrics = metrics;
         _components = components;
@@ -256,25 +258,12 @@ internal sealed class RecordingManager : IDisposable
     public async Task<RecordingSession> RefreshAsync(RecordingSession session, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (session.Status != RecordingStatus.Recording || _components.StreamBackend is not { } backend)
+        if (session.Status != RecordingStatus.Recording)
         {
             return session;
         }
 
-        try
-        {
-            var running = await backend.GetActiveRecordingsAsync(cancellationToken).ConfigureAwait(false);
-            if (running.FirstOrDefault(r => r.CameraId == session.CameraId) is { } current)
-            {
-                // Only the session that is still the camera's active one; a stop may have finished it meanwhile.
-                _active.TryUpdate(session.CameraId, session.WithProgress(current), session);
-            }
-        }
-        catch (CameraServiceException)
-        {
-            // Status still answers from what is known; the backend being down is reported by health.
-        }
-
+        await _board.RefreshAllAsync(cancellationToken).ConfigureAwait(false);
         return _active.TryGetValue(session.CameraId, out var now) && now.SessionId == session.SessionId ? now : session;
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using CameraService.Abstractions;
 using CameraService.Abstractions.Cameras;
+using CameraService.Core.Auth;
 using CameraService.Core.Cameras;
 using CameraService.Core.Events;
 using CameraService.Core.Plugins;
@@ -97,9 +98,11 @@ internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
             [],
             """{"type":"object","required":["external_streams","skydio_streams","generic_streams","total_count","timestamp"],"properties":{"external_streams":""" + ListSchema + ""","skydio_streams":""" + ListSchema + ""","generic_streams":""" + ListSchema + ""","total_count":{"type":"integer"},"timestamp":{"type":"string","format":"date-time"}}}""",
             [RpcErrorCodes.Unsupported],
-            (_, _, _) =>
+            (c, _, _) =>
             {
-                var entries = Source().GetExternalStreams().Select(ToEntry).ToList();
+                // A camera-scoped caller sees only the streams that are its cameras (api-contract §8.5).
+                var scope = ScopeOf(c);
+                var entries = Source().GetExternalStreams().Select(ToEntry).Where(e => Visible(e, scope)).ToList();
                 return ValueTask.FromResult(RpcResult.From(
                     new ExternalStreamListResult(entries, [.. entries.Where(IsSkydio)], [.. entries.Where(e => !IsSkydio(e))], entries.Count, Now()),
                     ExternalStreamJsonContext.Default.ExternalStreamListResult));
@@ -123,6 +126,7 @@ internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
 
     private async ValueTask<RpcResult> DiscoverAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
     {
+        RequireUnscoped(context);
         var source = Source();
         var request = new ExternalStreamScanRequest
         {
@@ -157,6 +161,7 @@ internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
 
     private async ValueTask<RpcResult> AddAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
     {
+        RequireUnscoped(context);
         var added = await Source().AddExternalStreamAsync(
             new ExternalStreamRequest { Url = p.GetRequiredString("stream_url"), Name = p.GetRequiredString("stream_name"), Type = p.GetString("stream_type") },
             ct).ConfigureAwait(false);
@@ -167,12 +172,29 @@ internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
 
     private async ValueTask<RpcResult> RemoveAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
     {
-        var removed = await Source().RemoveExternalStreamAsync(p.GetRequiredString("stream_url"), ct).ConfigureAwait(false);
+        var source = Source();
+        var url = p.GetRequiredString("stream_url");
+        var scope = ScopeOf(context);
+        if (scope.IsLimited)
+        {
+            // Only a stream that is one of the caller's cameras; any other URL (another camera's stream, a discovered
+            // one, or none at all) gets the same answer, so a scoped caller cannot probe which streams exist.
+            var wanted = WithoutCredentials(url);
+            var own = wanted is not null && source.GetExternalStreams().Select(ToEntry)
+                .Any(e => Visible(e, scope) && string.Equals(WithoutCredentials(e.Url), wanted, StringComparison.Ordinal));
+            if (!own)
+            {
+                throw SessionGuard.CameraNotAllowed();
+            }
+        }
+
+        var removed = await source.RemoveExternalStreamAsync(url, ct).ConfigureAwait(false);
         return RpcResult.From(new RemoveResult(removed.Url, "REMOVED", Now()), ExternalStreamJsonContext.Default.RemoveResult);
     }
 
     private async ValueTask<RpcResult> SetIntervalAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
     {
+        RequireUnscoped(context);
         var seconds = (int)(p.GetInt64("scan_interval") ?? 0);
         try
         {
@@ -185,6 +207,31 @@ internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
 
         var message = seconds == 0 ? "Discovery runs on demand only." : $"Discovery scans every {seconds} s.";
         return RpcResult.From(new IntervalResult(seconds, "UPDATED", message, Now()), ExternalStreamJsonContext.Default.IntervalResult);
+    }
+
+    /// <summary>A stream URL as the source identifies it: parsed, without user and password (null when not a URL).</summary>
+    private static string? WithoutCredentials(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.AbsoluteUri : null;
+
+    private static CameraScope ScopeOf(RpcCallContext context) => context.Session.Principal?.Scope ?? CameraScope.All;
+
+    /// <summary>A listed stream a caller may see: every stream for an unscoped caller, else only those that are its cameras.</summary>
+    private static bool Visible(ExternalStreamEntry entry, CameraScope scope) => !scope.IsLimited || (entry.Device is { } device && scope.Allows(device));
+
+    /// <summary>
+    /// Adding, discovering and the discovery interval act on the whole box (a new camera id, a network scan listing
+    /// every stream that answers), not on a camera: a camera-scoped credential is refused with -32002
+    /// <c>reason: "camera_scope_limited"</c> (docs/security.md, "Per-camera scope").
+    /// </summary>
+    private static void RequireUnscoped(RpcCallContext context)
+    {
+        if (ScopeOf(context).IsLimited)
+        {
+            throw new RpcErrorException(
+                RpcErrorCodes.PermissionDenied,
+                RpcErrorException.Item("reason", "camera_scope_limited"),
+                RpcErrorException.Item("message", "This method acts on every camera; use a credential without a cameras scope."));
+        }
     }
 
     private static RpcErrorException Disabled(UnsupportedFeatureException ex) => new(

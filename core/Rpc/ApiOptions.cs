@@ -56,7 +56,7 @@ internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
 
         if (options.RateLimit.RequestsPerSecond is <= 0 or > 1_000_000)
         {
-            failures.Add("Api:RateLimit:RequestsPerSecond must be greater than 0");
+            failures.Add("Api:RateLimit:RequestsPerSecond must be greater than 0 and at most 1000000");
         }
 
         if (options.RateLimit.Burst < 1)

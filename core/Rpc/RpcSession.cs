@@ -82,8 +82,9 @@ internal sealed class RpcSession : IRpcSession
             return false;
         }
 
-        // A camera-scoped session never hears about the other cameras (api-contract §8.5).
-        if (device is not null && !principal.Scope.Allows(device))
+        // A camera-scoped session never hears about the other cameras (api-contract §8.5), nor camera news that names
+        // no camera (external_stream_update of a network stream found or added but not a camera yet).
+        if (principal.Scope.IsLimited && (device is null ? (topic & EventTopics.Camera) != 0 : !principal.Scope.Allows(device)))
         {
             return false;
         }

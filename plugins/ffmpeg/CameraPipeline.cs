@@ -52,7 +52,8 @@ internal sealed class CameraPipeline
     /// <summary>The failure the camera is recovering from, null when fine.</summary>
     public string? Failure => _failing ? _failure : null;
 
-    public BackendRecording? ActiveRecording => _recording?.ToBackendRecording(null);
+    /// <summary>The running recording, its bytes including the segment being written.</summary>
+    public BackendRecording? ActiveRecording => _recording?.ToBackendRecording(null, _run?.InProgressBytes() ?? 0);
 
     /// <summary>The pid of the running ffmpeg (diagnostics and tests).</summary>
     public int? ProcessId => _run?.Process.Id;

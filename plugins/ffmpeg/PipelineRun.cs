@@ -132,6 +132,25 @@ internal sealed class PipelineRun
         return !Process.StopRequested;
     }
 
+    /// <summary>The bytes of the segment ffmpeg is writing now (it has a temporary name until it is complete).</summary>
+    public long InProgressBytes()
+    {
+        if (Recording is not { } session || TempPrefix is not { } prefix)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return new DirectoryInfo(session.Directory).EnumerateFiles(prefix + "*").Sum(f => f.Length);
+        }
+        catch (IOException)
+        {
+            // The directory or the segment went away meanwhile (renamed at completion): count it next time.
+            return 0;
+        }
+    }
+
     /// <summary>The running process's live frame (the snapshot source), waiting for the first one up to <paramref name="timeout"/>.</summary>
     public async Task<string> WaitForLiveFrameAsync(string work, TimeSpan timeout, CancellationToken cancellationToken)
     {

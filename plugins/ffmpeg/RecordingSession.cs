@@ -42,8 +42,11 @@ internal sealed class RecordingSession(string cameraId, string sessionId, string
         }
     }
 
-    /// <summary>The recording with the current sizes of its files (files deleted meanwhile are left out).</summary>
-    public BackendRecording ToBackendRecording(DateTimeOffset? endTime)
+    /// <summary>
+    /// The recording with the current sizes of its files (files deleted meanwhile are left out); <paramref name="inProgressBytes"/>
+    /// (the segment being written) counts in <see cref="BackendRecording.BytesWritten"/> but is not a file yet.
+    /// </summary>
+    public BackendRecording ToBackendRecording(DateTimeOffset? endTime, long inProgressBytes = 0)
     {
         string[] paths;
         lock (_sync)
@@ -61,7 +64,7 @@ internal sealed class RecordingSession(string cameraId, string sessionId, string
             }
         }
 
-        return new BackendRecording { CameraId = CameraId, SessionId = SessionId, Format = Format, StartTime = StartTime, EndTime = endTime, Files = recorded, BytesWritten = recorded.Sum(f => f.Size) };
+        return new BackendRecording { CameraId = CameraId, SessionId = SessionId, Format = Format, StartTime = StartTime, EndTime = endTime, Files = recorded, BytesWritten = recorded.Sum(f => f.Size) + inProgressBytes };
     }
 
     /// <summary>A backend event about this recording, with its files so far (and its end when it ended).</summary>

@@ -167,8 +167,26 @@ internal sealed class GatewayRouter(FleetGateway gateway) : IRpcCallRouter
         }
 
         var need = cursor is null ? offset + limit : limit;
-        var nodes = gateway.Nodes.Where(n => n.Up == true).ToList();
-        var pages = await Task.WhenAll(nodes.Select(node => ReadNewestAsync(node, request, need, cursor, cancellationToken))).ConfigureAwait(false);
+
+        // A camera-scoped caller: each of its cameras is read on its node (device = the node's id), so the total counts
+        // only its files and other cameras' files neither leak through the total nor crowd its files out of a page.
+        var reads = new List<Task<(FleetNodeState Node, List<JsonObject> Files, long Total, bool Failed)>>();
+        if (request.Cameras is { } scope)
+        {
+            foreach (var camera in scope)
+            {
+                if (Resolve(camera) is { Node.Up: true } target)
+                {
+                    reads.Add(ReadNewestAsync(target.Node, request, need, cursor, target.Local, cancellationToken));
+                }
+            }
+        }
+        else
+        {
+            reads.AddRange(gateway.Nodes.Where(n => n.Up == true).Select(node => ReadNewestAsync(node, request, need, cursor, null, cancellationToken)));
+        }
+
+        var pages = await Task.WhenAll(reads).ConfigureAwait(false);
 
         var files = new List<JsonObject>();
         long total = 0;
@@ -177,7 +195,11 @@ internal sealed class GatewayRouter(FleetGateway gateway) : IRpcCallRouter
         {
             if (failed)
             {
-                unavailable.Add(node.Id);
+                if (!unavailable.Any(n => n?.GetValue<string>() == node.Id))
+                {
+                    unavailable.Add(node.Id);
+                }
+
                 continue;
             }
 
@@ -211,9 +233,9 @@ internal sealed class GatewayRouter(FleetGateway gateway) : IRpcCallRouter
     /// <summary>
     /// The newest <paramref name="need"/> files of one node (after <paramref name="cursor"/> when given), in gateway
     /// ids, read in pages of at most 1000 (the contract's limit) from the node's newest file on, so files written
-    /// meanwhile never shift a page.
+    /// meanwhile never shift a page. With <paramref name="localDevice"/>, only that camera's files (and total).
     /// </summary>
-    private async Task<(FleetNodeState Node, List<JsonObject> Files, long Total, bool Failed)> ReadNewestAsync(FleetNodeState node, RoutedRpcCall request, long need, FileKey? cursor, CancellationToken cancellationToken)
+    private async Task<(FleetNodeState Node, List<JsonObject> Files, long Total, bool Failed)> ReadNewestAsync(FleetNodeState node, RoutedRpcCall request, long need, FileKey? cursor, string? localDevice, CancellationToken cancellationToken)
     {
         var files = new List<JsonObject>();
         long total = 0;
@@ -221,7 +243,13 @@ internal sealed class GatewayRouter(FleetGateway gateway) : IRpcCallRouter
         while (files.Count < need)
         {
             var take = Math.Min(1000, Math.Max(need - files.Count, cursor is null ? 1 : 100));
-            var answer = await gateway.CallAsync(node.Id, request.Method, new JsonObject { ["limit"] = take, ["offset"] = offset }, request, cancellationToken).ConfigureAwait(false);
+            var query = new JsonObject { ["limit"] = take, ["offset"] = offset };
+            if (localDevice is not null)
+            {
+                query["device"] = localDevice;
+            }
+
+            var answer = await gateway.CallAsync(node.Id, request.Method, query, request, cancellationToken).ConfigureAwait(false);
             if (answer.IsError || answer.Result is not JsonObject result)
             {
                 return (node, files, 0, true);

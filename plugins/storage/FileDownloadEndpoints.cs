@@ -76,12 +76,13 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
             return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
         }
 
-        // Serve the path that was checked, not the one that was named: every symlink resolved and the result still
-        // inside the media directory now. A symlink swapped in after the store's check (between check and open) is
-        // thereby not followed to a file outside (issue 17, hole 8).
+        // Serve exactly the file that was checked: every symlink resolved, the result inside the media directory, then
+        // opened here without following a symlink in its last component and confirmed by the kernel's name of the
+        // opened descriptor. A file (or camera directory) swapped for a symlink between the check and the open is
+        // refused, never followed to a file outside (issue 17, hole 8). The transport serves the open stream.
         var kindDirectory = SafePath.RealPath(Path.GetDirectoryName(Path.GetDirectoryName(file.Path)) ?? "/");
         var resolved = kindDirectory is null ? null : SafePath.ResolveContainedFile(file.Path, kindDirectory, out _);
-        if (resolved is null || SafePath.IsSymlink(resolved))
+        if (resolved is null || Open(resolved) is not { } content)
         {
             return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
         }
@@ -89,12 +90,22 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
         return new HttpFileReply
         {
             Path = resolved,
+            Content = content,
             ContentType = file.ContentType,
             DownloadName = file.FileName,
             ETag = ETagOf(file),
             LastModified = file.Modified,
             CacheControl = "private, no-cache",
         };
+    }
+
+    /// <summary>Test seam: runs between the containment check and the open, with the checked path (tests swap the file there).</summary>
+    internal Action<string>? BeforeOpen { get; set; }
+
+    private FileStream? Open(string checkedPath)
+    {
+        BeforeOpen?.Invoke(checkedPath);
+        return SafePath.OpenNoFollow(checkedPath);
     }
 
     /// <summary>A strong entity tag from size and modification time: it changes whenever the bytes may have.</summary>

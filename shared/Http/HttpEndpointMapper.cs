@@ -125,28 +125,30 @@ internal static partial class HttpEndpointMapper
                 break;
 
             case HttpFileReply file:
-                if (!File.Exists(file.Path))
+                await using (file.Content)
                 {
-                    // Removed between the handler's check and now (retention, a delete call).
-                    await JsonErrors.WriteAsync(context, StatusCodes.Status404NotFound, "not_found", "The file does not exist.").ConfigureAwait(false);
-                    break;
+                    if (file.Content is null && !File.Exists(file.Path))
+                    {
+                        // Removed between the handler's check and now (retention, a delete call).
+                        await JsonErrors.WriteAsync(context, StatusCodes.Status404NotFound, "not_found", "The file does not exist.").ConfigureAwait(false);
+                        break;
+                    }
+
+                    if (file.CacheControl is not null)
+                    {
+                        context.Response.Headers.CacheControl = file.CacheControl;
+                    }
+
+                    // ASP.NET Core's file result does Range/206/416, If-None-Match/304, If-Modified-Since, If-Range and
+                    // Content-Disposition; no need to write any of it by hand. A stream the endpoint opened (the file
+                    // it checked) is served as it is, never re-opened by name.
+                    var entityTag = file.ETag is null ? null : EntityTagHeaderValue.Parse(file.ETag);
+                    var result = file.Content is { } content
+                        ? Results.File(content, file.ContentType, file.DownloadName, file.LastModified, entityTag, enableRangeProcessing: true)
+                        : Results.File(file.Path, file.ContentType, file.DownloadName, file.LastModified, entityTag, enableRangeProcessing: true);
+                    await result.ExecuteAsync(context).ConfigureAwait(false);
                 }
 
-                if (file.CacheControl is not null)
-                {
-                    context.Response.Headers.CacheControl = file.CacheControl;
-                }
-
-                // ASP.NET Core's file result does Range/206/416, If-None-Match/304, If-Modified-Since, If-Range and
-                // Content-Disposition; no need to write any of it by hand.
-                var result = Results.File(
-                    file.Path,
-                    file.ContentType,
-                    fileDownloadName: file.DownloadName,
-                    lastModified: file.LastModified,
-                    entityTag: file.ETag is null ? null : EntityTagHeaderValue.Parse(file.ETag),
-                    enableRangeProcessing: true);
-                await result.ExecuteAsync(context).ConfigureAwait(false);
                 break;
 
             default:

@@ -28,6 +28,7 @@ public sealed class RecordingSessionTests : IDisposable
         _backend.StopRecordingAsync("camera0", Arg.Any<CancellationToken>())
             .Returns(new BackendRecording { CameraId = "camera0", Format = "fmp4", StartTime = DateTimeOffset.UnixEpoch, EndTime = DateTimeOffset.UnixEpoch, Files = [new RecordedFile { Path = Segment, Size = 4096 }], BytesWritten = 4096 });
         _store.Name.Returns("storage");
+        _store.DownloadUrlLifetime.Returns(TimeSpan.FromHours(1));
         _store.GetRecordingDirectory(Arg.Any<string>()).Returns(ci => "/media/recordings/" + ci.Arg<string>());
     }
 
@@ -96,6 +97,72 @@ public sealed class RecordingSessionTests : IDisposable
 
         Assert.Equal("duration_hours", response.Error(-32602).Str("param"));
         await _backend.DidNotReceive().StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task Progress_WhileRecording_SubscribersGetGrowingSizesAndTheCameraObjectShowsIt()
+    {
+        var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));
+        await using var core = Core(source);
+        await core.StartAsync();
+        var subscriber = new FakeRpcConnection();
+        var session = await core.AuthenticatedAsync(ApiRole.Operator, subscriber);
+        var bystander = new FakeRpcConnection();
+        await core.AuthenticatedAsync(ApiRole.Viewer, bystander);
+        (await CoreHarness.CallAsync(session, "subscribe_events", """{"topics":["recording.progress","recording.stop"]}""")).Result();
+        var reporter = core.Services.GetRequiredService<Media.RecordingProgressReporter>();
+        Assert.Equal(0, await reporter.ReportAsync(CancellationToken.None));
+        var sessionId = (await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0"}""")).Result().Str("session_id");
+        var camera = (await CoreHarness.CallAsync(session, "get_camera_status", """{"device":"camera0"}""")).Result();
+        Assert.True(camera.GetProperty("recording").GetBoolean());
+        Assert.Equal(sessionId, camera.Str("recording_session"));
+        Assert.Equal(JsonValueKind.Null, camera.GetProperty("current_file").ValueKind);
+
+        // The backend reports the segment being written growing between two rounds.
+        long written = 1000;
+        _backend.GetActiveRecordingsAsync(Arg.Any<CancellationToken>()).Returns(_ => new[]
+        {
+            new BackendRecording { CameraId = "camera0", SessionId = sessionId, Format = "fmp4", StartTime = core.Time.GetUtcNow(), Files = [new RecordedFile { Path = Segment, Size = written }], BytesWritten = written },
+        });
+        core.Time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, await reporter.ReportAsync(CancellationToken.None));
+        written = 9000;
+        core.Time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, await reporter.ReportAsync(CancellationToken.None));
+
+        var progress = await WaitForNotifications(subscriber, "recording_progress", 2);
+        Assert.Equal([1000L, 9000L], progress.Select(p => p.GetProperty("file_size").GetInt64()));
+        Assert.Equal([5.0, 10.0], progress.Select(p => p.GetProperty("elapsed_time").GetDouble()));
+        Assert.All(progress, p =>
+        {
+            Assert.Equal(("camera0", sessionId, "camera0_2026-11-27_10-00-00-000000.mp4", 1), (p.Str("device"), p.Str("session_id"), p.Str("current_file"), p.GetProperty("segments").GetInt32()));
+        });
+        var listed = (await CoreHarness.CallAsync(session, "get_camera_list")).Result().GetProperty("cameras")[0];
+        Assert.Equal(("camera0_2026-11-27_10-00-00-000000.mp4", 10.0), (listed.Str("current_file"), listed.GetProperty("elapsed_time").GetDouble()));
+
+        // Not in the default set: a session that did not subscribe gets none; after the stop nothing is reported.
+        Assert.DoesNotContain(bystander.Parsed, n => n.Str("method") == "recording_progress");
+        (await CoreHarness.CallAsync(session, "stop_recording", """{"device":"camera0"}""")).Result();
+        Assert.Equal(0, await reporter.ReportAsync(CancellationToken.None));
+        var idle = (await CoreHarness.CallAsync(session, "get_camera_status", """{"device":"camera0"}""")).Result();
+        Assert.False(idle.GetProperty("recording").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, idle.GetProperty("elapsed_time").ValueKind);
+    }
+
+    private static async Task<List<JsonElement>> WaitForNotifications(FakeRpcConnection connection, string method, int count)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            var found = connection.Parsed.Where(n => n.Str("method") == method).Select(n => n.GetProperty("params")).ToList();
+            if (found.Count >= count)
+            {
+                return found;
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new Xunit.Sdk.XunitException($"fewer than {count} {method}; got: {string.Join(" | ", connection.Notifications)}");
     }
 
     private CoreHarness Core(FakeCameraSource source) =>

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using CameraService.Abstractions.Api;
+using CameraService.Abstractions.Media;
 using CameraService.Core.Auth;
 using CameraService.Core.Rpc;
 using CameraService.Core.Tests.Fakes;
@@ -232,6 +234,41 @@ public sealed class SecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ScopedSession_FileListsShowAndCountOnlyItsCamerasFiles()
+    {
+        // Lists: a scoped client's list_recordings/list_snapshots must neither show nor count other cameras' files.
+        var (backend, store) = SubstituteMedia.Create();
+        store.DownloadUrlLifetime.Returns(TimeSpan.FromHours(1));
+        var start = new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
+        var files = Enumerable.Range(0, 5).Select(i => new MediaFile
+        {
+            Kind = MediaKind.Recording,
+            CameraId = i < 2 ? "camera0" : "camera1",
+            FileName = $"{(i < 2 ? "camera0" : "camera1")}_2026-11-27_09-0{i}-00.mp4",
+            Path = "/media/recordings/x.mp4",
+            Created = start.AddMinutes(i),
+            Modified = start.AddMinutes(i),
+            ContentType = "video/mp4",
+        }).ToList();
+        store.ListAsync(Arg.Any<MediaKind>(), Arg.Any<MediaQuery>(), Arg.Any<CancellationToken>()).Returns(ci =>
+        {
+            var query = ci.Arg<MediaQuery>();
+            var matching = files.Where(f => query.CameraId is null || f.CameraId == query.CameraId).OrderByDescending(f => f.Modified).ToList();
+            return Task.FromResult(new MediaPage { Files = [.. matching.Skip(query.Offset).Take(query.Limit)], Total = matching.Count });
+        });
+        await using var core = new CoreHarness(configure: s => s.AddSingleton(backend).AddSingleton(store), sources: new FakeCameraSource());
+        await core.StartAsync();
+        var session = core.Endpoint.OpenSession(new FakeRpcConnection());
+        var token = core.Services.GetRequiredService<JwtTokenService>().Create("eve", ApiRole.Viewer, TimeSpan.FromHours(1), ["camera0"]);
+        (await CoreHarness.CallAsync(session, "authenticate", $$"""{"auth_token":"{{token}}"}""")).Result();
+
+        var list = (await CoreHarness.CallAsync(session, "list_recordings", """{"limit":1}""")).Result();
+
+        Assert.Equal(2, list.GetProperty("total").GetInt32());
+        Assert.Equal(["camera0_2026-11-27_09-01-00.mp4"], list.GetProperty("files").EnumerateArray().Select(f => f.Str("filename")));
+    }
+
+    [Fact]
     public async Task ScopedApiKey_RefusedOtherCamera()
     {
         var (_, key) = _core.Services.GetRequiredService<ApiKeyStore>().Create(ApiRole.Viewer, null, "cam1 only", ["camera1"]);
@@ -363,6 +400,38 @@ public sealed class SecurityTests : IAsyncLifetime
         Assert.Contains("method=start_recording", audit.Text, StringComparison.Ordinal);
         Assert.Contains("target=camera0", audit.Text, StringComparison.Ordinal);
         Assert.Contains("outcome=denied", audit.Text, StringComparison.Ordinal);
+    }
+
+    // Hole 9: the counter per method and outcome (camera_service.audit.events, exported at /metrics).
+    [Fact]
+    public async Task StateChangingCalls_CountedPerMethodAndOutcome_ReadsNotCounted()
+    {
+        var counted = new ConcurrentQueue<(string? Method, string? Outcome)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == SessionGuard.MeterName && instrument.Name == "camera_service.audit.events")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var all = tags.ToArray();
+            counted.Enqueue((all.FirstOrDefault(t => t.Key == "method").Value as string, all.FirstOrDefault(t => t.Key == "outcome").Value as string));
+        });
+        listener.Start();
+        var viewer = await _core.AuthenticatedAsync(ApiRole.Viewer);
+        var admin = await _core.AuthenticatedAsync(ApiRole.Admin);
+
+        await CoreHarness.CallAsync(viewer, "start_recording", """{"device":"camera0"}""");
+        (await CoreHarness.CallAsync(admin, "create_api_key", """{"role":"viewer","name":"counted"}""")).Result();
+        (await CoreHarness.CallAsync(admin, "list_api_keys")).Result();
+
+        // Other tests' cores may count in parallel (one meter name per process); these two must be among the counts.
+        Assert.Contains(("start_recording", "denied"), counted);
+        Assert.Contains(("create_api_key", "ok"), counted);
+        Assert.DoesNotContain(counted, c => c.Method == "list_api_keys");
     }
 
     [Fact]

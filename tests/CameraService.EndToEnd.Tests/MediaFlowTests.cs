@@ -94,6 +94,30 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task RecordingProgress_Subscribed_ReportsGrowingSizesOfTheRunningRecording()
+    {
+        await using var watcher = await Fixture.ConnectAsync();
+        var progress = new ConcurrentQueue<RecordingProgressUpdate>();
+        watcher.RecordingProgress += (_, e) => progress.Enqueue(e);
+        await watcher.SubscribeAsync(["recording.progress"], "camera1");
+        var started = await Client.StartRecordingAsync("camera1");
+        try
+        {
+            Assert.True(await Media.WaitUntil(() => progress.Count(p => p.SessionId == started.SessionId) >= 3, TimeSpan.FromSeconds(30)),
+                "fewer than 3 recording_progress (Recording:ProgressInterval 1s):\n" + Service.Log);
+        }
+        finally
+        {
+            await Client.StopRecordingAsync("camera1");
+        }
+
+        var ours = progress.Where(p => p.SessionId == started.SessionId).ToList();
+        Assert.All(ours, p => Assert.Equal("camera1", p.Device));
+        Assert.True(ours[^1].FileSize > ours[0].FileSize, "file_size grows: " + string.Join(", ", ours.Select(p => p.FileSize)));
+        Assert.True(ours[^1].ElapsedTime > ours[0].ElapsedTime);
+    }
+
+    [Fact]
     public async Task Recording_Timed_StopsItselfAndNotifies()
     {
         var started = await Client.StartRecordingAsync("camera0", TimeSpan.FromSeconds(2));

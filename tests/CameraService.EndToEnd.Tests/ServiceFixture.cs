@@ -38,6 +38,7 @@ public abstract class ServiceFixture : IAsyncLifetime
             ["Plugins:TestPattern:Fps"] = "10",
             ["CameraService:CameraSources:0"] = "testpattern",
             ["Storage:Root"] = MediaRoot,
+            ["Recording:ProgressInterval"] = "1s",
         };
         Service = new ServiceProcess(_root, settings);
         await Service.StartAsync(TimeSpan.FromSeconds(90));

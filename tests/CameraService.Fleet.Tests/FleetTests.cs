@@ -42,9 +42,7 @@ public sealed class FleetTests(FleetFixture fleet)
         // Issue 17, hole 4: the gateway routes with the caller's camera scope; other nodes' cameras do not exist for it.
         await using var admin = await fleet.ConnectAsync(fleet.Gateway1);
         var ids = (await admin.CallAsync("get_camera_list")).GetProperty("cameras").EnumerateArray().Select(c => c.GetProperty("device").GetString()!).ToList();
-        var output = await fleet.Gateway1.RunCliAsync("token", "create", "--role", "operator", "--ttl", "1h", "--cameras", ids[0]);
-        var token = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.Count(c => c == '.') == 2 && !l.Contains(' ', StringComparison.Ordinal));
-        await using var scoped = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = fleet.Gateway1.WebSocketUrl, Token = token });
+        await using var scoped = await ConnectScopedAsync("operator", ids[0]);
 
         var list = await scoped.CallAsync("get_camera_list");
         var own = await scoped.CallAsync("get_camera_status", new Dictionary<string, object?> { ["device"] = ids[0] });
@@ -56,6 +54,51 @@ public sealed class FleetTests(FleetFixture fleet)
         Assert.Equal(ids[0], own.GetProperty("device").GetString());
         Assert.Equal(-32002, other.Code);
         Assert.All(streams.EnumerateArray(), s => Assert.Equal(ids[0], s.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task ScopedToken_AtTheGateway_FileListsAndTotalsCountOnlyItsCamerasFiles()
+    {
+        // Issue 17, hole 4: the merged list_snapshots/list_recordings of a scoped client counted every camera's files
+        // in "total" (so it learned that other cameras exist and how busy they are), and newer files of other cameras
+        // crowded its own out of a page.
+        await using var admin = await fleet.ConnectAsync(fleet.Gateway1);
+        var ids = (await admin.CallAsync("get_camera_list")).GetProperty("cameras").EnumerateArray().Select(c => c.GetProperty("device").GetString()!).ToList();
+        var own = ids[2];
+        await admin.CallAsync("take_snapshot", new Dictionary<string, object?> { ["device"] = own });
+        foreach (var other in new[] { ids[0], ids[1], ids[3], ids[3] })
+        {
+            await admin.CallAsync("take_snapshot", new Dictionary<string, object?> { ["device"] = other });
+        }
+
+        var expected = await admin.CallAsync("list_snapshots", new Dictionary<string, object?> { ["device"] = own, ["limit"] = 1000 });
+        var expectedRecordings = await admin.CallAsync("list_recordings", new Dictionary<string, object?> { ["device"] = own, ["limit"] = 1000 });
+        var everything = await admin.CallAsync("list_snapshots", new Dictionary<string, object?> { ["limit"] = 1000 });
+        await using var scoped = await ConnectScopedAsync("viewer", own);
+
+        var listed = await scoped.CallAsync("list_snapshots", new Dictionary<string, object?> { ["limit"] = 1000 });
+        var first = await scoped.CallAsync("list_snapshots", new Dictionary<string, object?> { ["limit"] = 1 });
+        var recordings = await scoped.CallAsync("list_recordings", new Dictionary<string, object?> { ["limit"] = 1000 });
+
+        static List<string> Names(JsonElement page) => [.. page.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("filename").GetString()!)];
+        Assert.True(everything.GetProperty("total").GetInt32() > expected.GetProperty("total").GetInt32(), "the other cameras have snapshots too");
+        Assert.Equal(expected.GetProperty("total").GetInt32(), listed.GetProperty("total").GetInt32());
+        Assert.Equal(Names(expected).Order(StringComparer.Ordinal), Names(listed).Order(StringComparer.Ordinal));
+        Assert.All(listed.GetProperty("files").EnumerateArray(), f => Assert.Equal(own, f.GetProperty("device").GetString()));
+        Assert.Equal(expected.GetProperty("total").GetInt32(), first.GetProperty("total").GetInt32());
+        var newest = Assert.Single(first.GetProperty("files").EnumerateArray().ToList());
+        Assert.Equal(own, newest.GetProperty("device").GetString());
+        Assert.Equal(expected.GetProperty("files")[0].GetProperty("modified_time").GetString(), newest.GetProperty("modified_time").GetString());
+        Assert.Equal(expectedRecordings.GetProperty("total").GetInt32(), recordings.GetProperty("total").GetInt32());
+        Assert.Equal(Names(expectedRecordings).Order(StringComparer.Ordinal), Names(recordings).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>A client of the first gateway with a token of <paramref name="role"/> limited to <paramref name="cameras"/>.</summary>
+    private async Task<CameraServiceClient> ConnectScopedAsync(string role, string cameras)
+    {
+        var output = await fleet.Gateway1.RunCliAsync("token", "create", "--role", role, "--ttl", "1h", "--cameras", cameras);
+        var token = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.Count(c => c == '.') == 2 && !l.Contains(' ', StringComparison.Ordinal));
+        return await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = fleet.Gateway1.WebSocketUrl, Token = token });
     }
 
     [Fact]

@@ -58,6 +58,7 @@ public sealed class DownloadEndpointTests : IAsyncLifetime
         var reply = await CallAsync("/files/recordings/{filename}", Recording, bearer: FakeAccessControl.ViewerToken);
 
         var file = Assert.IsType<HttpFileReply>(reply);
+        await using var content = file.Content;
         Assert.Equal(200, file.StatusCode);
         Assert.Equal(_recordingPath, file.Path);
         Assert.Equal("video/mp4", file.ContentType);
@@ -244,7 +245,7 @@ public sealed class DownloadEndpointTests : IAsyncLifetime
     public async Task Handle_FileSwappedForSymlinkAfterTheStoresCheck_NotFollowedOutside()
     {
         // Issue 17, hole 8: the store checks the resolved path, then the file is replaced by a symlink to a secret
-        // before the transport opens it. The reply must not name a path that now leads outside the media root.
+        // before the endpoint resolves and opens it. The secret's bytes must not be served.
         var secret = Path.Combine(_h.Directory.FullName, "secret.txt");
         var swapping = new SwappingStore(_h.Store, file =>
         {
@@ -256,10 +257,69 @@ public sealed class DownloadEndpointTests : IAsyncLifetime
         var reply = await endpoints.Endpoints.Single(e => e.Pattern == "/files/recordings/{filename}")
             .Handler(Request(Recording, FakeAccessControl.ViewerToken, null), CancellationToken.None);
 
+        AssertNotServed(reply, "secret");
+    }
+
+    [Fact]
+    public async Task Handle_FileSwappedForSymlinkBetweenCheckAndOpen_404NotTheSecret()
+    {
+        // Issue 17, hole 8: the race itself. The endpoint has resolved and checked the file; before it opens it, the
+        // file is replaced on disk by a symlink to a secret outside the media root.
+        var secret = Path.Combine(_h.Directory.FullName, "secret.txt");
+        _endpoints.BeforeOpen = checkedPath =>
+        {
+            File.Delete(checkedPath);
+            File.CreateSymbolicLink(checkedPath, secret);
+        };
+
+        var reply = await CallAsync("/files/recordings/{filename}", Recording, bearer: FakeAccessControl.ViewerToken);
+
+        AssertNotServed(reply, "secret");
+        AssertJsonError(reply, 404, "not_found");
+    }
+
+    [Fact]
+    public async Task Handle_CameraDirectorySwappedForSymlinkBetweenCheckAndOpen_404NotTheSecret()
+    {
+        // The same race one level up: the camera directory becomes a symlink to a directory outside the root that
+        // holds a file of the same name. O_NOFOLLOW alone (last component) would follow it; the opened descriptor's
+        // name must still be the checked path.
+        var outside = Directory.CreateDirectory(Path.Combine(_h.Directory.FullName, "outside"));
+        await File.WriteAllTextAsync(Path.Combine(outside.FullName, Recording), "secret-in-a-directory");
+        _endpoints.BeforeOpen = checkedPath =>
+        {
+            var cameraDirectory = Path.GetDirectoryName(checkedPath)!;
+            Directory.Move(cameraDirectory, cameraDirectory + ".moved");
+            Directory.CreateSymbolicLink(cameraDirectory, outside.FullName);
+        };
+
+        var reply = await CallAsync("/files/recordings/{filename}", Recording, bearer: FakeAccessControl.ViewerToken);
+
+        AssertNotServed(reply, "secret-in-a-directory");
+        AssertJsonError(reply, 404, "not_found");
+    }
+
+    [Fact]
+    public async Task Handle_NoSwap_ServesTheOpenedFilesBytes()
+    {
+        var reply = Assert.IsType<HttpFileReply>(await CallAsync("/files/recordings/{filename}", Recording, bearer: FakeAccessControl.ViewerToken));
+
+        await using var content = reply.Content;
+        Assert.NotNull(content);
+        Assert.True(content.CanSeek);
+        using var copy = new MemoryStream();
+        await content.CopyToAsync(copy);
+        Assert.Equal(await File.ReadAllBytesAsync(_recordingPath), copy.ToArray());
+    }
+
+    private static void AssertNotServed(HttpReply reply, string secret)
+    {
         if (reply is HttpFileReply file)
         {
-            Assert.NotEqual(secret, SafePath.RealPath(file.Path));
-            Assert.False(SafePath.IsSymlink(file.Path));
+            // Whatever the transport would send: the opened stream, or else the file at the named path.
+            using var content = file.Content ?? File.OpenRead(file.Path);
+            using var reader = new StreamReader(content);
+            Assert.NotEqual(secret, reader.ReadToEnd());
         }
         else
         {

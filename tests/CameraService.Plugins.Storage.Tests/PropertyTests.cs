@@ -36,10 +36,16 @@ public sealed class PropertyTests(Mp4Files files) : IClassFixture<Mp4Files>
                 Assert.InRange(Encoding.UTF8.GetByteCount(name), 1, 255);
             }
         }, iter: 20000, threads: 1);
+    }
 
+    [Fact]
+    public async Task FuzzRegressions_FileName_Replayed()
+    {
+        // Every input fuzz/run.sh kept (fuzz/regressions/filename/): never an exception, never a hang.
         foreach (var input in FuzzInputs.Regressions("filename"))
         {
-            FileNameRules.DescribeInvalidFileName(Encoding.UTF8.GetString(input));
+            var check = Task.Run(() => FileNameRules.DescribeInvalidFileName(Encoding.UTF8.GetString(input)));
+            await check.WaitAsync(TimeSpan.FromSeconds(10)); // a hang fails with TimeoutException
         }
     }
 
@@ -58,7 +64,11 @@ public sealed class PropertyTests(Mp4Files files) : IClassFixture<Mp4Files>
             (5, Gen.Select(Gen.Int[0, seeds.Length - 1], Gen.Select(Gen.Int[0, 3], Gen.Int[0, int.MaxValue], Gen.Byte).Array[1, 8])
                 .Select((index, edits) => FuzzInputs.Mutate(seeds[index], edits))));
         gen.Sample(Check, iter: 3000, threads: 1);
+    }
 
+    [Fact]
+    public void FuzzRegressions_Mp4_Replayed()
+    {
         foreach (var input in FuzzInputs.Regressions("mp4"))
         {
             Check(input);

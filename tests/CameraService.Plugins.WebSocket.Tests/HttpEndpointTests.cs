@@ -11,13 +11,15 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     private readonly byte[] _file = Enumerable.Range(0, 1000).Select(i => (byte)(i % 251)).ToArray();
     private readonly HttpClient _http = new();
     private TransportHarness? _harness;
+    private FakeHttpEndpoints? _endpoints;
 
     private TransportHarness Harness => _harness!;
 
     public async Task InitializeAsync()
     {
         await File.WriteAllBytesAsync(Path.Combine(_directory.FullName, "clip.mp4"), _file);
-        _harness = await TransportHarness.StartAsync(http: new FakeHttpEndpoints(_directory.FullName));
+        _endpoints = new FakeHttpEndpoints(_directory.FullName);
+        _harness = await TransportHarness.StartAsync(http: _endpoints);
     }
 
     public async Task DisposeAsync()
@@ -122,6 +124,36 @@ public sealed class HttpEndpointTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(_file, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Get_FileReplyWithOpenedContent_ServesTheStreamWithRangesAndDisposesIt()
+    {
+        // The download endpoint opens the file it checked (issue 17, hole 8): the transport must serve those bytes,
+        // never re-open the reply's path, and close the stream afterwards.
+        using var whole = await _http.GetAsync(Url("/test/opened/clip.mp4"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url("/test/opened/clip.mp4"));
+        request.Headers.Range = new RangeHeaderValue(500, 599);
+        using var partial = await _http.SendAsync(request);
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, Url("/test/opened/clip.mp4"));
+        conditional.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"v1\""));
+        using var notModified = await _http.SendAsync(conditional);
+
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        Assert.Equal(_file, await whole.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(_file.AsSpan(500, 100).ToArray(), await partial.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Equal(3, _endpoints!.Opened.Count);
+
+        // The server disposes after the last byte is sent, which may be just after the client has read it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (_endpoints.Opened.Any(s => s.CanRead) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.All(_endpoints.Opened, s => Assert.False(s.CanRead, "the transport left an opened file stream open"));
     }
 
     [Fact]

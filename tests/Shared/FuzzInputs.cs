@@ -42,12 +42,18 @@ internal static class FuzzInputs
             dir = dir.Parent;
         }
 
-        var directory = dir is null ? string.Empty : Path.Combine(dir.FullName, "fuzz", "regressions", target);
-        return Directory.Exists(directory)
-            ? Directory.EnumerateFiles(directory)
-                .Where(f => !Path.GetFileName(f).StartsWith('.') && !f.EndsWith(".md", StringComparison.Ordinal))
-                .Order(StringComparer.Ordinal)
-                .Select(File.ReadAllBytes)
-            : [];
+        // Never an empty replay by accident: a test run that cannot find the folder fails instead of passing on nothing.
+        var directory = dir is null
+            ? throw new DirectoryNotFoundException("CameraService.slnx was not found above " + AppContext.BaseDirectory + "; the fuzz regressions cannot be replayed.")
+            : Path.Combine(dir.FullName, "fuzz", "regressions", target);
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException(directory + " does not exist; fuzz/run.sh keeps crashing inputs there (keep its .gitkeep).");
+        }
+
+        return [.. Directory.EnumerateFiles(directory)
+            .Where(f => !Path.GetFileName(f).StartsWith('.') && !f.EndsWith(".md", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(File.ReadAllBytes)];
     }
 }

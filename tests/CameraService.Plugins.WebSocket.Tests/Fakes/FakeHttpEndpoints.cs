@@ -10,6 +10,9 @@ internal sealed class FakeHttpEndpoints(string directory) : IHttpEndpointSource
 {
     public static readonly DateTimeOffset FileTime = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
+    /// <summary>The streams handed to the transport by <c>/test/opened/{name}</c> (the transport must dispose them).</summary>
+    public System.Collections.Concurrent.ConcurrentBag<FileStream> Opened { get; } = [];
+
     public IReadOnlyList<HttpEndpoint> Endpoints =>
     [
         new HttpEndpoint { Method = "GET", Pattern = "/test/content", Handler = (_, _) => ValueTask.FromResult<HttpReply>(new HttpContentReply { StatusCode = 201, ContentType = "text/plain", Body = Encoding.UTF8.GetBytes("hello") }) },
@@ -45,6 +48,19 @@ internal sealed class FakeHttpEndpoints(string directory) : IHttpEndpointSource
             }
 
             return ValueTask.FromResult<HttpReply>(new HttpFileReply { Path = path, ContentType = "video/mp4", DownloadName = name, ETag = "\"v1\"", LastModified = FileTime, CacheControl = "no-cache" });
+        },
+        },
+        new HttpEndpoint
+        {
+            Method = "GET",
+            Pattern = "/test/opened/{name}",
+            Handler = (request, _) =>
+        {
+            // The endpoint opened the file itself (as the download endpoint does after its checks); the path it names
+            // does not exist, so the bytes can only come from the stream.
+            var stream = File.OpenRead(Path.Combine(directory, Path.GetFileName(request.RouteValues["name"])));
+            Opened.Add(stream);
+            return ValueTask.FromResult<HttpReply>(new HttpFileReply { Path = Path.Combine(directory, "not-there"), Content = stream, ContentType = "video/mp4", ETag = "\"v1\"", LastModified = FileTime });
         },
         },
         new HttpEndpoint { Method = "GET", Pattern = "/test/bug", Handler = (_, _) => throw new InvalidOperationException("secret detail /srv/private/path") },
