@@ -43,6 +43,13 @@ public enum CameraChangeKind
 
     /// <summary>The camera disappeared; the descriptor is its last known description.</summary>
     Removed,
+
+    /// <summary>
+    /// The camera was taken away for good, e.g. an operator removed its network stream. Unlike
+    /// <see cref="Removed"/> (unplugged: listed as DISCONNECTED until it returns) the core stops listing it; its id
+    /// stays reserved, so the same stable id reported again later gets the same <c>camera&lt;N&gt;</c>.
+    /// </summary>
+    Deleted,
 }
 
 /// <summary>Event data of <see cref="ICameraSource.CameraChanged"/>.</summary>

@@ -13,7 +13,15 @@ using Microsoft.Extensions.Options;
 namespace CameraService.Core.Cameras;
 
 /// <summary>A persisted binding of a physical camera (source + stable id) to its API id, with its last known description.</summary>
-internal sealed record CameraBinding(string Id, string Source, string StableId, string Name, string? DevicePath, string Resolution, double Fps);
+internal sealed record CameraBinding(string Id, string Source, string StableId, string Name, string? DevicePath, string Resolution, double Fps)
+{
+    /// <summary>
+    /// The camera was deleted (<see cref="CameraChangeKind.Deleted"/>, e.g. its network stream was removed): it is not
+    /// listed, but the binding keeps its id reserved for the same camera.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Deleted { get; init; }
+}
 
 /// <summary>The file format of <c>cameras.json</c>.</summary>
 internal sealed record CameraBindingFile(int Version, IReadOnlyList<CameraBinding> Cameras);
@@ -42,7 +50,8 @@ internal sealed record CameraView(CameraBinding Binding, CameraDescriptor? Descr
 /// <summary>
 /// The camera registry: fed by every active <see cref="ICameraSource"/>, it binds each camera's
 /// (source, stable id) to <c>camera&lt;N&gt;</c> and persists the binding in the state directory, so a camera
-/// keeps its id across replug and restart; known cameras that are absent are listed as DISCONNECTED. It raises
+/// keeps its id across replug and restart; known cameras that are absent are listed as DISCONNECTED, deleted ones
+/// (<see cref="CameraChangeKind.Deleted"/>) are not listed but keep their id reserved. It raises
 /// <c>camera_status_update</c> and keeps the stream backend's publications in step (serialized per camera,
 /// failures logged, never thrown into a source).
 /// </summary>
@@ -220,7 +229,8 @@ internal sealed partial class CameraRegistry : IDisposable
 
     private void Apply(ICameraSource source, CameraChangedEventArgs e)
     {
-        var descriptor = e.Kind != CameraChangeKind.Removed && DescriptorFilter is { } filter ? filter(source, e.Camera) : e.Camera;
+        var gone = e.Kind is CameraChangeKind.Removed or CameraChangeKind.Deleted;
+        var descriptor = !gone && DescriptorFilter is { } filter ? filter(source, e.Camera) : e.Camera;
         var key = (source.Name, descriptor.StableId);
         Entry entry;
         CameraView view;
@@ -230,7 +240,7 @@ internal sealed partial class CameraRegistry : IDisposable
         {
             if (!_byIdentity.TryGetValue(key, out entry!))
             {
-                if (e.Kind == CameraChangeKind.Removed)
+                if (gone)
                 {
                     return;
                 }
@@ -250,7 +260,7 @@ internal sealed partial class CameraRegistry : IDisposable
             }
 
             var wasConnected = entry.Present && entry.Descriptor?.State == CameraState.Available;
-            if (e.Kind == CameraChangeKind.Removed)
+            if (gone)
             {
                 entry.Present = false;
                 entry.ConnectedSince = null;
@@ -276,6 +286,7 @@ internal sealed partial class CameraRegistry : IDisposable
                 DevicePath = descriptor.DevicePath ?? entry.Binding.DevicePath,
                 Resolution = resolution.Length > 0 ? resolution : entry.Binding.Resolution,
                 Fps = fps > 0 ? fps : entry.Binding.Fps,
+                Deleted = e.Kind == CameraChangeKind.Deleted,
             };
             persist = updated != entry.Binding;
             entry.Binding = updated;
@@ -286,8 +297,8 @@ internal sealed partial class CameraRegistry : IDisposable
                 Save();
             }
 
-            var publish = e.Kind != CameraChangeKind.Removed && descriptor.State == CameraState.Available && descriptor.CaptureInput is not null;
-            if (publish || wasConnected || e.Kind == CameraChangeKind.Removed)
+            var publish = !gone && descriptor.State == CameraState.Available && descriptor.CaptureInput is not null;
+            if (publish || wasConnected || gone)
             {
                 var input = descriptor.CaptureInput;
                 entry.BackendChain = entry.BackendChain.ContinueWith(
@@ -381,7 +392,7 @@ internal sealed partial class CameraRegistry : IDisposable
         width.ToString(CultureInfo.InvariantCulture) + "x" + height.ToString(CultureInfo.InvariantCulture);
 
     private void RebuildSnapshot() =>
-        Volatile.Write(ref _snapshot, _byId.Values.Select(e => e.View()).OrderBy(v => IndexOf(v.Id)).ToArray());
+        Volatile.Write(ref _snapshot, _byId.Values.Where(e => !e.Binding.Deleted).Select(e => e.View()).OrderBy(v => IndexOf(v.Id)).ToArray());
 
     private static int IndexOf(string id) =>
         int.TryParse(id.AsSpan("camera".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : int.MaxValue;

@@ -274,23 +274,21 @@ internal sealed partial class RtspCameraSource : ICameraSource, IExternalStreamS
         }
 
         await entry.StopAsync().ConfigureAwait(false);
-        bool reported;
-        CameraDescriptor? last;
+        CameraDescriptor last;
         lock (_gate)
         {
-            reported = entry.Reported;
-            last = entry.Descriptor;
+            last = entry.Descriptor ?? Descriptor(entry, null);
             entry.Reported = false;
-        }
-
-        if (reported && last is not null)
-        {
-            RaiseCamera(CameraChangeKind.Removed, last with { State = CameraState.Error, Error = "the stream was removed" });
         }
 
         LogRemoved(_logger, entry.Url.Display);
         var described = Describe(entry);
+
+        // The stream's notification first, while its camera id is still listed (so it names the device); then the
+        // camera is deleted: it leaves the camera list (also when it was only known from an earlier run, listed as
+        // DISCONNECTED), and re-adding the URL gives it back its id.
         RaiseStream("removed", described);
+        RaiseCamera(CameraChangeKind.Deleted, last with { State = CameraState.Error, Error = "the stream was removed" });
         return described;
     }
 
@@ -614,6 +612,7 @@ internal sealed partial class RtspCameraSource : ICameraSource, IExternalStreamS
             metadata["resolution"] = string.Create(CultureInfo.InvariantCulture, $"{p.Width}x{p.Height}");
             metadata["fps"] = p.FrameRate.ToString("0.###", CultureInfo.InvariantCulture);
             metadata["audio"] = p.Audio is null ? "false" : "true";
+            metadata["probe"] = p.Method;
             if (p.Audio?.Codec is { } ac)
             {
                 metadata["audio_codec"] = ac;

@@ -13,40 +13,13 @@ namespace CameraService.Plugins.Rtsp;
 /// <param name="AuthScheme">The scheme a 401 asked for (<c>Basic</c>, <c>Digest</c>), or null.</param>
 internal sealed record DescribeAnswer(int Status, string? Sdp, string? AuthScheme)
 {
+    private SessionDescription? _description;
+
+    /// <summary>What the SDP says about the media (null without an SDP); parsed when first asked (not for a keep-alive).</summary>
+    public SessionDescription? Description => Sdp is null ? null : _description ??= SessionDescription.Parse(Sdp);
+
     /// <summary>The first video codec named by the SDP (<c>H264</c>, <c>H265</c>, <c>JPEG</c> …), or null.</summary>
-    public string? VideoCodec => Rtpmap("video");
-
-    /// <summary>The first audio codec named by the SDP, or null (no audio track).</summary>
-    public string? AudioCodec => Rtpmap("audio");
-
-    private string? Rtpmap(string media)
-    {
-        if (Sdp is null)
-        {
-            return null;
-        }
-
-        var inMedia = false;
-        foreach (var raw in Sdp.Split('\n'))
-        {
-            var line = raw.TrimEnd('\r');
-            if (line.StartsWith("m=", StringComparison.Ordinal))
-            {
-                inMedia = line.StartsWith("m=" + media, StringComparison.Ordinal);
-            }
-            else if (inMedia && line.StartsWith("a=rtpmap:", StringComparison.Ordinal))
-            {
-                var space = line.IndexOf(' ', StringComparison.Ordinal);
-                var slash = line.IndexOf('/', StringComparison.Ordinal);
-                if (space > 0 && slash > space)
-                {
-                    return line[(space + 1)..slash].ToUpperInvariant();
-                }
-            }
-        }
-
-        return null;
-    }
+    public string? VideoCodec => Description?.VideoCodec;
 }
 
 /// <summary>
@@ -79,6 +52,8 @@ internal static class RtspClient
                 stream = ssl;
             }
 
+            // The answer's header is read byte by byte (until the blank line): from a buffer, not one socket read each.
+            stream = new BufferedStream(stream, 4096);
             await using (stream.ConfigureAwait(false))
             {
                 var first = await SendAsync(stream, url, 1, null, cts.Token).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.Sockets;
 using CameraService.Abstractions.Cameras;
 
@@ -122,9 +123,23 @@ internal sealed class RtspDiscovery(DiscoveryOptions options, TimeProvider time)
             metadata["auth_required"] = scheme;
         }
 
-        if (answer?.AudioCodec is { } audio)
+        if (answer?.Description is { } sdp)
         {
-            metadata["audio_codec"] = audio;
+            if (sdp.Audio is { } audio)
+            {
+                metadata["audio"] = "true";
+                metadata["audio_codec"] = audio.Codec ?? "unknown";
+            }
+
+            if (sdp.Width > 0)
+            {
+                metadata["resolution"] = string.Create(CultureInfo.InvariantCulture, $"{sdp.Width}x{sdp.Height}");
+            }
+
+            if (sdp.FrameRate > 0)
+            {
+                metadata["fps"] = sdp.FrameRate.ToString("0.###", CultureInfo.InvariantCulture);
+            }
         }
 
         if (error is not null)

@@ -10,15 +10,41 @@ internal sealed record ProbeResult(string Codec, int Width, int Height, double F
 {
     /// <summary>The codec as ffprobe named it, for messages (e.g. <c>mpeg4</c>).</summary>
     public string? RawCodec { get; init; }
+
+    /// <summary>Where the answer came from: <c>sdp</c> (the DESCRIBE answer alone) or <c>ffprobe</c>.</summary>
+    public string Method { get; init; } = "ffprobe";
 }
 
-/// <summary>Probes a stream with ffprobe: video codec, size, rate; audio codec, rate, channels.</summary>
+/// <summary>
+/// Probes a stream: video codec, size, rate; audio codec, rate, channels. First an RTSP DESCRIBE of its own: when the
+/// SDP carries everything (H.264 with its SPS and a known audio codec, as IP cameras send it) that is the answer, in
+/// one round trip. Otherwise ffprobe reads the media (another codec, or an SDP without parameter sets).
+/// </summary>
 internal sealed class StreamProber(string ffprobePath, TimeSpan timeout, string transport)
 {
     /// <summary>Probes <paramref name="url"/>; throws <see cref="ProbeException"/> with a message without credentials.</summary>
     public async Task<ProbeResult> ProbeAsync(StreamUrl url, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
+        var answer = await RtspClient.DescribeAsync(url, timeout, cancellationToken).ConfigureAwait(false);
+        switch (answer.Status)
+        {
+            case 200 when answer.Description is { } sdp && sdp.TryGetProbe(out var fromSdp):
+                return fromSdp;
+            case 401:
+                throw new ProbeException(url.UserName is null
+                    ? $"the server wants credentials (RTSP 401, {answer.AuthScheme ?? "no scheme"}): add user:password@ to the URL"
+                    : "the server refuses the user name or password (RTSP 401)");
+            case 404:
+                throw new ProbeException("the server has no stream at this path (RTSP 404)");
+            default:
+                // The SDP lacks something (another codec, no parameter sets) or the server answers oddly: ffprobe decides.
+                return await FfprobeAsync(url, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ProbeResult> FfprobeAsync(StreamUrl url, CancellationToken cancellationToken)
+    {
         var psi = new ProcessStartInfo(ffprobePath)
         {
             RedirectStandardOutput = true,
@@ -36,7 +62,10 @@ internal sealed class StreamProber(string ffprobePath, TimeSpan timeout, string 
             psi.ArgumentList.Add(transport);
         }
 
-        foreach (var a in new[] { "-timeout", micros, "-analyzeduration", "1500000", "-probesize", "1000000", "-show_entries",
+        // Half a second of analysis: ffprobe waits the whole analyzeduration on a live stream (1.5 s made the probe
+        // 2.1 s on loopback; start-up and RTSP set-up are another 0.4-0.6 s), and what it needs beyond the SDP (the
+        // parameter sets, a few frames for the rate) arrives well within it at common GOP lengths.
+        foreach (var a in new[] { "-timeout", micros, "-analyzeduration", "500000", "-probesize", "500000", "-show_entries",
             "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,sample_rate,channels", "-of", "json", url.WithCredentials })
         {
             psi.ArgumentList.Add(a);

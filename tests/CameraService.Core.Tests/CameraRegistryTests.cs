@@ -121,6 +121,42 @@ public sealed class CameraRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_CameraLeavesTheList_IdStaysReservedAcrossRestart_AndReturnsOnReAdd()
+    {
+        var source = new FakeCameraSource().With(FakeCameraSource.Camera("net-a", "Stream A"), FakeCameraSource.Camera("usb-b", "Cam B", "/dev/video2"));
+        await using (var first = Core(source))
+        {
+            await first.StartAsync();
+            var session = await first.AuthenticatedAsync(ApiRole.Viewer);
+            await WaitFor(() => Calls("PublishAsync").Count == 2);
+
+            source.Delete("net-a");
+
+            var list = (await CoreHarness.CallAsync(session, "get_camera_list")).Result();
+            Assert.Equal(["camera1"], list.GetProperty("cameras").EnumerateArray().Select(c => c.Str("device")));
+            Assert.Equal((1, 1), (list.GetProperty("total").GetInt32(), list.GetProperty("connected").GetInt32()));
+            (await CoreHarness.CallAsync(session, "get_camera_status", """{"device":"camera0"}""")).Error(RpcErrorCodes.NotFound);
+            await WaitFor(() => Calls("UnpublishAsync").Any(c => (string)c[0]! == "camera0"));
+        }
+
+        // After a restart the deleted camera is still not listed, and its id is not given to another camera.
+        var again = new FakeCameraSource().With(FakeCameraSource.Camera("usb-b", "Cam B", "/dev/video2"));
+        await using var second = Core(again);
+        await second.StartAsync();
+        var viewer = await second.AuthenticatedAsync(ApiRole.Viewer);
+        Assert.Equal(["camera1"], (await CoreHarness.CallAsync(viewer, "get_camera_list")).Result().GetProperty("cameras").EnumerateArray().Select(c => c.Str("device")));
+        again.Plug(FakeCameraSource.Camera("usb-new", "New"));
+        Assert.True(second.Registry.TryGet("camera2", out var fresh));
+        Assert.Equal("usb-new", fresh.Binding.StableId);
+
+        // The same camera reported again (the stream re-added) gets its id back.
+        again.Plug(FakeCameraSource.Camera("net-a", "Stream A"));
+        Assert.True(second.Registry.TryGet("camera0", out var back));
+        Assert.Equal(("net-a", CameraStatus.Connected), (back.Binding.StableId, back.Status));
+        Assert.Equal(3, (await CoreHarness.CallAsync(viewer, "get_camera_list")).Result().GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task Connect_PublishesToBackendAndDisconnectUnpublishes()
     {
         var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));

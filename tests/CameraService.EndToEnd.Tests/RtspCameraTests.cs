@@ -155,6 +155,9 @@ public sealed class RtspCameraTests
                 var removed = await client.RemoveExternalStreamAsync($"rtsp://cam:***@127.0.0.1:{server.Port}/cam");
                 Assert.Equal("REMOVED", removed.Status);
                 Assert.Equal(0, (await client.GetExternalStreamsAsync()).TotalCount);
+
+                // A removed stream's camera leaves the camera list (it is not a camera that may come back).
+                Assert.DoesNotContain((await client.GetCameraListAsync()).Cameras, c => c.Device == device);
             }
 
             await service.StopAsync();
@@ -194,6 +197,59 @@ public sealed class RtspCameraTests
                 // A straggling writer may still close a file; the OS temp cleaner takes the rest.
             }
         }
+    }
+
+    /// <summary>An H.265 network camera with the ffmpeg backend: probed by ffprobe (the SDP is not enough), recorded as H.264 (transcoded).</summary>
+    [Fact]
+    public async Task NetworkCamera_H265_FfmpegBackend_IsTranscodedToH264()
+    {
+        var root = Directory.CreateTempSubdirectory("cs-e2e-rtsp-h265-").FullName;
+        await using var server = await RtspTestServer.StartNewAsync(codec: "h265");
+        await using var service = new ServiceProcess(root, FfmpegSettingsFor(root));
+        try
+        {
+            await service.StartAsync(TimeSpan.FromSeconds(90));
+            var token = await service.CreateTokenAsync("admin");
+            await using var client = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = service.WebSocketUrl, Token = token });
+
+            var device = (await client.AddExternalStreamAsync(server.Url, "HEVC camera")).Device;
+
+            Assert.NotNull(device);
+            Assert.True(await Media.WaitUntilAsync(async () => (await client.GetCameraStatusAsync(device)).Status == "CONNECTED", TimeSpan.FromSeconds(30)),
+                "the H.265 camera never connected:\n" + service.Log);
+            var listed = Assert.Single((await client.GetExternalStreamsAsync()).ExternalStreams);
+            Assert.Equal(("HEVC", "ffprobe"), (listed.Capabilities.Codec, listed.Capabilities.Metadata["probe"]));
+            await client.StartRecordingAsync(device);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var stopped = await client.StopRecordingAsync(device);
+            Assert.NotEmpty(stopped.Files);
+            foreach (var f in stopped.Files)
+            {
+                Assert.Equal("h264", (await Media.ProbeAsync(Path.Combine(root, "media", "recordings", device, f.Filename))).Codec);
+            }
+        }
+        finally
+        {
+            await service.StopAsync();
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A straggling writer may still close a file; the OS temp cleaner takes the rest.
+            }
+        }
+    }
+
+    private static Dictionary<string, string> FfmpegSettingsFor(string root)
+    {
+        var media = Path.Combine(root, "media");
+        Directory.CreateDirectory(media);
+        var settings = FfmpegServiceFixture.FfmpegSettings(root);
+        settings["CameraService:CameraSources:0"] = "rtsp";
+        settings["Storage:Root"] = media;
+        return settings;
     }
 
     /// <summary>The span of the video packets' timestamps (a fragmented MP4 may carry no container duration).</summary>

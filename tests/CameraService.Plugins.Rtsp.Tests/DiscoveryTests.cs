@@ -48,6 +48,7 @@ public sealed class DiscoveryTests
         var subject = Assert.Single(scan.Streams, s => s.Type == ExternalStreamTypes.Skydio);
         Assert.Equal(($"rtsp://127.0.0.1:{skydio.Port}/subject", "DISCOVERED", "subject", PixelFormats.H264, "rtsp_probe"),
             (subject.Url, subject.Status, subject.Capabilities.StreamType, subject.Capabilities.Codec, subject.Capabilities.Source));
+        Assert.Equal(("320x240", "15"), (subject.Capabilities.Metadata["resolution"], subject.Capabilities.Metadata["fps"]));
         var generic = Assert.Single(scan.Streams, s => s.Type == ExternalStreamTypes.Generic);
         Assert.Equal($"rtsp://127.0.0.1:{locked.Port}/cam", generic.Url);
         Assert.Equal("Digest", generic.Capabilities.Metadata["auth_required"]);

@@ -21,6 +21,7 @@ public sealed class SourceTests
         Assert.Equal("api", added.Capabilities.Source);
         Assert.Equal(server.Port, added.Capabilities.Port);
         Assert.Equal("/cam", added.Capabilities.StreamPath);
+        Assert.Equal(("sdp", "320x240", "15"), (added.Capabilities.Metadata["probe"], added.Capabilities.Metadata["resolution"], added.Capabilities.Metadata["fps"]));
         var e = await h.WaitForAsync(e => e.Kind == CameraChangeKind.Added, "the camera");
         Assert.Equal(CameraState.Available, e.Camera.State);
         Assert.Equal("Gate", e.Camera.Name);
@@ -132,6 +133,43 @@ public sealed class SourceTests
     }
 
     [Fact]
+    public async Task H265Stream_SdpIsNotEnough_FfprobeReportsIt()
+    {
+        await using var server = await RtspTestServer.StartNewAsync(codec: "h265");
+        await using var h = new Harness();
+        await h.StartAsync();
+
+        var added = await h.Source.AddExternalStreamAsync(new ExternalStreamRequest { Url = server.Url, Name = "HEVC" }, CancellationToken.None);
+
+        Assert.Equal(ExternalStreamStatuses.Discovered, added.Status);
+        Assert.Equal((PixelFormats.Hevc, "ffprobe", "320x240"), (added.Capabilities.Codec, added.Capabilities.Metadata["probe"], added.Capabilities.Metadata["resolution"]));
+        var e = await h.WaitForAsync(e => e.Kind == CameraChangeKind.Added, "the camera");
+        Assert.Equal(PixelFormats.Hevc, Assert.IsType<NetworkCaptureInput>(e.Camera.CaptureInput).Video.PixelFormat);
+    }
+
+    [Fact]
+    public async Task RemovingADisconnectedStream_DeletesItsCamera()
+    {
+        await using var server = await RtspTestServer.StartNewAsync();
+        await using var h = new Harness();
+        await h.StartAsync();
+        var added = await h.Source.AddExternalStreamAsync(new ExternalStreamRequest { Url = server.Url, Name = "Gone" }, CancellationToken.None);
+        await h.WaitForAsync(e => e.Kind == CameraChangeKind.Added, "the camera");
+        server.Kill();
+        await h.WaitForAsync(e => e.Kind == CameraChangeKind.Removed, "the camera to go away");
+
+        await h.Source.RemoveExternalStreamAsync(added.Url, CancellationToken.None);
+
+        // The registry still lists a disconnected camera; the deletion takes it off the list.
+        var deleted = await h.WaitForAsync(e => e.Kind == CameraChangeKind.Deleted, "the deletion");
+        Assert.Equal(added.StableId, deleted.Camera.StableId);
+        var order = h.StreamEvents.Select(s => s.Change).ToList();
+        Assert.Equal("removed", order[^1]);
+        Assert.Empty(h.Source.GetCameras());
+        Assert.Empty(h.Source.GetExternalStreams());
+    }
+
+    [Fact]
     public async Task Restart_KeepsAddedStreams_AndRemoveForgetsThem()
     {
         await using var server = await RtspTestServer.StartNewAsync(auth: "basic", user: "bob", password: "k33p");
@@ -158,7 +196,7 @@ public sealed class SourceTests
                 // Removed by its listed (masked) URL.
                 var removed = await again.Source.RemoveExternalStreamAsync(listed.Url, CancellationToken.None);
                 Assert.Equal(listed.Url, removed.Url);
-                await again.WaitForAsync(e => e.Kind == CameraChangeKind.Removed, "the removed camera");
+                await again.WaitForAsync(e => e.Kind == CameraChangeKind.Deleted && e.Camera.StableId == stableId, "the removed camera to be deleted");
                 Assert.Empty(again.Source.GetExternalStreams());
                 await Assert.ThrowsAsync<ResourceNotFoundException>(() => again.Source.RemoveExternalStreamAsync(listed.Url, CancellationToken.None));
                 await again.Source.StopAsync(CancellationToken.None);

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A real RTSP server for the rtsp plugin's tests (GStreamer RTSP server).
 
-Usage: rtsp_test_server.py <host> <port> <path> <codec h264|h265> <audio 0|1> <auth none|basic|digest> [user] [password]
-Prints "ready" once it listens; serves a live videotestsrc 320x240 at 15 fps (and a 440 Hz AAC tone with audio=1).
-Exits when stdin closes.
+Usage: rtsp_test_server.py <host> <port> <path[,path...]> <codec h264|h265> <audio 0|1> <auth none|basic|digest> [user] [password]
+Prints "ready" once it listens; serves a live videotestsrc 320x240 at 15 fps (and a 440 Hz AAC tone with audio=1) on
+each path (a separate stream per path: perf/ serves many cameras from one process). Exits when stdin closes.
 """
 import os
 import sys
@@ -35,9 +35,6 @@ def main():
     server = GstRtspServer.RTSPServer()
     server.set_address(host)
     server.set_service(port)
-    factory = GstRtspServer.RTSPMediaFactory()
-    factory.set_launch(launch)
-    factory.set_shared(True)
     if auth != "none":
         rtsp_auth = GstRtspServer.RTSPAuth()
         token = GstRtspServer.RTSPToken()
@@ -48,11 +45,16 @@ def main():
         else:
             rtsp_auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
         server.set_auth(rtsp_auth)
-        permissions = GstRtspServer.RTSPPermissions()
-        permissions.add_permission_for_role("user", "media.factory.access", True)
-        permissions.add_permission_for_role("user", "media.factory.construct", True)
-        factory.set_permissions(permissions)
-    server.get_mount_points().add_factory(path, factory)
+    for mount in path.split(","):
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(launch)
+        factory.set_shared(True)
+        if auth != "none":
+            permissions = GstRtspServer.RTSPPermissions()
+            permissions.add_permission_for_role("user", "media.factory.access", True)
+            permissions.add_permission_for_role("user", "media.factory.construct", True)
+            factory.set_permissions(permissions)
+        server.get_mount_points().add_factory(mount, factory)
     loop = GLib.MainLoop()
     if server.attach(None) == 0:
         sys.stdout.write("error cannot listen on %s:%s\n" % (host, port))

@@ -282,7 +282,7 @@ internal sealed partial class CameraControlsService(
         try
         {
             var key = (source, e.Camera.StableId);
-            var available = e.Kind != CameraChangeKind.Removed && e.Camera.State == CameraState.Available;
+            var available = e.Kind is not (CameraChangeKind.Removed or CameraChangeKind.Deleted) && e.Camera.State == CameraState.Available;
             lock (_gate)
             {
                 if (!available)

@@ -62,7 +62,12 @@ internal sealed class FakeCameraSource(string name = "fake") : ICameraSource
         CameraChanged?.Invoke(this, new CameraChangedEventArgs { Kind = existed ? CameraChangeKind.Updated : CameraChangeKind.Added, Camera = camera });
     }
 
-    public void Unplug(string stableId)
+    public void Unplug(string stableId) => Take(stableId, CameraChangeKind.Removed);
+
+    /// <summary>The camera is taken away for good (as the rtsp source does when its stream is removed).</summary>
+    public void Delete(string stableId) => Take(stableId, CameraChangeKind.Deleted);
+
+    private void Take(string stableId, CameraChangeKind kind)
     {
         CameraDescriptor camera;
         lock (_gate)
@@ -71,7 +76,7 @@ internal sealed class FakeCameraSource(string name = "fake") : ICameraSource
             _present.Remove(stableId);
         }
 
-        CameraChanged?.Invoke(this, new CameraChangedEventArgs { Kind = CameraChangeKind.Removed, Camera = camera });
+        CameraChanged?.Invoke(this, new CameraChangedEventArgs { Kind = kind, Camera = camera });
     }
 
     /// <summary>A realistic UVC camera: MJPG and YUYV with repeated sizes and rates, capturing 1280x720@30.</summary>
