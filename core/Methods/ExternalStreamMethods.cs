@@ -85,7 +85,7 @@ internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
         yield return new RpcMethod(
             "remove_external_stream",
             RpcRole.Operator,
-            "Removes a stream added through the API; its camera goes DISCONNECTED (re-adding the URL gives the same camera id).",
+            "Removes a stream added through the API; its camera leaves the camera list (re-adding the URL gives the same camera id).",
             [new RpcParam("stream_url", RpcParamType.String, "The URL as added, or as listed (user:***@).", Required: true) { MaxLength = 2048 }],
             """{"type":"object","required":["stream_url","status","timestamp"],"properties":{"stream_url":{"type":"string"},"status":{"const":"REMOVED"},"timestamp":{"type":"string","format":"date-time"}}}""",
             [RpcErrorCodes.Unsupported, RpcErrorCodes.NotFound, RpcErrorCodes.InvalidState],

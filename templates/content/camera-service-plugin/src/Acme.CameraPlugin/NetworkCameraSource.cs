@@ -9,7 +9,8 @@ namespace Acme.CameraPlugin;
 /// A camera source of network cameras listed in the configuration. It describes what each camera sends
 /// (<see cref="NetworkCaptureInput"/>); the stream backend opens it. The configuration does not change while the
 /// service runs, so the only events are the additions at start. A source that watches hardware raises
-/// <see cref="CameraChangeKind.Updated"/> and <see cref="CameraChangeKind.Removed"/> as cameras change.
+/// <see cref="CameraChangeKind.Updated"/> and <see cref="CameraChangeKind.Removed"/> as cameras change, and
+/// <see cref="CameraChangeKind.Deleted"/> (SDK 2.1) when a camera is gone for good (an operator removed it).
 /// </summary>
 internal sealed partial class NetworkCameraSource(IOptions<PluginOptions> options, ILogger<NetworkCameraSource> logger) : ICameraSource
 {
