@@ -146,6 +146,12 @@ internal sealed class SimulatedNode : IAsyncDisposable
                 writer.WriteString("stable_id", $"simulator:{nodeId}:{i}");
                 writer.WriteNull("device_path");
                 writer.WriteString("source", "simulator");
+
+                // The recording fields of the camera object (api-contract.md §8.1): a simulated camera is idle.
+                writer.WriteBoolean("recording", false);
+                writer.WriteNull("recording_session");
+                writer.WriteNull("current_file");
+                writer.WriteNull("elapsed_time");
                 writer.WriteEndObject();
             }
 
