@@ -47,7 +47,7 @@ internal sealed class FakeExternalStreamSource : ICameraSource, IExternalStreamS
     public Task<ExternalStream> AddExternalStreamAsync(ExternalStreamRequest request, CancellationToken cancellationToken)
     {
         var stableId = "rtsp-" + request.Url.GetHashCode(StringComparison.Ordinal).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
-        var stream = Stream(request.Url, request.Name, stableId);
+        var stream = Stream(request.Url, request.Name, stableId, request.Type ?? ExternalStreamTypes.Generic);
         lock (_gate)
         {
             if (_streams.Any(s => s.Url == request.Url))
@@ -80,7 +80,7 @@ internal sealed class FakeExternalStreamSource : ICameraSource, IExternalStreamS
     public Task<ExternalStreamScan> DiscoverAsync(ExternalStreamScanRequest request, CancellationToken cancellationToken)
     {
         Scans++;
-        var found = Discoverable.Select(url => Stream(url, url, stableId: null)).ToList();
+        var found = Discoverable.Select(url => Stream(url, url, stableId: null, ExternalStreamTypes.Generic)).ToList();
         foreach (var stream in found)
         {
             ExternalStreamChanged?.Invoke(this, new ExternalStreamChangedEventArgs { Change = "discovered", Stream = stream });
@@ -95,13 +95,13 @@ internal sealed class FakeExternalStreamSource : ICameraSource, IExternalStreamS
         return Task.CompletedTask;
     }
 
-    private static ExternalStream Stream(string url, string name, string? stableId) => new()
+    private static ExternalStream Stream(string url, string name, string? stableId, string type) => new()
     {
         Url = url,
         Name = name,
-        Type = ExternalStreamTypes.Generic,
+        Type = type,
         Status = ExternalStreamStatuses.Discovered,
         StableId = stableId,
-        Capabilities = new ExternalStreamCapabilities { Protocol = "rtsp", Source = stableId is null ? "rtsp_probe" : "api", StreamType = "generic" },
+        Capabilities = new ExternalStreamCapabilities { Protocol = "rtsp", Source = stableId is null ? "rtsp_probe" : "api", StreamType = type },
     };
 }
