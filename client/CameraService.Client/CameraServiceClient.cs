@@ -195,7 +195,17 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
                 throw new CameraServiceConnectionException($"{method}: not connected to {_options.Url}");
             }
 
-            await _socket.SendInstant(payload).ConfigureAwait(false);
+            try
+            {
+                await _socket.SendInstant(payload).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or WebSocketException or ObjectDisposedException)
+            {
+                // The connection went away between the check above and the send (Websocket.Client reports a reset
+                // peer as a cancelled send): the same error as not being connected at all.
+                throw new CameraServiceConnectionException($"{method}: the connection to {_options.Url} is gone", ex);
+            }
+
             JsonElement result;
             try
             {
