@@ -147,11 +147,8 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Equal(3, _endpoints!.Opened.Count);
 
         // The server disposes after the last byte is sent, which may be just after the client has read it.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (_endpoints.Opened.Any(s => s.CanRead) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        using var timeout = Wire.Timeout(10);
+        await Poll.UntilAsync(() => !_endpoints.Opened.Any(s => s.CanRead), timeout.Token);
 
         Assert.All(_endpoints.Opened, s => Assert.False(s.CanRead, "the transport left an opened file stream open"));
     }
