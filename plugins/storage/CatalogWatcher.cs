@@ -199,7 +199,7 @@ internal sealed class CatalogWatcher : IDisposable
         }
         catch (InvalidOperationException)
         {
-            // The store is stopping and its loops take no more work; the next start scans anyway.
+            // The store was disposed while the watcher reported (its loops take no more work); nothing to keep current.
         }
     }
 

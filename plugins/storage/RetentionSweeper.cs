@@ -12,7 +12,7 @@ namespace CameraService.Plugins.Storage;
 /// Owns the policy (under its lock, saved before it is used), the gate that lets one sweep or cleanup run at a time,
 /// and the wake-up signal. Deletes oldest first across both kinds and never a recording in progress.
 /// </remarks>
-internal sealed class RetentionSweeper
+internal sealed class RetentionSweeper : IDisposable
 {
     private const double BytesPerGb = 1024d * 1024 * 1024;
 
@@ -116,6 +116,8 @@ internal sealed class RetentionSweeper
     /// <summary>Applies the current policy now (the <c>cleanup</c> request).</summary>
     public Task<CleanupResult> CleanupAsync(CancellationToken cancellationToken) =>
         ApplyAsync(Policy, "cleanup", cancellationToken);
+
+    public void Dispose() => _gate.Dispose();
 
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -125,7 +125,8 @@ internal sealed class StorageMediaStore : IMediaStore, IDisposable
         _snapshots.Dispose();
 
         // Only requests the stop: the loops end on their own, and a synchronous dispose must not block on them.
-        _ = _loops.StopAsync(CancellationToken.None);
+        _loops.Dispose();
+        _retention.Dispose();
     }
 
     public string GetRecordingDirectory(string cameraId)
