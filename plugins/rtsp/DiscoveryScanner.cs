@@ -41,6 +41,9 @@ internal sealed class DiscoveryScanner : IDisposable
 
     public bool Enabled => _options.Enabled;
 
+    /// <summary>1 while the periodic scan runs, else 0 (tests check that a stop ended it).</summary>
+    public int Running => _loops.Running;
+
     /// <exception cref="UnsupportedFeatureException">Discovery is disabled.</exception>
     public void RequireEnabled()
     {

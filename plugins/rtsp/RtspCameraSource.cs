@@ -54,6 +54,9 @@ internal sealed class RtspCameraSource : ICameraSource, IExternalStreamSource, I
 
     public TimeSpan DiscoveryInterval => TimeSpan.FromSeconds(_registry.DiscoveryInterval ?? _options.Discovery.ScanInterval);
 
+    /// <summary>The background loops still running: one per watched stream, plus the periodic discovery (for tests).</summary>
+    internal int RunningLoops => _watcher.Running + _scanner.Running;
+
     public IReadOnlyList<CameraDescriptor> GetCameras() =>
         _registry.Locked(streams => streams.Where(s => s.Reported && s.Descriptor is not null).Select(s => s.Descriptor!).ToList());
 

@@ -29,6 +29,9 @@ internal sealed class StreamWatcher(
     private readonly BackgroundLoops _loops = new(logger, time);
     private bool _accepting;
 
+    /// <summary>The watch loops that have not ended (tests check that a removal or a stop really ended them).</summary>
+    public int Running => _loops.Running;
+
     /// <summary>Lets <see cref="Watch"/> start loops (until <see cref="StopAsync"/>).</summary>
     public void Start()
     {
@@ -118,15 +121,18 @@ internal sealed class StreamWatcher(
             }
 
             await Task.Delay(options.WatchInterval, time, ct).ConfigureAwait(false);
-            if (!await AliveAsync(entry, ct).ConfigureAwait(false))
+            if (await AliveAsync(entry, ct).ConfigureAwait(false) is { } error)
             {
-                OnUnreachable(entry, entry.LastError ?? "the stream stopped answering");
+                OnUnreachable(entry, error);
             }
         }
     }
 
-    private async Task<bool> AliveAsync(StreamEntry entry, CancellationToken ct)
+    /// <summary>Checks a connected stream with DESCRIBE; null when it answers, else why not (written to the entry by <see cref="OnUnreachable"/>).</summary>
+    private async Task<string?> AliveAsync(StreamEntry entry, CancellationToken ct)
     {
+        var error = "the stream stopped answering";
+
         // Two tries: one lost answer must not take a camera down.
         for (var attempt = 0; attempt < 2; attempt++)
         {
@@ -137,18 +143,18 @@ internal sealed class StreamWatcher(
                 {
                     var now = time.GetUtcNow();
                     registry.Locked(_ => entry.LastSeen = now);
-                    return true;
+                    return null;
                 }
 
-                entry.LastError = $"the server answers RTSP {answer.Status}";
+                error = $"the server answers RTSP {answer.Status}";
             }
             catch (ProbeException ex)
             {
-                entry.LastError = ex.Message;
+                error = ex.Message;
             }
         }
 
-        return false;
+        return error;
     }
 
     private void OnConnected(StreamEntry entry, ProbeResult probe)

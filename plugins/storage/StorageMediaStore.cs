@@ -72,6 +72,9 @@ internal sealed class StorageMediaStore : IMediaStore, IDisposable
     /// <inheritdoc/>
     public TimeSpan DownloadUrlLifetime => _options.DownloadUrlTtl;
 
+    /// <summary>The background loops still running (space monitor, rescan, retention sweep; tests check that a stop ended them).</summary>
+    internal int RunningLoops => _loops.Running;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         lock (_lifecycleLock)
