@@ -62,12 +62,17 @@ internal sealed class RtspCameraSource : ICameraSource, IExternalStreamSource, I
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!_watcher.Start())
+        {
+            // Already started: the streams are listed and watched.
+            return;
+        }
+
         if (_registry.Load(_options.Streams, _time.GetUtcNow()) is { } error)
         {
             Log.StoreDamaged(_logger, error);
         }
 
-        _watcher.Start();
         var first = _registry.Locked(streams => streams.Select(_watcher.Watch).ToList());
         Log.Started(_logger, first.Count, _options.Streams.Count);
         await _scanner.RestartAsync(DiscoveryInterval, cancellationToken).ConfigureAwait(false);

@@ -32,13 +32,19 @@ internal sealed class StreamWatcher(
     /// <summary>The watch loops that have not ended (tests check that a removal or a stop really ended them).</summary>
     public int Running => _loops.Running;
 
-    /// <summary>Lets <see cref="Watch"/> start loops (until <see cref="StopAsync"/>).</summary>
-    public void Start()
+    /// <summary>Lets <see cref="Watch"/> start loops (until <see cref="StopAsync"/>); false when it already does.</summary>
+    public bool Start()
     {
         lock (_lock)
         {
+            if (_accepting)
+            {
+                return false;
+            }
+
             _loops.Start();
             _accepting = true;
+            return true;
         }
     }
 

@@ -46,6 +46,20 @@ public sealed class LifecycleTests
         Assert.Empty(h.Source.GetExternalStreams());
     }
 
+    [Fact]
+    public async Task StartAsync_Twice_ListsAndWatchesEachConfiguredStreamOnce()
+    {
+        var options = Harness.Fast();
+        options.Streams = [new ConfiguredStream { Url = $"rtsp://127.0.0.1:{ClosedPort()}/configured", Name = "Configured" }];
+        await using var h = new Harness(options);
+
+        await h.StartAsync();
+        await h.StartAsync();
+
+        Assert.Single(h.Source.GetExternalStreams());
+        Assert.Equal(1, h.Source.RunningLoops);
+    }
+
     private static int ClosedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
