@@ -117,7 +117,8 @@ internal sealed class RecordingScheduleMethods(
             schedule.TimeZone ?? time.LocalTimeZone.Id,
             open is not null,
             scheduler.IsHeldOff(camera.Binding.Source, camera.Binding.StableId),
-            open is { } o ? Iso(o.End) : null,
+            // A stretch that reaches the end of the week looked at (e.g. every day 00:00–24:00) does not close in sight.
+            open is { } o && o.End < time.GetUtcNow().AddDays(7) ? Iso(o.End) : null,
             next is { } n ? Iso(n.Start) : null);
     }
 
@@ -131,7 +132,7 @@ internal sealed class RecordingScheduleMethods(
 /// <param name="TimeZone">The zone the windows are in (the box's zone when none was given).</param>
 /// <param name="Active">A window is open now.</param>
 /// <param name="HeldOff">A client's <c>stop_recording</c> holds the schedule off until the next window.</param>
-/// <param name="WindowEnd">When the open window ends (UTC, ISO 8601), or null.</param>
+/// <param name="WindowEnd">When the open window ends (UTC, ISO 8601), or null when closed or not within a week.</param>
 /// <param name="NextStart">When the next window starts (UTC, ISO 8601; within a week), or null.</param>
 internal sealed record RecordingScheduleResult(
     string Device,

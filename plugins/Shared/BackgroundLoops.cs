@@ -124,15 +124,31 @@ internal sealed partial class BackgroundLoops(ILogger logger, TimeProvider time)
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        CancellationTokenSource? stopping;
+        lock (_lock)
+        {
+            stopping = _stopping;
+        }
+
+        if (stopping is null)
+        {
+            return;
+        }
+
+        // Cancelled outside the lock: callbacks on the token run inline and may add a loop (which is then ignored).
+        try
+        {
+            await stopping.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed meanwhile: already cancelled.
+        }
+
+        // Taken after the cancel: from then on no loop is added, so this is every loop there is.
         Task[] tasks;
         lock (_lock)
         {
-            if (_stopping is null)
-            {
-                return;
-            }
-
-            _stopping.Cancel();
             tasks = [.. _tasks];
         }
 
@@ -143,12 +159,15 @@ internal sealed partial class BackgroundLoops(ILogger logger, TimeProvider time)
     /// <summary>Requests stop without waiting (an owner's synchronous dispose); <see cref="StopAsync"/> waits.</summary>
     public void Dispose()
     {
+        CancellationTokenSource? stopping;
         lock (_lock)
         {
-            _stopping?.Cancel();
-            _stopping?.Dispose();
+            stopping = _stopping;
             _stopping = null;
         }
+
+        stopping?.Cancel();
+        stopping?.Dispose();
     }
 
     private void Add(Func<CancellationToken, Task> body)

@@ -261,6 +261,62 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture, ITestOutputHelpe
         operatorConsole.AssertNoCspViolationsAndNoExternalRequests();
     }
 
+    /// <summary>
+    /// The camera page's schedule card: an operator adds a window that is open now and saves it — the service records
+    /// the camera by the schedule and the page shows it; a bad window is caught before sending, a bad zone is refused
+    /// by the service and changes nothing; a viewer sees it read-only; removing the window stops the recording.
+    /// </summary>
+    [Fact]
+    public async Task T8c_Schedule_OpenWindowRecords_BadInputRefused_ViewerReadOnly_RemoveStops()
+    {
+        await using var console = await fixture.OpenAsync();
+        await console.SignInAsync(fixture.AdminToken);
+        var page = console.Page;
+        await page.GotoAsync(console.BaseUrl + "/#/camera/camera0");
+        var state = page.GetByTestId("schedule-state");
+        await state.Filter(new() { HasText = "No schedule." }).WaitForAsync(new() { Timeout = 30_000 });
+
+        // A window open all week, in UTC: saving it makes the service record the camera, with no click on Record.
+        await page.GetByTestId("schedule-add").ClickAsync();
+        await page.GetByTestId("schedule-start").FillAsync("00:00");
+        await page.GetByTestId("schedule-end").FillAsync("24:00");
+        await page.GetByTestId("schedule-zone").FillAsync("UTC");
+        await page.GetByTestId("schedule-save").ClickAsync();
+        await state.Filter(new() { HasText = "Recording window open" }).WaitForAsync(new() { Timeout = 30_000 });
+        await page.GetByTestId("record-stop-button").WaitForAsync(new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ConsoleFixture.ScreenshotDirectory, "camera-schedule.png"), FullPage = true });
+
+        // Checked before sending: an end that is not a time.
+        await page.GetByTestId("schedule-end").FillAsync("25:00");
+        await page.GetByTestId("schedule-save").ClickAsync();
+        await page.GetByTestId("toast").Filter(new() { HasText = "Window 1: The end" }).WaitForAsync(new() { Timeout = 30_000 });
+
+        // Checked by the service: an unknown zone is refused and nothing changes.
+        await page.GetByTestId("schedule-end").FillAsync("24:00");
+        await page.GetByTestId("schedule-zone").FillAsync("Mars/Olympus");
+        await page.GetByTestId("schedule-save").ClickAsync();
+        await page.GetByTestId("toast").Filter(new() { HasText = "time_zone" }).WaitForAsync(new() { Timeout = 30_000 });
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=schedule-zone]')?.value === 'UTC'", null, Long);
+
+        // A viewer sees the schedule and its state, and cannot change it.
+        await using (var viewer = await fixture.OpenAsync())
+        {
+            await viewer.SignInAsync(fixture.ViewerToken);
+            await viewer.Page.GotoAsync(viewer.BaseUrl + "/#/camera/camera0");
+            await viewer.Page.GetByTestId("schedule-state").Filter(new() { HasText = "Recording window open" }).WaitForAsync(new() { Timeout = 30_000 });
+            Assert.True(await viewer.Page.GetByTestId("schedule-start").IsDisabledAsync());
+            Assert.Equal(0, await viewer.Page.GetByTestId("schedule-save").CountAsync());
+        }
+
+        // No window any more: the recording the schedule started stops.
+        await page.GetByTestId("schedule-remove").ClickAsync();
+        await page.GetByTestId("schedule-save").ClickAsync();
+        await page.GetByTestId("record-button").WaitForAsync(new() { Timeout = 30_000 });
+        await state.Filter(new() { HasText = "No window in the coming week." }).WaitForAsync(new() { Timeout = 30_000 });
+        console.AssertNoCspViolationsAndNoExternalRequests();
+    }
+
     private static async Task WaitForValueAsync(IPage page, string selector, string value) =>
         await page.WaitForFunctionAsync("([s, v]) => document.querySelector(s)?.value === v", new object[] { selector, value }, Long);
 

@@ -5,6 +5,7 @@ import { allowed, elapsedSeconds, type Camera } from './state';
 import { formatBytes, formatDuration, parseDuration } from './format';
 import { LivePlayer } from './player';
 import { ControlsCard } from './controls';
+import { ScheduleCard } from './schedule';
 import { CameraIcon, RecordIcon, StopIcon, TimerIcon, UnpluggedIcon } from './icons';
 
 /**
@@ -218,6 +219,7 @@ export function CameraPage({ device }: { device: string }) {
             )}
           </div>
           <ControlsCard device={device} connected={connected} />
+          <ScheduleCard device={device} />
           <div class="card">
             <h2>Stream URLs</h2>
             {(['rtsp', 'hls', 'webrtc'] as const).map((k) => <CopyRow key={k} label={k.toUpperCase()} value={camera.streams?.[k] ?? null} />)}

@@ -221,7 +221,11 @@ export function errorText(error: unknown): string {
     const extra = data && typeof data === 'object'
       ? [data.message, data.detail, data.reason].find((v) => typeof v === 'string' && v.length > 0 && v !== error.message)
       : undefined;
-    return extra ? `${error.message}: ${extra}` : error.message;
+    if (extra) return `${error.message}: ${extra}`;
+    // -32602 names the parameter and the rule it broke (e.g. time_zone: 'Mars/Olympus' is not a known IANA time zone).
+    return data && typeof data.param === 'string' && typeof data.rule === 'string'
+      ? `${error.message}: ${data.param}: ${data.rule}`
+      : error.message;
   }
   if (error instanceof Error) return error.message;
   return String(error);

@@ -166,3 +166,38 @@ export function controlRefusalText(param: string, rule: string): string {
     : `was refused (${rule})`;
   return `${name} not changed: the value ${why}.`;
 }
+
+/** A weekly window of a recording schedule (api-contract.md §8.2). */
+export interface ScheduleWindow { days: string[]; start: string; end: string }
+
+/** A camera's recording schedule as get/set_recording_schedule answer it. */
+export interface RecordingSchedule {
+  device: string;
+  enabled: boolean;
+  windows: ScheduleWindow[];
+  time_zone: string;
+  active: boolean;
+  held_off: boolean;
+  window_end?: string | null;
+  next_start?: string | null;
+}
+
+export const WEEK_DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** One line saying what a schedule does now; `when` formats an ISO instant for the reader. */
+export function scheduleStateText(s: RecordingSchedule, when: (iso: string) => string): string {
+  if (!s.enabled) return s.windows.length ? 'Off: the windows are kept but do not record.' : 'No schedule.';
+  if (s.held_off) return 'Held off: a recording was stopped by hand inside this window; the schedule records again from its next window.';
+  if (s.active) return `Recording window open${s.window_end ? ` until ${when(s.window_end)}` : ''}.`;
+  return s.next_start ? `Next window starts ${when(s.next_start)}.` : 'No window in the coming week.';
+}
+
+/** What is wrong with a window before it is sent (the service checks again), or null. */
+export function scheduleWindowProblem(w: ScheduleWindow): string | null {
+  if (w.days.length === 0) return 'Pick at least one day.';
+  const time = /^([01]\d|2[0-3]):[0-5]\d$/;
+  if (!time.test(w.start)) return 'The start is a time like 08:00.';
+  if (!time.test(w.end) && w.end !== '24:00') return 'The end is a time like 18:00 (24:00 = end of the day).';
+  if (w.start === w.end) return 'Start and end are equal; for a whole day use 00:00 to 24:00.';
+  return null;
+}

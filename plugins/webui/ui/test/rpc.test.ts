@@ -137,5 +137,7 @@ test('backoff grows to 5 s', () => {
 test('errorText prefers the API message and adds its detail', () => {
   assert.equal(errorText(new RpcError(-32010, 'Not found', { message: "The camera 'camera9' does not exist." })), "Not found: The camera 'camera9' does not exist.");
   assert.equal(errorText(new RpcError(-32001, 'Authentication failed', { reason: 'api_key_revoked' })), 'Authentication failed: api_key_revoked');
+  assert.equal(errorText(new RpcError(-32602, 'Invalid params', { param: 'time_zone', rule: "'Mars/Olympus' is not a known IANA time zone" })),
+    "Invalid params: time_zone: 'Mars/Olympus' is not a known IANA time zone");
   assert.equal(errorText(new Error('boom')), 'boom');
 });

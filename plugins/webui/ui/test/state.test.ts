@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allowed, applyCameraUpdate, applyControlValues, controlRefusalText, lockReason, type CameraControl, applyRecordingUpdate, elapsedSeconds, metricSample, pushSample, recordingFromStatus, storageLevel, type Camera } from '../src/state';
+import { scheduleStateText, scheduleWindowProblem, allowed, applyCameraUpdate, applyControlValues, controlRefusalText, lockReason, type CameraControl, applyRecordingUpdate, elapsedSeconds, metricSample, pushSample, recordingFromStatus, storageLevel, type Camera } from '../src/state';
 import { parseRoute } from '../src/route';
 
 const cam = (device: string, status = 'CONNECTED'): Camera => ({ device, status, name: device, resolution: '640x480', fps: 15, streams: null });
@@ -95,4 +95,20 @@ test('a refused control value is explained in words', () => {
   assert.equal(controlRefusalText('controls.pan_absolute', 'off_step:3600'), 'pan_absolute not changed: the value must be a multiple of 3600 from the minimum.');
   assert.match(controlRefusalText('controls.exposure_time_absolute', 'inactive'), /automatic mode off first/);
   assert.match(controlRefusalText('controls.x', 'rejected_by_device'), /refused \(rejected_by_device\)/);
+});
+
+test('a schedule says what it does now, and a window is checked before it is sent', () => {
+  const base = { device: 'camera0', enabled: true, windows: [{ days: ['mon'], start: '08:00', end: '18:00' }], time_zone: 'UTC', active: false, held_off: false };
+  const when = (iso: string) => `<${iso}>`;
+  assert.equal(scheduleStateText({ ...base, active: true, window_end: 'E' }, when), 'Recording window open until <E>.');
+  assert.equal(scheduleStateText({ ...base, next_start: 'N' }, when), 'Next window starts <N>.');
+  assert.match(scheduleStateText({ ...base, active: true, held_off: true }, when), /^Held off/);
+  assert.match(scheduleStateText({ ...base, enabled: false }, when), /^Off/);
+  assert.equal(scheduleStateText({ ...base, enabled: false, windows: [] }, when), 'No schedule.');
+  assert.equal(scheduleWindowProblem({ days: ['mon'], start: '22:00', end: '06:00' }), null);
+  assert.equal(scheduleWindowProblem({ days: ['sun'], start: '00:00', end: '24:00' }), null);
+  assert.match(scheduleWindowProblem({ days: [], start: '08:00', end: '09:00' })!, /day/);
+  assert.match(scheduleWindowProblem({ days: ['mon'], start: '8:00', end: '09:00' })!, /start/);
+  assert.match(scheduleWindowProblem({ days: ['mon'], start: '08:00', end: '25:00' })!, /end/);
+  assert.match(scheduleWindowProblem({ days: ['mon'], start: '08:00', end: '08:00' })!, /equal/);
 });
