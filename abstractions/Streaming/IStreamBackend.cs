@@ -116,6 +116,12 @@ public static class RecordingFormats
 
     /// <summary>Plain MP4.</summary>
     public const string Mp4 = "mp4";
+
+    /// <summary>Matroska (<c>.mkv</c>): a file cut off by a crash stays playable up to its last written cluster.</summary>
+    public const string Mkv = "mkv";
+
+    /// <summary>The file extension (with the dot) of a recording in <paramref name="format"/>: <c>.mkv</c> for <see cref="Mkv"/>, <c>.mp4</c> otherwise.</summary>
+    public static string FileExtension(string format) => format == Mkv ? ".mkv" : ".mp4";
 }
 
 /// <summary>A request to record a camera.</summary>

@@ -77,7 +77,7 @@ internal sealed class MediaMethods(
                 new("duration_seconds", RpcParamType.Integer, "Stop after this many seconds") { Minimum = 1, Maximum = 86400 },
                 new("duration_minutes", RpcParamType.Integer, "Stop after this many minutes") { Minimum = 1, Maximum = 1440 },
                 new("duration_hours", RpcParamType.Integer, "Stop after this many hours") { Minimum = 1, Maximum = 24 },
-                new("format", RpcParamType.String, "Container format") { Enum = ["fmp4", "mp4"], Default = "fmp4" },
+                new("format", RpcParamType.String, "Container format: fmp4 (fragmented MP4), mp4 or mkv (Matroska)") { Enum = ["fmp4", "mp4", "mkv"], Default = "fmp4" },
             ],
             """{"type":"object","required":["device","session_id","status","start_time","format"]}""",
             [.. CameraErrors, RpcErrorCodes.InsufficientStorage],

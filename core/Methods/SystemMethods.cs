@@ -120,7 +120,7 @@ internal sealed class SystemMethods(
             RuntimeInformation.FrameworkDescription,
             RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),
             capabilities,
-            ["fmp4", "mp4", "jpg"],
+            ["fmp4", "mp4", "mkv", "jpg"],
             options.Value.MaxCameras,
             plugins.Plugins.Select(p => new PluginInfo(p.Id, p.Version, p.State.ToString().ToUpperInvariant())).ToList());
     }

@@ -14,7 +14,7 @@ internal sealed record PipelineOutputs(string? HlsDirectory, RecordingTarget? Re
 
 /// <summary>Recording output of one process run.</summary>
 /// <param name="Directory">The camera's recording directory.</param>
-/// <param name="Format"><c>fmp4</c> or <c>mp4</c>.</param>
+/// <param name="Format"><c>fmp4</c>, <c>mp4</c> or <c>mkv</c>.</param>
 /// <param name="TempPrefix">File name prefix of the segments while ffmpeg writes them (hidden, renamed on sight).</param>
 internal sealed record RecordingTarget(string Directory, string Format, string TempPrefix);
 
@@ -118,14 +118,20 @@ internal static class FfmpegCommand
             // flush_packets=1: without it the MP4 header and the first fragments sit in ffmpeg's I/O buffer, so the
             // segment being written when ffmpeg is killed holds only 'ftyp' and is unplayable. The ':' between the two
             // segment_format_options entries is escaped for the tee parser (values inside [...] are parsed twice).
-            var movflags = rec.Format == RecordingFormats.Fmp4
-                ? ":segment_format_options=movflags=frag_keyframe+empty_moov+default_base_moof\\\\:flush_packets=1"
-                : string.Empty;
+            // Matroska writes each cluster as it completes (flush_packets=1 again keeps it out of the I/O buffer), so a
+            // killed segment plays up to its last cluster; the cues and duration it lacks are optional to players.
+            var (muxer, muxerOptions) = rec.Format switch
+            {
+                RecordingFormats.Fmp4 => ("mp4", ":segment_format_options=movflags=frag_keyframe+empty_moov+default_base_moof\\\\:flush_packets=1"),
+                RecordingFormats.Mkv => ("matroska", ":segment_format_options=flush_packets=1"),
+                _ => ("mp4", string.Empty),
+            };
             // '%' is the segment muxer's number placeholder: a literal one in the directory must be doubled.
-            var pattern = Path.Combine(rec.Directory.Replace("%", "%%", StringComparison.Ordinal), rec.TempPrefix + "%05d.mp4");
+            var pattern = Path.Combine(
+                rec.Directory.Replace("%", "%%", StringComparison.Ordinal), rec.TempPrefix + "%05d" + RecordingFormats.FileExtension(rec.Format));
             slaves.Add(
                 "[f=segment:segment_time=" + Invariant(options.SegmentDuration.TotalSeconds) +
-                ":segment_format=mp4:reset_timestamps=1" + movflags + "]" + EscapeTee(pattern));
+                ":segment_format=" + muxer + ":reset_timestamps=1" + muxerOptions + "]" + EscapeTee(pattern));
         }
 
         if (outputs.HlsDirectory is { } hls)

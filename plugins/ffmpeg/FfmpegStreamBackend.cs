@@ -149,9 +149,9 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
     public Task<BackendRecording> StartRecordingAsync(RecordingRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Format is not ("fmp4" or "mp4"))
+        if (request.Format is not (RecordingFormats.Fmp4 or RecordingFormats.Mp4 or RecordingFormats.Mkv))
         {
-            throw new InvalidParameterException("format", "must be 'fmp4' or 'mp4'");
+            throw new InvalidParameterException("format", "must be 'fmp4', 'mp4' or 'mkv'");
         }
 
         if (string.IsNullOrWhiteSpace(request.OutputDirectory) || !Path.IsPathFullyQualified(request.OutputDirectory))

@@ -1,12 +1,14 @@
 using System.Globalization;
+using CameraService.Abstractions.Streaming;
 using Microsoft.Extensions.Logging;
 
 namespace CameraService.Plugins.Ffmpeg;
 
 /// <summary>
 /// Gives recording segments their final names. ffmpeg's segment muxer cannot put microseconds in a file name
-/// (strftime has none), so it writes hidden, numbered files (<c>.ffmpeg-&lt;cameraId&gt;-&lt;run&gt;-00000.mp4</c>)
-/// and this class renames each one, as soon as it appears, to <c>&lt;cameraId&gt;_yyyy-MM-dd_HH-mm-ss-ffffff.mp4</c>
+/// (strftime has none), so it writes hidden, numbered files (<c>.ffmpeg-&lt;cameraId&gt;-&lt;run&gt;-00000.mp4</c>
+/// or <c>.mkv</c>) and this class renames each one, as soon as it appears, to <c>&lt;cameraId&gt;_yyyy-MM-dd_HH-mm-ss-ffffff.mp4</c>
+/// (the temporary file's extension is kept)
 /// (UTC, the file's creation time). Renaming an open file is safe on Linux: ffmpeg keeps writing through its
 /// descriptor. Names are strictly increasing per camera, so two segments never collide.
 /// </summary>
@@ -19,9 +21,12 @@ internal sealed class SegmentNamer(string cameraId, ILogger logger)
     /// <summary>The hidden prefix of all temporary segment files of a camera.</summary>
     public string CameraTempPrefix => TempMarker + cameraId + "-";
 
-    /// <summary>The final name of a segment that started at <paramref name="start"/>.</summary>
-    public static string FinalName(string cameraId, DateTimeOffset start) =>
-        cameraId + "_" + start.UtcDateTime.ToString("yyyy-MM-dd_HH-mm-ss-ffffff", CultureInfo.InvariantCulture) + ".mp4";
+    /// <summary>Extensions of the segments ffmpeg writes (<see cref="RecordingFormats.FileExtension"/>).</summary>
+    private static readonly string[] Extensions = [".mp4", ".mkv"];
+
+    /// <summary>The final name of a segment that started at <paramref name="start"/>; <paramref name="extension"/> with its dot.</summary>
+    public static string FinalName(string cameraId, DateTimeOffset start, string extension = ".mp4") =>
+        cameraId + "_" + start.UtcDateTime.ToString("yyyy-MM-dd_HH-mm-ss-ffffff", CultureInfo.InvariantCulture) + extension;
 
     /// <summary>Renames the temporary segments with <paramref name="tempPrefix"/> in <paramref name="directory"/>; returns the new full paths, oldest first.</summary>
     public IReadOnlyList<string> Sweep(string directory, string tempPrefix, TimeProvider time)
@@ -31,7 +36,10 @@ internal sealed class SegmentNamer(string cameraId, ILogger logger)
             string[] temps;
             try
             {
-                temps = Directory.GetFiles(directory, tempPrefix + "*.mp4");
+                // Both containers: a service killed while recording MKV leaves .mkv segments to recover.
+                temps = Directory.GetFiles(directory, tempPrefix + "*")
+                    .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.Ordinal))
+                    .ToArray();
             }
             catch (DirectoryNotFoundException)
             {
@@ -52,11 +60,12 @@ internal sealed class SegmentNamer(string cameraId, ILogger logger)
                         start = _last.AddTicks(10);
                     }
 
-                    var target = Path.Combine(directory, FinalName(cameraId, start));
+                    var extension = Path.GetExtension(temp);
+                    var target = Path.Combine(directory, FinalName(cameraId, start, extension));
                     while (File.Exists(target))
                     {
                         start = start.AddTicks(10);
-                        target = Path.Combine(directory, FinalName(cameraId, start));
+                        target = Path.Combine(directory, FinalName(cameraId, start, extension));
                     }
 
                     File.Move(temp, target);

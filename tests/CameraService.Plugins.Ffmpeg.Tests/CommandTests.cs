@@ -44,6 +44,25 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void BuildPipeline_MkvRecording_WritesMatroskaSegmentsWithMkvNames()
+    {
+        var args = FfmpegCommand.BuildPipeline(
+            FfmpegTestContext.TestPattern(), new FfmpegOptions(),
+            new PipelineOutputs(null, new RecordingTarget("/rec/camera0", "mkv", ".ffmpeg-camera0-x-"), "/w/live.jpg")).ToList();
+
+        var tee = args[args.IndexOf("tee") + 1];
+        Assert.Contains("segment_format=matroska:", tee, StringComparison.Ordinal);
+        Assert.Contains("flush_packets=1", tee, StringComparison.Ordinal);
+        Assert.DoesNotContain("movflags", tee, StringComparison.Ordinal);
+        Assert.EndsWith("/rec/camera0/.ffmpeg-camera0-x-\\%05d.mkv", tee, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SegmentNamer_FinalName_KeepsTheGivenExtension() =>
+        Assert.Equal("camera3_2026-01-02_03-04-05-123456.mkv",
+            SegmentNamer.FinalName("camera3", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1234560), ".mkv"));
+
+    [Fact]
     public void SegmentNamer_FinalName_HasMicrosecondTimestamp() =>
         Assert.Equal("camera3_2026-01-02_03-04-05-123456.mp4",
             SegmentNamer.FinalName("camera3", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1234560)));

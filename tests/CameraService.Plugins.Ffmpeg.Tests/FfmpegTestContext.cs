@@ -205,6 +205,30 @@ internal static class Media
         return (codec, frames, duration);
     }
 
+    /// <summary>The container ffprobe detects (its <c>format_name</c>, e.g. <c>matroska,webm</c>).</summary>
+    public static async Task<string> ContainerAsync(string path)
+    {
+        var psi = new ProcessStartInfo(Ffprobe) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-v", "error", "-show_entries", "format=format_name", "-of", "default=nw=1:nk=1", path })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            var output = await p.StandardOutput.ReadToEndAsync(cts.Token);
+            await p.WaitForExitAsync(cts.Token);
+            return output.Trim();
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill();
+            throw new TimeoutException("ffprobe did not finish: " + path);
+        }
+    }
+
     /// <summary>Decodes <paramref name="frames"/> frames of a (live) input with ffmpeg; returns the exit code and its errors.</summary>
     public static async Task<(int ExitCode, string Errors)> DecodeAsync(string input, int frames)
     {

@@ -108,6 +108,24 @@ public sealed class LifecycleTests
         Assert.Matches(@"^camera0_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-\d{6}\.mp4$", Path.GetFileName(file));
     }
 
+    [Fact]
+    public async Task PublishAsync_LeftoverTempMkvAndMp4Segments_KeepTheirExtensionUnderFinalNames()
+    {
+        await using var ctx = new FfmpegTestContext();
+        var dir = Directory.CreateDirectory(ctx.RecordingDirectory("camera0"));
+        await File.WriteAllBytesAsync(Path.Combine(dir.FullName, ".ffmpeg-camera0-deadbeef-00000.mkv"), [1, 2, 3]);
+        await File.WriteAllBytesAsync(Path.Combine(dir.FullName, ".ffmpeg-camera0-deadbeef-00001.mp4"), [4, 5, 6]);
+        await File.WriteAllBytesAsync(Path.Combine(dir.FullName, ".ffmpeg-camera0-deadbeef-00002.txt"), [7]);
+
+        await ctx.PublishAsync();
+
+        var names = Directory.GetFiles(dir.FullName).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(3, names.Count);
+        Assert.Single(names, n => System.Text.RegularExpressions.Regex.IsMatch(n!, @"^camera0_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-\d{6}\.mkv$"));
+        Assert.Single(names, n => System.Text.RegularExpressions.Regex.IsMatch(n!, @"^camera0_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-\d{6}\.mp4$"));
+        Assert.Contains(".ffmpeg-camera0-deadbeef-00002.txt", names);
+    }
+
     [Theory]
     [InlineData("Plugins:Ffmpeg:SegmentDuration", "00:00:00")]
     [InlineData("Plugins:Ffmpeg:Preset", "warpspeed")]

@@ -119,6 +119,37 @@ public sealed class RecordingTests
     }
 
     [Fact]
+    public async Task Recording_Mkv_FfmpegKilledMidSegment_EveryMkvSegmentStaysPlayableMatroska()
+    {
+        await using var ctx = new FfmpegTestContext();
+        await ctx.Backend.StartAsync(CancellationToken.None);
+        await ctx.PublishAsync();
+        var started = await ctx.Backend.StartRecordingAsync(ctx.Recording(format: "mkv"), CancellationToken.None);
+        var pipeline = ctx.Backend.Find("camera0")!;
+        var firstPid = pipeline.ProcessId!.Value;
+        // Matroska writes a cluster per keyframe interval; wait until a few are on disk before the kill -9.
+        await Media.WaitUntilAsync(() => pipeline.ActiveRecording!.Files.Any(f => f.Size > 40_000), TimeSpan.FromSeconds(15), "the first clusters");
+
+        Process.GetProcessById(firstPid).Kill();
+        await Media.WaitUntilAsync(() => ctx.Events.Any(e => e.Kind == StreamBackendEventKind.RecordingRecovered), TimeSpan.FromSeconds(20), "RecordingRecovered");
+        await Media.WaitUntilAsync(() => pipeline.ActiveRecording!.Files.Count >= 2 && pipeline.ActiveRecording.Files[^1].Size > 40_000, TimeSpan.FromSeconds(15), "the new segment");
+        var stopped = await ctx.Backend.StopRecordingAsync("camera0", CancellationToken.None);
+
+        Assert.Equal("mkv", started.Format);
+        Assert.Equal("mkv", stopped.Format);
+        Assert.True(stopped.Files.Count >= 2);
+        Assert.Equal(Directory.GetFiles(ctx.RecordingDirectory("camera0")).Order(), stopped.Files.Select(f => f.Path).Order());
+        foreach (var file in stopped.Files)
+        {
+            Assert.Matches(@"^camera0_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-\d{6}\.mkv$", Path.GetFileName(file.Path));
+            Assert.StartsWith("matroska", await Media.ContainerAsync(file.Path), StringComparison.Ordinal);
+            var (codec, frames, _) = await Media.ProbeAsync(file.Path);
+            Assert.Equal("h264", codec);
+            Assert.True(frames > 0, "every segment decodes, also the one cut off by the kill");
+        }
+    }
+
+    [Fact]
     public async Task Recording_RestartsKeepFailing_RaisesRecordingFailedWithFilesSoFar()
     {
         // The wrapper runs ffmpeg once; every later start fails at once, like a camera that went away.
