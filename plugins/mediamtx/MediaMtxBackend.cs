@@ -204,14 +204,22 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
 
     // ---- recording ----
 
-    // ---- recording ----
-
     public async Task<BackendRecording> StartRecordingAsync(RecordingRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Format is not ("fmp4" or "mp4"))
+        if (request.Format == RecordingFormats.Mkv)
         {
-            throw new InvalidParameterException("format", "must be fmp4 or mp4");
+            // MediaMTX records only fMP4 and MPEG-TS. Remuxing each segment on stop would leave .mp4 files behind
+            // whenever a recording ends any other way (crash, restart, adoption), so the backend refuses instead.
+            throw new UnsupportedFeatureException(
+                "mkv_recording_mediamtx",
+                "The MediaMTX backend cannot record MKV (MediaMTX writes fMP4 only); record with format 'fmp4' or 'mp4', " +
+                "or use the ffmpeg backend (CameraService:StreamBackend=ffmpeg) for MKV.");
+        }
+
+        if (request.Format is not (RecordingFormats.Fmp4 or RecordingFormats.Mp4))
+        {
+            throw new InvalidParameterException("format", "must be fmp4, mp4 or mkv");
         }
 
         var (session, desired) = _paths.StartRecording(request, _time.GetUtcNow());

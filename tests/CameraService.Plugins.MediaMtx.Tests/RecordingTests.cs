@@ -63,6 +63,22 @@ public sealed class RecordingTests : BackendTestBase
     }
 
     [Fact]
+    public async Task Start_Mkv_RefusedAsUnsupportedNamingTheBackend_NothingRecorded()
+    {
+        await Backend.PublishAsync(Camera(), CancellationToken.None);
+
+        var ex = await Assert.ThrowsAsync<UnsupportedFeatureException>(() => Backend.StartRecordingAsync(Request() with { Format = RecordingFormats.Mkv }, CancellationToken.None));
+
+        Assert.Contains("mediamtx", ex.Feature, StringComparison.Ordinal);
+        Assert.Contains("ffmpeg backend", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'fmp4'", ex.Message, StringComparison.Ordinal);
+        Assert.False(Emu.PathConf("camera0")!["record"]!.GetValue<bool>());
+        Assert.Empty(await Backend.GetActiveRecordingsAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidParameterException>(() => Backend.StartRecordingAsync(Request() with { Format = "avi" }, CancellationToken.None));
+        Assert.Empty(await Backend.GetActiveRecordingsAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task StopStreaming_NeverStopsRecording()
     {
         await Backend.PublishAsync(Camera(), CancellationToken.None);
