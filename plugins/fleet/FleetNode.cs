@@ -1,15 +1,13 @@
-using System.Buffers;
 using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
 using CameraService.Abstractions.Api;
 using CameraService.Abstractions.Plugins;
+using CameraService.Plugins.Shared;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
-using NATS.Net;
 
 namespace CameraService.Plugins.Fleet;
 
@@ -21,7 +19,7 @@ namespace CameraService.Plugins.Fleet;
 /// notifications to <c>fleet.evt.&lt;node&gt;.&lt;device&gt;.&lt;method&gt;</c>. NATS being down never touches the
 /// local API: the client reconnects in the background and the node re-announces when it is back.
 /// </summary>
-internal sealed partial class FleetNode : BackgroundService
+internal sealed partial class FleetNode : IHostedService, IDisposable
 {
     // The contract's topics (api-contract.md §5): the forwarding session subscribes to all of them.
     private static readonly string[] AllTopics =
@@ -36,17 +34,18 @@ internal sealed partial class FleetNode : BackgroundService
     private readonly ITrustedRpcEndpoint _endpoint;
     private readonly FleetSigner _signer;
     private readonly FleetMetrics _metrics;
-    private readonly ILoggerFactory _loggerFactory;
-    private readonly TimeProvider _time;
     private readonly ILogger<FleetNode> _logger;
     private readonly string? _baseUrl;
     private readonly TrustedPrincipal _self;
+    private readonly NatsConnection _nats;
+    private readonly BackgroundLoops _loops;
     private readonly Channel<byte[]> _events = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly SemaphoreSlim _announceNow = new(0, 1);
     private readonly SemaphoreSlim _concurrency = new(64);
     private readonly string _startedAt;
     private string? _lastStoredAnnouncement;
-    private string _version = "unknown";
+    private string? _version;
+    private IRpcSession? _forwarding;
     private IRpcSession? _own;
 
     public FleetNode(
@@ -67,53 +66,61 @@ internal sealed partial class FleetNode : BackgroundService
         _rpc = new InProcessRpc(endpoint);
         _signer = signer;
         _metrics = metrics;
-        _loggerFactory = loggerFactory;
-        _time = time;
         _logger = logger;
         _baseUrl = environment.PublicBaseUrl;
         _self = new TrustedPrincipal { UserId = $"fleet:{_nodeId}", Role = ApiRole.Admin };
         _startedAt = time.GetUtcNow().UtcDateTime.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        _loops = new BackgroundLoops(logger, time);
+        _nats = FleetConnection.Create(_options, $"camera-service node {_nodeId}", loggerFactory, metrics, OnConnected, OnDisconnected);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        await using var nats = new NatsConnection(FleetNats.Options(_options, $"camera-service node {_nodeId}", _loggerFactory));
-        nats.ConnectionOpened += (_, _) =>
-        {
-            LogConnected(_logger, _nodeId, _options.Nats.Url ?? "nats://127.0.0.1:4222");
-            _metrics.SetNatsConnected(true);
-            _announceNow.TryRelease();
-            return ValueTask.CompletedTask;
-        };
-        nats.ConnectionDisconnected += (_, _) =>
-        {
-            LogDisconnected(_logger, _nodeId);
-            _metrics.SetNatsConnected(false);
-            return ValueTask.CompletedTask;
-        };
+        _loops.Start();
 
-        // Notifications reach NATS through a session of their own that subscribes to every topic.
-        using var events = _endpoint.OpenTrustedSession(new ForwardingConnection(_events.Writer, _nodeId), _self);
-        await SubscribeAllAsync(events, stoppingToken).ConfigureAwait(false);
+        // Notifications reach NATS through a session of their own that subscribes to every topic; the node's own
+        // calls (announcements) run one at a time on another.
+        var forwarding = _endpoint.OpenTrustedSession(new ForwardingConnection(_events.Writer, _nodeId), _self);
+        _forwarding = forwarding;
+        _own = _endpoint.OpenTrustedSession(new DiscardingConnection($"fleet-own-{_nodeId}", _self.UserId), _self);
+        _loops.Run($"fleet node {_nodeId}: subscribe", stop => SubscribeAllAsync(forwarding, stop));
 
-        // The node's own calls (announcements) run one at a time on one session of their own.
-        using var own = _endpoint.OpenTrustedSession(new DiscardingConnection($"fleet-own-{_nodeId}", _self.UserId), _self);
-        _own = own;
-        _version = await ReadVersionAsync(stoppingToken).ConfigureAwait(false);
-        await Task.WhenAll(
-            Guard(() => ServeRequestsAsync(nats, stoppingToken), stoppingToken),
-            Guard(() => ServeDiscoverAsync(nats, stoppingToken), stoppingToken),
-            Guard(() => HeartbeatAsync(nats, stoppingToken), stoppingToken),
-            Guard(() => ForwardEventsAsync(nats, stoppingToken), stoppingToken)).ConfigureAwait(false);
+        // NATS trouble (the server gone mid-subscribe, …) must never stop the node: each loop is restarted after a pause.
+        _loops.RunGuarded($"fleet node {_nodeId}: requests", ServeRequestsAsync, FleetConnection.LoopRestartDelay);
+        _loops.RunGuarded($"fleet node {_nodeId}: discover", ServeDiscoverAsync, FleetConnection.LoopRestartDelay);
+        _loops.RunGuarded($"fleet node {_nodeId}: heartbeat", HeartbeatAsync, FleetConnection.LoopRestartDelay);
+        _loops.RunGuarded($"fleet node {_nodeId}: events", ForwardEventsAsync, FleetConnection.LoopRestartDelay);
+        return Task.CompletedTask;
     }
 
-    private Task Guard(Func<Task> loop, CancellationToken stoppingToken) =>
-        FleetLoop.GuardAsync(loop, ex => LogLoopFailed(_logger, ex, _nodeId), _time, stoppingToken);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await FleetConnection.CloseAsync(_loops, _nats, cancellationToken).ConfigureAwait(false);
+        _forwarding?.Dispose();
+        _own?.Dispose();
+        _forwarding = null;
+        _own = null;
+    }
 
-    private async Task ServeRequestsAsync(NatsConnection nats, CancellationToken stoppingToken)
+    public void Dispose()
+    {
+        _loops.Dispose();
+        _announceNow.Dispose();
+        _concurrency.Dispose();
+    }
+
+    private void OnConnected()
+    {
+        LogConnected(_logger, _nodeId, _options.Nats.Url ?? "nats://127.0.0.1:4222");
+        _announceNow.TryRelease();
+    }
+
+    private void OnDisconnected() => LogDisconnected(_logger, _nodeId);
+
+    private async Task ServeRequestsAsync(CancellationToken stoppingToken)
     {
         var subject = FleetSubjects.Rpc(_nodeId);
-        await foreach (var msg in nats.SubscribeAsync<byte[]>(subject, FleetSubjects.NodeQueue(_nodeId), cancellationToken: stoppingToken).ConfigureAwait(false))
+        await foreach (var msg in _nats.SubscribeAsync<byte[]>(subject, FleetSubjects.NodeQueue(_nodeId), cancellationToken: stoppingToken).ConfigureAwait(false))
         {
             await _concurrency.WaitAsync(stoppingToken).ConfigureAwait(false);
             _ = Task.Run(async () =>
@@ -138,7 +145,7 @@ internal sealed partial class FleetNode : BackgroundService
         {
             var request = FleetRequest.Of(msg.Headers);
             var refused = request.Verify(_signer, _nodeId, body);
-            var role = ParseRole(request.Role);
+            var role = FleetRoles.Parse(request.Role);
             if (refused is null && role is null)
             {
                 refused = "fleet_role_invalid";
@@ -172,40 +179,33 @@ internal sealed partial class FleetNode : BackgroundService
         }
     }
 
-    private static ApiRole? ParseRole(string? role) => role switch
+    private async Task ServeDiscoverAsync(CancellationToken stoppingToken)
     {
-        "viewer" => ApiRole.Viewer,
-        "operator" => ApiRole.Operator,
-        "admin" => ApiRole.Admin,
-        _ => null,
-    };
-
-    private async Task ServeDiscoverAsync(NatsConnection nats, CancellationToken stoppingToken)
-    {
-        await foreach (var _ in nats.SubscribeAsync<byte[]>(FleetSubjects.Discover, cancellationToken: stoppingToken).ConfigureAwait(false))
+        await foreach (var _ in _nats.SubscribeAsync<byte[]>(FleetSubjects.Discover, cancellationToken: stoppingToken).ConfigureAwait(false))
         {
             _announceNow.TryRelease();
         }
     }
 
-    private async Task HeartbeatAsync(NatsConnection nats, CancellationToken stoppingToken)
+    private async Task HeartbeatAsync(CancellationToken stoppingToken)
     {
         INatsKVStore? store = null;
         var interval = _options.HeartbeatIntervalValue;
+        _version ??= await ReadVersionAsync(stoppingToken).ConfigureAwait(false);
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (nats.ConnectionState == NatsConnectionState.Open)
+            if (_nats.ConnectionState == NatsConnectionState.Open)
             {
                 var announcement = await AnnouncementAsync(stoppingToken).ConfigureAwait(false);
                 try
                 {
-                    await nats.PublishAsync(FleetSubjects.Heartbeat(_nodeId), announcement, cancellationToken: stoppingToken).ConfigureAwait(false);
+                    await _nats.PublishAsync(FleetSubjects.Heartbeat(_nodeId), announcement, cancellationToken: stoppingToken).ConfigureAwait(false);
 
                     // The KV copy lets a gateway that starts later (and `fleet status`) know nodes that are gone.
                     var text = Encoding.UTF8.GetString(announcement);
                     if (!string.Equals(text, _lastStoredAnnouncement, StringComparison.Ordinal))
                     {
-                        store ??= await nats.CreateKeyValueStoreContext().CreateOrUpdateStoreAsync(new NatsKVConfig(FleetSubjects.NodeBucket) { History = 1 }, stoppingToken).ConfigureAwait(false);
+                        store ??= await FleetNats.NodeStoreAsync(_nats, stoppingToken).ConfigureAwait(false);
                         await store.PutAsync(_nodeId, announcement, cancellationToken: stoppingToken).ConfigureAwait(false);
                         _lastStoredAnnouncement = text;
                     }
@@ -240,7 +240,7 @@ internal sealed partial class FleetNode : BackgroundService
     private async Task<byte[]> AnnouncementAsync(CancellationToken cancellationToken)
     {
         var cameras = await InProcessRpc.CallMethodAsync(_own!, "get_camera_list", "{}", cancellationToken).ConfigureAwait(false);
-        return FleetAnnouncement.Write(_nodeId, _version, _baseUrl, _startedAt, cameras.TryGetProperty("cameras", out var list) ? list : default);
+        return FleetAnnouncement.Write(_nodeId, _version ?? "unknown", _baseUrl, _startedAt, cameras.TryGetProperty("cameras", out var list) ? list : default);
     }
 
     private async Task<string> ReadVersionAsync(CancellationToken cancellationToken)
@@ -252,21 +252,21 @@ internal sealed partial class FleetNode : BackgroundService
     private async Task SubscribeAllAsync(IRpcSession session, CancellationToken cancellationToken)
     {
         var topics = string.Join(",", AllTopics.Select(t => $"\"{t}\""));
-        var request = Encoding.UTF8.GetBytes($"{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscribe_events\",\"params\":{{\"topics\":[{topics}]}}}}");
-        var buffer = new ArrayBufferWriter<byte>(512);
-        await session.HandleMessageAsync(request, buffer, cancellationToken).ConfigureAwait(false);
-        using var answer = JsonDocument.Parse(buffer.WrittenMemory);
-        if (!answer.RootElement.TryGetProperty("result", out _))
+        try
         {
-            LogSubscribeFailed(_logger, _nodeId, answer.RootElement.GetRawText());
+            await InProcessRpc.CallMethodAsync(session, "subscribe_events", $"{{\"topics\":[{topics}]}}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex) // the core refused: say so, the node still serves requests and heartbeats
+        {
+            LogSubscribeFailed(_logger, _nodeId, ex.Message);
         }
     }
 
-    private async Task ForwardEventsAsync(NatsConnection nats, CancellationToken stoppingToken)
+    private async Task ForwardEventsAsync(CancellationToken stoppingToken)
     {
         await foreach (var message in _events.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
         {
-            if (nats.ConnectionState != NatsConnectionState.Open)
+            if (_nats.ConnectionState != NatsConnectionState.Open)
             {
                 // Dropped while NATS is down; the gateway re-reads camera states from the next announcement.
                 _metrics.RecordEventDropped();
@@ -280,7 +280,7 @@ internal sealed partial class FleetNode : BackgroundService
 
             try
             {
-                await nats.PublishAsync(subject, message, cancellationToken: stoppingToken).ConfigureAwait(false);
+                await _nats.PublishAsync(subject, message, cancellationToken: stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is NatsException or TimeoutException)
             {
@@ -314,9 +314,6 @@ internal sealed partial class FleetNode : BackgroundService
 
     [LoggerMessage(EventId = 8004, Level = LogLevel.Error, Message = "Fleet node {NodeId} failed to serve a request")]
     private static partial void LogRequestFailed(ILogger logger, Exception exception, string nodeId);
-
-    [LoggerMessage(EventId = 8005, Level = LogLevel.Warning, Message = "Fleet node {NodeId}: a NATS loop failed; retrying")]
-    private static partial void LogLoopFailed(ILogger logger, Exception exception, string nodeId);
 
     [LoggerMessage(EventId = 8006, Level = LogLevel.Debug, Message = "Fleet node {NodeId} could not announce itself: {Reason}")]
     private static partial void LogAnnounceFailed(ILogger logger, string nodeId, string reason);
