@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 using NATS.Net;
@@ -41,19 +42,7 @@ internal sealed class CameraIds(NatsConnection nats) : IDisposable
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         var store = await StoreAsync(cancellationToken).ConfigureAwait(false);
-        var keys = new List<string>();
-        try
-        {
-            await foreach (var key in store.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                keys.Add(key);
-            }
-        }
-        catch (NatsKVException)
-        {
-            // An empty bucket has no keys to list.
-        }
-
+        var keys = await FleetNats.KeysAsync(store, cancellationToken).ConfigureAwait(false);
         foreach (var key in keys.Where(k => k.StartsWith("b.", StringComparison.Ordinal)))
         {
             var entry = await store.GetEntryAsync<string>(key, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -62,6 +51,22 @@ internal sealed class CameraIds(NatsConnection nats) : IDisposable
                 Remember(binding.Node, binding.Stable, id);
             }
         }
+    }
+
+    /// <summary>
+    /// Makes sure the camera object of a node's answer, announcement or notification (<c>device</c> = the node's id,
+    /// <c>stable_id</c>) has a gateway id; returns its node-local id, or null when the object names no camera.
+    /// </summary>
+    public async ValueTask<string?> BindAsync(string node, JsonObject camera, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(camera);
+        if (camera["device"]?.GetValue<string>() is not { } local || camera["stable_id"]?.GetValue<string>() is not { } stable)
+        {
+            return null;
+        }
+
+        await GetOrAssignAsync(node, stable, cancellationToken).ConfigureAwait(false);
+        return local;
     }
 
     /// <summary>The id bound to (node, stable id), assigning the next free number when there is none yet.</summary>

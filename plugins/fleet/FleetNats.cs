@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
+using NATS.Client.KeyValueStore;
+using NATS.Net;
 
 namespace CameraService.Plugins.Fleet;
 
@@ -79,6 +81,30 @@ internal static class FleetNats
             // Publishing while disconnected fails fast instead of piling up: announcements catch up after a reconnect.
             PublishTimeoutOnDisconnected = true,
         };
+    }
+
+    /// <summary>The <c>fleet_nodes</c> bucket (created when missing): the node writes its announcement, the gateway reads all.</summary>
+    public static ValueTask<INatsKVStore> NodeStoreAsync(NatsConnection nats, CancellationToken cancellationToken) =>
+        nats.CreateKeyValueStoreContext().CreateOrUpdateStoreAsync(new NatsKVConfig(FleetSubjects.NodeBucket) { History = 1 }, cancellationToken);
+
+    /// <summary>Every key of a bucket; none for an empty bucket (whose listing NATS answers with an error).</summary>
+    public static async Task<List<string>> KeysAsync(INatsKVStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var keys = new List<string>();
+        try
+        {
+            await foreach (var key in store.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                keys.Add(key);
+            }
+        }
+        catch (NatsKVException)
+        {
+            // An empty bucket has no keys to list.
+        }
+
+        return keys;
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

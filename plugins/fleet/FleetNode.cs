@@ -1,52 +1,36 @@
-using System.Buffers;
-using System.Text;
-using System.Text.Json;
-using System.Threading.Channels;
 using CameraService.Abstractions.Api;
 using CameraService.Abstractions.Plugins;
+using CameraService.Plugins.Shared;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
-using NATS.Client.KeyValueStore;
-using NATS.Net;
 
 namespace CameraService.Plugins.Fleet;
 
 /// <summary>
 /// The node role (<c>Fleet:Role=node</c>): serves every API method for this box's cameras over NATS
 /// request/reply on <c>fleet.rpc.&lt;node&gt;</c> by running each gateway-signed request through the core's
-/// JSON-RPC path in a trusted session with the gateway client's role; announces itself (id, version, base URL,
-/// cameras with stable ids) as its heartbeat and into the <c>fleet_nodes</c> KV bucket; forwards its
-/// notifications to <c>fleet.evt.&lt;node&gt;.&lt;device&gt;.&lt;method&gt;</c>. NATS being down never touches the
-/// local API: the client reconnects in the background and the node re-announces when it is back.
+/// JSON-RPC path in a trusted session with the gateway client's role; announces itself (<see cref="NodeAnnouncer"/>)
+/// and forwards its notifications (<see cref="NodeEventForwarder"/>). NATS being down never touches the local API:
+/// the client reconnects in the background and the node re-announces when it is back.
 /// </summary>
-internal sealed partial class FleetNode : BackgroundService
+internal sealed partial class FleetNode : IHostedService, IDisposable
 {
-    // The contract's topics (api-contract.md §5): the forwarding session subscribes to all of them.
-    private static readonly string[] AllTopics =
-    [
-        "camera.connected", "camera.disconnected", "camera.status_change", "recording.start", "recording.stop",
-        "recording.error", "snapshot.taken", "storage.warning", "storage.critical", "system.health",
-    ];
-
     private readonly FleetOptions _options;
     private readonly string _nodeId;
     private readonly InProcessRpc _rpc;
     private readonly ITrustedRpcEndpoint _endpoint;
     private readonly FleetSigner _signer;
     private readonly FleetMetrics _metrics;
-    private readonly ILoggerFactory _loggerFactory;
-    private readonly TimeProvider _time;
     private readonly ILogger<FleetNode> _logger;
-    private readonly string? _baseUrl;
     private readonly TrustedPrincipal _self;
-    private readonly Channel<byte[]> _events = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-    private readonly SemaphoreSlim _announceNow = new(0, 1);
+    private readonly NatsConnection _nats;
+    private readonly BackgroundLoops _loops;
+    private readonly NodeAnnouncer _announcer;
+    private readonly NodeEventForwarder _forwarder;
     private readonly SemaphoreSlim _concurrency = new(64);
-    private readonly string _startedAt;
-    private string? _lastStoredAnnouncement;
-    private string _version = "unknown";
+    private IRpcSession? _forwarding;
     private IRpcSession? _own;
 
     public FleetNode(
@@ -67,54 +51,63 @@ internal sealed partial class FleetNode : BackgroundService
         _rpc = new InProcessRpc(endpoint);
         _signer = signer;
         _metrics = metrics;
-        _loggerFactory = loggerFactory;
-        _time = time;
         _logger = logger;
-        _baseUrl = environment.PublicBaseUrl;
         _self = new TrustedPrincipal { UserId = $"fleet:{_nodeId}", Role = ApiRole.Admin };
-        _startedAt = time.GetUtcNow().UtcDateTime.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        _loops = new BackgroundLoops(logger, time);
+        _nats = FleetConnection.Create(_options, $"camera-service node {_nodeId}", loggerFactory, metrics, OnConnected, OnDisconnected);
+        var startedAt = time.GetUtcNow().UtcDateTime.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        _announcer = new NodeAnnouncer(_nats, _nodeId, environment.PublicBaseUrl, startedAt, _options.HeartbeatIntervalValue, logger);
+        _forwarder = new NodeEventForwarder(_nats, _nodeId, metrics, logger);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        await using var nats = new NatsConnection(FleetNats.Options(_options, $"camera-service node {_nodeId}", _loggerFactory));
-        nats.ConnectionOpened += (_, _) =>
-        {
-            LogConnected(_logger, _nodeId, _options.Nats.Url ?? "nats://127.0.0.1:4222");
-            _metrics.SetNatsConnected(true);
-            _announceNow.TryRelease();
-            return ValueTask.CompletedTask;
-        };
-        nats.ConnectionDisconnected += (_, _) =>
-        {
-            LogDisconnected(_logger, _nodeId);
-            _metrics.SetNatsConnected(false);
-            return ValueTask.CompletedTask;
-        };
+        _loops.Start();
 
-        // Notifications reach NATS through a session of their own that subscribes to every topic.
-        using var events = _endpoint.OpenTrustedSession(new ForwardingConnection(_events.Writer, _nodeId), _self);
-        await SubscribeAllAsync(events, stoppingToken).ConfigureAwait(false);
+        // Notifications reach NATS through a session of their own that subscribes to every topic; the node's own
+        // calls (announcements) run one at a time on another.
+        var forwarding = _forwarder.OpenSession(_endpoint, _self);
+        var own = _endpoint.OpenTrustedSession(new DiscardingConnection($"fleet-own-{_nodeId}", _self.UserId), _self);
+        (_forwarding, _own) = (forwarding, own);
+        _loops.Run($"fleet node {_nodeId}: subscribe", stop => _forwarder.SubscribeAllAsync(forwarding, stop));
 
-        // The node's own calls (announcements) run one at a time on one session of their own.
-        using var own = _endpoint.OpenTrustedSession(new DiscardingConnection($"fleet-own-{_nodeId}", _self.UserId), _self);
-        _own = own;
-        _version = await ReadVersionAsync(stoppingToken).ConfigureAwait(false);
-        await Task.WhenAll(
-            Guard(() => ServeRequestsAsync(nats, stoppingToken), stoppingToken),
-            Guard(() => ServeDiscoverAsync(nats, stoppingToken), stoppingToken),
-            Guard(() => HeartbeatAsync(nats, stoppingToken), stoppingToken),
-            Guard(() => ForwardEventsAsync(nats, stoppingToken), stoppingToken)).ConfigureAwait(false);
+        // NATS trouble (the server gone mid-subscribe, …) must never stop the node: each loop is restarted after a pause.
+        _loops.RunGuarded($"fleet node {_nodeId}: requests", ServeRequestsAsync, FleetConnection.LoopRestartDelay);
+        _loops.RunGuarded($"fleet node {_nodeId}: discover", _announcer.ServeDiscoverAsync, FleetConnection.LoopRestartDelay);
+        _loops.RunGuarded($"fleet node {_nodeId}: heartbeat", stop => _announcer.HeartbeatAsync(own, stop), FleetConnection.LoopRestartDelay);
+        _loops.RunGuarded($"fleet node {_nodeId}: events", _forwarder.ForwardAsync, FleetConnection.LoopRestartDelay);
+        return Task.CompletedTask;
     }
 
-    private Task Guard(Func<Task> loop, CancellationToken stoppingToken) =>
-        FleetLoop.GuardAsync(loop, ex => LogLoopFailed(_logger, ex, _nodeId), _time, stoppingToken);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await FleetConnection.CloseAsync(_loops, _nats, cancellationToken).ConfigureAwait(false);
+        _forwarding?.Dispose();
+        _own?.Dispose();
+        (_forwarding, _own) = (null, null);
+    }
 
-    private async Task ServeRequestsAsync(NatsConnection nats, CancellationToken stoppingToken)
+    public void Dispose()
+    {
+        _loops.Dispose();
+        _announcer.Dispose();
+        _concurrency.Dispose();
+    }
+
+    private void OnConnected()
+    {
+        LogConnected(_logger, _nodeId, _options.Nats.Url ?? "nats://127.0.0.1:4222");
+        _announcer.AnnounceNow();
+    }
+
+    private void OnDisconnected() => LogDisconnected(_logger, _nodeId);
+
+    private async Task ServeRequestsAsync(CancellationToken stoppingToken)
     {
         var subject = FleetSubjects.Rpc(_nodeId);
-        await foreach (var msg in nats.SubscribeAsync<byte[]>(subject, FleetSubjects.NodeQueue(_nodeId), cancellationToken: stoppingToken).ConfigureAwait(false))
+        await foreach (var msg in _nats.SubscribeAsync<byte[]>(subject, FleetSubjects.NodeQueue(_nodeId), cancellationToken: stoppingToken).ConfigureAwait(false))
         {
+            // Up to 64 requests at a time, each on its own: one slow call (a snapshot) never holds up the others.
             await _concurrency.WaitAsync(stoppingToken).ConfigureAwait(false);
             _ = Task.Run(async () =>
             {
@@ -138,7 +131,7 @@ internal sealed partial class FleetNode : BackgroundService
         {
             var request = FleetRequest.Of(msg.Headers);
             var refused = request.Verify(_signer, _nodeId, body);
-            var role = ParseRole(request.Role);
+            var role = FleetRoles.Parse(request.Role);
             if (refused is null && role is null)
             {
                 refused = "fleet_role_invalid";
@@ -172,137 +165,6 @@ internal sealed partial class FleetNode : BackgroundService
         }
     }
 
-    private static ApiRole? ParseRole(string? role) => role switch
-    {
-        "viewer" => ApiRole.Viewer,
-        "operator" => ApiRole.Operator,
-        "admin" => ApiRole.Admin,
-        _ => null,
-    };
-
-    private async Task ServeDiscoverAsync(NatsConnection nats, CancellationToken stoppingToken)
-    {
-        await foreach (var _ in nats.SubscribeAsync<byte[]>(FleetSubjects.Discover, cancellationToken: stoppingToken).ConfigureAwait(false))
-        {
-            _announceNow.TryRelease();
-        }
-    }
-
-    private async Task HeartbeatAsync(NatsConnection nats, CancellationToken stoppingToken)
-    {
-        INatsKVStore? store = null;
-        var interval = _options.HeartbeatIntervalValue;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            if (nats.ConnectionState == NatsConnectionState.Open)
-            {
-                var announcement = await AnnouncementAsync(stoppingToken).ConfigureAwait(false);
-                try
-                {
-                    await nats.PublishAsync(FleetSubjects.Heartbeat(_nodeId), announcement, cancellationToken: stoppingToken).ConfigureAwait(false);
-
-                    // The KV copy lets a gateway that starts later (and `fleet status`) know nodes that are gone.
-                    var text = Encoding.UTF8.GetString(announcement);
-                    if (!string.Equals(text, _lastStoredAnnouncement, StringComparison.Ordinal))
-                    {
-                        store ??= await nats.CreateKeyValueStoreContext().CreateOrUpdateStoreAsync(new NatsKVConfig(FleetSubjects.NodeBucket) { History = 1 }, stoppingToken).ConfigureAwait(false);
-                        await store.PutAsync(_nodeId, announcement, cancellationToken: stoppingToken).ConfigureAwait(false);
-                        _lastStoredAnnouncement = text;
-                    }
-                }
-                catch (Exception ex) when (ex is NatsException or TimeoutException or InvalidOperationException)
-                {
-                    // NATS went away between the check and the publish: the next beat after the reconnect catches up.
-                    store = null;
-                    _lastStoredAnnouncement = null;
-                    LogAnnounceFailed(_logger, _nodeId, ex.Message);
-                }
-            }
-            else
-            {
-                _lastStoredAnnouncement = null;
-            }
-
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            wait.CancelAfter(interval);
-            try
-            {
-                await _announceNow.WaitAsync(wait.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The interval passed.
-            }
-        }
-    }
-
-    /// <summary>The announcement: who this node is and its cameras as <c>get_camera_list</c> shows them.</summary>
-    private async Task<byte[]> AnnouncementAsync(CancellationToken cancellationToken)
-    {
-        var cameras = await InProcessRpc.CallMethodAsync(_own!, "get_camera_list", "{}", cancellationToken).ConfigureAwait(false);
-        return FleetAnnouncement.Write(_nodeId, _version, _baseUrl, _startedAt, cameras.TryGetProperty("cameras", out var list) ? list : default);
-    }
-
-    private async Task<string> ReadVersionAsync(CancellationToken cancellationToken)
-    {
-        var info = await InProcessRpc.CallMethodAsync(_own!, "get_server_info", "{}", cancellationToken).ConfigureAwait(false);
-        return info.TryGetProperty("version", out var v) ? v.GetString() ?? "unknown" : "unknown";
-    }
-
-    private async Task SubscribeAllAsync(IRpcSession session, CancellationToken cancellationToken)
-    {
-        var topics = string.Join(",", AllTopics.Select(t => $"\"{t}\""));
-        var request = Encoding.UTF8.GetBytes($"{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscribe_events\",\"params\":{{\"topics\":[{topics}]}}}}");
-        var buffer = new ArrayBufferWriter<byte>(512);
-        await session.HandleMessageAsync(request, buffer, cancellationToken).ConfigureAwait(false);
-        using var answer = JsonDocument.Parse(buffer.WrittenMemory);
-        if (!answer.RootElement.TryGetProperty("result", out _))
-        {
-            LogSubscribeFailed(_logger, _nodeId, answer.RootElement.GetRawText());
-        }
-    }
-
-    private async Task ForwardEventsAsync(NatsConnection nats, CancellationToken stoppingToken)
-    {
-        await foreach (var message in _events.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-        {
-            if (nats.ConnectionState != NatsConnectionState.Open)
-            {
-                // Dropped while NATS is down; the gateway re-reads camera states from the next announcement.
-                _metrics.RecordEventDropped();
-                continue;
-            }
-
-            if (FleetEvents.SubjectOf(_nodeId, message) is not { } subject)
-            {
-                continue;
-            }
-
-            try
-            {
-                await nats.PublishAsync(subject, message, cancellationToken: stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is NatsException or TimeoutException)
-            {
-                _metrics.RecordEventDropped();
-            }
-        }
-    }
-
-    /// <summary>The connection of the forwarding session: each notification is copied into the queue to NATS, never blocking the hub.</summary>
-    private sealed class ForwardingConnection(ChannelWriter<byte[]> writer, string nodeId) : IRpcConnection
-    {
-        public string ConnectionId => $"fleet-events-{nodeId}";
-
-        public string? RemoteAddress => "nats";
-
-        public string? InitialCredential => null;
-
-        public bool TrySendNotification(ReadOnlySpan<byte> utf8Message) => writer.TryWrite(utf8Message.ToArray());
-
-        public void Close(string reason) => writer.TryComplete();
-    }
-
     [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Fleet node {NodeId} connected to NATS at {Url}")]
     private static partial void LogConnected(ILogger logger, string nodeId, string url);
 
@@ -314,32 +176,4 @@ internal sealed partial class FleetNode : BackgroundService
 
     [LoggerMessage(EventId = 8004, Level = LogLevel.Error, Message = "Fleet node {NodeId} failed to serve a request")]
     private static partial void LogRequestFailed(ILogger logger, Exception exception, string nodeId);
-
-    [LoggerMessage(EventId = 8005, Level = LogLevel.Warning, Message = "Fleet node {NodeId}: a NATS loop failed; retrying")]
-    private static partial void LogLoopFailed(ILogger logger, Exception exception, string nodeId);
-
-    [LoggerMessage(EventId = 8006, Level = LogLevel.Debug, Message = "Fleet node {NodeId} could not announce itself: {Reason}")]
-    private static partial void LogAnnounceFailed(ILogger logger, string nodeId, string reason);
-
-    [LoggerMessage(EventId = 8007, Level = LogLevel.Error, Message = "Fleet node {NodeId} could not subscribe its forwarding session to every topic: {Answer}")]
-    private static partial void LogSubscribeFailed(ILogger logger, string nodeId, string answer);
-}
-
-internal static class SemaphoreExtensions
-{
-    /// <summary>Signals a one-slot semaphore unless it is already signalled.</summary>
-    public static void TryRelease(this SemaphoreSlim semaphore)
-    {
-        try
-        {
-            if (semaphore.CurrentCount == 0)
-            {
-                semaphore.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled by another thread.
-        }
-    }
 }

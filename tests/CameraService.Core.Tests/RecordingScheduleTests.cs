@@ -20,22 +20,15 @@ public sealed class RecordingScheduleTests : IDisposable
     private static readonly TimeZoneInfo Berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
     private static readonly TimeZoneInfo NewYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
     private readonly string _state = Directory.CreateTempSubdirectory("schedule-tests-").FullName;
-    private readonly IStreamBackend _backend = Substitute.For<IStreamBackend>();
-    private readonly IMediaStore _store = Substitute.For<IMediaStore>();
+    private readonly IStreamBackend _backend;
+    private readonly IMediaStore _store;
 
     public RecordingScheduleTests()
     {
-        _backend.Name.Returns("mediamtx");
-        _backend.GetHealth().Returns(ComponentStatus.Running);
-        _backend.GetStreamUrls(Arg.Any<string>()).Returns(new StreamUrls { });
-        _backend.GetActiveRecordingsAsync(Arg.Any<CancellationToken>()).Returns(Array.Empty<BackendRecording>());
-        _backend.StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>())
-            .Returns(ci => new BackendRecording { CameraId = "camera0", SessionId = ci.Arg<RecordingRequest>().SessionId, Format = "fmp4", StartTime = ci.Arg<RecordingRequest>().StartTime, Files = [], BytesWritten = 0 });
+        (_backend, _store) = SubstituteMedia.Create();
         _backend.StopRecordingAsync("camera0", Arg.Any<CancellationToken>())
             .Returns(new BackendRecording { CameraId = "camera0", Format = "fmp4", StartTime = DateTimeOffset.UnixEpoch, EndTime = DateTimeOffset.UnixEpoch, Files = [], BytesWritten = 0 });
-        _store.Name.Returns("storage");
         _store.DownloadUrlLifetime.Returns(TimeSpan.FromHours(1));
-        _store.GetRecordingDirectory(Arg.Any<string>()).Returns(ci => "/media/recordings/" + ci.Arg<string>());
         _store.ListAsync(Arg.Any<MediaKind>(), Arg.Any<MediaQuery>(), Arg.Any<CancellationToken>()).Returns(new MediaPage { Files = [], Total = 0 });
     }
 
@@ -106,14 +99,14 @@ public sealed class RecordingScheduleTests : IDisposable
         Assert.Equal("2026-11-27T10:30:00Z", stored.Str("window_end"));
         await Scheduler(core).RunPassAsync(CancellationToken.None);
 
-        var started = await WaitForRecordingUpdate(connection, "STARTED");
+        var started = await connection.WaitForRecordingUpdate("STARTED");
         Assert.Equal("schedule", started.Str("reason"));
         Assert.True((await CoreHarness.CallAsync(session, "get_camera_status", """{"device":"camera0"}""")).Result().GetProperty("recording").GetBoolean());
 
         core.Time.Advance(TimeSpan.FromMinutes(31));
         await Scheduler(core).RunPassAsync(CancellationToken.None);
 
-        var stopped = await WaitForRecordingUpdate(connection, "STOPPED");
+        var stopped = await connection.WaitForRecordingUpdate("STOPPED");
         Assert.Equal(("schedule", started.Str("session_id")), (stopped.Str("reason"), stopped.Str("session_id")));
         var after = (await CoreHarness.CallAsync(session, "get_recording_schedule", """{"device":"camera0"}""")).Result();
         Assert.False(after.GetProperty("active").GetBoolean());
@@ -132,7 +125,7 @@ public sealed class RecordingScheduleTests : IDisposable
             """{"device":"camera0","enabled":true,"time_zone":"UTC","windows":[{"days":["fri"],"start":"09:30","end":"10:30"},{"days":["fri"],"start":"11:00","end":"12:00"}]}""")).Result();
         var scheduler = Scheduler(core);
         await scheduler.RunPassAsync(CancellationToken.None);
-        await WaitForRecordingUpdate(connection, "STARTED");
+        await connection.WaitForRecordingUpdate("STARTED");
 
         (await CoreHarness.CallAsync(session, "stop_recording", """{"device":"camera0"}""")).Result();
         await scheduler.RunPassAsync(CancellationToken.None);
@@ -144,7 +137,7 @@ public sealed class RecordingScheduleTests : IDisposable
         core.Time.Advance(TimeSpan.FromHours(1));
         connection.Clear();
         await scheduler.RunPassAsync(CancellationToken.None);
-        Assert.Equal("schedule", (await WaitForRecordingUpdate(connection, "STARTED")).Str("reason"));
+        Assert.Equal("schedule", (await connection.WaitForRecordingUpdate("STARTED")).Str("reason"));
 
         // A client's own recording outlives the window.
         (await CoreHarness.CallAsync(session, "stop_recording", """{"device":"camera0"}""")).Result();
@@ -181,7 +174,7 @@ public sealed class RecordingScheduleTests : IDisposable
         // 11:30 Berlin is 10:30 UTC: the re-adopted session was the schedule's, so the schedule stops it.
         time.Advance(TimeSpan.FromMinutes(31));
         await Scheduler(second).RunPassAsync(CancellationToken.None);
-        Assert.Equal("schedule", (await WaitForRecordingUpdate(connection, "STOPPED")).Str("reason"));
+        Assert.Equal("schedule", (await connection.WaitForRecordingUpdate("STOPPED")).Str("reason"));
     }
 
     [Fact]
@@ -198,14 +191,14 @@ public sealed class RecordingScheduleTests : IDisposable
             var session = await core.AuthenticatedAsync(ApiRole.Operator, connection);
             (await CoreHarness.CallAsync(session, "set_recording_schedule",
                 """{"device":"camera0","enabled":true,"time_zone":"UTC","windows":[{"days":["fri"],"start":"09:00","end":"12:00"}]}""")).Result();
-            Assert.Equal("schedule", (await WaitForRecordingUpdate(connection, "STARTED")).Str("reason"));
+            Assert.Equal("schedule", (await connection.WaitForRecordingUpdate("STARTED")).Str("reason"));
 
             source.Unplug("usb-a");
-            await WaitForRecordingUpdate(connection, "ERROR");
+            await connection.WaitForRecordingUpdate("ERROR");
             connection.Clear();
             source.Plug(FakeCameraSource.Camera("usb-a", "Cam A"));
 
-            Assert.Equal("schedule", (await WaitForRecordingUpdate(connection, "STARTED")).Str("reason"));
+            Assert.Equal("schedule", (await connection.WaitForRecordingUpdate("STARTED")).Str("reason"));
         }
         finally
         {
@@ -283,21 +276,4 @@ public sealed class RecordingScheduleTests : IDisposable
             stateDirectory: _state,
             time: time,
             sources: source);
-
-    private static async Task<JsonElement> WaitForRecordingUpdate(FakeRpcConnection connection, string status)
-    {
-        for (var i = 0; i < 500; i++)
-        {
-            var match = connection.Parsed.FirstOrDefault(n =>
-                n.Str("method") == "recording_status_update" && n.GetProperty("params").Str("status") == status);
-            if (match.ValueKind == JsonValueKind.Object)
-            {
-                return match.GetProperty("params");
-            }
-
-            await Task.Delay(10);
-        }
-
-        throw new Xunit.Sdk.XunitException($"no recording_status_update {status}; got: {string.Join(" | ", connection.Notifications)}");
-    }
 }

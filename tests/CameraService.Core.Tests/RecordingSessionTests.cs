@@ -47,7 +47,7 @@ public sealed class RecordingSessionTests : IDisposable
 
         source.Unplug("usb-a");
 
-        var error = await WaitForRecordingUpdate(connection, "ERROR");
+        var error = await connection.WaitForRecordingUpdate("ERROR");
         Assert.Equal(sessionId, error.Str("session_id"));
         Assert.Contains("unplugged", error.Str("reason"), StringComparison.Ordinal);
         Received.InOrder(() =>
@@ -77,7 +77,7 @@ public sealed class RecordingSessionTests : IDisposable
         Assert.Equal("RECORDING", (await CoreHarness.CallAsync(session, "get_recording_status", """{"device":"camera0"}""")).Result().Str("status"));
         core.Time.Advance(TimeSpan.FromSeconds(1));
 
-        var stopped = await WaitForRecordingUpdate(connection, "STOPPED");
+        var stopped = await connection.WaitForRecordingUpdate("STOPPED");
         Assert.Equal(started.Str("session_id"), stopped.Str("session_id"));
         Assert.Contains("duration", stopped.Str("reason"), StringComparison.Ordinal);
         await _backend.Received(1).StopRecordingAsync("camera0", Arg.Any<CancellationToken>());
@@ -174,21 +174,4 @@ public sealed class RecordingSessionTests : IDisposable
             },
             stateDirectory: _state,
             sources: source);
-
-    private static async Task<JsonElement> WaitForRecordingUpdate(FakeRpcConnection connection, string status)
-    {
-        for (var i = 0; i < 500; i++)
-        {
-            var match = connection.Parsed.FirstOrDefault(n =>
-                n.Str("method") == "recording_status_update" && n.GetProperty("params").Str("status") == status);
-            if (match.ValueKind == JsonValueKind.Object)
-            {
-                return match.GetProperty("params");
-            }
-
-            await Task.Delay(10);
-        }
-
-        throw new Xunit.Sdk.XunitException($"no recording_status_update {status}; got: {string.Join(" | ", connection.Notifications)}");
-    }
 }

@@ -18,25 +18,7 @@ internal static class CameraDescriptors
             Log.OverrideIgnored(logger, stableId, problem);
         }
 
-        if (input is null)
-        {
-            var offered = device.Formats.Count == 0 ? "none" : string.Join(", ", device.Formats.Select(f => f.FourCc));
-            return new CameraDescriptor
-            {
-                StableId = stableId,
-                Source = SourceName,
-                Name = device.Card,
-                DevicePath = path,
-                Driver = device.Driver,
-                BusInfo = device.BusInfo,
-                State = CameraState.Error,
-                Error = $"The camera offers no pixel format the media tools can capture (offered: {offered}).",
-                Formats = device.Formats,
-                Controls = device.Controls,
-            };
-        }
-
-        return new CameraDescriptor
+        var camera = new CameraDescriptor
         {
             StableId = stableId,
             Source = SourceName,
@@ -49,6 +31,13 @@ internal static class CameraDescriptors
             Controls = device.Controls,
             CaptureInput = input,
         };
+        if (input is not null)
+        {
+            return camera;
+        }
+
+        var offered = device.Formats.Count == 0 ? "none" : string.Join(", ", device.Formats.Select(f => f.FourCc));
+        return camera with { State = CameraState.Error, Error = $"The camera offers no pixel format the media tools can capture (offered: {offered})." };
     }
 
     public static CameraDescriptor Error(string path, string stableId, string name, SyscallResult error) =>
