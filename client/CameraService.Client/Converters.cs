@@ -52,7 +52,8 @@ internal sealed class RecordingFileConverter : JsonConverter<RecordingFile>
 
         long? size = e.TryGetProperty("file_size", out var s) && s.TryGetInt64(out var n) ? n : null;
         var url = e.TryGetProperty("download_url", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
-        return new RecordingFile(name.GetString()!, size, url);
+        var format = e.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+        return new RecordingFile(name.GetString()!, size, url) { Format = format };
     }
 
     public override void Write(Utf8JsonWriter writer, RecordingFile value, JsonSerializerOptions options)
@@ -69,6 +70,11 @@ internal sealed class RecordingFileConverter : JsonConverter<RecordingFile>
         if (value.DownloadUrl is { } url)
         {
             writer.WriteString("download_url", url);
+        }
+
+        if (value.Format is { } format)
+        {
+            writer.WriteString("format", format);
         }
 
         writer.WriteEndObject();

@@ -96,7 +96,11 @@ public sealed record RecordingStarted(string Device, string SessionId, string? F
 
 /// <summary>One file (segment) of a recording. The service may list segments as bare file names; then only <see cref="Filename"/> is set.</summary>
 [JsonConverter(typeof(RecordingFileConverter))]
-public sealed record RecordingFile(string Filename, long? FileSize, string? DownloadUrl);
+public sealed record RecordingFile(string Filename, long? FileSize, string? DownloadUrl)
+{
+    /// <summary>The container: <c>mp4</c> (also fragmented MP4) or <c>mkv</c> (contract v1.1; null from older servers).</summary>
+    public string? Format { get; init; }
+}
 
 /// <summary>Result of <c>stop_recording</c>.</summary>
 public sealed record RecordingStopped(
@@ -125,13 +129,21 @@ public sealed record StreamStatus(string Device, string StreamName, string Statu
 public sealed record StreamEntry(string Name, string Source, bool Ready, int Readers, long BytesSent);
 
 /// <summary>A file in a listing.</summary>
-public sealed record MediaFile(string Filename, string Device, long FileSize, DateTimeOffset ModifiedTime, double? Duration, string DownloadUrl, bool InProgress);
+public sealed record MediaFile(string Filename, string Device, long FileSize, DateTimeOffset ModifiedTime, double? Duration, string DownloadUrl, bool InProgress)
+{
+    /// <summary>The file's format: <c>mp4</c>, <c>mkv</c>, <c>jpeg</c> or <c>png</c> (contract v1.1; null from older servers).</summary>
+    public string? Format { get; init; }
+}
 
 /// <summary>Result of <c>list_recordings</c>/<c>list_snapshots</c>.</summary>
 public sealed record FileList(IReadOnlyList<MediaFile> Files, int Total, int Limit, int Offset);
 
 /// <summary>Result of <c>get_recording_info</c>/<c>get_snapshot_info</c>.</summary>
-public sealed record MediaFileInfo(string Filename, string Device, long FileSize, double? Duration, DateTimeOffset CreatedTime, DateTimeOffset? ModifiedTime, string DownloadUrl, bool InProgress);
+public sealed record MediaFileInfo(string Filename, string Device, long FileSize, double? Duration, DateTimeOffset CreatedTime, DateTimeOffset? ModifiedTime, string DownloadUrl, bool InProgress)
+{
+    /// <summary>The file's format: <c>mp4</c>, <c>mkv</c>, <c>jpeg</c> or <c>png</c> (contract v1.1; null from older servers).</summary>
+    public string? Format { get; init; }
+}
 
 /// <summary>Result of <c>delete_recording</c>/<c>delete_snapshot</c>.</summary>
 public sealed record DeleteResult(string Filename, bool Deleted, string Message);

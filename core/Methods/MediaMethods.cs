@@ -134,11 +134,11 @@ internal sealed class MediaMethods(
             (c, p, ct) => ListAsync(c, MediaKind.Snapshot, p, ct));
 
         yield return new RpcMethod("get_recording_info", RpcRole.Viewer, "One recording's size, duration and download URL.", [filename],
-            """{"type":"object","required":["filename","device","file_size","created_time","download_url"]}""", [RpcErrorCodes.NotFound],
+            """{"type":"object","required":["filename","device","file_size","created_time","download_url","format"]}""", [RpcErrorCodes.NotFound],
             (c, p, ct) => GetInfoAsync(MediaKind.Recording, p, ct));
 
         yield return new RpcMethod("get_snapshot_info", RpcRole.Viewer, "One snapshot's size and download URL.", [filename],
-            """{"type":"object","required":["filename","device","file_size","created_time","download_url"]}""", [RpcErrorCodes.NotFound],
+            """{"type":"object","required":["filename","device","file_size","created_time","download_url","format"]}""", [RpcErrorCodes.NotFound],
             (c, p, ct) => GetInfoAsync(MediaKind.Snapshot, p, ct));
 
         yield return new RpcMethod("delete_recording", RpcRole.Operator, "Delete a recording (not one still being written).", [filename],
@@ -258,7 +258,7 @@ internal sealed class MediaMethods(
             s.ElapsedSeconds(time),
             s.Files.Sum(f => f.Size),
             s.Format,
-            [.. s.Files.Select(f => new RecordingFileDto(Path.GetFileName(f.Path), f.Size, DownloadUrl(MediaKind.Recording, Path.GetFileName(f.Path))))],
+            [.. s.Files.Select(f => new RecordingFileDto(Path.GetFileName(f.Path), f.Size, DownloadUrl(MediaKind.Recording, Path.GetFileName(f.Path)), FileFormats.Of(f.Path)))],
             s.Reason);
 
     private async ValueTask<RpcResult> GetRecordingStatusAsync(RpcCallContext context, RpcParams p, CancellationToken ct)
@@ -360,7 +360,7 @@ internal sealed class MediaMethods(
         }
 
         var files = page.Files
-            .Select(f => new FileListItem(f.FileName, f.CameraId, f.Size, Iso(f.Modified), Seconds(f.Duration), DownloadUrl(kind, f.FileName), f.InProgress))
+            .Select(f => new FileListItem(f.FileName, f.CameraId, f.Size, Iso(f.Modified), Seconds(f.Duration), DownloadUrl(kind, f.FileName), f.InProgress, FileFormats.Of(f.FileName)))
             .ToList();
         var next = page.Files.Count == limit ? ListCursor.Of(page.Files[^1]) : null;
         return RpcResult.From(new FileListResult(files, page.Total, limit, offset, next), MediaJsonContext.Default.FileListResult);
@@ -370,7 +370,7 @@ internal sealed class MediaMethods(
     {
         var f = await Store.GetAsync(kind, p.GetRequiredString("filename"), ct).ConfigureAwait(false);
         return RpcResult.From(
-            new FileInfoResult(f.FileName, f.CameraId, f.Size, Seconds(f.Duration), Iso(f.Created), Iso(f.Modified), DownloadUrl(kind, f.FileName), f.InProgress),
+            new FileInfoResult(f.FileName, f.CameraId, f.Size, Seconds(f.Duration), Iso(f.Created), Iso(f.Modified), DownloadUrl(kind, f.FileName), f.InProgress, FileFormats.Of(f.FileName)),
             MediaJsonContext.Default.FileInfoResult);
     }
 

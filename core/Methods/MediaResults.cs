@@ -9,7 +9,21 @@ internal sealed record SnapshotResultDto(string Device, string Filename, string 
 
 internal sealed record StartRecordingResult(string Device, string SessionId, string? Filename, string Status, string StartTime, int? Duration, string Format);
 
-internal sealed record RecordingFileDto(string Filename, long FileSize, string DownloadUrl);
+internal sealed record RecordingFileDto(string Filename, long FileSize, string DownloadUrl, string Format);
+
+/// <summary>The <c>format</c> of a file entry (api-contract §8.2): <c>mp4</c> (also fragmented MP4), <c>mkv</c>, <c>jpeg</c>, <c>png</c>.</summary>
+internal static class FileFormats
+{
+    /// <summary>The format named by the file's extension; an extension outside the contract's list is passed on in lower case.</summary>
+    public static string Of(string fileName) => Path.GetExtension(fileName).ToLowerInvariant() switch
+    {
+        ".mp4" or ".m4s" => "mp4",
+        ".mkv" => "mkv",
+        ".jpg" or ".jpeg" => "jpeg",
+        ".png" => "png",
+        var other => other.TrimStart('.'),
+    };
+}
 
 internal sealed record StopRecordingResult(
     string Device,
@@ -54,7 +68,8 @@ internal sealed record FileListItem(
     string ModifiedTime,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Duration,
     string DownloadUrl,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool InProgress);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool InProgress,
+    string Format);
 
 internal sealed record FileListResult(
     IReadOnlyList<FileListItem> Files,
@@ -71,7 +86,8 @@ internal sealed record FileInfoResult(
     string CreatedTime,
     string ModifiedTime,
     string DownloadUrl,
-    bool InProgress);
+    bool InProgress,
+    string Format);
 
 internal sealed record DeleteResult(string Filename, bool Deleted, string Message);
 

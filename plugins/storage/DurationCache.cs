@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace CameraService.Plugins.Storage;
 
 /// <summary>
-/// Recording durations read from the MP4 headers, cached by path and reused while size and modification time are
+/// Recording durations read from the MP4 headers (the Matroska Segment Info for <c>.mkv</c>), cached by path and reused while size and modification time are
 /// unchanged, so a listing does not re-read every file. The catalog watchers drop the entries of files they forget.
 /// </summary>
 internal sealed class DurationCache
@@ -18,7 +18,9 @@ internal sealed class DurationCache
             return cached.Duration;
         }
 
-        var duration = entry.Size == 0 ? null : Mp4DurationReader.TryRead(entry.Path);
+        var duration = entry.Size == 0 ? null
+            : entry.Path.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase) ? MkvDurationReader.TryRead(entry.Path)
+            : Mp4DurationReader.TryRead(entry.Path);
         _durations[entry.Path] = new CachedDuration(entry.Size, entry.Modified, duration);
         return duration;
     }

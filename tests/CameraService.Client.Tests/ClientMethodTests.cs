@@ -177,11 +177,11 @@ public sealed class ClientMethodTests : IAsyncLifetime
     {
         var json = Contract.RecordingStopped.Replace(
             """["camera0_2026-11-27_10-15-00.mp4","camera0_2026-11-27_10-15-20.mp4"]""",
-            """[{"filename":"a.mp4","file_size":10,"download_url":"http://box/a"}]""", StringComparison.Ordinal);
+            """[{"filename":"a.mkv","file_size":10,"download_url":"http://box/a","format":"mkv"}]""", StringComparison.Ordinal);
 
         var (stop, _) = await Call("stop_recording", json, c => c.StopRecordingAsync("camera0"));
 
-        Assert.Equal(new RecordingFile("a.mp4", 10, "http://box/a"), Assert.Single(stop.Files));
+        Assert.Equal(new RecordingFile("a.mkv", 10, "http://box/a") { Format = "mkv" }, Assert.Single(stop.Files));
     }
 
     [Fact]
@@ -272,6 +272,8 @@ public sealed class ClientMethodTests : IAsyncLifetime
         Assert.Equal(2, list.Files.Count);
         Assert.Equal(30.0, list.Files[0].Duration);
         Assert.Null(list.Files[1].Duration);
+        Assert.Equal("mp4", list.Files[0].Format);
+        Assert.Null(list.Files[1].Format);
         Assert.Equal(new DateTimeOffset(2026, 11, 27, 10, 15, 30, TimeSpan.Zero), list.Files[0].ModifiedTime);
     }
 
@@ -299,6 +301,7 @@ public sealed class ClientMethodTests : IAsyncLifetime
 
         AssertParams(request, """{"filename":"camera0_2026-11-27_10-15-00.mp4"}""");
         Assert.Equal(30.0, info.Duration);
+        Assert.Equal("mp4", info.Format);
         Assert.Equal(new DateTimeOffset(2026, 11, 27, 10, 15, 0, TimeSpan.Zero), info.CreatedTime);
     }
 

@@ -130,6 +130,41 @@ public sealed class Mp4DurationReaderTests(Mp4Files files) : IClassFixture<Mp4Fi
         Assert.Equal(new FileInfo(files.Mp4).Length, page.Files[0].Size);
     }
 
+    [Fact]
+    public void MkvTryRead_FfmpegMatroska_ReadsSegmentInfoDuration()
+    {
+        var duration = MkvDurationReader.TryRead(files.Mkv);
+
+        Assert.NotNull(duration);
+        Assert.InRange(duration.Value.TotalSeconds, 2.9, 3.1);
+    }
+
+    [Fact]
+    public void MkvTryRead_CutOffOrForeignFile_ReturnsNull()
+    {
+        // A segment cut off before its Info carries no duration; an MP4 is no Matroska file at all.
+        var bytes = File.ReadAllBytes(files.Mkv);
+        Assert.Null(MkvDurationReader.TryRead(new MemoryStream(bytes, 0, 40)));
+        Assert.Null(MkvDurationReader.TryRead(files.Mp4));
+        Assert.Null(MkvDurationReader.TryRead(new MemoryStream([0x1A, 0x45, 0xDF])));
+    }
+
+    [Fact]
+    public async Task ListAsync_MkvRecording_ListedWithDurationAndMatroskaContentType()
+    {
+        await using var h = new StoreHarness();
+        File.Copy(files.Mkv, h.WriteFile(h.Recordings, "camera0", "camera0_2026-11-27_10-15-00-000000.mkv", TimeSpan.Zero), overwrite: true);
+        await h.Store.StartAsync(CancellationToken.None);
+
+        var page = await h.Store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 10 }, CancellationToken.None);
+
+        var file = Assert.Single(page.Files);
+        Assert.Equal("camera0_2026-11-27_10-15-00-000000.mkv", file.FileName);
+        Assert.Equal("video/x-matroska", file.ContentType);
+        Assert.InRange(file.Duration!.Value.TotalSeconds, 2.9, 3.1);
+        Assert.Equal(new DateTimeOffset(2026, 11, 27, 10, 15, 0, TimeSpan.Zero), file.Created);
+    }
+
     private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 
     private static int LastIndexOf(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().LastIndexOf(needle);

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace CameraService.Plugins.Storage.Tests;
 
-/// <summary>Real MP4 and fragmented MP4 files of 3 s made once with ffmpeg (test.sh installs it).</summary>
+/// <summary>Real MP4, fragmented MP4 and Matroska files of 3 s made once with ffmpeg (test.sh installs it).</summary>
 public sealed class Mp4Files : IDisposable
 {
     public Mp4Files()
@@ -14,6 +14,8 @@ public sealed class Mp4Files : IDisposable
         Fmp4 = Path.Combine(Directory.FullName, "fragmented.mp4");
         RunFfmpeg("-t 3 -c:v libx264 -preset ultrafast", Mp4);
         RunFfmpeg("-t 3 -c:v libx264 -preset ultrafast -g 15 -movflags +frag_keyframe+empty_moov+default_base_moof", Fmp4);
+        Mkv = Path.Combine(Directory.FullName, "matroska.mkv");
+        RunFfmpeg("-t 3 -c:v libx264 -preset ultrafast -g 15", Mkv);
     }
 
     public DirectoryInfo Directory { get; }
@@ -21,6 +23,8 @@ public sealed class Mp4Files : IDisposable
     public string Mp4 { get; }
 
     public string Fmp4 { get; }
+
+    public string Mkv { get; }
 
     public void Dispose() => Directory.Delete(recursive: true);
 

@@ -89,7 +89,7 @@ internal static class Contract
 
     public const string Recordings = """
         {"files":[
-          {"filename":"camera0_2026-11-27_10-15-00.mp4","device":"camera0","file_size":3145728,"modified_time":"2026-11-27T10:15:30Z","duration":30.0,"download_url":"http://box:8002/files/recordings/camera0_2026-11-27_10-15-00.mp4?token=x"},
+          {"filename":"camera0_2026-11-27_10-15-00.mp4","device":"camera0","file_size":3145728,"modified_time":"2026-11-27T10:15:30Z","duration":30.0,"download_url":"http://box:8002/files/recordings/camera0_2026-11-27_10-15-00.mp4?token=x","format":"mp4"},
           {"filename":"camera0_2026-11-27_09-00-00.mp4","device":"camera0","file_size":1024,"modified_time":"2026-11-27T09:00:05Z","download_url":"http://box:8002/files/recordings/camera0_2026-11-27_09-00-00.mp4?token=y"}],
          "total":7,"limit":5,"offset":0}
         """;
@@ -100,11 +100,11 @@ internal static class Contract
         """;
 
     public const string RecordingInfo = """
-        {"filename":"camera0_2026-11-27_10-15-00.mp4","device":"camera0","file_size":3145728,"duration":30.0,"created_time":"2026-11-27T10:15:00Z","download_url":"http://box:8002/files/recordings/camera0_2026-11-27_10-15-00.mp4?token=x"}
+        {"filename":"camera0_2026-11-27_10-15-00.mp4","device":"camera0","file_size":3145728,"duration":30.0,"created_time":"2026-11-27T10:15:00Z","download_url":"http://box:8002/files/recordings/camera0_2026-11-27_10-15-00.mp4?token=x","format":"mp4"}
         """;
 
     public const string SnapshotInfo = """
-        {"filename":"camera0_2026-11-27_10-15-02.jpg","device":"camera0","file_size":20480,"created_time":"2026-11-27T10:15:02Z","download_url":"http://box:8002/files/snapshots/camera0_2026-11-27_10-15-02.jpg?token=z"}
+        {"filename":"camera0_2026-11-27_10-15-02.jpg","device":"camera0","file_size":20480,"created_time":"2026-11-27T10:15:02Z","download_url":"http://box:8002/files/snapshots/camera0_2026-11-27_10-15-02.jpg?token=z","format":"jpeg"}
         """;
 
     public const string Deleted = """{"filename":"camera0_2026-11-27_10-15-00.mp4","deleted":true,"message":"Recording camera0_2026-11-27_10-15-00.mp4 deleted"}""";
