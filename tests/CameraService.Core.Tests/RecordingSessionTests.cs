@@ -165,6 +165,42 @@ public sealed class RecordingSessionTests : IDisposable
         throw new Xunit.Sdk.XunitException($"fewer than {count} {method}; got: {string.Join(" | ", connection.Notifications)}");
     }
 
+    [Fact]
+    public async Task FileEntries_CarryFormatFromTheFileName_AndStartRecordingPassesMkvToTheBackend()
+    {
+        static MediaFile File(MediaKind kind, string name) => new()
+        {
+            Kind = kind, FileName = name, CameraId = "camera0", Path = "/media/" + name, Size = 10, ContentType = "x/y",
+            Created = DateTimeOffset.UnixEpoch, Modified = DateTimeOffset.UnixEpoch,
+        };
+        _store.ListAsync(MediaKind.Recording, Arg.Any<MediaQuery>(), Arg.Any<CancellationToken>())
+            .Returns(new MediaPage { Files = [File(MediaKind.Recording, "camera0_a.mkv"), File(MediaKind.Recording, "camera0_b.mp4")], Total = 2 });
+        _store.GetAsync(MediaKind.Recording, "camera0_a.mkv", Arg.Any<CancellationToken>()).Returns(File(MediaKind.Recording, "camera0_a.mkv"));
+        _store.GetAsync(MediaKind.Snapshot, "camera0_c.jpg", Arg.Any<CancellationToken>()).Returns(File(MediaKind.Snapshot, "camera0_c.jpg"));
+        _store.GetAsync(MediaKind.Snapshot, "camera0_d.png", Arg.Any<CancellationToken>()).Returns(File(MediaKind.Snapshot, "camera0_d.png"));
+        var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));
+        await using var core = Core(source);
+        await core.StartAsync();
+        var session = await core.AuthenticatedAsync(ApiRole.Operator);
+
+        var list = (await CoreHarness.CallAsync(session, "list_recordings", "{}")).Result();
+        var recording = (await CoreHarness.CallAsync(session, "get_recording_info", """{"filename":"camera0_a.mkv"}""")).Result();
+        var jpeg = (await CoreHarness.CallAsync(session, "get_snapshot_info", """{"filename":"camera0_c.jpg"}""")).Result();
+        var png = (await CoreHarness.CallAsync(session, "get_snapshot_info", """{"filename":"camera0_d.png"}""")).Result();
+        var started = (await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0","format":"mkv"}""")).Result();
+        var stopped = (await CoreHarness.CallAsync(session, "stop_recording", """{"device":"camera0"}""")).Result();
+        var bad = await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0","format":"avi"}""");
+
+        Assert.Equal(["mkv", "mp4"], list.GetProperty("files").EnumerateArray().Select(f => f.Str("format")));
+        Assert.Equal("mkv", recording.Str("format"));
+        Assert.Equal("jpeg", jpeg.Str("format"));
+        Assert.Equal("png", png.Str("format"));
+        Assert.Equal("mkv", started.Str("format"));
+        await _backend.Received(1).StartRecordingAsync(Arg.Is<RecordingRequest>(r => r.Format == "mkv"), Arg.Any<CancellationToken>());
+        Assert.Equal("mp4", stopped.GetProperty("files")[0].Str("format"));
+        Assert.Equal("format", bad.Error(-32602).Str("param"));
+    }
+
     private CoreHarness Core(FakeCameraSource source) =>
         new(
             configure: services =>
