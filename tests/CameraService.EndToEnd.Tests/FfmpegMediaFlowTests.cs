@@ -7,6 +7,8 @@ namespace CameraService.EndToEnd.Tests;
 /// <summary>The media flows against the direct ffmpeg backend (no media server), plus its HLS stream and process hygiene.</summary>
 public sealed class FfmpegMediaFlowTests(FfmpegServiceFixture fixture) : MediaFlowTests<FfmpegServiceFixture>(fixture)
 {
+    protected override bool RecordsMkv => true;
+
     [Fact]
     public async Task StartStreaming_HlsPlaylist_SegmentDecodesAsH264()
     {

@@ -29,6 +29,22 @@ public static class Media
         return new Probe(stream.GetProperty("codec_name").GetString()!, stream.GetProperty("width").GetInt32(), stream.GetProperty("height").GetInt32(), duration);
     }
 
+    /// <summary>The container ffprobe detects (its <c>format_name</c>, e.g. <c>matroska,webm</c>).</summary>
+    public static async Task<string> ContainerAsync(string path)
+    {
+        var psi = new ProcessStartInfo("ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-v", "error", "-show_entries", "format=format_name", "-of", "default=nw=1:nk=1", path })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var output = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, $"ffprobe failed on {path}: {await p.StandardError.ReadToEndAsync()}");
+        return output.Trim();
+    }
+
     /// <summary>Polls until <paramref name="condition"/> holds or the timeout passes.</summary>
     public static async Task<bool> WaitUntil(Func<bool> condition, TimeSpan timeout)
     {

@@ -22,6 +22,9 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
 
     protected string Root => Fixture.Root;
 
+    /// <summary>Whether the backend records MKV (the MediaMTX backend refuses it with -32030).</summary>
+    protected abstract bool RecordsMkv { get; }
+
     /// <summary>How long the unlimited recording test lets the camera record.</summary>
     private static TimeSpan RecordFor => TimeSpan.FromSeconds(4);
 
@@ -91,6 +94,52 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.InRange(total, RecordFor.TotalSeconds - 2, stopped.Duration + 1);
         var second = await Assert.ThrowsAsync<InvalidStateException>(() => Client.StopRecordingAsync("camera0"));
         Assert.Equal(started.SessionId, second.DataString("last_session_id"));
+    }
+
+    [Fact]
+    public async Task Recording_Mkv_PlayableMatroskaFilesListedWithFormat_OrRefusedNamingTheBackend()
+    {
+        if (!RecordsMkv)
+        {
+            var refused = await Assert.ThrowsAnyAsync<CameraServiceApiException>(() => Client.StartRecordingAsync("camera0", format: "mkv"));
+            Assert.Equal(-32030, refused.Code);
+            Assert.Contains("mediamtx", refused.DataString("feature"), StringComparison.Ordinal);
+            Assert.Contains("ffmpeg backend", refused.DataString("message"), StringComparison.Ordinal);
+            Assert.NotEqual("RECORDING", (await Client.GetRecordingStatusAsync("camera0")).Status);
+            return;
+        }
+
+        var started = await Client.StartRecordingAsync("camera0", format: "mkv");
+        Assert.Equal("mkv", started.Format);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var stopped = await Client.StopRecordingAsync("camera0");
+
+        Assert.Equal("mkv", stopped.Format);
+        Assert.NotEmpty(stopped.Files);
+        var listed = new List<MediaFile>();
+        for (var offset = 0; ; offset += 100)
+        {
+            var page = await Client.ListRecordingsAsync(100, offset, "camera0");
+            listed.AddRange(page.Files);
+            if (page.Files.Count < 100)
+            {
+                break;
+            }
+        }
+
+        foreach (var file in stopped.Files)
+        {
+            Assert.EndsWith(".mkv", file.Filename, StringComparison.Ordinal);
+            Assert.Equal("mkv", file.Format);
+            var path = Directory.EnumerateFiles(Path.Combine(Service.MediaRoot, "recordings"), file.Filename, SearchOption.AllDirectories).Single();
+            Assert.Equal(file.FileSize, new FileInfo(path).Length);
+            Assert.StartsWith("matroska", await Media.ContainerAsync(path), StringComparison.Ordinal);
+            Assert.Equal("h264", (await Media.ProbeAsync(path)).Codec);
+            Assert.Equal("mkv", Assert.Single(listed, f => f.Filename == file.Filename).Format);
+            var info = await Client.GetRecordingInfoAsync(file.Filename);
+            Assert.Equal("mkv", info.Format);
+            Assert.True(info.Duration > 0, "the finalized MKV segment's duration is read from its Segment Info");
+        }
     }
 
     [Fact]
@@ -178,6 +227,8 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
         Assert.Contains(list.Files, f => f.Filename == shot.Filename);
         var info = await Client.GetSnapshotInfoAsync(shot.Filename);
         Assert.Equal(shot.FileSize, info.FileSize);
+        Assert.Equal("jpeg", info.Format);
+        Assert.Equal("jpeg", list.Files.Single(f => f.Filename == shot.Filename).Format);
 
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, info.DownloadUrl);

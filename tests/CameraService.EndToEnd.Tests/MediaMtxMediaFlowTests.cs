@@ -3,6 +3,8 @@ namespace CameraService.EndToEnd.Tests;
 /// <summary>The media flows against the MediaMTX backend and the emulator in media mode with its RTSP endpoint.</summary>
 public sealed class MediaMtxMediaFlowTests(MediaMtxServiceFixture fixture) : MediaFlowTests<MediaMtxServiceFixture>(fixture)
 {
+    protected override bool RecordsMkv => false;
+
     [Fact]
     public async Task StartRecording_MediaMtxPath_HasRecordOnUntilStop()
     {
