@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
@@ -26,6 +27,8 @@ namespace CameraService.Core.Rpc;
 /// </summary>
 internal static class RpcResultSchema
 {
+    private static readonly ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> SchemaOptions = [];
+
     private static readonly JsonSchemaExporterOptions ExporterOptions = new()
     {
         TreatNullObliviousAsNonNullable = true,
@@ -38,8 +41,8 @@ internal static class RpcResultSchema
         ArgumentNullException.ThrowIfNull(result);
 
         // A copy of the context's options that reads the nullable annotations: only the schema sees it, the wire
-        // serialization keeps the context's own options.
-        var options = new JsonSerializerOptions(result.Options) { RespectNullableAnnotations = true };
+        // serialization keeps the context's own options. One copy per context.
+        var options = SchemaOptions.GetValue(result.Options, o => new JsonSerializerOptions(o) { RespectNullableAnnotations = true });
         var node = options.GetTypeInfo(result.Type).GetJsonSchemaAsNode(ExporterOptions);
 
         // A type without constraints (JsonElement) exports as `true`; OpenRPC wants a schema object.
