@@ -15,10 +15,10 @@ namespace CameraService.Plugins.Shared;
 /// <item><see cref="Run"/>: a loop that ends by itself or at stop; an unexpected failure is logged and ends it.</item>
 /// <item><see cref="RunGuarded"/>: a loop that must survive any failure (a broker that went away): the failure is logged
 /// and the loop restarted after a pause.</item>
-/// <item><see cref="RunEvery"/>: a periodic tick; a failing tick is logged and the next one runs as planned.</item>
+/// <item><c>RunEvery</c>: a periodic tick; a failing tick is logged and the next one runs as planned.</item>
 /// </list>
 /// </remarks>
-internal sealed partial class BackgroundLoops(ILogger logger, TimeProvider time)
+internal sealed partial class BackgroundLoops(ILogger logger, TimeProvider time) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly List<Task> _tasks = [];
@@ -140,13 +140,33 @@ internal sealed partial class BackgroundLoops(ILogger logger, TimeProvider time)
         await Task.WhenAll(tasks).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Requests stop without waiting (an owner's synchronous dispose); <see cref="StopAsync"/> waits.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _stopping?.Cancel();
+            _stopping?.Dispose();
+            _stopping = null;
+        }
+    }
+
     private void Add(Func<CancellationToken, Task> body)
     {
         lock (_lock)
         {
-            if (_stopping is not { IsCancellationRequested: false } stopping)
+            var stopping = _stopping ?? throw new InvalidOperationException("Start the background loops before adding one.");
+            if (stopping.IsCancellationRequested)
             {
-                throw new InvalidOperationException("Start the background loops before adding one.");
+                // Stopping: a loop added now (a retry racing the stop) would only see its token cancelled.
+                return;
+            }
+
+            // Short one-shot runs (a delayed retry) come and go for the life of the component: forget the ended ones
+            // so the list stays as long as what actually runs.
+            if (_tasks.Count >= 32)
+            {
+                _tasks.RemoveAll(task => task.IsCompleted);
             }
 
             var token = stopping.Token;

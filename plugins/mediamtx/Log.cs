@@ -47,8 +47,6 @@ internal static partial class Log
     [LoggerMessage(5013, LogLevel.Warning, "MediaMTX health changed to {State}: {Message}")]
     public static partial void HealthChanged(ILogger logger, string state, string? message);
 
-    [LoggerMessage(5014, LogLevel.Error, "Unexpected failure in the MediaMTX reconciliation loop")]
-    public static partial void LoopFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(5015, LogLevel.Warning, "Event handler of the MediaMTX backend threw")]
     public static partial void EventHandlerFailed(ILogger logger, Exception exception);

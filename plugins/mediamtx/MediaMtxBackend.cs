@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CameraService.Abstractions;
 using CameraService.Abstractions.Streaming;
+using CameraService.Plugins.Shared;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -28,8 +29,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
     private readonly BackendHealth _health;
     private readonly PathReconciler _reconciler;
     private readonly SegmentCollector _segments;
-    private CancellationTokenSource? _loopCts;
-    private Task? _loop;
+    private readonly BackgroundLoops _loops;
 
     public MediaMtxBackend(
         MediaMtxClient client,
@@ -49,6 +49,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         _health = new BackendHealth(client, timeProvider, logger, Raise);
         _reconciler = new PathReconciler(client, _options, _paths, _registry, _health, timeProvider, logger, Raise);
         _segments = new SegmentCollector(client, timeProvider);
+        _loops = new BackgroundLoops(logger, timeProvider);
     }
 
     public string Name => "mediamtx";
@@ -60,31 +61,20 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _reconciler.StartAsync(cancellationToken).ConfigureAwait(false);
-        _loopCts = new CancellationTokenSource();
-        _loop = Task.Run(() => _reconciler.RunAsync(_loopCts.Token), CancellationToken.None);
+        _loops.Start();
+        _loops.RunEvery("reconcile", _options.ReconcileInterval, _reconciler.TickAsync);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // Recordings run inside MediaMTX, not in this process: they are left running so that a restarted service
         // re-adopts them (GetActiveRecordingsAsync). Only our own loop stops here.
-        if (_loopCts is null)
+        if (!_loops.IsStarted)
         {
             return;
         }
 
-        await _loopCts.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await (_loop ?? Task.CompletedTask).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The loop ends by cancellation.
-        }
-
-        _loopCts.Dispose();
-        _loopCts = null;
+        await _loops.StopAsync(cancellationToken).ConfigureAwait(false);
         _health.Stopped();
     }
 
@@ -92,6 +82,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _reconciler.Dispose();
+        _loops.Dispose();
     }
 
     /// <summary>One reconciliation pass now (tests; the loop runs it every <see cref="MediaMtxOptions.ReconcileInterval"/>).</summary>

@@ -40,36 +40,19 @@ internal sealed class PathReconciler(
         }
     }
 
-    /// <summary>The periodic pass; survives anything so that the backend heals, and ends by cancellation.</summary>
-    public async Task RunAsync(CancellationToken ct)
+    /// <summary>
+    /// One periodic pass (run by the backend's <c>BackgroundLoops.RunEvery</c>, which logs any other failure and
+    /// goes on, so that the backend heals).
+    /// </summary>
+    public async Task TickAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(options.ReconcileInterval, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
-            {
-                try
-                {
-                    await ReconcileAsync(ct).ConfigureAwait(false);
-                }
-                catch (DependencyFailedException)
-                {
-                    // Already reflected in health; the next tick tries again.
-                }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception ex)
-                {
-                    // The loop must survive anything so that the backend heals; the failure is logged.
-                    Log.LoopFailed(logger, ex);
-                }
-            }
+            await ReconcileAsync(ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (DependencyFailedException)
         {
-            // Stopping.
+            // Already reflected in health; the next tick tries again.
         }
     }
 

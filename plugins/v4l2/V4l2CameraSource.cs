@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text.RegularExpressions;
-using System.Threading.Channels;
+using CameraService.Abstractions;
 using CameraService.Abstractions.Cameras;
+using CameraService.Plugins.Shared;
+using CameraService.Plugins.V4l2.Controls;
 using CameraService.Plugins.V4l2.Discovery;
 using CameraService.Plugins.V4l2.HotPlug;
 using CameraService.Plugins.V4l2.Native;
@@ -12,12 +12,12 @@ using Microsoft.Extensions.Options;
 namespace CameraService.Plugins.V4l2;
 
 /// <summary>
-/// The V4L2 camera source. All discovery work runs on one loop fed by a channel of signals (a node name, or
-/// null for a full rescan) from three producers: the netlink uevent listener (primary), an inotify watch on the
-/// device root (second) and a periodic reconcile (safety net). Signals arriving within the debounce interval are
-/// merged, so one plug probes each node once. Events are raised from that loop only, so never concurrently.
+/// The V4L2 camera source: discovery and identity of capture nodes (<see cref="DeviceProber"/>,
+/// <see cref="IdentityResolver"/>), fed by <see cref="HotPlugSignals"/> (netlink, inotify, reconcile), plus the
+/// camera's controls (<see cref="V4l2Controls"/>) and client-chosen capture modes. All discovery work runs on one
+/// loop that reads the signals in debounced batches; events are raised from that loop only, so never concurrently.
 /// </summary>
-internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
+internal sealed class V4l2CameraSource : ICameraSource, ICameraControls, ICameraCaptureModes, IAsyncDisposable
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(500);
@@ -25,17 +25,15 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
     private readonly V4l2Options _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly IVideoSyscalls _syscalls;
     private readonly DeviceProber _prober;
     private readonly IdentityResolver _identities;
-    private readonly Channel<string?> _signals = Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HotPlugSignals _hotPlug;
+    private readonly BackgroundLoops _loops;
+    private readonly V4l2Controls _controls;
     private readonly Dictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
     private readonly Lock _published = new();
+    private readonly Lock _controlEvents = new();
     private Dictionary<string, CameraDescriptor> _cameras = new(StringComparer.Ordinal);
-    private CancellationTokenSource? _stopping;
-    private FileSystemWatcher? _watcher;
-    private Socket? _ueventSocket;
-    private Task[] _background = [];
     private volatile bool _stopped;
     private int _startCalls;
     private Task? _stopTask;
@@ -43,20 +41,28 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
     public V4l2CameraSource(IOptions<V4l2Options> options, IVideoSyscalls syscalls, TimeProvider time, ILogger<V4l2CameraSource> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(syscalls);
         _options = options.Value;
-        _syscalls = syscalls ?? throw new ArgumentNullException(nameof(syscalls));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _prober = new DeviceProber(syscalls);
         _identities = new IdentityResolver(_options.DeviceRoot, _options.SysfsRoot);
+        _hotPlug = new HotPlugSignals(_options, syscalls, time, logger);
+        _loops = new BackgroundLoops(logger, time);
+        _controls = new V4l2Controls(syscalls, FindCamera, RaiseControlsChanged);
     }
 
-    public string Name => "v4l2";
+    public string Name => CameraDescriptors.SourceName;
 
     public event EventHandler<CameraChangedEventArgs>? CameraChanged;
 
+    public event EventHandler<CameraControlsChangedEventArgs>? ControlsChanged;
+
     /// <summary>True while the netlink listener runs (tests and diagnostics).</summary>
-    internal bool NetlinkActive => _ueventSocket is not null;
+    internal bool NetlinkActive => _hotPlug.NetlinkActive;
+
+    /// <summary>The background loops still running (tests: zero after stop means nothing can raise an event any more).</summary>
+    internal int RunningLoops => _loops.Running;
 
     public IReadOnlyList<CameraDescriptor> GetCameras()
     {
@@ -73,27 +79,18 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             throw new InvalidOperationException("The v4l2 camera source was already started.");
         }
 
-        _stopping = new CancellationTokenSource();
-        var token = _stopping.Token;
         if (!Directory.Exists(_options.DeviceRoot))
         {
             Log.DeviceRootMissing(_logger, _options.DeviceRoot);
         }
 
-        // Watchers first, so that nothing plugged during the first scan is missed.
-        StartInotify();
-        StartNetlink(token);
+        // Signals first, so that nothing plugged during the first scan is missed: it waits in the channel.
+        _loops.Start();
+        _hotPlug.Start(_loops);
         var started = Stopwatch.GetTimestamp();
         await Task.Run(() => ScanAll(initial: true), cancellationToken).ConfigureAwait(false);
         Log.DiscoveryFinished(_logger, GetCameras().Count, _options.DeviceRoot, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-
-        var tasks = new List<Task> { Task.Run(() => ProcessSignalsAsync(token), CancellationToken.None), Task.Run(() => ReconcileAsync(token), CancellationToken.None) };
-        if (_ueventSocket is { } socket)
-        {
-            tasks.Add(Task.Run(() => ListenNetlinkAsync(socket, token), CancellationToken.None));
-        }
-
-        _background = [.. tasks];
+        _loops.Run("discovery", ProcessSignalsAsync);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
@@ -113,218 +110,71 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
+    /// <summary>Handles one netlink datagram (also the entry point for tests with synthetic uevents).</summary>
+    internal bool OnUevent(ReadOnlySpan<byte> datagram) => _hotPlug.OnUevent(datagram);
+
+    public Task<IReadOnlyList<CameraControlInfo>> GetControlsAsync(string stableId, CancellationToken cancellationToken) =>
+        _controls.GetAsync(stableId, cancellationToken);
+
+    public Task<CameraControlSetResult> SetControlsAsync(string stableId, IReadOnlyDictionary<string, long> values, CameraControlApplyMode mode, CancellationToken cancellationToken) =>
+        _controls.SetAsync(stableId, values, mode, cancellationToken);
+
+    public Task<CameraControlSetResult> ResetControlsAsync(string stableId, CancellationToken cancellationToken) =>
+        _controls.ResetAsync(stableId, cancellationToken);
+
+    /// <summary>A capture mode chosen by a client (<c>set_camera_format</c>), built like a configured per-camera override.</summary>
+    public CaptureInput SelectCaptureInput(string stableId, CameraCaptureMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(stableId);
+        ArgumentNullException.ThrowIfNull(mode);
+        if (FindCamera(stableId) is not { DevicePath: { } path, State: CameraState.Available } camera)
+        {
+            throw new ResourceNotFoundException("camera", stableId, "The camera is not connected; plug it in and try again.");
+        }
+
+        var wanted = new V4l2CameraOptions { PixelFormat = mode.Format, Width = mode.Width, Height = mode.Height, Fps = mode.FrameRate };
+        var (input, problem) = CaptureInputSelector.Select(path, camera.Formats, _options, wanted);
+        return input is not null && problem is null
+            ? input
+            : throw new InvalidParameterException("format", "the camera offers no capturable mode " + mode.Format + " " + mode.Width + "x" + mode.Height + "@" + mode.FrameRate);
+    }
+
+    private CameraDescriptor? FindCamera(string stableId)
+    {
+        lock (_published)
+        {
+            return _cameras.GetValueOrDefault(stableId);
+        }
+    }
+
     private async Task StopOnceAsync()
     {
-        if (_stopping is null)
-        {
-            return;
-        }
-
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        _watcher?.Dispose();
-        _ueventSocket?.Dispose();
-        StopControlChannels();
-        _signals.Writer.TryComplete();
-        try
-        {
-            await Task.WhenAll(_background).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The loops end by cancellation; that is the normal way out.
-        }
-
-        _stopping.Dispose();
-    }
-
-    /// <summary>Handles one netlink datagram (also the entry point for tests with synthetic uevents).</summary>
-    internal bool OnUevent(ReadOnlySpan<byte> datagram)
-    {
-        if (Uevent.Parse(datagram)?.VideoNode is { } node && IsVideoNode(node))
-        {
-            return _signals.Writer.TryWrite(node);
-        }
-
-        return false;
-    }
-
-    [GeneratedRegex(@"^video\d+$")]
-    private static partial Regex VideoNodeName();
-
-    private static bool IsVideoNode(string name) => VideoNodeName().IsMatch(name);
-
-    private void StartInotify()
-    {
-        if (!_options.UseInotify || !Directory.Exists(_options.DeviceRoot))
-        {
-            return;
-        }
-
-        try
-        {
-            var w = new FileSystemWatcher(_options.DeviceRoot, "video*")
-            {
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.Attributes | NotifyFilters.LastWrite,
-                IncludeSubdirectories = false,
-            };
-            w.Created += (_, e) => Signal(e.Name);
-            w.Deleted += (_, e) => Signal(e.Name);
-            w.Changed += (_, e) => Signal(e.Name);
-            w.Renamed += (_, e) =>
-            {
-                Signal(e.OldName);
-                Signal(e.Name);
-            };
-            w.Error += (_, e) =>
-            {
-                Log.InotifyFailed(_logger, _options.DeviceRoot, e.GetException());
-                _signals.Writer.TryWrite(null);
-            };
-            w.EnableRaisingEvents = true;
-            _watcher = w;
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException or PlatformNotSupportedException)
-        {
-            Log.InotifyFailed(_logger, _options.DeviceRoot, ex);
-        }
-    }
-
-    private void Signal(string? name)
-    {
-        if (name is not null && IsVideoNode(Path.GetFileName(name)))
-        {
-            _signals.Writer.TryWrite(Path.GetFileName(name));
-        }
-    }
-
-    private void StartNetlink(CancellationToken token)
-    {
-        if (!_options.UseNetlink || token.IsCancellationRequested)
-        {
-            return;
-        }
-
-        var result = _syscalls.OpenUeventSocket(out var socket);
-        if (!result.Ok || socket is null)
-        {
-            Log.NetlinkUnavailable(_logger, result.ToString());
-            return;
-        }
-
-        _ueventSocket = socket;
-    }
-
-    private async Task ReceiveUeventsAsync(Socket socket, CancellationToken token)
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            while (!token.IsCancellationRequested)
-            {
-                var received = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, token).ConfigureAwait(false);
-                if (received > 0)
-                {
-                    OnUevent(buffer.AsSpan(0, received));
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-        catch (ObjectDisposedException)
-        {
-            // The socket was closed by StopAsync.
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode != SocketError.NoBufferSpaceAvailable)
-        {
-            if (!token.IsCancellationRequested)
-            {
-                Log.NetlinkFailed(_logger, ex);
-            }
-        }
-    }
-
-    private async Task ListenNetlinkAsync(Socket socket, CancellationToken token)
-    {
-        // ENOBUFS means the kernel dropped uevents (a burst overflowed the buffer): rescan everything and go on.
-        while (!token.IsCancellationRequested)
-        {
-            try
-            {
-                await ReceiveUeventsAsync(socket, token).ConfigureAwait(false);
-                return;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.NoBufferSpaceAvailable)
-            {
-                _signals.Writer.TryWrite(null);
-            }
-        }
-    }
-
-    private async Task ReconcileAsync(CancellationToken token)
-    {
-        try
-        {
-            while (!token.IsCancellationRequested)
-            {
-                await Task.Delay(_options.ReconcileInterval, _time, token).ConfigureAwait(false);
-                _signals.Writer.TryWrite(null);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
+        _hotPlug.Stop();
+        _controls.Stop();
+        await _loops.StopAsync().ConfigureAwait(false);
+        _loops.Dispose();
     }
 
     private async Task ProcessSignalsAsync(CancellationToken token)
     {
-        var reader = _signals.Reader;
-        try
+        await foreach (var batch in _hotPlug.ReadBatchesAsync(token).ConfigureAwait(false))
         {
-            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            try
             {
-                if (_options.DebounceInterval > TimeSpan.Zero)
+                if (batch.FullRescan)
                 {
-                    await Task.Delay(_options.DebounceInterval, _time, token).ConfigureAwait(false);
+                    ScanAll(initial: false);
                 }
-
-                var batch = new HashSet<string>(StringComparer.Ordinal);
-                var full = false;
-                while (reader.TryRead(out var node))
+                else
                 {
-                    if (node is null)
-                    {
-                        full = true;
-                    }
-                    else
-                    {
-                        batch.Add(node);
-                    }
-                }
-
-                try
-                {
-                    if (full)
-                    {
-                        ScanAll(initial: false);
-                    }
-                    else
-                    {
-                        ProcessBatch(batch);
-                    }
-                }
-                catch (Exception ex)
-                {
-                    // Whatever a broken device or file system throws, the loop must survive: it is the plugin's only worker.
-                    Log.ProcessingFailed(_logger, ex);
+                    ProcessBatch(batch.Nodes);
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
+            catch (Exception ex)
+            {
+                // Whatever a broken device or file system throws, the loop must survive: it is the plugin's only worker.
+                Log.ProcessingFailed(_logger, ex);
+            }
         }
     }
 
@@ -362,7 +212,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             foreach (var entry in Directory.EnumerateFileSystemEntries(_options.DeviceRoot, "video*"))
             {
                 var name = Path.GetFileName(entry);
-                if (IsVideoNode(name) && !Directory.Exists(entry))
+                if (HotPlugSignals.IsVideoNode(name) && !Directory.Exists(entry))
                 {
                     result.Add(name);
                 }
@@ -440,7 +290,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
                         Math.Min(FirstRetryDelay.Ticks << Math.Min(attempt - 1, 10), MaxRetryDelay.Ticks), remaining.Ticks));
                     _nodes[node] = new NodeState(NodeKind.Pending, null, null, firstSeen, attempt, null);
                     Log.ProbeRetry(_logger, node, outcome.Error.ToString(), attempt, (long)delay.TotalMilliseconds);
-                    ScheduleRetry(node, delay);
+                    _hotPlug.SignalLater(node, delay, _loops);
                     return;
                 }
 
@@ -448,90 +298,13 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         }
 
         var descriptor = outcome.Status == ProbeStatus.Capture
-            ? Describe(path, identity.StableId, outcome.Device!)
-            : ErrorDescriptor(path, identity.StableId, outcome.Card ?? identity.SysfsName ?? node, outcome.Error);
+            ? CameraDescriptors.Describe(path, identity.StableId, outcome.Device!, _options, _logger)
+            : CameraDescriptors.Error(path, identity.StableId, outcome.Card ?? identity.SysfsName ?? node, outcome.Error);
         Publish(node, identity.StableId, outcome.Device?.BusInfo, descriptor, now, state);
     }
 
     private static bool IsTransient(DeviceFailure failure) =>
         failure is DeviceFailure.NotReady or DeviceFailure.NoDevice or DeviceFailure.PermissionDenied or DeviceFailure.Other;
-
-    private void ScheduleRetry(string node, TimeSpan delay)
-    {
-        var token = _stopping?.Token ?? CancellationToken.None;
-        _ = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    await Task.Delay(delay, _time, token).ConfigureAwait(false);
-                    _signals.Writer.TryWrite(node);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Stopping.
-                }
-            },
-            CancellationToken.None);
-    }
-
-    private CameraDescriptor Describe(string path, string stableId, DeviceInfo device)
-    {
-        var (input, problem) = CaptureInputSelector.Select(path, device.Formats, _options, _options.CameraOverride(stableId));
-        if (problem is not null)
-        {
-            Log.OverrideIgnored(_logger, stableId, problem);
-        }
-
-        if (input is null)
-        {
-            var offered = device.Formats.Count == 0 ? "none" : string.Join(", ", device.Formats.Select(f => f.FourCc));
-            return new CameraDescriptor
-            {
-                StableId = stableId,
-                Source = Name,
-                Name = device.Card,
-                DevicePath = path,
-                Driver = device.Driver,
-                BusInfo = device.BusInfo,
-                State = CameraState.Error,
-                Error = $"The camera offers no pixel format the media tools can capture (offered: {offered}).",
-                Formats = device.Formats,
-                Controls = device.Controls,
-            };
-        }
-
-        return new CameraDescriptor
-        {
-            StableId = stableId,
-            Source = Name,
-            Name = device.Card,
-            DevicePath = path,
-            Driver = device.Driver,
-            BusInfo = device.BusInfo,
-            State = CameraState.Available,
-            Formats = device.Formats,
-            Controls = device.Controls,
-            CaptureInput = input,
-        };
-    }
-
-    private CameraDescriptor ErrorDescriptor(string path, string stableId, string name, SyscallResult error) =>
-        new CameraDescriptor { StableId = stableId, Source = Name, Name = name, DevicePath = path, State = CameraState.Error, Error = ErrorMessage(error), Formats = [], Controls = [] };
-
-    /// <summary>The user-facing reason for a failed device; no server paths (the device path is a separate field).</summary>
-    internal static string ErrorMessage(SyscallResult error) => error.Failure switch
-    {
-        DeviceFailure.PermissionDenied =>
-            "Permission denied opening the camera: add the service user to the 'video' group (sudo usermod -aG video <user>) and restart the service.",
-        DeviceFailure.Busy =>
-            "The camera is busy: another program is using it. Close that program; the service retries automatically.",
-        DeviceFailure.NotReady or DeviceFailure.NoDevice =>
-            "The camera's driver does not answer (not ready or disconnected). Reconnect the camera if this persists.",
-        DeviceFailure.NotV4l2 =>
-            "The device does not answer V4L2 requests; it is not a V4L2 camera or its driver is broken.",
-        _ => $"Opening the camera failed ({error}); check the kernel log (dmesg) and reconnect the camera.",
-    };
 
     private void Publish(string node, string baseStableId, string? busInfo, CameraDescriptor descriptor, DateTimeOffset now, NodeState? previous)
     {
@@ -628,7 +401,7 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
             return;
         }
 
-        TrackControls(kind, descriptor);
+        _controls.Track(kind, descriptor);
         try
         {
             CameraChanged?.Invoke(this, new CameraChangedEventArgs { Kind = kind, Camera = descriptor });
@@ -637,6 +410,27 @@ internal sealed partial class V4l2CameraSource : ICameraSource, IAsyncDisposable
         {
             // A subscriber's bug must not stop discovery for every other camera.
             Log.HandlerFailed(_logger, descriptor.StableId, ex);
+        }
+    }
+
+    private void RaiseControlsChanged(string stableId, IReadOnlyDictionary<string, long> values)
+    {
+        if (_stopped || values.Count == 0)
+        {
+            return;
+        }
+
+        lock (_controlEvents)
+        {
+            try
+            {
+                ControlsChanged?.Invoke(this, new CameraControlsChangedEventArgs { StableId = stableId, Values = values });
+            }
+            catch (Exception ex)
+            {
+                // A subscriber's bug must not stop the watcher.
+                Log.HandlerFailed(_logger, stableId, ex);
+            }
         }
     }
 
