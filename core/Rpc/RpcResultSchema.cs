@@ -65,10 +65,21 @@ internal static class RpcResultSchema
 
         switch (node)
         {
-            case JsonObject { Count: 1 } reference when reference["$ref"]?.GetValue<string>() is { } pointer && pointer.StartsWith("#/", StringComparison.Ordinal):
+            case JsonObject reference when reference["$ref"]?.GetValue<string>() is { } pointer && pointer.StartsWith("#/", StringComparison.Ordinal):
                 var target = pointer[2..].Split('/').Aggregate((JsonNode?)root, (current, segment) => current?[segment.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)])
                     ?? throw new InvalidOperationException($"The generated result schema refers to '{pointer}', which it does not contain.");
-                return Inline(target.DeepClone(), root, depth + 1);
+                var inlinedTarget = Inline(target.DeepClone(), root, depth + 1);
+
+                // Keywords beside the reference (e.g. a nullable "type") describe this use and win.
+                if (inlinedTarget is JsonObject merged)
+                {
+                    foreach (var (name, value) in reference.Where(p => p.Key != "$ref").ToList())
+                    {
+                        merged[name] = value?.DeepClone();
+                    }
+                }
+
+                return inlinedTarget;
             case JsonObject schema:
                 foreach (var name in schema.Select(p => p.Key).ToList())
                 {
@@ -117,6 +128,7 @@ internal static class RpcResultSchema
         {
             schema.Insert(0, "type", "string");
         }
+
         if (context.TypeInfo.Kind == JsonTypeInfoKind.Object && schema["properties"] is JsonObject && context.TypeInfo.Properties.Count > 0)
         {
             var required = new JsonArray();

@@ -198,6 +198,11 @@ public sealed class ResultSchemaTests : IAsyncLifetime
         Assert.Equal("date-time", Result("authenticate").GetProperty("properties").GetProperty("expires_at").Str("format"));
         Assert.Equal([true], Result("authenticate").GetProperty("properties").GetProperty("authenticated").GetProperty("enum").EnumerateArray().Select(e => e.GetBoolean()));
         Assert.Equal(["pong"], Strings(Result("ping").GetProperty("enum")));
+
+        // A type used twice is written out both times: a "$ref" would point into the OpenRPC document, not the schema.
+        var streams = Result("get_external_streams").GetProperty("properties");
+        Assert.Equal(streams.GetProperty("external_streams").GetRawText(), streams.GetProperty("skydio_streams").GetRawText());
+        Assert.DoesNotContain("\"$ref\"", doc.GetRawText(), StringComparison.Ordinal);
     }
 
     private List<string> Check(string method, JsonElement result)
