@@ -6,6 +6,7 @@ using CameraService.Core.Events;
 using CameraService.Core.Health;
 using CameraService.Core.Hosting;
 using CameraService.Core.Media;
+using CameraService.Core.Media.Schedules;
 using CameraService.Core.Methods;
 using CameraService.Core.Metrics;
 using CameraService.Core.Notifications;
@@ -102,6 +103,12 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<RecordingProgressReporter>();
         services.AddHostedService(sp => sp.GetRequiredService<RecordingProgressReporter>());
         services.AddRpcMethods<MediaMethods>();
+
+        // Recording schedules: weekly windows per camera stable id, driven after the sessions were re-adopted.
+        services.TryAddSingleton<RecordingScheduleStore>();
+        services.TryAddSingleton<RecordingScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<RecordingScheduler>());
+        services.AddRpcMethods<RecordingScheduleMethods>();
 
         // Observability: /metrics, /health*, alert thresholds.
         services.TryAddSingleton<ServiceMetrics>();

@@ -62,3 +62,28 @@ public sealed record CameraControlsChanged(string Device, IReadOnlyDictionary<st
 
 /// <summary>Result of <c>set_camera_format</c>; <see cref="Restarted"/> is true when the capture changed (the stream restarts).</summary>
 public sealed record CameraFormatSet(string Device, string Format, string Resolution, double Fps, bool Restarted);
+
+/// <summary>A weekly window of a recording schedule: wall-clock <c>HH:MM</c> times in the schedule's zone.</summary>
+/// <param name="Days">The days the window starts on: <c>mon</c> … <c>sun</c>.</param>
+/// <param name="Start">Start, <c>HH:MM</c>.</param>
+/// <param name="End">End, <c>HH:MM</c> (<c>24:00</c> = end of the day); at or before the start it ends on the next day.</param>
+public sealed record ScheduleWindow(IReadOnlyList<string> Days, string Start, string End);
+
+/// <summary>A camera's recording schedule (<c>set/get_recording_schedule</c>) and what it does now.</summary>
+/// <param name="Device">The camera.</param>
+/// <param name="Enabled">Whether the schedule drives recording.</param>
+/// <param name="Windows">The weekly windows.</param>
+/// <param name="TimeZone">The IANA zone of the windows.</param>
+/// <param name="Active">A window is open now.</param>
+/// <param name="HeldOff">A client's stop holds the schedule off until its next window.</param>
+public sealed record RecordingSchedule(string Device, bool Enabled, IReadOnlyList<ScheduleWindow> Windows, string TimeZone, bool Active, bool HeldOff)
+{
+    /// <summary>When the open window ends (UTC), or null.</summary>
+    public DateTimeOffset? WindowEnd { get; init; }
+
+    /// <summary>When the next window starts (UTC, within a week), or null.</summary>
+    public DateTimeOffset? NextStart { get; init; }
+}
+
+/// <summary>Result of <c>list_recording_schedules</c>.</summary>
+public sealed record RecordingScheduleList(IReadOnlyList<RecordingSchedule> Schedules, int Total);

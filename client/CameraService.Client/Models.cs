@@ -265,6 +265,8 @@ public sealed record Notification(string Method, JsonElement Params);
 [JsonSerializable(typeof(CameraControlsReset))]
 [JsonSerializable(typeof(CameraControlsChanged))]
 [JsonSerializable(typeof(CameraFormatSet))]
+[JsonSerializable(typeof(RecordingSchedule))]
+[JsonSerializable(typeof(RecordingScheduleList))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(Dictionary<string, object?>))]
 [JsonSerializable(typeof(string))]

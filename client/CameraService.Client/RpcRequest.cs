@@ -60,6 +60,15 @@ internal static class RpcRequest
 
                 w.WriteEndArray();
                 break;
+            case IEnumerable<object?> items:
+                w.WriteStartArray();
+                foreach (var item in items)
+                {
+                    WriteValue(w, item);
+                }
+
+                w.WriteEndArray();
+                break;
             default:
                 throw new ArgumentException($"Unsupported parameter type {value.GetType().Name}", nameof(value));
         }

@@ -124,10 +124,24 @@ internal sealed class RecordingManager : IDisposable
     }
 
     /// <summary>A camera was published: re-applies its recording if it was active before a restart.</summary>
-    private Task OnCameraPublishedAsync(string cameraId) =>
-        _active.TryGetValue(cameraId, out var s) && s.PendingReapply
-            ? Guard(() => ReapplyAsync(cameraId))
-            : Task.CompletedTask;
+    /// <summary>
+    /// Raised after a camera was published and any recording that was active before a restart was re-applied to it
+    /// (camera id) — the moment a schedule may start it.
+    /// </summary>
+    public event Action<string>? CameraReady;
+
+    /// <summary>Raised after a session finished; the flag says whether a stop was requested (<see cref="StopAsync"/>).</summary>
+    public event Action<RecordingSession, bool>? SessionFinished;
+
+    private async Task OnCameraPublishedAsync(string cameraId)
+    {
+        if (_active.TryGetValue(cameraId, out var s) && s.PendingReapply)
+        {
+            await Guard(() => ReapplyAsync(cameraId)).ConfigureAwait(false);
+        }
+
+        CameraReady?.Invoke(cameraId);
+    }
 
     private async Task ReapplyAsync(string cameraId)
     {
@@ -176,8 +190,8 @@ internal sealed class RecordingManager : IDisposable
         _timers.Dispose();
     }
 
-    /// <summary>Starts recording a camera.</summary>
-    public async Task<RecordingSession> StartAsync(string cameraId, int? durationSeconds, string format, CancellationToken cancellationToken)
+    /// <summary>Starts recording a camera; <paramref name="trigger"/> says what started it (null: a client, "schedule").</summary>
+    public async Task<RecordingSession> StartAsync(string cameraId, int? durationSeconds, string format, CancellationToken cancellationToken, string? trigger = null)
     {
         var camera = _cameras.Lookup(cameraId);
         if (!camera.Known)
@@ -208,14 +222,14 @@ internal sealed class RecordingManager : IDisposable
             var now = _time.GetUtcNow();
             var request = new RecordingRequest { CameraId = cameraId, SessionId = sessionId, Format = format, OutputDirectory = store.GetRecordingDirectory(cameraId), StartTime = now };
             var recording = await backend.StartRecordingAsync(request, cancellationToken).ConfigureAwait(false);
-            var session = RecordingSession.Started(cameraId, sessionId, recording.StartTime == default ? now : recording.StartTime, durationSeconds, format, recording);
+            var session = RecordingSession.Started(cameraId, sessionId, recording.StartTime == default ? now : recording.StartTime, durationSeconds, format, recording, trigger);
             _active[cameraId] = session;
             store.SetRecordingActive(cameraId, true);
             ArmTimer(session);
             Persist();
             RecordingLog.Started(_logger, cameraId, sessionId, durationSeconds);
             _metrics?.RecordingsStarted.Add(1);
-            _events.PublishRecordingStatus(new RecordingStatusEvent(cameraId, sessionId, "STARTED", session.FirstFileName, 0, null));
+            _events.PublishRecordingStatus(new RecordingStatusEvent(cameraId, sessionId, "STARTED", session.FirstFileName, 0, trigger));
             return session;
         }
         finally
@@ -224,8 +238,11 @@ internal sealed class RecordingManager : IDisposable
         }
     }
 
-    /// <summary>Stops the camera's recording and returns the finished session with every file written.</summary>
-    public async Task<RecordingSession> StopAsync(string cameraId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops the camera's recording and returns the finished session with every file written; <paramref name="reason"/>
+    /// is null for a client's stop, "schedule" at the end of a schedule window.
+    /// </summary>
+    public async Task<RecordingSession> StopAsync(string cameraId, CancellationToken cancellationToken, string? reason = null)
     {
         RequireKnown(cameraId);
 
@@ -238,7 +255,7 @@ internal sealed class RecordingManager : IDisposable
                 throw NotRecording(cameraId);
             }
 
-            return await FinishAsync(cameraId, RecordingStatus.Stopped, null, cancellationToken).ConfigureAwait(false);
+            return await FinishAsync(cameraId, RecordingStatus.Stopped, reason, cancellationToken, requested: true).ConfigureAwait(false);
         }
         finally
         {
@@ -277,7 +294,7 @@ internal sealed class RecordingManager : IDisposable
     }
 
     /// <summary>Ends the active session (caller holds the camera's gate).</summary>
-    private async Task<RecordingSession> FinishAsync(string cameraId, RecordingStatus status, string? reason, CancellationToken cancellationToken, BackendRecording? alreadyStopped = null)
+    private async Task<RecordingSession> FinishAsync(string cameraId, RecordingStatus status, string? reason, CancellationToken cancellationToken, BackendRecording? alreadyStopped = null, bool requested = false)
     {
         var session = _active[cameraId];
         _timers.Cancel(cameraId);
@@ -312,7 +329,7 @@ internal sealed class RecordingManager : IDisposable
         var finished = session.Finished(endStatus, reason ?? failure, _time.GetUtcNow(), final);
         if (session.Resumed || session.PendingReapply)
         {
-            finished = await WithEarlierFilesAsync(finished, cancellationToken).ConfigureAwait(false);
+            finished = await EarlierSegments.AddToAsync(finished, _components.MediaStore, _logger, cancellationToken).ConfigureAwait(false);
         }
 
         _active.TryRemove(cameraId, out _);
@@ -338,45 +355,8 @@ internal sealed class RecordingManager : IDisposable
         RecordingLog.Finished(_logger, cameraId, finished.SessionId, wire, finished.Files.Count, finished.Reason);
         _metrics?.RecordingsEnded.Add(1, new KeyValuePair<string, object?>("status", wire));
         _events.PublishRecordingStatus(new RecordingStatusEvent(cameraId, finished.SessionId, wire, finished.FirstFileName, finished.ElapsedSeconds(_time), finished.Reason));
+        SessionFinished?.Invoke(finished, requested);
         return finished;
-    }
-
-    /// <summary>
-    /// A session resumed after a restart was re-applied as a new backend recording, which knows only the files it
-    /// wrote itself. The segments written before the restart are still the session's: they are the camera's
-    /// recordings from the session's start on that the backend did not report.
-    /// </summary>
-    private async Task<RecordingSession> WithEarlierFilesAsync(RecordingSession session, CancellationToken cancellationToken)
-    {
-        if (_components.MediaStore is not { } store)
-        {
-            return session;
-        }
-
-        try
-        {
-            var known = session.Files.Select(f => Path.GetFileName(f.Path)).ToHashSet(StringComparer.Ordinal);
-            var earlier = new List<RecordedFile>();
-            var page = await store.ListAsync(MediaKind.Recording, new MediaQuery { Offset = 0, Limit = 1000, CameraId = session.CameraId }, cancellationToken).ConfigureAwait(false);
-            foreach (var f in page.Files)
-            {
-                // A second of slack: the first segment's name (its creation time) can precede the session's start time.
-                if (f.Created >= session.StartTime.AddSeconds(-1) && !known.Contains(f.FileName))
-                {
-                    earlier.Add(new RecordedFile { Path = f.Path, Size = f.Size });
-                }
-            }
-
-            return earlier.Count == 0
-                ? session
-                : session.WithAllFiles([.. earlier.Concat(session.Files).OrderBy(f => Path.GetFileName(f.Path), StringComparer.Ordinal)]);
-        }
-        catch (CameraServiceException ex)
-        {
-            // The listing is best effort: the session still ends with the files the backend reported.
-            RecordingLog.EarlierFilesUnknown(_logger, ex, session.CameraId, session.SessionId);
-            return session;
-        }
     }
 
     private async Task StopForReasonAsync(string cameraId, RecordingStatus status, string reason, BackendRecording? alreadyStopped = null)

@@ -65,6 +65,9 @@ internal sealed record RecordingSession
 
     public BackendRecording? Backend { get; private init; }
 
+    /// <summary>What started the session: null for a client's <c>start_recording</c>, <c>"schedule"</c> for a recording schedule.</summary>
+    public string? Trigger { get; private init; }
+
     /// <summary>Active before a restart, not running in the backend yet: re-applied once the camera is published.</summary>
     public bool PendingReapply { get; private init; }
 
@@ -78,8 +81,8 @@ internal sealed record RecordingSession
     public string? FirstFileName => Files.Count > 0 ? Path.GetFileName(Files[0].Path) : null;
 
     /// <summary>A session the backend has just started.</summary>
-    public static RecordingSession Started(string cameraId, string sessionId, DateTimeOffset startTime, int? durationLimitSeconds, string format, BackendRecording backend) =>
-        new(cameraId, sessionId, startTime, durationLimitSeconds, format) { Backend = backend };
+    public static RecordingSession Started(string cameraId, string sessionId, DateTimeOffset startTime, int? durationLimitSeconds, string format, BackendRecording backend, string? trigger = null) =>
+        new(cameraId, sessionId, startTime, durationLimitSeconds, format) { Backend = backend, Trigger = trigger };
 
     /// <summary>
     /// A session that was active before a restart: <paramref name="running"/> is the backend's recording when it
@@ -93,6 +96,7 @@ internal sealed record RecordingSession
         {
             Backend = running,
             PendingReapply = pendingReapply,
+            Trigger = persisted.Trigger,
         };
     }
 
@@ -141,4 +145,5 @@ internal sealed record RecordingSession
 }
 
 /// <summary>A session as persisted in the state directory.</summary>
-internal sealed record PersistedSession(string CameraId, string SessionId, DateTimeOffset StartTime, int? DurationLimitSeconds, string Format);
+/// <remarks><see cref="Trigger"/> was added in v1.1; files written before it read as null (a client's recording).</remarks>
+internal sealed record PersistedSession(string CameraId, string SessionId, DateTimeOffset StartTime, int? DurationLimitSeconds, string Format, string? Trigger = null);

@@ -24,6 +24,9 @@ internal enum RpcParamType
     Boolean,
     StringArray,
     Object,
+
+    /// <summary>An array of objects, each checked against <see cref="RpcParam.Properties"/> (Minimum/Maximum: item count).</summary>
+    ObjectArray,
 }
 
 /// <summary>

@@ -170,6 +170,20 @@ internal sealed class RpcMethodTable
                 }
 
                 break;
+            case RpcParamType.ObjectArray:
+                schema["type"] = "array";
+                schema["items"] = Schema(p with { Type = RpcParamType.Object });
+                if (p.Minimum is { } minObjects)
+                {
+                    schema["minItems"] = minObjects;
+                }
+
+                if (p.Maximum is { } maxObjects)
+                {
+                    schema["maxItems"] = maxObjects;
+                }
+
+                break;
             case RpcParamType.Object when p.FreeMap:
                 schema["type"] = "object";
                 schema["minProperties"] = 1;

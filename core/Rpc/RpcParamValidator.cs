@@ -153,8 +153,43 @@ internal static class RpcParamValidator
 
                 ValidateObject(param.Properties ?? [], value, path);
                 break;
+            case RpcParamType.ObjectArray:
+                ValidateObjectArray(param, value, path);
+                break;
             default:
                 throw new InvalidOperationException("Unknown parameter type " + param.Type);
+        }
+    }
+
+    private static void ValidateObjectArray(RpcParam param, JsonElement value, string path)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw RpcErrorException.InvalidParams(path, "type:array");
+        }
+
+        var count = value.GetArrayLength();
+        if (param.Minimum is { } min && count < min)
+        {
+            throw RpcErrorException.InvalidParams(path, "min_items:" + min.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (param.Maximum is { } max && count > max)
+        {
+            throw RpcErrorException.InvalidParams(path, "max_items:" + max.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var itemPath = path + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                throw RpcErrorException.InvalidParams(itemPath, "type:object");
+            }
+
+            ValidateObject(param.Properties ?? [], item, itemPath);
+            index++;
         }
     }
 

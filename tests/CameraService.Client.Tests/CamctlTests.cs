@@ -185,6 +185,63 @@ public sealed class CamctlTests : IAsyncLifetime
         Assert.Contains("until camctl record stop", r.Console, StringComparison.Ordinal);
     }
 
+    private const string ScheduleResult = """{"device":"camera0","enabled":true,"windows":[{"days":["mon","tue","wed","thu","fri"],"start":"08:00","end":"18:00"},{"days":["sat","sun"],"start":"22:00","end":"06:00"}],"time_zone":"Europe/Berlin","active":false,"held_off":false,"window_end":null,"next_start":"2026-11-30T07:00:00Z"}""";
+
+    [Fact]
+    public async Task ScheduleSet_ShortWindowForms_SendTheContractWindows()
+    {
+        _server.On("set_recording_schedule", ScheduleResult);
+
+        var r = await Run("schedule", "set", "camera0", "mon-fri@08:00-18:00", "sat,sun@22:00-06:00", "--tz", "Europe/Berlin");
+
+        Assert.Equal(0, r.ExitCode);
+        ClientMethodTests.AssertParams(_server.Requests.Single(q => q.Method == "set_recording_schedule"),
+            """{"device":"camera0","enabled":true,"windows":[{"days":["mon","tue","wed","thu","fri"],"start":"08:00","end":"18:00"},{"days":["sat","sun"],"start":"22:00","end":"06:00"}],"time_zone":"Europe/Berlin"}""");
+        Assert.Contains("mon,tue,wed,thu,fri@08:00-18:00", r.Console, StringComparison.Ordinal);
+        Assert.Contains("next window 2026-11-30 07:00:00Z", r.Console, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ScheduleSet_DisableWithoutWindows_KeepsTheStoredWindows()
+    {
+        _server.On("get_recording_schedule", ScheduleResult);
+        _server.On("set_recording_schedule", ScheduleResult);
+
+        var r = await Run("schedule", "set", "camera0", "--disable");
+
+        Assert.Equal(0, r.ExitCode);
+        var sent = _server.Requests.Single(q => q.Method == "set_recording_schedule").Params;
+        Assert.False(sent.GetProperty("enabled").GetBoolean());
+        Assert.Equal(2, sent.GetProperty("windows").GetArrayLength());
+        Assert.Equal("Europe/Berlin", sent.GetProperty("time_zone").GetString());
+    }
+
+    [Theory]
+    [InlineData("mon-fri 08:00-18:00")]
+    [InlineData("fri-mon@08:00-18:00")]
+    [InlineData("someday@08:00-18:00")]
+    [InlineData("mon@8:00-18:00")]
+    public async Task ScheduleSet_BadWindow_Exit2AndNothingSent(string window)
+    {
+        var r = await Run("schedule", "set", "camera0", window);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("window", r.All, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(_server.Requests, q => q.Method == "set_recording_schedule");
+    }
+
+    [Fact]
+    public async Task ScheduleList_TableOfCamerasWithSchedules()
+    {
+        _server.On("list_recording_schedules", "{\"schedules\":[" + ScheduleResult + "],\"total\":1}");
+
+        var r = await Run("schedule", "list");
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("Europe/Berlin", r.Console, StringComparison.Ordinal);
+        Assert.Contains("1 camera(s) with a schedule", r.Console, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("thirty")]
     [InlineData("0s")]

@@ -567,6 +567,25 @@ public sealed class ClientMethodTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ScheduleMethods_SendTheContractParams_DecodeTheResult()
+    {
+        const string Schedule = """{"device":"camera0","enabled":true,"windows":[{"days":["mon","fri"],"start":"22:00","end":"06:00"}],"time_zone":"Europe/Berlin","active":true,"held_off":false,"window_end":"2026-11-28T05:00:00Z","next_start":null}""";
+        var (set, request) = await Call("set_recording_schedule", Schedule,
+            c => c.SetRecordingScheduleAsync("camera0", true, [new ScheduleWindow(["mon", "fri"], "22:00", "06:00")], "Europe/Berlin"));
+        AssertParams(request, """{"device":"camera0","enabled":true,"windows":[{"days":["mon","fri"],"start":"22:00","end":"06:00"}],"time_zone":"Europe/Berlin"}""");
+        Assert.Equal(("Europe/Berlin", true, "22:00"), (set.TimeZone, set.Active, set.Windows[0].Start));
+        Assert.Equal(new DateTimeOffset(2026, 11, 28, 5, 0, 0, TimeSpan.Zero), set.WindowEnd);
+
+        var (got, getRequest) = await Call("get_recording_schedule", Schedule, c => c.GetRecordingScheduleAsync("camera0"));
+        AssertParams(getRequest, """{"device":"camera0"}""");
+        Assert.Equal(["mon", "fri"], got.Windows[0].Days);
+
+        var (list, _) = await Call("list_recording_schedules", "{\"schedules\":[" + Schedule + "],\"total\":1}", c => c.ListRecordingSchedulesAsync());
+        Assert.Equal(1, list.Total);
+        Assert.Equal("camera0", Assert.Single(list.Schedules).Device);
+    }
+
+    [Fact]
     public void SupportedMethods_CoverEveryContractMethod()
     {
         string[] contract =
@@ -577,6 +596,8 @@ public sealed class ClientMethodTests : IAsyncLifetime
             "delete_recording", "delete_snapshot", "get_storage_info", "set_retention_policy", "cleanup_old_files", "get_metrics",
             "get_status", "get_system_status", "get_server_info", "subscribe_events", "unsubscribe_events", "get_subscription_stats",
             "get_camera_controls", "set_camera_controls", "reset_camera_controls", "set_camera_format",
+            // api-contract.md §8.2: recording schedules
+            "set_recording_schedule", "get_recording_schedule", "list_recording_schedules",
             // api-contract.md §8 (v1.1): the console's admin methods
             "get_retention_policy", "list_api_keys", "create_api_key", "revoke_api_key",
             // api-contract.md §8.4: the original's external-stream methods
