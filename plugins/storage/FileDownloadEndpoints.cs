@@ -73,7 +73,7 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
         }
         catch (ResourceNotFoundException)
         {
-            return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
+            return NotFound(kind, fileName);
         }
 
         // Serve exactly the file that was checked: every symlink resolved, the result inside the media directory, then
@@ -84,7 +84,7 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
         var resolved = kindDirectory is null ? null : SafePath.ResolveContainedFile(file.Path, kindDirectory, out _);
         if (resolved is null || Open(resolved) is not { } content)
         {
-            return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
+            return NotFound(kind, fileName);
         }
 
         return new HttpFileReply
@@ -123,7 +123,7 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
                 : await _accessControl!.AuthorizeAsync(request.BearerToken, ApiRole.Viewer, cancellationToken).ConfigureAwait(false);
             if (bearer is { Allowed: false, StatusCode: 404 })
             {
-                return Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
+                return NotFound(kind, fileName);
             }
 
             if (bearer.Allowed)
@@ -156,6 +156,9 @@ internal sealed class FileDownloadEndpoints : IHttpEndpointSource
 
         return Error(kind, fileName, 401, "unauthorized", "auth_required", "Send 'Authorization: Bearer <token>' or use the signed download_url.");
     }
+
+    private HttpContentReply NotFound(MediaKind kind, string fileName) =>
+        Error(kind, fileName, 404, "not_found", "not_found", $"No {(kind == MediaKind.Recording ? "recording" : "snapshot")} has this name.");
 
     private HttpContentReply Error(MediaKind kind, string fileName, int status, string error, string reason, string message)
     {

@@ -42,8 +42,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 6011, Level = LogLevel.Information, Message = "Retention policy set: {PolicyType}, enabled {Enabled}, max age {MaxAgeDays} days, max size {MaxSizeGb} GB, min free {MinFreePercent}%.")]
     public static partial void PolicySet(ILogger logger, string policyType, bool enabled, double? maxAgeDays, double? maxSizeGb, double? minFreePercent);
 
-    [LoggerMessage(EventId = 6012, Level = LogLevel.Error, Message = "The storage background task {Task} failed; it retries at its next interval.")]
-    public static partial void BackgroundFailed(ILogger logger, Exception exception, string task);
+    // 6012 (a background task failed) is retired: plugins/Shared/BackgroundLoops logs every loop's failure.
 
     [LoggerMessage(EventId = 6013, Level = LogLevel.Warning, Message = "Refused {Kind} {FileName}: it resolves outside the media directory.")]
     public static partial void EscapeRefused(ILogger logger, MediaKind kind, string fileName);

@@ -118,6 +118,43 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Schedule_WindowOpenThenClosed_RecordsWithReasonScheduleIntoPlayableFiles()
+    {
+        string[] week = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        var always = new ScheduleWindow(week, "00:00", "24:00");
+        try
+        {
+            var set = await Client.SetRecordingScheduleAsync("camera1", true, [always], "UTC");
+            Assert.True(set.Active);
+            Assert.True(await Media.WaitUntil(() => RecordingEvents.Any(e => e.Device == "camera1" && e.Status == "STARTED" && e.Reason == "schedule"), TimeSpan.FromSeconds(30)),
+                "the open window started no recording:\n" + Service.Log);
+            var session = RecordingEvents.Last(e => e.Device == "camera1" && e.Status == "STARTED").SessionId;
+            Assert.True((await Client.GetCameraStatusAsync("camera1")).Recording);
+            Assert.Contains((await Client.ListRecordingSchedulesAsync()).Schedules, s => s.Device == "camera1" && s.Active);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+
+            // The window closes (the schedule now has none): the recording the schedule started stops, with its files.
+            await Client.SetRecordingScheduleAsync("camera1", true, [], "UTC");
+            Assert.True(await Media.WaitUntil(() => RecordingEvents.Any(e => e.SessionId == session && e.Status == "STOPPED"), TimeSpan.FromSeconds(30)),
+                "the closed window did not stop the scheduled recording:\n" + Service.Log);
+            Assert.Equal("schedule", RecordingEvents.Single(e => e.SessionId == session && e.Status == "STOPPED").Reason);
+            var files = (await Client.ListRecordingsAsync(device: "camera1", limit: 1000)).Files;
+            var recorded = Directory.EnumerateFiles(Path.Combine(Service.MediaRoot, "recordings"), "*", SearchOption.AllDirectories)
+                .Where(f => files.Any(m => m.Filename == Path.GetFileName(f))).ToList();
+            Assert.NotEmpty(recorded);
+            Assert.Equal("h264", (await Media.ProbeAsync(recorded[^1])).Codec);
+        }
+        finally
+        {
+            await Client.SetRecordingScheduleAsync("camera1", false, [always], "UTC");
+            if ((await Client.GetCameraStatusAsync("camera1")).Recording)
+            {
+                await Client.StopRecordingAsync("camera1");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Recording_Timed_StopsItselfAndNotifies()
     {
         var started = await Client.StartRecordingAsync("camera0", TimeSpan.FromSeconds(2));
