@@ -5,12 +5,16 @@ using CameraService.Core.Cameras;
 using CameraService.Core.Events;
 using CameraService.Core.Methods;
 using CameraService.Core.Metrics;
+using CameraService.Core.Rpc;
 
 namespace CameraService.Core;
 
 /// <summary>Source-generated JSON metadata for every type the core writes on the wire or to state files (no reflection at run time).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false)]
 [JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(OpenRpcDocument))]
+[JsonSerializable(typeof(PingReply))]
+[JsonSerializable(typeof(MetricsResult))]
 [JsonSerializable(typeof(ApiKeyFile))]
 [JsonSerializable(typeof(CameraBindingFile))]
 [JsonSerializable(typeof(CameraStatusEvent))]

@@ -136,7 +136,11 @@ public sealed record MediaFile(string Filename, string Device, long FileSize, Da
 }
 
 /// <summary>Result of <c>list_recordings</c>/<c>list_snapshots</c>.</summary>
-public sealed record FileList(IReadOnlyList<MediaFile> Files, int Total, int Limit, int Offset);
+public sealed record FileList(IReadOnlyList<MediaFile> Files, int Total, int Limit, int Offset)
+{
+    /// <summary>Pass as <c>cursor</c> to get the page after this one (stays correct while files are added); null on the last page and from older services.</summary>
+    public string? NextCursor { get; init; }
+}
 
 /// <summary>Result of <c>get_recording_info</c>/<c>get_snapshot_info</c>.</summary>
 public sealed record MediaFileInfo(string Filename, string Device, long FileSize, double? Duration, DateTimeOffset CreatedTime, DateTimeOffset? ModifiedTime, string DownloadUrl, bool InProgress)
@@ -151,7 +155,11 @@ public sealed record DeleteResult(string Filename, bool Deleted, string Message)
 /// <summary>Result of <c>get_storage_info</c>.</summary>
 public sealed record StorageInfo(
     long TotalSpace, long UsedSpace, long AvailableSpace, double UsagePercentage, long RecordingsSize, long SnapshotsSize,
-    bool LowSpaceWarning, double WarnPercent, double BlockPercent);
+    bool LowSpaceWarning, double WarnPercent, double BlockPercent)
+{
+    /// <summary>OK, WARNING or CRITICAL (the storage_status_update levels); null from older services.</summary>
+    public string? Status { get; init; }
+}
 
 /// <summary>A retention policy (<c>set_retention_policy</c>).</summary>
 public sealed record RetentionPolicy(string PolicyType, bool Enabled, double? MaxAgeDays = null, double? MaxSizeGb = null, double? MinFreePercent = null, string? Message = null);

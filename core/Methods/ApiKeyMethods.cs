@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using CameraService.Abstractions;
 using CameraService.Core.Auth;
@@ -14,8 +16,6 @@ namespace CameraService.Core.Methods;
 /// </summary>
 internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider) : IRpcMethodProvider
 {
-    private const string KeySchema = """{"type":"object","required":["id","name","role","cameras","created_at","expires_at","revoked_at","status"],"properties":{"id":{"type":"string"},"name":{"type":["string","null"]},"role":{"enum":["viewer","operator","admin"]},"cameras":{"type":["array","null"],"items":{"type":"string"},"description":"the cameras the key is limited to; null = every camera"},"created_at":{"type":"string","format":"date-time"},"expires_at":{"type":["string","null"],"format":"date-time"},"revoked_at":{"type":["string","null"],"format":"date-time"},"status":{"enum":["ACTIVE","EXPIRED","REVOKED"]}}}""";
-
     /// <summary>Longest lifetime a key created over the API may have (10 years); absent = no expiry.</summary>
     private const long MaxLifetimeSeconds = 10L * 366 * 24 * 3600;
 
@@ -26,7 +26,7 @@ internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider
             RpcRole.Admin,
             "Every API key (revoked and expired ones included), oldest first; never the key itself.",
             [],
-            """{"type":"object","required":["keys","total"],"properties":{"keys":{"type":"array","items":""" + KeySchema + """},"total":{"type":"integer"}}}""",
+            ApiKeyJsonContext.Default.ApiKeyListResult,
             [],
             (c, _, _) => ValueTask.FromResult(RpcResult.From(List(ScopeOf(c)), ApiKeyJsonContext.Default.ApiKeyListResult)));
 
@@ -40,7 +40,7 @@ internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider
                 new RpcParam("expires_in_seconds", RpcParamType.Integer, "Lifetime in seconds; absent = no expiry.") { Minimum = 60, Maximum = MaxLifetimeSeconds },
                 new RpcParam("cameras", RpcParamType.StringArray, "Limit the key to these cameras (camera<N> ids); absent = every camera (a camera-scoped caller's own cameras).") { Pattern = "^camera[0-9]{1,6}$", Minimum = 1 },
             ],
-            """{"type":"object","required":["key","api_key"],"properties":{"key":{"type":"string","description":"the secret, shown once"},"api_key":""" + KeySchema + "}}",
+            ApiKeyJsonContext.Default.ApiKeyCreatedResult,
             [],
             (c, p, _) => ValueTask.FromResult(RpcResult.From(Create(p, ScopeOf(c)), ApiKeyJsonContext.Default.ApiKeyCreatedResult)));
 
@@ -49,7 +49,7 @@ internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider
             RpcRole.Admin,
             "Revokes an API key by id (key_…); sessions using it are refused from their next call. Revoking twice is not an error.",
             [new RpcParam("id", RpcParamType.String, "The key's id from list_api_keys.", Required: true) { Pattern = "^key_[0-9a-f]{1,64}$" }],
-            """{"type":"object","required":["revoked","api_key"],"properties":{"revoked":{"const":true},"api_key":""" + KeySchema + "}}",
+            ApiKeyJsonContext.Default.ApiKeyRevokedResult,
             [RpcErrorCodes.NotFound],
             (c, p, _) => ValueTask.FromResult(RpcResult.From(Revoke(p.GetRequiredString("id"), ScopeOf(c)), ApiKeyJsonContext.Default.ApiKeyRevokedResult)));
     }
@@ -119,16 +119,24 @@ internal sealed class ApiKeyMethods(ApiKeyStore store, TimeProvider timeProvider
 }
 
 /// <summary>One key as <c>list_api_keys</c> shows it.</summary>
-internal sealed record ApiKeyInfo(string Id, string? Name, string Role, IReadOnlyList<string>? Cameras, string CreatedAt, string? ExpiresAt, string? RevokedAt, string Status);
+internal sealed record ApiKeyInfo(
+    string Id,
+    string? Name,
+    [property: AllowedValues("viewer", "operator", "admin")] string Role,
+    [property: Description("the cameras the key is limited to; null = every camera")] IReadOnlyList<string>? Cameras,
+    [property: DataType(DataType.DateTime)] string CreatedAt,
+    [property: DataType(DataType.DateTime)] string? ExpiresAt,
+    [property: DataType(DataType.DateTime)] string? RevokedAt,
+    [property: AllowedValues("ACTIVE", "EXPIRED", "REVOKED")] string Status);
 
 /// <summary>The result of <c>list_api_keys</c>.</summary>
 internal sealed record ApiKeyListResult(IReadOnlyList<ApiKeyInfo> Keys, int Total);
 
 /// <summary>The result of <c>create_api_key</c>.</summary>
-internal sealed record ApiKeyCreatedResult(string Key, ApiKeyInfo ApiKey);
+internal sealed record ApiKeyCreatedResult([property: Description("the secret, shown once")] string Key, ApiKeyInfo ApiKey);
 
 /// <summary>The result of <c>revoke_api_key</c>.</summary>
-internal sealed record ApiKeyRevokedResult(bool Revoked, ApiKeyInfo ApiKey);
+internal sealed record ApiKeyRevokedResult([property: AllowedValues(true)] bool Revoked, ApiKeyInfo ApiKey);
 
 /// <summary>Source-generated JSON metadata of the API-key results (kept beside them rather than in CoreJsonContext).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]

@@ -6,14 +6,6 @@ namespace CameraService.Core.Methods;
 /// <summary><c>get_camera_controls</c>, <c>set_camera_controls</c>, <c>reset_camera_controls</c> (api-contract.md §8.3).</summary>
 internal sealed class CameraControlMethods(CameraMethods cameras, CameraControlsService controls) : IRpcMethodProvider
 {
-    private const string EntrySchema =
-        """{"type":"object","required":["name","type","min","max","step","default","value","read_only","inactive"],"properties":{"name":{"type":"string"},"type":{"enum":["integer","boolean","menu","button"]},"min":{"type":"integer"},"max":{"type":"integer"},"step":{"type":"integer"},"default":{"type":"integer"},"value":{"type":["integer","null"]},"menu":{"type":"array","items":{"type":"object","properties":{"value":{"type":"integer"},"label":{"type":"string"}}}},"read_only":{"type":"boolean"},"inactive":{"type":"boolean"},"grabbed":{"type":"boolean"},"relative":{"type":"boolean"},"auto_mode":{"type":"boolean"},"label":{"type":["string","null"]},"persisted":{"type":"boolean"}}}""";
-
-    /// <summary>The JSON Schema of a control list (also used by <c>get_camera_capabilities</c>).</summary>
-    public const string ControlsSchema = """{"type":"array","items":""" + EntrySchema + "}";
-
-    private const string AppliedSchema = """{"type":"object","additionalProperties":{"type":"integer"}}""";
-
     private static readonly int[] Errors = [RpcErrorCodes.NotFound, RpcErrorCodes.InvalidState, RpcErrorCodes.Unsupported, RpcErrorCodes.DependencyFailed];
 
     public IEnumerable<RpcMethod> GetMethods()
@@ -23,7 +15,7 @@ internal sealed class CameraControlMethods(CameraMethods cameras, CameraControls
             RpcRole.Viewer,
             "Every control of a camera (brightness, exposure, focus, white balance, pan/tilt/zoom…) with its range, menu, flags and current value.",
             [CameraMethods.DeviceParam],
-            """{"type":"object","required":["device","controls"],"properties":{"device":{"type":"string"},"controls":""" + ControlsSchema + "}}",
+            CameraControlsJsonContext.Default.CameraControlsResult,
             Errors,
             async (_, p, ct) => RpcResult.From(
                 await controls.GetAsync(cameras.Find(p), ct).ConfigureAwait(false), CameraControlsJsonContext.Default.CameraControlsResult));
@@ -37,7 +29,7 @@ internal sealed class CameraControlMethods(CameraMethods cameras, CameraControls
                 new RpcParam("controls", RpcParamType.Object, "Values by control name: integers, true/false for booleans, a menu entry's value or label.", Required: true) { FreeMap = true },
                 new RpcParam("persist", RpcParamType.Boolean, "Keep the values for this camera across replug and restart.") { Default = true },
             ],
-            """{"type":"object","required":["device","applied","controls"],"properties":{"device":{"type":"string"},"applied":""" + AppliedSchema + ""","controls":""" + ControlsSchema + ""","persisted":{"type":"boolean"}}}""",
+            CameraControlsJsonContext.Default.CameraControlsSetResult,
             [RpcErrorCodes.InvalidParams, .. Errors],
             async (_, p, ct) =>
             {
@@ -52,7 +44,7 @@ internal sealed class CameraControlMethods(CameraMethods cameras, CameraControls
             RpcRole.Operator,
             "Restores the driver's defaults (automatic modes first) and forgets the persisted values of the camera.",
             [CameraMethods.DeviceParam],
-            """{"type":"object","required":["device","reset","applied","controls"],"properties":{"device":{"type":"string"},"reset":{"type":"boolean"},"applied":""" + AppliedSchema + ""","skipped":{"type":"object","additionalProperties":{"type":"string"}},"controls":""" + ControlsSchema + "}}",
+            CameraControlsJsonContext.Default.CameraControlsResetResult,
             Errors,
             async (_, p, ct) => RpcResult.From(
                 await controls.ResetAsync(cameras.Find(p), ct).ConfigureAwait(false), CameraControlsJsonContext.Default.CameraControlsResetResult));

@@ -18,7 +18,7 @@ internal sealed class CameraFormatMethods(CameraMethods cameras, CameraFormatSer
                 new RpcParam("resolution", RpcParamType.String, "WxH as listed by get_camera_capabilities; absent keeps the current one when the format offers it.") { Pattern = "^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$" },
                 new RpcParam("fps", RpcParamType.Number, "Frames per second offered at that resolution; absent keeps the current rate when offered, else the highest.") { Minimum = 0.1, Maximum = 1000 },
             ],
-            """{"type":"object","required":["device","format","resolution","fps","restarted"],"properties":{"device":{"type":"string"},"format":{"type":"string"},"resolution":{"type":"string"},"fps":{"type":"number"},"restarted":{"type":"boolean","description":"true when the capture changed (the stream restarts with it)"}}}""",
+            CameraFormatsJsonContext.Default.CameraFormatResult,
             [RpcErrorCodes.InvalidParams, RpcErrorCodes.NotFound, RpcErrorCodes.InvalidState, RpcErrorCodes.Unsupported, RpcErrorCodes.DependencyFailed],
             (_, p, _) => ValueTask.FromResult(RpcResult.From(
                 formats.Set(cameras.Find(p), p.GetString("format"), p.GetString("resolution"), p.GetDouble("fps")),

@@ -22,17 +22,6 @@ internal sealed partial class CameraMethods(
     /// <summary>The <c>device</c> parameter, shared by every per-camera method (media methods use it too).</summary>
     public static RpcParam DeviceParam { get; } = new("device", RpcParamType.String, "Camera id (camera<N>).", Required: true) { Pattern = DevicePattern, MaxLength = 32 };
 
-    private const string StreamsSchema = """{"type":"object","properties":{"rtsp":{"type":["string","null"]},"hls":{"type":["string","null"]},"webrtc":{"type":["string","null"]}}}""";
-
-    private const string CameraProperties =
-        "\"device\":{\"type\":\"string\",\"pattern\":\"^camera[0-9]+$\"},\"status\":{\"enum\":[\"CONNECTED\",\"DISCONNECTED\",\"ERROR\"]},"
-        + "\"name\":{\"type\":\"string\"},\"resolution\":{\"type\":\"string\",\"description\":\"WxH, empty when unknown\"},\"fps\":{\"type\":\"number\"},"
-        + "\"streams\":" + StreamsSchema + ","
-        + "\"stable_id\":{\"type\":\"string\"},\"device_path\":{\"type\":[\"string\",\"null\"]},\"source\":{\"type\":\"string\"},"
-        + "\"recording\":{\"type\":\"boolean\"},\"recording_session\":{\"type\":[\"string\",\"null\"]},"
-        + "\"current_file\":{\"type\":[\"string\",\"null\"],\"description\":\"newest segment of the running recording\"},"
-        + "\"elapsed_time\":{\"type\":[\"number\",\"null\"],\"description\":\"seconds since the recording started\"}";
-
     public IEnumerable<RpcMethod> GetMethods()
     {
         yield return new RpcMethod(
@@ -40,7 +29,7 @@ internal sealed partial class CameraMethods(
             RpcRole.Viewer,
             "Every known camera, including known-but-disconnected ones (status DISCONNECTED).",
             [],
-            """{"type":"object","required":["cameras","total","connected"],"properties":{"cameras":{"type":"array","items":{"type":"object","properties":{""" + CameraProperties + """}}},"total":{"type":"integer"},"connected":{"type":"integer"}}}""",
+            CoreJsonContext.Default.CameraListResult,
             [],
             (c, _, _) => ValueTask.FromResult(RpcResult.From(List(c.Session.Principal?.Scope ?? CameraScope.All), CoreJsonContext.Default.CameraListResult)));
 
@@ -49,7 +38,7 @@ internal sealed partial class CameraMethods(
             RpcRole.Viewer,
             "One camera with stream metrics and a capability summary.",
             [DeviceParam],
-            """{"type":"object","properties":{""" + CameraProperties + ""","metrics":{"type":"object","properties":{"bytes_sent":{"type":"integer"},"readers":{"type":"integer"},"uptime":{"type":"integer","description":"seconds connected"}}},"capabilities":{"type":"object","properties":{"formats":{"type":"array","items":{"type":"string"}},"resolutions":{"type":"array","items":{"type":"string"}}}}}}""",
+            CoreJsonContext.Default.CameraStatusResult,
             [RpcErrorCodes.NotFound],
             StatusAsync);
 
@@ -58,7 +47,7 @@ internal sealed partial class CameraMethods(
             RpcRole.Viewer,
             "Formats, resolutions, frame rates per resolution, controls and audio of a camera.",
             [DeviceParam],
-            """{"type":"object","required":["device","formats","resolutions","fps_options","validation_status","frame_rates","controls","audio"],"properties":{"device":{"type":"string"},"formats":{"type":"array","items":{"type":"string"}},"resolutions":{"type":"array","items":{"type":"string"}},"fps_options":{"type":"array","items":{"type":"number"}},"validation_status":{"enum":["NONE","DISCONNECTED","CONFIRMED"]},"frame_rates":{"type":"object","additionalProperties":{"type":"array","items":{"type":"number"}}},"controls":""" + CameraControlMethods.ControlsSchema + ""","audio":{"type":"boolean"}}}""",
+            CoreJsonContext.Default.CameraCapabilitiesResult,
             [RpcErrorCodes.NotFound],
             CapabilitiesAsync);
     }

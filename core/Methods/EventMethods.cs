@@ -10,7 +10,6 @@ internal sealed class EventMethods(EventHub hub, TimeProvider timeProvider) : IR
 
     public IEnumerable<RpcMethod> GetMethods()
     {
-        var topicsSchema = """{"type":"array","items":{"type":"string"}}""";
         yield return new RpcMethod(
             "subscribe_events",
             RpcRole.Viewer,
@@ -19,7 +18,7 @@ internal sealed class EventMethods(EventHub hub, TimeProvider timeProvider) : IR
                 new RpcParam("topics", RpcParamType.StringArray, "Topics or aliases to receive (at least one).", Required: true) { MaxLength = 64, Minimum = 1 },
                 new RpcParam("filters", RpcParamType.Object, "Optional filters.") { Properties = [DeviceFilter], Nullable = true },
             ],
-            """{"type":"object","required":["subscribed","topics","filters"],"properties":{"subscribed":{"const":true},"topics":""" + topicsSchema + ""","filters":{"type":"object","properties":{"device":{"type":["string","null"]}}}}}""",
+            CoreJsonContext.Default.SubscribeResult,
             [RpcErrorCodes.InvalidParams],
             Subscribe);
 
@@ -28,7 +27,7 @@ internal sealed class EventMethods(EventHub hub, TimeProvider timeProvider) : IR
             RpcRole.Viewer,
             "Removes topics from the session's subscription (all when topics is absent).",
             [new RpcParam("topics", RpcParamType.StringArray, "Topics or aliases to remove; absent means all.") { MaxLength = 64, Nullable = true }],
-            """{"type":"object","required":["unsubscribed","topics"],"properties":{"unsubscribed":{"const":true},"topics":""" + topicsSchema + """}}""",
+            CoreJsonContext.Default.UnsubscribeResult,
             [RpcErrorCodes.InvalidParams],
             Unsubscribe);
 
@@ -37,7 +36,7 @@ internal sealed class EventMethods(EventHub hub, TimeProvider timeProvider) : IR
             RpcRole.Viewer,
             "Subscription counts over all sessions and this session's topics.",
             [],
-            """{"type":"object","required":["global_stats","client_topics","client_id"],"properties":{"global_stats":{"type":"object","properties":{"total_subscriptions":{"type":"integer"},"active_clients":{"type":"integer"},"topic_counts":{"type":"object","additionalProperties":{"type":"integer"}}}},"client_topics":""" + topicsSchema + ""","client_id":{"type":"string"}}}""",
+            CoreJsonContext.Default.SubscriptionStatsResult,
             [],
             Stats);
     }

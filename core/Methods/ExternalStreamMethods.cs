@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using CameraService.Abstractions;
@@ -18,11 +20,6 @@ namespace CameraService.Core.Methods;
 /// </summary>
 internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
 {
-    private const string EntrySchema =
-        """{"type":"object","required":["url","type","name","status","discovered_at","last_seen","capabilities"],"properties":{"url":{"type":"string","description":"credentials shown as user:***"},"type":{"enum":["skydio","generic"]},"name":{"type":"string"},"status":{"enum":["DISCOVERED","ERROR"]},"discovered_at":{"type":"string","format":"date-time"},"last_seen":{"type":["string","null"],"format":"date-time"},"device":{"type":["string","null"],"description":"camera<N> of an added stream"},"capabilities":{"type":"object","properties":{"protocol":{"type":"string"},"format":{"type":"string"},"source":{"type":"string"},"stream_type":{"type":"string"},"port":{"type":"integer"},"stream_path":{"type":"string"},"codec":{"type":["string","null"]},"metadata":{"type":"object","additionalProperties":{"type":"string"}}}}}}""";
-
-    private const string ListSchema = """{"type":"array","items":""" + EntrySchema + "}";
-
     private readonly ActiveComponents _components;
     private readonly CameraRegistry _registry;
     private readonly IEventPublisher _events;
@@ -65,7 +62,7 @@ internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
                 new RpcParam("force_rescan", RpcParamType.Boolean, "Scan now even when the last scan is less than 30 s old.") { Default = false },
                 new RpcParam("include_offline", RpcParamType.Boolean, "Also list probed targets that did not answer (status ERROR).") { Default = false },
             ],
-            """{"type":"object","required":["discovered_streams","skydio_streams","generic_streams","scan_timestamp","total_found","discovery_options","scan_duration","errors"],"properties":{"discovered_streams":""" + ListSchema + ""","skydio_streams":""" + ListSchema + ""","generic_streams":""" + ListSchema + ""","scan_timestamp":{"type":"string","format":"date-time"},"total_found":{"type":"integer"},"discovery_options":{"type":"object","properties":{"skydio_enabled":{"type":"boolean"},"generic_enabled":{"type":"boolean"},"force_rescan":{"type":"boolean"},"include_offline":{"type":"boolean"}}},"scan_duration":{"type":"string","description":"e.g. 1.25s"},"errors":{"type":"array","items":{"type":"string"}}}}""",
+            ExternalStreamJsonContext.Default.DiscoveryResult,
             [RpcErrorCodes.Unsupported],
             DiscoverAsync);
 
@@ -78,7 +75,7 @@ internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
                 new RpcParam("stream_name", RpcParamType.String, "A name for people (the camera's name).", Required: true) { MaxLength = 100, Pattern = @"^[^\u0000-\u001f\u007f]*\S[^\u0000-\u001f\u007f]*$" },
                 new RpcParam("stream_type", RpcParamType.String, "skydio or generic; derived from the URL when absent.") { Enum = [ExternalStreamTypes.Skydio, ExternalStreamTypes.Generic] },
             ],
-            """{"type":"object","required":["stream_url","stream_name","stream_type","status","timestamp"],"properties":{"stream_url":{"type":"string"},"stream_name":{"type":"string"},"stream_type":{"enum":["skydio","generic"]},"status":{"const":"ADDED"},"timestamp":{"type":"string","format":"date-time"},"device":{"type":["string","null"],"description":"camera<N>, once the first probe ended"}}}""",
+            ExternalStreamJsonContext.Default.AddResult,
             [RpcErrorCodes.Unsupported, RpcErrorCodes.DependencyFailed],
             AddAsync);
 
@@ -87,7 +84,7 @@ internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
             RpcRole.Operator,
             "Removes a stream added through the API; its camera leaves the camera list (re-adding the URL gives the same camera id).",
             [new RpcParam("stream_url", RpcParamType.String, "The URL as added, or as listed (user:***@).", Required: true) { MaxLength = 2048 }],
-            """{"type":"object","required":["stream_url","status","timestamp"],"properties":{"stream_url":{"type":"string"},"status":{"const":"REMOVED"},"timestamp":{"type":"string","format":"date-time"}}}""",
+            ExternalStreamJsonContext.Default.RemoveResult,
             [RpcErrorCodes.Unsupported, RpcErrorCodes.NotFound, RpcErrorCodes.InvalidState],
             RemoveAsync);
 
@@ -96,7 +93,7 @@ internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
             RpcRole.Viewer,
             "The added network streams (from the API and configuration), by category.",
             [],
-            """{"type":"object","required":["external_streams","skydio_streams","generic_streams","total_count","timestamp"],"properties":{"external_streams":""" + ListSchema + ""","skydio_streams":""" + ListSchema + ""","generic_streams":""" + ListSchema + ""","total_count":{"type":"integer"},"timestamp":{"type":"string","format":"date-time"}}}""",
+            ExternalStreamJsonContext.Default.ExternalStreamListResult,
             [RpcErrorCodes.Unsupported],
             (c, _, _) =>
             {
@@ -113,7 +110,7 @@ internal sealed class ExternalStreamMethods : IRpcMethodProvider, IDisposable
             RpcRole.Admin,
             "Sets the period of the background discovery scan in seconds (0 = on demand only); persisted.",
             [new RpcParam("scan_interval", RpcParamType.Integer, "Seconds between scans; 0 = on demand only.", Required: true) { Minimum = 0, Maximum = 86400 }],
-            """{"type":"object","required":["scan_interval","status","message","timestamp"],"properties":{"scan_interval":{"type":"integer"},"status":{"const":"UPDATED"},"message":{"type":"string"},"timestamp":{"type":"string","format":"date-time"}}}""",
+            ExternalStreamJsonContext.Default.IntervalResult,
             [RpcErrorCodes.Unsupported, RpcErrorCodes.DependencyFailed],
             SetIntervalAsync);
     }
@@ -303,7 +300,14 @@ internal sealed record ExternalStreamCapabilitiesResult(
     string Protocol, string Format, string Source, string StreamType, int Port, string StreamPath, string? Codec, IReadOnlyDictionary<string, string> Metadata);
 
 internal sealed record ExternalStreamEntry(
-    string Url, string Type, string Name, string Status, string DiscoveredAt, string? LastSeen, string? Device, ExternalStreamCapabilitiesResult Capabilities);
+    [property: Description("credentials shown as user:***")] string Url,
+    [property: AllowedValues(ExternalStreamTypes.Skydio, ExternalStreamTypes.Generic)] string Type,
+    string Name,
+    [property: AllowedValues(ExternalStreamStatuses.Discovered, ExternalStreamStatuses.Error)] string Status,
+    [property: DataType(DataType.DateTime)] string DiscoveredAt,
+    [property: DataType(DataType.DateTime)] string? LastSeen,
+    [property: Description("camera<N> of an added stream")] string? Device,
+    ExternalStreamCapabilitiesResult Capabilities);
 
 internal sealed record DiscoveryOptionsResult(bool SkydioEnabled, bool GenericEnabled, bool ForceRescan, bool IncludeOffline);
 
@@ -311,24 +315,34 @@ internal sealed record DiscoveryResult(
     IReadOnlyList<ExternalStreamEntry> DiscoveredStreams,
     IReadOnlyList<ExternalStreamEntry> SkydioStreams,
     IReadOnlyList<ExternalStreamEntry> GenericStreams,
-    string ScanTimestamp,
+    [property: DataType(DataType.DateTime)] string ScanTimestamp,
     int TotalFound,
     DiscoveryOptionsResult DiscoveryOptions,
-    string ScanDuration,
+    [property: Description("e.g. 1.25s")] string ScanDuration,
     IReadOnlyList<string> Errors);
 
-internal sealed record AddResult(string StreamUrl, string StreamName, string StreamType, string Status, string Timestamp, string? Device);
+internal sealed record AddResult(
+    string StreamUrl,
+    string StreamName,
+    [property: AllowedValues(ExternalStreamTypes.Skydio, ExternalStreamTypes.Generic)] string StreamType,
+    [property: AllowedValues("ADDED")] string Status,
+    [property: DataType(DataType.DateTime)] string Timestamp,
+    [property: Description("camera<N>, once the first probe ended")] string? Device);
 
-internal sealed record RemoveResult(string StreamUrl, string Status, string Timestamp);
+internal sealed record RemoveResult(string StreamUrl, [property: AllowedValues("REMOVED")] string Status, [property: DataType(DataType.DateTime)] string Timestamp);
 
 internal sealed record ExternalStreamListResult(
     IReadOnlyList<ExternalStreamEntry> ExternalStreams,
     IReadOnlyList<ExternalStreamEntry> SkydioStreams,
     IReadOnlyList<ExternalStreamEntry> GenericStreams,
     int TotalCount,
-    string Timestamp);
+    [property: DataType(DataType.DateTime)] string Timestamp);
 
-internal sealed record IntervalResult(int ScanInterval, string Status, string Message, string Timestamp);
+internal sealed record IntervalResult(
+    [property: Description("seconds; 0 = on demand only")] int ScanInterval,
+    [property: AllowedValues("UPDATED")] string Status,
+    string Message,
+    [property: DataType(DataType.DateTime)] string Timestamp);
 
 /// <summary>Params of <c>external_stream_update</c>: the change (added, removed, connected, disconnected, discovered) and the stream.</summary>
 internal sealed record ExternalStreamEvent(string Change, string StreamUrl, string StreamName, string StreamType, string Status, string? Device, string Timestamp, ExternalStreamEntry Stream);

@@ -66,7 +66,7 @@ internal sealed class MediaMethods(
                 new("format", RpcParamType.String, "Image format") { Enum = ["jpg", "jpeg", "png"], Default = "jpg" },
                 new("quality", RpcParamType.Integer, "JPEG quality") { Minimum = 1, Maximum = 100, Default = 85 },
             ],
-            """{"type":"object","required":["device","filename","status","timestamp","file_size","download_url"]}""",
+            MediaJsonContext.Default.SnapshotResultDto,
             [.. CameraErrors, RpcErrorCodes.InsufficientStorage],
             TakeSnapshotAsync);
 
@@ -79,78 +79,78 @@ internal sealed class MediaMethods(
                 new("duration_hours", RpcParamType.Integer, "Stop after this many hours") { Minimum = 1, Maximum = 24 },
                 new("format", RpcParamType.String, "Container format: fmp4 (fragmented MP4), mp4 or mkv (Matroska)") { Enum = ["fmp4", "mp4", "mkv"], Default = "fmp4" },
             ],
-            """{"type":"object","required":["device","session_id","status","start_time","format"]}""",
+            MediaJsonContext.Default.StartRecordingResult,
             [.. CameraErrors, RpcErrorCodes.InsufficientStorage],
             StartRecordingAsync);
 
         yield return new RpcMethod("stop_recording", RpcRole.Operator, "Stop recording a camera; returns every file written.",
             [device],
-            """{"type":"object","required":["device","session_id","status","start_time","end_time","duration","file_size","format","files"]}""",
+            MediaJsonContext.Default.StopRecordingResult,
             CameraErrors,
             StopRecordingAsync);
 
         yield return new RpcMethod("get_recording_status", RpcRole.Viewer, "The camera's recording: elapsed time, limit, bytes written.",
             [device],
-            """{"type":"object","required":["device","status","elapsed_seconds","bytes_written"]}""",
+            MediaJsonContext.Default.RecordingStatusResult,
             [RpcErrorCodes.NotFound],
             GetRecordingStatusAsync);
 
         yield return new RpcMethod("start_streaming", RpcRole.Operator, "Make sure the camera's live stream runs.",
             [device],
-            """{"type":"object","required":["device","stream_name","stream_url","status","start_time"]}""",
+            MediaJsonContext.Default.StartStreamingResult,
             CameraErrors,
             StartStreamingAsync);
 
         yield return new RpcMethod("stop_streaming", RpcRole.Operator, "Stop the camera's live stream (never an active recording).",
             [device],
-            """{"type":"object","required":["device","stream_name","status","end_time","stream_continues"]}""",
+            MediaJsonContext.Default.StopStreamingResult,
             CameraErrors,
             StopStreamingAsync);
 
         yield return new RpcMethod("get_stream_url", RpcRole.Viewer, "The camera's stream URLs and whether the stream is ready.",
             [device],
-            """{"type":"object","required":["device","stream_name","stream_url","available","active_consumers","stream_status"]}""",
+            MediaJsonContext.Default.StreamUrlResult,
             CameraErrors,
             GetStreamUrlAsync);
 
         yield return new RpcMethod("get_stream_status", RpcRole.Viewer, "The camera's stream state, readers and bytes sent.",
             [device],
-            """{"type":"object","required":["device","stream_name","status","ready","readers","bytes_sent"]}""",
+            MediaJsonContext.Default.StreamStatusResult,
             CameraErrors,
             GetStreamStatusAsync);
 
         yield return new RpcMethod("get_streams", RpcRole.Viewer, "Every stream the backend serves.",
             [],
-            """{"type":"array","items":{"type":"object","required":["name","source","ready","readers","bytes_sent"]}}""",
+            MediaJsonContext.Default.IReadOnlyListStreamListItem,
             [RpcErrorCodes.DependencyFailed, RpcErrorCodes.Unsupported],
             GetStreamsAsync);
 
         yield return new RpcMethod("list_recordings", RpcRole.Viewer, "Recordings, newest first.", paging,
-            """{"type":"object","required":["files","total","limit","offset"]}""", [RpcErrorCodes.Unsupported],
+            MediaJsonContext.Default.FileListResult, [RpcErrorCodes.Unsupported],
             (c, p, ct) => ListAsync(c, MediaKind.Recording, p, ct));
 
         yield return new RpcMethod("list_snapshots", RpcRole.Viewer, "Snapshots, newest first.", paging,
-            """{"type":"object","required":["files","total","limit","offset"]}""", [RpcErrorCodes.Unsupported],
+            MediaJsonContext.Default.FileListResult, [RpcErrorCodes.Unsupported],
             (c, p, ct) => ListAsync(c, MediaKind.Snapshot, p, ct));
 
         yield return new RpcMethod("get_recording_info", RpcRole.Viewer, "One recording's size, duration and download URL.", [filename],
-            """{"type":"object","required":["filename","device","file_size","created_time","download_url","format"]}""", [RpcErrorCodes.NotFound],
+            MediaJsonContext.Default.FileInfoResult, [RpcErrorCodes.NotFound],
             (c, p, ct) => GetInfoAsync(MediaKind.Recording, p, ct));
 
         yield return new RpcMethod("get_snapshot_info", RpcRole.Viewer, "One snapshot's size and download URL.", [filename],
-            """{"type":"object","required":["filename","device","file_size","created_time","download_url","format"]}""", [RpcErrorCodes.NotFound],
+            MediaJsonContext.Default.FileInfoResult, [RpcErrorCodes.NotFound],
             (c, p, ct) => GetInfoAsync(MediaKind.Snapshot, p, ct));
 
         yield return new RpcMethod("delete_recording", RpcRole.Operator, "Delete a recording (not one still being written).", [filename],
-            """{"type":"object","required":["filename","deleted","message"]}""", [RpcErrorCodes.NotFound, RpcErrorCodes.InvalidState],
+            MediaJsonContext.Default.DeleteResult, [RpcErrorCodes.NotFound, RpcErrorCodes.InvalidState],
             (c, p, ct) => DeleteAsync(MediaKind.Recording, p, ct));
 
         yield return new RpcMethod("delete_snapshot", RpcRole.Operator, "Delete a snapshot.", [filename],
-            """{"type":"object","required":["filename","deleted","message"]}""", [RpcErrorCodes.NotFound],
+            MediaJsonContext.Default.DeleteResult, [RpcErrorCodes.NotFound],
             (c, p, ct) => DeleteAsync(MediaKind.Snapshot, p, ct));
 
         yield return new RpcMethod("get_storage_info", RpcRole.Admin, "Disk usage against the warning and block thresholds.", [],
-            """{"type":"object","required":["total_space","used_space","available_space","usage_percentage","recordings_size","snapshots_size","low_space_warning","warn_percent","block_percent"]}""",
+            MediaJsonContext.Default.StorageInfoResult,
             [RpcErrorCodes.Unsupported],
             GetStorageInfo);
 
@@ -162,12 +162,12 @@ internal sealed class MediaMethods(
                 new("max_size_gb", RpcParamType.Number, "size: keep media below this many GB") { Minimum = 0.001, Maximum = 1_000_000 },
                 new("min_free_percent", RpcParamType.Number, "any: delete oldest files while free space is below this") { Minimum = 0, Maximum = 100 },
             ],
-            """{"type":"object","required":["policy_type","enabled","message"]}""",
+            MediaJsonContext.Default.RetentionPolicyResult,
             [RpcErrorCodes.Unsupported],
             SetRetentionPolicyAsync);
 
         yield return new RpcMethod("cleanup_old_files", RpcRole.Admin, "Apply the retention policy now.", [],
-            """{"type":"object","required":["cleanup_executed","files_deleted","space_freed","message"]}""",
+            MediaJsonContext.Default.CleanupResultDto,
             [RpcErrorCodes.Unsupported],
             CleanupAsync);
     }

@@ -1,19 +1,38 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using CameraService.Core.Media;
 
 namespace CameraService.Core.Methods;
 
-// Result shapes of the media methods, exactly as api-contract.md §4 names them (snake_case on the wire).
+// Result shapes of the media methods, exactly as api-contract.md §4 names them (snake_case on the wire). The OpenRPC
+// result schemas are generated from them (RpcResultSchema): the attributes are what the types alone cannot say.
 
-internal sealed record SnapshotResultDto(string Device, string Filename, string Status, string Timestamp, long FileSize, string DownloadUrl);
+internal sealed record SnapshotResultDto(
+    string Device,
+    string Filename,
+    [property: AllowedValues("SUCCESS")] string Status,
+    [property: DataType(DataType.DateTime)] string Timestamp,
+    long FileSize,
+    string DownloadUrl);
 
-internal sealed record StartRecordingResult(string Device, string SessionId, string? Filename, string Status, string StartTime, int? Duration, string Format);
+internal sealed record StartRecordingResult(
+    string Device,
+    string SessionId,
+    [property: Description("the first segment's name, once known")] string? Filename,
+    [property: AllowedValues("RECORDING")] string Status,
+    [property: DataType(DataType.DateTime)] string StartTime,
+    [property: Description("seconds; null = until stop_recording")] int? Duration,
+    string Format);
 
-internal sealed record RecordingFileDto(string Filename, long FileSize, string DownloadUrl, string Format);
+internal sealed record RecordingFileDto(string Filename, long FileSize, string DownloadUrl, [property: Description(FileFormats.Description)] string Format);
 
 /// <summary>The <c>format</c> of a file entry (api-contract §8.2): <c>mp4</c> (also fragmented MP4), <c>mkv</c>, <c>jpeg</c>, <c>png</c>.</summary>
 internal static class FileFormats
 {
+    /// <summary>The schema description of the <c>format</c> field.</summary>
+    public const string Description = "the file's format from its extension: mp4 (also fragmented MP4), mkv, jpeg or png";
+
     /// <summary>The format named by the file's extension; an extension outside the contract's list is passed on in lower case.</summary>
     public static string Of(string fileName) => Path.GetExtension(fileName).ToLowerInvariant() switch
     {
@@ -29,35 +48,62 @@ internal sealed record StopRecordingResult(
     string Device,
     string SessionId,
     string? Filename,
-    string Status,
-    string StartTime,
-    string EndTime,
-    double Duration,
+    [property: AllowedValues("STOPPED", "ERROR"), Description("ERROR when finalizing failed; reason says why")] string Status,
+    [property: DataType(DataType.DateTime)] string StartTime,
+    [property: DataType(DataType.DateTime)] string EndTime,
+    [property: Description("seconds")] double Duration,
     long FileSize,
     string Format,
-    IReadOnlyList<RecordingFileDto> Files,
+    [property: Description("every segment written")] IReadOnlyList<RecordingFileDto> Files,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason);
 
 internal sealed record RecordingStatusResult(
     string Device,
-    string Status,
+    [property: AllowedValues("RECORDING", "STOPPED")] string Status,
     string? SessionId,
-    string? StartTime,
+    [property: DataType(DataType.DateTime)] string? StartTime,
     double ElapsedSeconds,
-    int? DurationLimit,
+    [property: Description("seconds; null = unlimited")] int? DurationLimit,
     long BytesWritten,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LastStatus,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), AllowedValues("STOPPED", "ERROR", "FAILED"), Description("how the last session ended")] string? LastStatus,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason);
 
-internal sealed record StartStreamingResult(string Device, string StreamName, string? StreamUrl, string Status, string StartTime, string? AutoCloseAfter);
+internal sealed record StartStreamingResult(
+    string Device,
+    string StreamName,
+    string? StreamUrl,
+    [property: AllowedValues("STARTED")] string Status,
+    [property: DataType(DataType.DateTime)] string StartTime,
+    string? AutoCloseAfter);
 
-internal sealed record StopStreamingResult(string Device, string StreamName, string Status, string? StartTime, string EndTime, double Duration, bool StreamContinues);
+internal sealed record StopStreamingResult(
+    string Device,
+    string StreamName,
+    [property: AllowedValues("STOPPED")] string Status,
+    [property: DataType(DataType.DateTime)] string? StartTime,
+    [property: DataType(DataType.DateTime)] string EndTime,
+    [property: Description("seconds")] double Duration,
+    [property: Description("true when the stream keeps running (e.g. a recording still needs it)")] bool StreamContinues);
 
-internal sealed record StreamUrlResult(string Device, string StreamName, string? StreamUrl, bool Available, int ActiveConsumers, string StreamStatus, StreamUrlsDto Streams);
+internal sealed record StreamUrlResult(
+    string Device,
+    string StreamName,
+    string? StreamUrl,
+    bool Available,
+    int ActiveConsumers,
+    [property: AllowedValues("READY", "NOT_READY", "ERROR")] string StreamStatus,
+    StreamUrlsDto Streams);
 
 internal sealed record StreamUrlsDto(string? Rtsp, string? Hls, string? Webrtc);
 
-internal sealed record StreamStatusResult(string Device, string StreamName, string Status, bool Ready, int Readers, long BytesSent, string? StartTime);
+internal sealed record StreamStatusResult(
+    string Device,
+    string StreamName,
+    [property: AllowedValues("ACTIVE", "INACTIVE", "ERROR", "STARTING", "STOPPING")] string Status,
+    bool Ready,
+    int Readers,
+    long BytesSent,
+    [property: DataType(DataType.DateTime)] string? StartTime);
 
 internal sealed record StreamListItem(string Name, string Source, bool Ready, int Readers, long BytesSent);
 
@@ -65,31 +111,31 @@ internal sealed record FileListItem(
     string Filename,
     string Device,
     long FileSize,
-    string ModifiedTime,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Duration,
+    [property: DataType(DataType.DateTime)] string ModifiedTime,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("seconds (recordings)")] double? Duration,
     string DownloadUrl,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool InProgress,
-    string Format);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault), Description("present (true) while a recording is still being written")] bool InProgress,
+    [property: Description(FileFormats.Description)] string Format);
 
 internal sealed record FileListResult(
     IReadOnlyList<FileListItem> Files,
     int Total,
     int Limit,
     int Offset,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextCursor = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("pass as cursor for the next page; absent on the last page")] string? NextCursor = null);
 
 internal sealed record FileInfoResult(
     string Filename,
     string Device,
     long FileSize,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Duration,
-    string CreatedTime,
-    string ModifiedTime,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("seconds (recordings)")] double? Duration,
+    [property: DataType(DataType.DateTime)] string CreatedTime,
+    [property: DataType(DataType.DateTime)] string ModifiedTime,
     string DownloadUrl,
     bool InProgress,
-    string Format);
+    [property: Description(FileFormats.Description)] string Format);
 
-internal sealed record DeleteResult(string Filename, bool Deleted, string Message);
+internal sealed record DeleteResult(string Filename, [property: AllowedValues(true)] bool Deleted, string Message);
 
 internal sealed record StorageInfoResult(
     long TotalSpace,
@@ -101,9 +147,15 @@ internal sealed record StorageInfoResult(
     bool LowSpaceWarning,
     double WarnPercent,
     double BlockPercent,
-    string Status);
+    [property: AllowedValues("OK", "WARNING", "CRITICAL")] string Status);
 
-internal sealed record RetentionPolicyResult(string PolicyType, bool Enabled, double? MaxAgeDays, double? MaxSizeGb, double? MinFreePercent, string Message);
+internal sealed record RetentionPolicyResult(
+    [property: AllowedValues("age", "size", "manual")] string PolicyType,
+    bool Enabled,
+    double? MaxAgeDays,
+    double? MaxSizeGb,
+    double? MinFreePercent,
+    string Message);
 
 internal sealed record CleanupResultDto(bool CleanupExecuted, int FilesDeleted, long SpaceFreed, string Message);
 

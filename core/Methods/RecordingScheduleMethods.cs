@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using CameraService.Core.Auth;
 using CameraService.Core.Cameras;
@@ -28,9 +29,6 @@ internal sealed class RecordingScheduleMethods(
         ],
     };
 
-    private const string ScheduleSchema =
-        """{"type":"object","required":["device","enabled","windows","time_zone","active","held_off"],"properties":{"device":{"type":"string"},"enabled":{"type":"boolean"},"windows":{"type":"array","items":{"type":"object","required":["days","start","end"],"properties":{"days":{"type":"array","items":{"enum":["mon","tue","wed","thu","fri","sat","sun"]}},"start":{"type":"string"},"end":{"type":"string"}}}},"time_zone":{"type":"string"},"active":{"type":"boolean"},"held_off":{"type":"boolean"},"window_end":{"type":["string","null"]},"next_start":{"type":["string","null"]}}}""";
-
     public IEnumerable<RpcMethod> GetMethods()
     {
         yield return new RpcMethod(
@@ -43,7 +41,7 @@ internal sealed class RecordingScheduleMethods(
                 Windows,
                 new RpcParam("time_zone", RpcParamType.String, "IANA zone id (Europe/Berlin); absent = the box's zone.") { MaxLength = 64 },
             ],
-            ScheduleSchema,
+            ScheduleJsonContext.Default.RecordingScheduleResult,
             [RpcErrorCodes.InvalidParams, RpcErrorCodes.NotFound],
             (_, p, _) =>
             {
@@ -59,7 +57,7 @@ internal sealed class RecordingScheduleMethods(
             RpcRole.Viewer,
             "The camera's recording schedule (disabled with no windows when none was set) and whether a window is open now.",
             [CameraMethods.DeviceParam],
-            ScheduleSchema,
+            ScheduleJsonContext.Default.RecordingScheduleResult,
             [RpcErrorCodes.NotFound],
             (_, p, _) =>
             {
@@ -73,7 +71,7 @@ internal sealed class RecordingScheduleMethods(
             RpcRole.Viewer,
             "Every camera that has a recording schedule (within the caller's cameras).",
             [],
-            """{"type":"object","required":["schedules","total"],"properties":{"schedules":{"type":"array","items":""" + ScheduleSchema + """},"total":{"type":"integer"}}}""",
+            ScheduleJsonContext.Default.RecordingScheduleListResult,
             [],
             (c, _, _) =>
             {
@@ -141,8 +139,8 @@ internal sealed record RecordingScheduleResult(
     string TimeZone,
     bool Active,
     bool HeldOff,
-    string? WindowEnd,
-    string? NextStart);
+    [property: DataType(DataType.DateTime)] string? WindowEnd,
+    [property: DataType(DataType.DateTime)] string? NextStart);
 
 /// <summary>Result of <c>list_recording_schedules</c>.</summary>
 internal sealed record RecordingScheduleListResult(IReadOnlyList<RecordingScheduleResult> Schedules, int Total);

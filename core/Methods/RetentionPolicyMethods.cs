@@ -17,7 +17,7 @@ internal sealed class RetentionPolicyMethods(ActiveComponents components) : IRpc
             RpcRole.Admin,
             "The stored retention policy (what set_retention_policy last stored, or the configured default).",
             [],
-            """{"type":"object","required":["policy_type","enabled","message"],"properties":{"policy_type":{"enum":["age","size","manual"]},"enabled":{"type":"boolean"},"max_age_days":{"type":["number","null"]},"max_size_gb":{"type":["number","null"]},"min_free_percent":{"type":["number","null"]},"message":{"type":"string"}}}""",
+            MediaJsonContext.Default.RetentionPolicyResult,
             [RpcErrorCodes.Unsupported],
             (_, _, _) =>
             {

@@ -31,7 +31,7 @@ internal sealed class SystemMethods(
             RpcRole.None,
             "Liveness check; answers \"pong\".",
             [],
-            """{"type":"string","const":"pong"}""",
+            CoreJsonContext.Default.PingReply,
             [],
             (_, _, _) => ValueTask.FromResult(RpcResult.Pong));
 
@@ -40,7 +40,7 @@ internal sealed class SystemMethods(
             RpcRole.None,
             "Authenticates the session with a JWT (HS256) or an API key (csk_…). A new credential replaces the session's role.",
             [new RpcParam("auth_token", RpcParamType.String, "A JWT or an API key.", Required: true) { MaxLength = 8192 }],
-            """{"type":"object","required":["authenticated","role","permissions","expires_at","session_id"],"properties":{"authenticated":{"const":true},"role":{"enum":["viewer","operator","admin"]},"permissions":{"type":"array","items":{"type":"string"}},"expires_at":{"type":["string","null"],"format":"date-time"},"session_id":{"type":"string"}}}""",
+            CoreJsonContext.Default.AuthenticateResult,
             [RpcErrorCodes.AuthenticationFailed],
             AuthenticateAsync);
 
@@ -49,7 +49,7 @@ internal sealed class SystemMethods(
             RpcRole.Viewer,
             "Server name, version, runtime, capabilities and loaded plugins.",
             [],
-            """{"type":"object","required":["name","version","build_date","runtime","architecture","capabilities","supported_formats","max_cameras","plugins"],"properties":{"name":{"type":"string"},"version":{"type":"string"},"build_date":{"type":"string"},"runtime":{"type":"string"},"architecture":{"type":"string"},"capabilities":{"type":"array","items":{"type":"string"}},"supported_formats":{"type":"array","items":{"type":"string"}},"max_cameras":{"type":"integer"},"plugins":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"version":{"type":"string"},"status":{"enum":["LOADED","DISABLED","INCOMPATIBLE","FAULTED"]}}}}}}""",
+            CoreJsonContext.Default.ServerInfoResult,
             [],
             (_, _, _) => ValueTask.FromResult(RpcResult.From(ServerInfo(), CoreJsonContext.Default.ServerInfoResult)));
 
@@ -58,7 +58,7 @@ internal sealed class SystemMethods(
             RpcRole.Viewer,
             "Whether camera discovery has finished: starting, partial (a camera source failed) or ready.",
             [],
-            """{"type":"object","required":["status","message","available_cameras","discovery_active"],"properties":{"status":{"enum":["starting","partial","ready"]},"message":{"type":"string"},"available_cameras":{"type":"array","items":{"type":"string"}},"discovery_active":{"type":"boolean"}}}""",
+            CoreJsonContext.Default.SystemStatusResult,
             [],
             (_, _, _) => ValueTask.FromResult(RpcResult.From(SystemStatus(), CoreJsonContext.Default.SystemStatusResult)));
 
@@ -67,7 +67,7 @@ internal sealed class SystemMethods(
             RpcRole.Admin,
             "Overall health, each component's state and the crossed alert thresholds (the same view as GET /health).",
             [],
-            """{"type":"object","required":["status","uptime","version","components"],"properties":{"status":{"enum":["HEALTHY","DEGRADED","UNHEALTHY"]},"uptime":{"type":"integer","description":"seconds"},"version":{"type":"string"},"components":{"type":"object","properties":{"api":{"$ref":"#/$defs/state"},"camera_sources":{"$ref":"#/$defs/state"},"stream_backend":{"$ref":"#/$defs/state"},"storage":{"$ref":"#/$defs/state"},"plugins":{"$ref":"#/$defs/state"}}},"alerts":{"type":"array","items":{"type":"string"},"description":"why the status is DEGRADED or UNHEALTHY: the crossed alert thresholds"}},"$defs":{"state":{"enum":["RUNNING","DEGRADED","ERROR","STOPPED"]}}}""",
+            CoreJsonContext.Default.StatusResult,
             [],
             (_, _, _) => ValueTask.FromResult(RpcResult.From(Status(), CoreJsonContext.Default.StatusResult)));
 
@@ -76,7 +76,7 @@ internal sealed class SystemMethods(
             RpcRole.Admin,
             "Service metrics: api_metrics, system_metrics, camera_metrics, stream_metrics and sections added by other services.",
             [],
-            """{"type":"object","required":["timestamp","api_metrics","system_metrics"],"properties":{"timestamp":{"type":"string","format":"date-time"},"api_metrics":{"type":"object","properties":{"requests_per_second":{"type":"number"},"p50_ms":{"type":"number"},"p95_ms":{"type":"number"},"p99_ms":{"type":"number"},"error_rate":{"type":"number"},"connections":{"type":"integer"}}},"system_metrics":{"type":"object","properties":{"cpu_usage":{"type":"number"},"memory_usage":{"type":"number"},"disk_usage":{"type":"number"},"threads":{"type":"integer"}}},"camera_metrics":{"type":"object"},"stream_metrics":{"type":["object","null"]},"recording_metrics":{"type":["object","null"]}}}""",
+            CoreJsonContext.Default.MetricsResult,
             [],
             MetricsAsync);
     }

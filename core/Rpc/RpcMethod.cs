@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using CameraService.Abstractions.Api;
@@ -77,14 +78,16 @@ internal sealed record RpcParam(string Name, RpcParamType Type, string Descripti
 internal delegate ValueTask<RpcResult> RpcHandler(RpcCallContext context, RpcParams parameters, CancellationToken cancellationToken);
 
 /// <summary>
-/// A method of the API: its name, minimum role, parameters, result schema and errors, and its handler.
-/// Register methods through an <see cref="IRpcMethodProvider"/>.
+/// A method of the API: its name, minimum role, parameters, result type and errors, and its handler.
+/// Register methods through an <see cref="IRpcMethodProvider"/>. The OpenRPC document's result schema is generated
+/// from <paramref name="Result"/> (<see cref="RpcResultSchema"/>): write the result record, pass its source-generated
+/// <see cref="JsonTypeInfo"/> here and to <see cref="RpcResult.From{T}"/> in the handler.
 /// </summary>
 /// <param name="Name">The method name.</param>
 /// <param name="MinRole">The minimum role.</param>
 /// <param name="Summary">One line for the OpenRPC document.</param>
 /// <param name="Params">The named parameters; anything else is rejected.</param>
-/// <param name="ResultSchema">The JSON Schema of the result, as JSON text.</param>
+/// <param name="Result">The result type's metadata, from which the result schema is generated.</param>
 /// <param name="Errors">The error codes the method may answer with, besides the generic ones.</param>
 /// <param name="Handler">The implementation.</param>
 internal sealed record RpcMethod(
@@ -92,9 +95,17 @@ internal sealed record RpcMethod(
     RpcRole MinRole,
     string Summary,
     IReadOnlyList<RpcParam> Params,
-    string ResultSchema,
+    JsonTypeInfo Result,
     IReadOnlyList<int> Errors,
     RpcHandler Handler);
+
+/// <summary>The result of <c>ping</c>: the string <c>"pong"</c>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<PingReply>))]
+internal enum PingReply
+{
+    [JsonStringEnumMemberName("pong")]
+    Pong,
+}
 
 /// <summary>Contributes methods to the method table. Register implementations as singletons in DI.</summary>
 internal interface IRpcMethodProvider
@@ -119,7 +130,8 @@ internal sealed class RpcCallContext(RpcSession session)
 /// <summary>A method's successful result, written after the handler returned so a failing handler never leaves half a response.</summary>
 internal abstract class RpcResult
 {
-    public static RpcResult Pong { get; } = new RawResult("\"pong\""u8.ToArray());
+    /// <summary>The answer of <c>ping</c>, serialized once.</summary>
+    public static RpcResult Pong { get; } = new RawResult(JsonSerializer.SerializeToUtf8Bytes(PingReply.Pong, CoreJsonContext.Default.PingReply));
 
     public abstract void Write(Utf8JsonWriter writer);
 

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CameraService.Core.Hosting;
@@ -26,7 +27,7 @@ internal sealed class RpcMethodTable
             RpcRole.None,
             "The OpenRPC document of this API, generated from the method table.",
             [],
-            """{"type":"object","description":"OpenRPC 1.3 document"}""",
+            CoreJsonContext.Default.OpenRpcDocument,
             [],
             (_, _, _) => ValueTask.FromResult(RpcResult.Raw(OpenRpcDocument)));
         all.Add(discover.Name, discover);
@@ -41,11 +42,17 @@ internal sealed class RpcMethodTable
 
         _methods = all.ToFrozenDictionary(StringComparer.Ordinal);
         Methods = [.. all.Values.OrderBy(m => m.Name, StringComparer.Ordinal)];
-        _openRpc = new Lazy<byte[]>(() => BuildOpenRpc(Methods, info));
+
+        // Generated once here, not per call; a result type the exporter cannot describe fails the start.
+        ResultSchemas = Methods.ToFrozenDictionary(m => m.Name, m => RpcResultSchema.Of(m.Result), StringComparer.Ordinal);
+        _openRpc = new Lazy<byte[]>(() => BuildOpenRpc(Methods, ResultSchemas, info));
     }
 
     /// <summary>Every method, ordered by name.</summary>
     public IReadOnlyList<RpcMethod> Methods { get; }
+
+    /// <summary>The JSON Schema of each method's result by method name, generated from its result type.</summary>
+    public FrozenDictionary<string, JsonObject> ResultSchemas { get; }
 
     /// <summary>The OpenRPC document as UTF-8 JSON, built once.</summary>
     public ReadOnlyMemory<byte> OpenRpcDocument => _openRpc.Value;
@@ -60,13 +67,9 @@ internal sealed class RpcMethodTable
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentException.ThrowIfNullOrWhiteSpace(method.Name);
-        try
+        if (method.Result is null)
         {
-            using var _ = JsonDocument.Parse(method.ResultSchema);
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidOperationException($"The result schema of '{method.Name}' is not valid JSON.", ex);
+            throw new InvalidOperationException($"The RPC method '{method.Name}' has no result type; pass the JsonTypeInfo of its result record.");
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -79,7 +82,7 @@ internal sealed class RpcMethodTable
         }
     }
 
-    private static byte[] BuildOpenRpc(IReadOnlyList<RpcMethod> methods, ServiceInfo info)
+    private static byte[] BuildOpenRpc(IReadOnlyList<RpcMethod> methods, FrozenDictionary<string, JsonObject> resultSchemas, ServiceInfo info)
     {
         var methodArray = new JsonArray();
         foreach (var m in methods)
@@ -109,7 +112,7 @@ internal sealed class RpcMethodTable
                 ["summary"] = m.Summary,
                 ["paramStructure"] = "by-name",
                 ["params"] = parameters,
-                ["result"] = new JsonObject { ["name"] = "result", ["schema"] = JsonNode.Parse(m.ResultSchema) },
+                ["result"] = new JsonObject { ["name"] = "result", ["schema"] = resultSchemas[m.Name].DeepClone() },
                 ["x-min-role"] = m.MinRole.ToString().ToLowerInvariant(),
             };
             if (errors.Count > 0)
@@ -127,19 +130,15 @@ internal sealed class RpcMethodTable
                 new JsonObject { ["code"] = code, ["message"] = RpcErrorCodes.Message(code) };
         }
 
-        var doc = new JsonObject
-        {
-            ["openrpc"] = "1.3.2",
-            ["info"] = new JsonObject
-            {
-                ["title"] = "camera-service JSON-RPC API",
-                ["version"] = info.Version,
-                ["description"] = "JSON-RPC 2.0 over WebSocket. Named params only. Roles: none < viewer < operator < admin (x-min-role).",
-            },
-            ["methods"] = methodArray,
-            ["components"] = new JsonObject { ["errors"] = allErrors },
-        };
-        return JsonSerializer.SerializeToUtf8Bytes(doc, CoreJsonContext.Default.JsonObject);
+        var doc = new OpenRpcDocument(
+            "1.3.2",
+            new OpenRpcInfo(
+                "camera-service JSON-RPC API",
+                info.Version,
+                "JSON-RPC 2.0 over WebSocket. Named params only. Roles: none < viewer < operator < admin (x-min-role)."),
+            methodArray,
+            new JsonObject { ["errors"] = allErrors });
+        return JsonSerializer.SerializeToUtf8Bytes(doc, CoreJsonContext.Default.OpenRpcDocument);
     }
 
     private static JsonObject Schema(RpcParam p)
@@ -270,3 +269,14 @@ internal sealed class RpcMethodTable
         }
     }
 }
+
+/// <summary>The result of <c>rpc.discover</c>.</summary>
+[Description("OpenRPC 1.3 document of this API")]
+internal sealed record OpenRpcDocument(
+    string Openrpc,
+    OpenRpcInfo Info,
+    [property: Description("one entry per method: name, summary, params, result schema, x-min-role, errors")] JsonArray Methods,
+    [property: Description("errors: every error code with its message")] JsonObject Components);
+
+/// <summary>The <c>info</c> object of the OpenRPC document.</summary>
+internal sealed record OpenRpcInfo(string Title, string Version, string Description);

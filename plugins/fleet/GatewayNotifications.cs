@@ -64,6 +64,8 @@ internal sealed class GatewayNotifications(IdRewriter rewriter, IRpcNotification
             _ => ["storage.warning", "storage.critical"],
         },
         "system_health_update" => ["system.health"],
+        "camera_controls_changed" => ["camera.controls"],
+        "recording_progress" => ["recording.progress"],
         _ => null,
     };
 }

@@ -13,11 +13,12 @@ namespace CameraService.Plugins.Fleet;
 /// </summary>
 internal sealed partial class NodeEventForwarder(NatsConnection nats, string nodeId, FleetMetrics metrics, ILogger logger)
 {
-    // The contract's topics (api-contract.md §5): the forwarding session subscribes to all of them.
+    // The contract's topics (api-contract.md §5 and §8): the forwarding session subscribes to all of them.
     private static readonly string[] AllTopics =
     [
         "camera.connected", "camera.disconnected", "camera.status_change", "recording.start", "recording.stop",
         "recording.error", "snapshot.taken", "storage.warning", "storage.critical", "system.health",
+        "camera.controls", "recording.progress",
     ];
 
     private readonly Channel<byte[]> _events = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });

@@ -275,6 +275,7 @@ public sealed class ClientMethodTests : IAsyncLifetime
         Assert.Equal("mp4", list.Files[0].Format);
         Assert.Null(list.Files[1].Format);
         Assert.Equal(new DateTimeOffset(2026, 11, 27, 10, 15, 30, TimeSpan.Zero), list.Files[0].ModifiedTime);
+        Assert.Equal("MjAyNi0xMS0yN1QwOTowMDowNVp8Y2FtZXJhMF8yMDI2LTExLTI3XzA5LTAwLTAwLm1wNA", list.NextCursor);
     }
 
     [Fact]
@@ -292,6 +293,7 @@ public sealed class ClientMethodTests : IAsyncLifetime
 
         AssertParams(request, """{"device":"camera0"}""");
         Assert.Equal("camera0_2026-11-27_10-15-02.jpg", Assert.Single(list.Files).Filename);
+        Assert.Null(list.NextCursor);
     }
 
     [Fact]
@@ -345,6 +347,7 @@ public sealed class ClientMethodTests : IAsyncLifetime
         Assert.Equal(80, s.WarnPercent);
         Assert.Equal(90, s.BlockPercent);
         Assert.False(s.LowSpaceWarning);
+        Assert.Equal("OK", s.Status);
     }
 
     [Fact]

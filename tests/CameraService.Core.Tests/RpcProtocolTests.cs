@@ -310,7 +310,7 @@ public sealed class RpcProtocolTests : IAsyncLifetime
         public IEnumerable<RpcMethod> GetMethods()
         {
             RpcMethod M(string name, Func<RpcResult> body, IReadOnlyList<RpcParam>? p = null) =>
-                new(name, RpcRole.Viewer, name, p ?? [], """{"type":"integer"}""", [], (_, _, _) => ValueTask.FromResult(body()));
+                new(name, RpcRole.Viewer, name, p ?? [], CoreJsonContext.Default.Int32, [], (_, _, _) => ValueTask.FromResult(body()));
 
             yield return M("test.crash", () => throw new InvalidOperationException("boom at /srv/secret-path/file.cs"));
             yield return M("test.notfound", () => throw new ResourceNotFoundException("camera", "camera9"));
@@ -324,7 +324,7 @@ public sealed class RpcProtocolTests : IAsyncLifetime
                 RpcRole.Viewer,
                 "range",
                 [new RpcParam("n", RpcParamType.Integer, "n", Required: true) { Minimum = 1, Maximum = 100 }],
-                """{"type":"integer"}""",
+                CoreJsonContext.Default.Int32,
                 [],
                 (_, p, _) => ValueTask.FromResult(RpcResult.Raw(System.Text.Encoding.UTF8.GetBytes(p.GetInt64("n")!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
         }

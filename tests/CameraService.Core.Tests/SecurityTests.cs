@@ -187,7 +187,7 @@ public sealed class SecurityTests : IAsyncLifetime
     {
         string? minted = null;
         AccessControl? access = null;
-        var probe = new RpcMethod("probe_sign", RpcRole.Viewer, "test", [], "{}", [], (c, p, ct) =>
+        var probe = new RpcMethod("probe_sign", RpcRole.Viewer, "test", [], CoreJsonContext.Default.PingReply, [], (c, p, ct) =>
         {
             minted = access!.SignResource("streams/camera0", TimeSpan.FromMinutes(5));
             return ValueTask.FromResult(RpcResult.Pong);
@@ -453,7 +453,7 @@ public sealed class SecurityTests : IAsyncLifetime
     [Fact]
     public async Task DependencyFailedDetail_CarriesNoUrlsCredentialsAddressesOrPaths()
     {
-        var probe = new RpcMethod("probe_fail", RpcRole.Viewer, "test", [], "{}", [], (c, p, ct) =>
+        var probe = new RpcMethod("probe_fail", RpcRole.Viewer, "test", [], CoreJsonContext.Default.PingReply, [], (c, p, ct) =>
             throw new CameraService.Abstractions.DependencyFailedException("ffmpeg", "rtsp://camera-service:s3cret@127.0.0.1:8554/camera0: Connection refused; /usr/bin/ffmpeg exited 1 writing /var/lib/camera-service/media/snapshots/camera0/x.jpg (MediaMTX at http://10.1.2.3:9997)"));
         await using var core = new CoreHarness(configure: s => s.AddSingleton<IRpcMethodProvider>(new Provider(probe)));
         var session = await core.AuthenticatedAsync(ApiRole.Viewer);

@@ -72,6 +72,7 @@ public sealed class FleetFixture : IAsyncLifetime
         ["Fleet:Nats:Url"] = Nats.Url,
         ["Fleet:Secret"] = Secret,
         ["Fleet:NodeTimeout"] = "3s",
+        ["Recording:ProgressInterval"] = "1s",
     };
 
     private Dictionary<string, string> GatewaySettings(string root) => new()

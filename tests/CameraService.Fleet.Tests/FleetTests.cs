@@ -140,7 +140,13 @@ public sealed class FleetTests(FleetFixture fleet)
         var info = await client.CallAsync("get_snapshot_info", new Dictionary<string, object?> { ["filename"] = name });
         Assert.Equal(device, info.GetProperty("device").GetString());
 
+        var progress = new ConcurrentQueue<RecordingProgressUpdate>();
+        client.RecordingProgress += (_, e) => progress.Enqueue(e);
+        await client.CallAsync("subscribe_events", new Dictionary<string, object?> { ["topics"] = new[] { "recording.progress" } });
         await client.CallAsync("start_recording", new Dictionary<string, object?> { ["device"] = device });
+        // The node's recording_progress reaches the gateway's client under the gateway's camera id.
+        Assert.True(await Media.WaitUntil(() => progress.Any(p => p.Device == device && p.FileSize > 0), Generous),
+            $"no recording_progress for {device} through the gateway: [{string.Join(",", progress.Select(p => p.Device))}]\n" + node.Log);
         Assert.True(await Media.WaitUntilAsync(
             async () => (await client.CallAsync("get_recording_status", new Dictionary<string, object?> { ["device"] = device })).GetProperty("bytes_written").GetInt64() > 0,
             Generous), "the recording through the gateway never wrote bytes:\n" + node.Log);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CameraService.Abstractions;
@@ -12,7 +13,7 @@ namespace CameraService.Core.Cameras.Controls;
 /// <summary>A control on the wire (api-contract.md §8.3), plus the additive fields <c>grabbed</c>, <c>relative</c>, <c>auto_mode</c>, <c>label</c>, <c>persisted</c>.</summary>
 internal sealed record CameraControlEntry(
     string Name,
-    string Type,
+    [property: AllowedValues("integer", "boolean", "menu", "button")] string Type,
     long Min,
     long Max,
     long Step,

@@ -18,7 +18,7 @@ internal sealed record CameraFormatProfile(string Source, string StableId, strin
 internal sealed record CameraFormatsFile(int Version, IReadOnlyList<CameraFormatProfile> Cameras);
 
 /// <summary>Result of <c>set_camera_format</c>.</summary>
-internal sealed record CameraFormatResult(string Device, string Format, string Resolution, double Fps, bool Restarted);
+internal sealed record CameraFormatResult(string Device, string Format, string Resolution, double Fps, [property: System.ComponentModel.Description("true when the capture changed (the stream restarts with it)")] bool Restarted);
 
 /// <summary>
 /// <c>set_camera_format</c>: what a camera captures (pixel format, resolution, frame rate), validated against its

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using CameraService.Abstractions;
 
@@ -11,7 +13,10 @@ namespace CameraService.Core.Media.Schedules;
 /// <param name="Days">Wire day names (<c>mon</c> … <c>sun</c>) on which the window starts.</param>
 /// <param name="Start">Wire start time, <c>HH:MM</c>.</param>
 /// <param name="End">Wire end time, <c>HH:MM</c> (or <c>24:00</c>).</param>
-internal sealed record ScheduleWindow(IReadOnlyList<string> Days, string Start, string End);
+internal sealed record ScheduleWindow(
+    [property: AllowedValues("mon", "tue", "wed", "thu", "fri", "sat", "sun")] IReadOnlyList<string> Days,
+    [property: Description("HH:MM")] string Start,
+    [property: Description("HH:MM; 24:00 = end of the day; at or before start = on the next day")] string End);
 
 /// <summary>A camera's recording schedule as stored and on the wire (api-contract.md §8.2).</summary>
 /// <param name="Enabled">Whether the schedule drives the camera's recording.</param>

@@ -91,7 +91,7 @@ internal static class Contract
         {"files":[
           {"filename":"camera0_2026-11-27_10-15-00.mp4","device":"camera0","file_size":3145728,"modified_time":"2026-11-27T10:15:30Z","duration":30.0,"download_url":"http://box:8002/files/recordings/camera0_2026-11-27_10-15-00.mp4?token=x","format":"mp4"},
           {"filename":"camera0_2026-11-27_09-00-00.mp4","device":"camera0","file_size":1024,"modified_time":"2026-11-27T09:00:05Z","download_url":"http://box:8002/files/recordings/camera0_2026-11-27_09-00-00.mp4?token=y"}],
-         "total":7,"limit":5,"offset":0}
+         "total":7,"limit":5,"offset":0,"next_cursor":"MjAyNi0xMS0yN1QwOTowMDowNVp8Y2FtZXJhMF8yMDI2LTExLTI3XzA5LTAwLTAwLm1wNA"}
         """;
 
     public const string Snapshots = """
@@ -111,7 +111,7 @@ internal static class Contract
 
     public const string StorageInfo = """
         {"total_space":107374182400,"used_space":53687091200,"available_space":53687091200,"usage_percentage":50.0,"recordings_size":42949672960,
-         "snapshots_size":1073741824,"low_space_warning":false,"warn_percent":80,"block_percent":90}
+         "snapshots_size":1073741824,"low_space_warning":false,"warn_percent":80,"block_percent":90,"status":"OK"}
         """;
 
     public const string Retention = """{"policy_type":"age","enabled":true,"max_age_days":7,"max_size_gb":null,"min_free_percent":10,"message":"Retention policy stored"}""";

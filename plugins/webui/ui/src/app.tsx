@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AUTH_FAILED, RpcClient, RpcError, errorText, authFailureText, type ConnectionState } from './rpc';
-import { applyCameraUpdate, applyRecordingUpdate, recordingFromStatus, sortCameras, type Camera, type Recording, type Role } from './state';
+import { applyCameraUpdate, applyExternalStreamUpdate, applyRecordingUpdate, recordingFromStatus, sortCameras, type Camera, type Recording, type Role } from './state';
 import { SessionContext, type Session } from './context';
 import { useRoute } from './route';
 import { CameraGrid, CameraPage } from './cameras';
@@ -139,6 +139,7 @@ function Console({ token, onSignOut }: { token: string; onSignOut: (why: string 
     const offNote = client.onNotification((method, params) => {
       if (method === 'camera_status_update') setCameras((c) => applyCameraUpdate(c, params));
       else if (method === 'recording_status_update') setRecordings((r) => applyRecordingUpdate(r, params, Date.now()));
+      else if (method === 'external_stream_update') setCameras((c) => applyExternalStreamUpdate(c, params));
       for (const l of listeners.current) l(method, params);
     });
     client.start();

@@ -32,6 +32,11 @@ export function sortCameras(cameras: Camera[]): Camera[] {
   return [...cameras].sort((a, b) => compareDevices(a.device, b.device));
 }
 
+/** Applies an external_stream_update: a network camera whose stream was removed leaves the list (it is no camera any more). */
+export function applyExternalStreamUpdate(cameras: Camera[], update: { change?: string; device?: string | null }): Camera[] {
+  return update.change === 'removed' && update.device ? cameras.filter((c) => c.device !== update.device) : cameras;
+}
+
 /** Applies a camera_status_update: replaces the camera with that id (keeping fields the update lacks) or adds it. */
 export function applyCameraUpdate(cameras: Camera[], update: Partial<Camera> & { device: string }): Camera[] {
   const i = cameras.findIndex((c) => c.device === update.device);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scheduleStateText, scheduleWindowProblem, allowed, applyCameraUpdate, applyControlValues, controlRefusalText, lockReason, type CameraControl, applyRecordingUpdate, elapsedSeconds, metricSample, pushSample, recordingFromStatus, storageLevel, type Camera } from '../src/state';
+import { applyExternalStreamUpdate, scheduleStateText, scheduleWindowProblem, allowed, applyCameraUpdate, applyControlValues, controlRefusalText, lockReason, type CameraControl, applyRecordingUpdate, elapsedSeconds, metricSample, pushSample, recordingFromStatus, storageLevel, type Camera } from '../src/state';
 import { parseRoute } from '../src/route';
 
 const cam = (device: string, status = 'CONNECTED'): Camera => ({ device, status, name: device, resolution: '640x480', fps: 15, streams: null });
@@ -111,4 +111,11 @@ test('a schedule says what it does now, and a window is checked before it is sen
   assert.match(scheduleWindowProblem({ days: ['mon'], start: '8:00', end: '09:00' })!, /start/);
   assert.match(scheduleWindowProblem({ days: ['mon'], start: '08:00', end: '25:00' })!, /end/);
   assert.match(scheduleWindowProblem({ days: ['mon'], start: '08:00', end: '08:00' })!, /equal/);
+});
+
+test('a removed network stream takes its camera off the list; other changes leave the list alone', () => {
+  const cams = [cam('camera0'), cam('camera3', 'DISCONNECTED')];
+  assert.deepEqual(applyExternalStreamUpdate(cams, { change: 'removed', device: 'camera3' }).map((c) => c.device), ['camera0']);
+  assert.equal(applyExternalStreamUpdate(cams, { change: 'disconnected', device: 'camera3' }), cams);
+  assert.equal(applyExternalStreamUpdate(cams, { change: 'removed', device: null }), cams);
 });
