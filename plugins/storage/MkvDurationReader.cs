@@ -23,12 +23,7 @@ internal static class MkvDurationReader
     {
         try
         {
-            using var stream = new FileStream(path, new FileStreamOptions
-            {
-                Mode = FileMode.Open,
-                Access = FileAccess.Read,
-                Share = FileShare.ReadWrite | FileShare.Delete,
-            });
+            using var stream = Mp4DurationReader.OpenWhileWritten(path, bufferSize: 4096);
             return TryRead(stream);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or EbmlDataFormatException or InvalidOperationException or ArgumentException or OverflowException)

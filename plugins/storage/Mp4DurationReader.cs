@@ -24,13 +24,7 @@ internal static class Mp4DurationReader
     {
         try
         {
-            using var stream = new FileStream(path, new FileStreamOptions
-            {
-                Mode = FileMode.Open,
-                Access = FileAccess.Read,
-                Share = FileShare.ReadWrite | FileShare.Delete,
-                BufferSize = 0,
-            });
+            using var stream = OpenWhileWritten(path, bufferSize: 0);
             return TryRead(stream);
         }
         catch (IOException)
@@ -42,6 +36,15 @@ internal static class Mp4DurationReader
             return null;
         }
     }
+
+    /// <summary>Opens a recording for reading while a backend may still write, rename or delete it.</summary>
+    internal static FileStream OpenWhileWritten(string path, int bufferSize) => new(path, new FileStreamOptions
+    {
+        Mode = FileMode.Open,
+        Access = FileAccess.Read,
+        Share = FileShare.ReadWrite | FileShare.Delete,
+        BufferSize = bufferSize,
+    });
 
     /// <summary>The duration of the MP4 in <paramref name="stream"/> (seekable), or null.</summary>
     public static TimeSpan? TryRead(Stream stream)

@@ -93,13 +93,7 @@ public sealed class RecordingTests
         await ctx.PublishAsync();
         await ctx.Backend.StartRecordingAsync(ctx.Recording(), CancellationToken.None);
         var pipeline = ctx.Backend.Find("camera0")!;
-        var firstPid = pipeline.ProcessId!.Value;
-        // Wait for some fragments (an fMP4 gets a fragment per keyframe, about 50 KB/s here) before the kill.
-        await Media.WaitUntilAsync(() => pipeline.ActiveRecording!.Files.Any(f => f.Size > 40_000), TimeSpan.FromSeconds(15), "the first fragments");
-
-        Process.GetProcessById(firstPid).Kill();
-        await Media.WaitUntilAsync(() => ctx.Events.Any(e => e.Kind == StreamBackendEventKind.RecordingRecovered), TimeSpan.FromSeconds(20), "RecordingRecovered");
-        await Media.WaitUntilAsync(() => pipeline.ActiveRecording!.Files.Count >= 2 && pipeline.ActiveRecording.Files[^1].Size > 40_000, TimeSpan.FromSeconds(15), "the new segment");
+        var firstPid = await KillMidSegmentAndWaitForTheNextAsync(ctx, pipeline);
         var health = ctx.Backend.GetHealth();
         var stopped = await ctx.Backend.StopRecordingAsync("camera0", CancellationToken.None);
 
@@ -125,14 +119,7 @@ public sealed class RecordingTests
         await ctx.Backend.StartAsync(CancellationToken.None);
         await ctx.PublishAsync();
         var started = await ctx.Backend.StartRecordingAsync(ctx.Recording(format: "mkv"), CancellationToken.None);
-        var pipeline = ctx.Backend.Find("camera0")!;
-        var firstPid = pipeline.ProcessId!.Value;
-        // Matroska writes a cluster per keyframe interval; wait until a few are on disk before the kill -9.
-        await Media.WaitUntilAsync(() => pipeline.ActiveRecording!.Files.Any(f => f.Size > 40_000), TimeSpan.FromSeconds(15), "the first clusters");
-
-        Process.GetProcessById(firstPid).Kill();
-        await Media.WaitUntilAsync(() => ctx.Events.Any(e => e.Kind == StreamBackendEventKind.RecordingRecovered), TimeSpan.FromSeconds(20), "RecordingRecovered");
-        await Media.WaitUntilAsync(() => pipeline.ActiveRecording!.Files.Count >= 2 && pipeline.ActiveRecording.Files[^1].Size > 40_000, TimeSpan.FromSeconds(15), "the new segment");
+        await KillMidSegmentAndWaitForTheNextAsync(ctx, ctx.Backend.Find("camera0")!);
         var stopped = await ctx.Backend.StopRecordingAsync("camera0", CancellationToken.None);
 
         Assert.Equal("mkv", started.Format);
@@ -190,5 +177,20 @@ public sealed class RecordingTests
             File.Delete(wrapper);
             File.Delete(flag);
         }
+    }
+
+    /// <summary>
+    /// Waits for some data in the first segment (an fMP4 fragment or a Matroska cluster per keyframe, about 50 KB/s
+    /// here), kills ffmpeg (SIGKILL) and waits until the restarted process has written a new segment; returns the killed pid.
+    /// </summary>
+    private static async Task<int> KillMidSegmentAndWaitForTheNextAsync(FfmpegTestContext ctx, CameraPipeline pipeline)
+    {
+        var firstPid = pipeline.ProcessId!.Value;
+        await Media.WaitUntilAsync(() => pipeline.ActiveRecording!.Files.Any(f => f.Size > 40_000), TimeSpan.FromSeconds(15), "the first fragments");
+
+        Process.GetProcessById(firstPid).Kill();
+        await Media.WaitUntilAsync(() => ctx.Events.Any(e => e.Kind == StreamBackendEventKind.RecordingRecovered), TimeSpan.FromSeconds(20), "RecordingRecovered");
+        await Media.WaitUntilAsync(() => pipeline.ActiveRecording!.Files.Count >= 2 && pipeline.ActiveRecording.Files[^1].Size > 40_000, TimeSpan.FromSeconds(15), "the new segment");
+        return firstPid;
     }
 }
