@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Configuration;
 
 namespace CameraService.Core.Hosting;
@@ -75,6 +77,29 @@ internal sealed class StateDirectory
         }
         catch (DirectoryNotFoundException)
         {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Reads a JSON state file; null when it does not exist. A file that cannot be read as <typeparamref name="T"/> is
+    /// kept aside as <c>&lt;name&gt;.corrupt</c> for inspection and read as null, so one bad file never stops the service.
+    /// </summary>
+    public T? ReadJsonOrQuarantine<T>(string fileName, JsonTypeInfo<T> typeInfo)
+        where T : class
+    {
+        if (ReadOrNull(fileName) is not { } bytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, typeInfo);
+        }
+        catch (JsonException)
+        {
+            File.Copy(PathOf(fileName), PathOf(fileName + ".corrupt"), overwrite: true);
             return null;
         }
     }

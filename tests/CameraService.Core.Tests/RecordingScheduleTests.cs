@@ -252,6 +252,18 @@ public sealed class RecordingScheduleTests : IDisposable
         Assert.Equal(0, none.GetProperty("windows").GetArrayLength());
     }
 
+    [Fact]
+    public void Store_UnreadableFile_IsKeptAsideAndTheServiceStartsWithoutSchedules()
+    {
+        var state = new Core.Hosting.StateDirectory(_state);
+        File.WriteAllText(state.PathOf(RecordingScheduleStore.FileName), "{not json");
+
+        var store = new RecordingScheduleStore(state);
+
+        Assert.Null(store.Get("testpattern", "usb-a"));
+        Assert.Equal("{not json", File.ReadAllText(state.PathOf(RecordingScheduleStore.FileName + ".corrupt")));
+    }
+
     private static RecordingSchedule Schedule(string zone, params (string Day, string Start, string End)[] windows) =>
         new(true, [.. windows.Select(w => new ScheduleWindow([w.Day], w.Start, w.End))], zone);
 

@@ -77,24 +77,10 @@ internal sealed class CameraControlStore
 
     private void Load()
     {
-        var bytes = _state.ReadOrNull(FileName);
-        if (bytes is null)
+        // A broken file is kept aside; the service starts without persisted values rather than not at all.
+        foreach (var camera in _state.ReadJsonOrQuarantine(FileName, CameraControlsJsonContext.Default.CameraControlsFile)?.Cameras ?? [])
         {
-            return;
-        }
-
-        try
-        {
-            var file = JsonSerializer.Deserialize(bytes, CameraControlsJsonContext.Default.CameraControlsFile);
-            foreach (var camera in file?.Cameras ?? [])
-            {
-                _values[(camera.Source, camera.StableId)] = new Dictionary<string, long>(camera.Controls, StringComparer.Ordinal);
-            }
-        }
-        catch (JsonException)
-        {
-            // Keep the broken file for inspection; start without persisted values rather than not at all.
-            File.Copy(_state.PathOf(FileName), _state.PathOf(FileName + ".corrupt"), overwrite: true);
+            _values[(camera.Source, camera.StableId)] = new Dictionary<string, long>(camera.Controls, StringComparer.Ordinal);
         }
     }
 

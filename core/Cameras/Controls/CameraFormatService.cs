@@ -170,23 +170,10 @@ internal sealed partial class CameraFormatService
 
     private void Load()
     {
-        var bytes = _state.ReadOrNull(FileName);
-        if (bytes is null)
+        // A broken file is kept aside; cameras use their default modes.
+        foreach (var p in _state.ReadJsonOrQuarantine(FileName, CameraFormatsJsonContext.Default.CameraFormatsFile)?.Cameras ?? [])
         {
-            return;
-        }
-
-        try
-        {
-            foreach (var p in JsonSerializer.Deserialize(bytes, CameraFormatsJsonContext.Default.CameraFormatsFile)?.Cameras ?? [])
-            {
-                _profiles[(p.Source, p.StableId)] = p;
-            }
-        }
-        catch (JsonException)
-        {
-            // Keep the broken file for inspection; cameras use their default modes.
-            File.Copy(_state.PathOf(FileName), _state.PathOf(FileName + ".corrupt"), overwrite: true);
+            _profiles[(p.Source, p.StableId)] = p;
         }
     }
 

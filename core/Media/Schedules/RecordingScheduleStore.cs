@@ -74,24 +74,10 @@ internal sealed class RecordingScheduleStore
 
     private void Load()
     {
-        var bytes = _state.ReadOrNull(FileName);
-        if (bytes is null)
+        // A broken file is kept aside; the service starts without schedules rather than not at all.
+        foreach (var camera in _state.ReadJsonOrQuarantine(FileName, ScheduleJsonContext.Default.RecordingSchedulesFile)?.Cameras ?? [])
         {
-            return;
-        }
-
-        try
-        {
-            var file = JsonSerializer.Deserialize(bytes, ScheduleJsonContext.Default.RecordingSchedulesFile);
-            foreach (var camera in file?.Cameras ?? [])
-            {
-                _schedules[(camera.Source, camera.StableId)] = camera.Schedule;
-            }
-        }
-        catch (JsonException)
-        {
-            // Keep the broken file for inspection; start without schedules rather than not at all.
-            File.Copy(_state.PathOf(FileName), _state.PathOf(FileName + ".corrupt"), overwrite: true);
+            _schedules[(camera.Source, camera.StableId)] = camera.Schedule;
         }
     }
 
