@@ -72,6 +72,9 @@ internal sealed class RecordingManager : IDisposable
     /// <summary>The active sessions.</summary>
     public IReadOnlyCollection<RecordingSession> ActiveSessions => [.. _active.Values];
 
+    /// <summary>The camera's running session, or null.</summary>
+    public RecordingSession? ActiveSession(string cameraId) => _active.GetValueOrDefault(cameraId);
+
     private IStreamBackend Backend => _components.StreamBackend
         ?? throw new UnsupportedFeatureException("recording", $"No stream backend is active (CameraService:StreamBackend='{_components.StreamBackendName}' is not loaded); check `camera-service plugins`.");
 

@@ -67,7 +67,7 @@ internal sealed partial class CameraFormatService
             throw new InvalidStateException("camera_not_connected", camera.StatusText, $"{camera.Id} is {camera.StatusText}; its format can be set while it is connected.");
         }
 
-        if (_recordings.ActiveSessions.Any(s => s.CameraId == camera.Id))
+        if (_recordings.ActiveSession(camera.Id) is not null)
         {
             throw new InvalidStateException("recording", "RECORDING", $"{camera.Id} is recording; stop the recording first (changing the format restarts the capture and would cut it).");
         }

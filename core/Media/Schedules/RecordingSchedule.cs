@@ -115,15 +115,16 @@ internal static class ScheduleCalendar
     private static List<WindowOccurrence> Stretches(RecordingSchedule schedule, TimeZoneInfo zone, DateTimeOffset instant)
     {
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, zone).DateTime);
+        var windows = schedule.Windows
+            .Select(w => (w.Days, Start: ParseTime(w.Start, "start", allowEndOfDay: false), End: ParseTime(w.End, "end", allowEndOfDay: true)))
+            .ToList();
         var all = new List<WindowOccurrence>();
         for (var offset = -1; offset <= 8; offset++)
         {
             var day = today.AddDays(offset);
             var name = DayNames[((int)day.DayOfWeek + 6) % 7];
-            foreach (var w in schedule.Windows.Where(w => w.Days.Contains(name)))
+            foreach (var (_, start, end) in windows.Where(w => w.Days.Contains(name)))
             {
-                var start = ParseTime(w.Start, "start", allowEndOfDay: false);
-                var end = ParseTime(w.End, "end", allowEndOfDay: true);
                 var endDay = end <= start ? day.AddDays(1) : day;
                 var occurrence = new WindowOccurrence(ToInstant(day, start, zone), ToInstant(endDay, end, zone));
                 if (occurrence.End > occurrence.Start)

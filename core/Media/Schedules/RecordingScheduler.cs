@@ -31,11 +31,6 @@ internal sealed partial class RecordingScheduler : BackgroundService
     private readonly SemaphoreSlim _pass = new(1, 1);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Number of passes run (tests wait on it instead of sleeping).</summary>
-    public int Passes => Volatile.Read(ref _passes);
-
-    private int _passes;
-
     public RecordingScheduler(CameraRegistry registry, RecordingScheduleStore store, RecordingManager recordings, TimeProvider time, ILogger<RecordingScheduler> logger)
     {
         _registry = registry;
@@ -62,18 +57,26 @@ internal sealed partial class RecordingScheduler : BackgroundService
     public bool IsHeldOff(string source, string stableId) =>
         _suppressed.TryGetValue((source, stableId), out var until) && until > _time.GetUtcNow();
 
-    /// <summary>Runs one pass over every camera now (the loop's pass; tests call it after moving the clock).</summary>
-    public async Task RunPassAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one pass over every camera now (the loop's pass; tests call it after moving the clock) and returns when
+    /// the next pass is due: the nearest window boundary, at most <see cref="MaxPassInterval"/> away.
+    /// </summary>
+    public async Task<DateTimeOffset> RunPassAsync(CancellationToken cancellationToken)
     {
         await _pass.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var now = _time.GetUtcNow();
+            var next = now + MaxPassInterval;
             foreach (var camera in _registry.Cameras)
             {
-                await EvaluateAsync(camera, cancellationToken).ConfigureAwait(false);
+                if (await EvaluateAsync(camera, now, cancellationToken).ConfigureAwait(false) is { } boundary && boundary < next)
+                {
+                    next = boundary;
+                }
             }
 
-            Interlocked.Increment(ref _passes);
+            return next;
         }
         finally
         {
@@ -97,9 +100,10 @@ internal sealed partial class RecordingScheduler : BackgroundService
             // Armed before the pass: a camera that comes back during the pass wakes the next one at once.
             var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref _wake, wake);
+            DateTimeOffset next;
             try
             {
-                await RunPassAsync(stoppingToken).ConfigureAwait(false);
+                next = await RunPassAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -108,12 +112,14 @@ internal sealed partial class RecordingScheduler : BackgroundService
             catch (Exception ex) // one bad pass must not end scheduling; the next pass tries again
             {
                 LogPassFailed(_logger, ex);
+                next = _time.GetUtcNow() + MaxPassInterval;
             }
 
+            var wait = next - _time.GetUtcNow();
             using var delay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             try
             {
-                await Task.WhenAny(Task.Delay(UntilNextBoundary(), _time, delay.Token), wake.Task).ConfigureAwait(false);
+                await Task.WhenAny(Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, delay.Token), wake.Task).ConfigureAwait(false);
             }
             finally
             {
@@ -122,33 +128,14 @@ internal sealed partial class RecordingScheduler : BackgroundService
         }
     }
 
-    private TimeSpan UntilNextBoundary()
-    {
-        var now = _time.GetUtcNow();
-        var next = now + MaxPassInterval;
-        foreach (var camera in _registry.Cameras)
-        {
-            if (_store.Get(camera.Binding.Source, camera.Binding.StableId) is not { Enabled: true } schedule || TryZone(schedule) is not { } zone)
-            {
-                continue;
-            }
-
-            var boundary = ScheduleCalendar.OpenAt(schedule, zone, now)?.End ?? ScheduleCalendar.NextAfter(schedule, zone, now)?.Start;
-            if (boundary is { } b && b < next)
-            {
-                next = b;
-            }
-        }
-
-        return next > now ? next - now : TimeSpan.Zero;
-    }
-
-    private async Task EvaluateAsync(CameraView camera, CancellationToken cancellationToken)
+    /// <summary>Starts or stops one camera's scheduled recording as its schedule says at <paramref name="now"/>; returns the camera's next boundary.</summary>
+    private async Task<DateTimeOffset?> EvaluateAsync(CameraView camera, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var key = (camera.Binding.Source, camera.Binding.StableId);
         var schedule = _store.Get(key.Source, key.StableId);
-        var open = schedule is null ? null : OpenWindow(schedule);
-        var active = _recordings.ActiveSessions.FirstOrDefault(s => s.CameraId == camera.Id);
+        var zone = schedule is { Enabled: true } ? TryZone(schedule) : null;
+        var open = zone is null ? null : ScheduleCalendar.OpenAt(schedule!, zone, now);
+        var active = _recordings.ActiveSession(camera.Id);
         if (open is null)
         {
             _suppressed.TryRemove(key, out _);
@@ -157,15 +144,15 @@ internal sealed partial class RecordingScheduler : BackgroundService
                 await TryAsync(camera.Id, "stop", () => _recordings.StopAsync(camera.Id, cancellationToken, Reason)).ConfigureAwait(false);
             }
 
-            return;
+            return zone is null ? null : ScheduleCalendar.NextAfter(schedule!, zone, now)?.Start;
         }
 
-        if (active is not null || camera.Status != CameraStatus.Connected || IsHeldOff(key.Source, key.StableId))
+        if (active is null && camera.Status == CameraStatus.Connected && !IsHeldOff(key.Source, key.StableId))
         {
-            return;
+            await TryAsync(camera.Id, "start", () => _recordings.StartAsync(camera.Id, null, "fmp4", cancellationToken, Reason)).ConfigureAwait(false);
         }
 
-        await TryAsync(camera.Id, "start", () => _recordings.StartAsync(camera.Id, null, "fmp4", cancellationToken, Reason)).ConfigureAwait(false);
+        return open.Value.End;
     }
 
     private async Task TryAsync(string cameraId, string what, Func<Task> action)
