@@ -305,10 +305,11 @@ public sealed class ClientBehaviourTests : IAsyncLifetime
     public async Task BatchResponse_Array_DispatchedToEachCall()
     {
         await using var client = await ConnectAsync();
+        // Both handlers before both calls: a call that reaches the fake server first would be answered "method not found".
         _server.On("get_camera_status", _ => FakeReply.None);
+        _server.On("get_system_status", _ => FakeReply.None);
         var a = client.GetCameraStatusAsync("camera0");
         var b = client.GetSystemStatusAsync();
-        _server.On("get_system_status", _ => FakeReply.None);
         var ra = await _server.WaitForRequestAsync(r => r.Method == "get_camera_status");
         var rb = await _server.WaitForRequestAsync(r => r.Method == "get_system_status");
 
