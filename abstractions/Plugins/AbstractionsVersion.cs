@@ -11,7 +11,7 @@ public static class AbstractionsVersion
     public const int Major = 2;
 
     /// <summary>Minor version: incremented when members or types are added compatibly.</summary>
-    public const int Minor = 1;
+    public const int Minor = 2;
 
     /// <summary>The version as <c>major.minor</c>.</summary>
     public static Version Current { get; } = new(Major, Minor);

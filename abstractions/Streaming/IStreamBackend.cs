@@ -141,6 +141,28 @@ public sealed record RecordingRequest
 
     /// <summary>When the core accepted the request.</summary>
     public required DateTimeOffset StartTime { get; init; }
+
+    /// <summary>
+    /// Record the camera's audio (<see cref="Cameras.CaptureInput.Audio"/>) with the video. The core asks only for a camera that has
+    /// audio; a backend that cannot record it throws <see cref="UnsupportedFeatureException"/> (feature <c>audio</c>). Since SDK 2.2.
+    /// </summary>
+    public bool Audio { get; init; }
+
+    /// <summary>
+    /// How much of the time before the request the recording includes (pre-event buffer, 0–30 s; zero for none). A
+    /// backend that keeps no buffer of the running stream throws <see cref="UnsupportedFeatureException"/> (feature
+    /// <c>pre_event_buffer</c>) naming the setting that enables one; a buffer that holds less (the stream just started)
+    /// gives what it has, and <see cref="BackendRecording.StartTime"/> says where the recording really starts. Since SDK 2.2.
+    /// </summary>
+    public TimeSpan PreEvent { get; init; }
+
+    /// <summary>
+    /// The largest a segment file may grow, in bytes (<c>Recording:SegmentMaxSize</c>); 0 for no limit. A segment is cut
+    /// by time or by size, whichever comes first, at a keyframe, and no segment exceeds this size (unless a single keyframe
+    /// interval alone does: a segment holds at least one); a backend that cannot
+    /// cut by size throws <see cref="UnsupportedFeatureException"/> (feature <c>segment_max_size</c>). Since SDK 2.2.
+    /// </summary>
+    public long SegmentMaxBytes { get; init; }
 }
 
 /// <summary>A recording as the backend sees it.</summary>
@@ -155,7 +177,7 @@ public sealed record BackendRecording
     /// <summary>The container, one of <see cref="RecordingFormats"/>.</summary>
     public string Format { get; init; } = RecordingFormats.Fmp4;
 
-    /// <summary>When recording started.</summary>
+    /// <summary>When recording started: the time of its first frame (earlier than the request with a pre-event buffer).</summary>
     public required DateTimeOffset StartTime { get; init; }
 
     /// <summary>When it stopped; null while running.</summary>

@@ -22,15 +22,16 @@ internal interface ICameraDirectory
 /// <param name="Known">The id is bound to a camera.</param>
 /// <param name="Connected">The camera is present and usable.</param>
 /// <param name="State">The camera's wire status (CONNECTED, DISCONNECTED, ERROR).</param>
+/// <param name="HasAudio">The camera's capture input has audio (capabilities <c>audio</c>).</param>
 /// <param name="Name">The camera name.</param>
-internal readonly record struct CameraLookup(bool Known, bool Connected, string State, string? Name);
+internal readonly record struct CameraLookup(bool Known, bool Connected, string State, string? Name, bool HasAudio = false);
 
 /// <summary><see cref="ICameraDirectory"/> over the camera registry.</summary>
 internal sealed class RegistryCameraDirectory(CameraRegistry registry) : ICameraDirectory
 {
     public CameraLookup Lookup(string cameraId) =>
         registry.TryGet(cameraId, out var view)
-            ? new CameraLookup(true, view.Status == CameraStatus.Connected, view.StatusText, view.Binding.Name)
+            ? new CameraLookup(true, view.Status == CameraStatus.Connected, view.StatusText, view.Binding.Name, view.Descriptor?.CaptureInput?.Audio is not null)
             : new CameraLookup(false, false, "UNKNOWN", null);
 
     public void OnCameraGone(Func<string, string, string, Task> handler) => registry.BeforeUnpublish = handler;

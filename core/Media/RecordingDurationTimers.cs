@@ -14,12 +14,12 @@ internal sealed class RecordingDurationTimers(TimeProvider time) : IDisposable
     public void Arm(RecordingSession session, Action<RecordingSession> expired)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (session.DurationLimitSeconds is not { } limit)
+        if (session.StopsAt is not { } stopsAt)
         {
             return;
         }
 
-        var due = session.StartTime.AddSeconds(limit) - time.GetUtcNow();
+        var due = stopsAt - time.GetUtcNow();
         var timer = time.CreateTimer(_ => expired(session), null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
         if (_timers.TryGetValue(session.CameraId, out var previous))
         {

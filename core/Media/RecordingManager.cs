@@ -7,6 +7,7 @@ using CameraService.Core.Hosting;
 using CameraService.Core.Metrics;
 using CameraService.Core.Plugins;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CameraService.Core.Media;
 
@@ -31,6 +32,7 @@ internal sealed class RecordingManager : IDisposable
     private readonly RecordingSessionFile _file;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ServiceMetrics? _metrics;
+    private readonly RecordingOptions _options;
 
     public RecordingManager(
         ActiveComponents components,
@@ -40,8 +42,10 @@ internal sealed class RecordingManager : IDisposable
         RecordingBoard board,
         TimeProvider time,
         ILogger<RecordingManager> logger,
-        ServiceMetrics? metrics = null)
+        ServiceMetrics? metrics = null,
+        IOptions<RecordingOptions>? options = null)
     {
+        _options = options?.Value ?? new RecordingOptions();
         ArgumentNullException.ThrowIfNull(board);
         _board = board;
         _active = board.Active;
@@ -74,6 +78,18 @@ internal sealed class RecordingManager : IDisposable
 
     /// <summary>The camera's running session, or null.</summary>
     public RecordingSession? ActiveSession(string cameraId) => _active.GetValueOrDefault(cameraId);
+
+    /// <summary>A backend request for the camera's recording directory with the configured size limit.</summary>
+    private RecordingRequest NewRequest(string cameraId, string sessionId, string format, bool audio, DateTimeOffset now) => new()
+    {
+        CameraId = cameraId,
+        SessionId = sessionId,
+        Format = format,
+        Audio = audio,
+        OutputDirectory = Store.GetRecordingDirectory(cameraId),
+        StartTime = now,
+        SegmentMaxBytes = _options.SegmentMaxBytes,
+    };
 
     private IStreamBackend Backend => _components.StreamBackend
         ?? throw new UnsupportedFeatureException("recording", $"No stream backend is active (CameraService:StreamBackend='{_components.StreamBackendName}' is not loaded); check `camera-service plugins`.");
@@ -160,7 +176,7 @@ internal sealed class RecordingManager : IDisposable
             try
             {
                 var store = Store;
-                var request = new RecordingRequest { CameraId = cameraId, SessionId = session.SessionId, Format = session.Format, OutputDirectory = store.GetRecordingDirectory(cameraId), StartTime = _time.GetUtcNow() };
+                var request = NewRequest(cameraId, session.SessionId, session.Format, session.Audio, _time.GetUtcNow());
                 _active[cameraId] = session.Reapplied(await Backend.StartRecordingAsync(request, _stopping.Token).ConfigureAwait(false));
                 RecordingLog.Reapplied(_logger, cameraId, session.SessionId);
             }
@@ -193,8 +209,8 @@ internal sealed class RecordingManager : IDisposable
         _timers.Dispose();
     }
 
-    /// <summary>Starts recording a camera; <paramref name="trigger"/> says what started it (null: a client, "schedule").</summary>
-    public async Task<RecordingSession> StartAsync(string cameraId, int? durationSeconds, string format, CancellationToken cancellationToken, string? trigger = null)
+    /// <summary>Starts recording a camera as <paramref name="start"/> asks (its trigger: null for a client, "schedule", "motion").</summary>
+    public async Task<RecordingSession> StartAsync(string cameraId, RecordingStart start, CancellationToken cancellationToken)
     {
         var camera = _cameras.Lookup(cameraId);
         if (!camera.Known)
@@ -218,21 +234,27 @@ internal sealed class RecordingManager : IDisposable
                     $"{cameraId} is {camera.State}; reconnect the camera and try again.");
             }
 
+            if (start.Audio && !camera.HasAudio)
+            {
+                throw new UnsupportedFeatureException("audio",
+                    $"{cameraId} has no audio input (get_camera_capabilities shows audio: false); record without audio, or pair a microphone with the camera.");
+            }
+
             var store = Store;
             var backend = Backend;
             store.EnsureSpaceForWrite();
             var sessionId = NewSessionId();
             var now = _time.GetUtcNow();
-            var request = new RecordingRequest { CameraId = cameraId, SessionId = sessionId, Format = format, OutputDirectory = store.GetRecordingDirectory(cameraId), StartTime = now };
+            var request = NewRequest(cameraId, sessionId, start.Format, start.Audio, now) with { PreEvent = TimeSpan.FromSeconds(start.PreSeconds) };
             var recording = await backend.StartRecordingAsync(request, cancellationToken).ConfigureAwait(false);
-            var session = RecordingSession.Started(cameraId, sessionId, recording.StartTime == default ? now : recording.StartTime, durationSeconds, format, recording, trigger);
+            var session = RecordingSession.Started(cameraId, sessionId, now, start, recording);
             _active[cameraId] = session;
             store.SetRecordingActive(cameraId, true);
             ArmTimer(session);
             Persist();
-            RecordingLog.Started(_logger, cameraId, sessionId, durationSeconds);
+            RecordingLog.Started(_logger, cameraId, sessionId, start.DurationSeconds);
             _metrics?.RecordingsStarted.Add(1);
-            _events.PublishRecordingStatus(new RecordingStatusEvent(cameraId, sessionId, "STARTED", session.FirstFileName, 0, trigger));
+            _events.PublishRecordingStatus(new RecordingStatusEvent(cameraId, sessionId, "STARTED", session.FirstFileName, 0, start.Trigger));
             return session;
         }
         finally

@@ -47,6 +47,18 @@ internal sealed record RecordingSession
         Format = format;
     }
 
+    /// <summary>Whether the camera's audio is recorded too.</summary>
+    public bool Audio { get; private init; }
+
+    /// <summary>
+    /// Seconds of the pre-event buffer at the start of the recording (<see cref="StartTime"/> is that much before the
+    /// request); the duration limit counts from the request.
+    /// </summary>
+    public double PreEventSeconds { get; private init; }
+
+    /// <summary>When the duration limit stops the session, null for none.</summary>
+    public DateTimeOffset? StopsAt => DurationLimitSeconds is { } limit ? StartTime.AddSeconds(PreEventSeconds + limit) : null;
+
     public string CameraId { get; }
 
     public string SessionId { get; }
@@ -81,8 +93,22 @@ internal sealed record RecordingSession
     public string? FirstFileName => Files.Count > 0 ? Path.GetFileName(Files[0].Path) : null;
 
     /// <summary>A session the backend has just started.</summary>
-    public static RecordingSession Started(string cameraId, string sessionId, DateTimeOffset startTime, int? durationLimitSeconds, string format, BackendRecording backend, string? trigger = null) =>
-        new(cameraId, sessionId, startTime, durationLimitSeconds, format) { Backend = backend, Trigger = trigger };
+    public static RecordingSession Started(string cameraId, string sessionId, DateTimeOffset requested, RecordingStart start, BackendRecording backend)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        ArgumentNullException.ThrowIfNull(backend);
+        var first = backend.StartTime == default || backend.StartTime > requested ? requested : backend.StartTime;
+        return new(cameraId, sessionId, first, start.DurationSeconds, start.Format)
+        {
+            Backend = backend,
+            Trigger = start.Trigger,
+            Audio = start.Audio,
+            PreEventSeconds = Math.Round((requested - first).TotalSeconds, 3),
+        };
+    }
+
+    /// <summary>The session as the state directory keeps it.</summary>
+    public PersistedSession ToPersisted() => new(CameraId, SessionId, StartTime, DurationLimitSeconds, Format, Trigger, Audio, PreEventSeconds);
 
     /// <summary>
     /// A session that was active before a restart: <paramref name="running"/> is the backend's recording when it
@@ -97,6 +123,8 @@ internal sealed record RecordingSession
             Backend = running,
             PendingReapply = pendingReapply,
             Trigger = persisted.Trigger,
+            Audio = persisted.Audio,
+            PreEventSeconds = persisted.PreEventSeconds,
         };
     }
 
@@ -145,5 +173,17 @@ internal sealed record RecordingSession
 }
 
 /// <summary>A session as persisted in the state directory.</summary>
-/// <remarks><see cref="Trigger"/> was added in v1.1; files written before it read as null (a client's recording).</remarks>
-internal sealed record PersistedSession(string CameraId, string SessionId, DateTimeOffset StartTime, int? DurationLimitSeconds, string Format, string? Trigger = null);
+/// <remarks>
+/// <see cref="Trigger"/>, <see cref="Audio"/> and <see cref="PreEventSeconds"/> were added in v1.1; files written before
+/// read as a client's recording without audio or pre-event buffer.
+/// </remarks>
+internal sealed record PersistedSession(
+    string CameraId, string SessionId, DateTimeOffset StartTime, int? DurationLimitSeconds, string Format, string? Trigger = null, bool Audio = false, double PreEventSeconds = 0);
+
+/// <summary>What a start of a recording asks for.</summary>
+/// <param name="Format">The container (<c>fmp4</c>, <c>mp4</c>, <c>mkv</c>).</param>
+/// <param name="DurationSeconds">Stop after this many seconds from the request, null for no limit.</param>
+/// <param name="Audio">Record the camera's audio too.</param>
+/// <param name="PreSeconds">Include this many seconds before the request (pre-event buffer), 0–30.</param>
+/// <param name="Trigger">What started it: null for a client, <c>schedule</c>, <c>motion</c>.</param>
+internal sealed record RecordingStart(string Format = "fmp4", int? DurationSeconds = null, bool Audio = false, int PreSeconds = 0, string? Trigger = null);

@@ -39,7 +39,7 @@ internal sealed class RecordingSessionFile(StateDirectory state, ILogger logger)
         lock (_writeLock)
         {
             var list = active
-                .Select(s => new PersistedSession(s.CameraId, s.SessionId, s.StartTime, s.DurationLimitSeconds, s.Format, s.Trigger))
+                .Select(s => s.ToPersisted())
                 .OrderBy(s => s.CameraId, StringComparer.Ordinal)
                 .ToList();
             state.WriteAtomic(Name, JsonSerializer.SerializeToUtf8Bytes(list, MediaJsonContext.Default.ListPersistedSession));

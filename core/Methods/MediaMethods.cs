@@ -78,6 +78,8 @@ internal sealed class MediaMethods(
                 new("duration_minutes", RpcParamType.Integer, "Stop after this many minutes") { Minimum = 1, Maximum = 1440 },
                 new("duration_hours", RpcParamType.Integer, "Stop after this many hours") { Minimum = 1, Maximum = 24 },
                 new("format", RpcParamType.String, "Container format: fmp4 (fragmented MP4), mp4 or mkv (Matroska)") { Enum = ["fmp4", "mp4", "mkv"], Default = "fmp4" },
+                new("audio", RpcParamType.Boolean, "Record the camera's audio too (-32030 when it has none)") { Default = false },
+                new("pre_seconds", RpcParamType.Integer, "Include this many seconds before the call from the pre-event buffer") { Minimum = 0, Maximum = 30, Default = 0 },
             ],
             MediaJsonContext.Default.StartRecordingResult,
             [.. CameraErrors, RpcErrorCodes.InsufficientStorage],
@@ -221,9 +223,10 @@ internal sealed class MediaMethods(
 
         int? seconds = given.Count == 1 ? checked((int)p.GetInt64(given[0].Item1)!.Value * given[0].Item2) : null;
         var format = p.GetString("format") ?? "fmp4";
-        var session = await recordings.StartAsync(cameraId, seconds, format, ct).ConfigureAwait(false);
+        var start = new RecordingStart(format, seconds, p.GetBoolean("audio") ?? false, (int)(p.GetInt64("pre_seconds") ?? 0));
+        var session = await recordings.StartAsync(cameraId, start, ct).ConfigureAwait(false);
         return RpcResult.From(
-            new StartRecordingResult(cameraId, session.SessionId, session.FirstFileName, "RECORDING", Iso(session.StartTime), seconds, format),
+            new StartRecordingResult(cameraId, session.SessionId, session.FirstFileName, "RECORDING", Iso(session.StartTime), seconds, format, session.Audio, session.PreEventSeconds),
             MediaJsonContext.Default.StartRecordingResult);
     }
 

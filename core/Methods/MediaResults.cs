@@ -23,7 +23,9 @@ internal sealed record StartRecordingResult(
     [property: AllowedValues("RECORDING")] string Status,
     [property: DataType(DataType.DateTime)] string StartTime,
     [property: Description("seconds; null = until stop_recording")] int? Duration,
-    string Format);
+    string Format,
+    [property: Description("whether the camera's audio is recorded")] bool Audio,
+    [property: Description("seconds before the call the recording includes (pre-event buffer); start_time is that much earlier")] double PreSeconds);
 
 internal sealed record RecordingFileDto(string Filename, long FileSize, string DownloadUrl, [property: Description(FileFormats.Description)] string Format);
 

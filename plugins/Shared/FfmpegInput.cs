@@ -38,7 +38,7 @@ internal static partial class FfmpegInput
 
     /// <summary>
     /// The input arguments up to and including <c>-i &lt;input&gt;</c>. Synthetic inputs are paced to real time
-    /// (<c>-re</c>); devices and network streams pace themselves. Audio is not opened here (the backends record video only).
+    /// (<c>-re</c>); devices and network streams pace themselves. A device's or synthetic camera's audio is a second input (<see cref="AudioArguments"/>).
     /// </summary>
     /// <exception cref="UnsupportedFeatureException">A kind of input or a pixel format this backend does not know.</exception>
     public static IReadOnlyList<string> Arguments(CaptureInput input)
@@ -52,6 +52,52 @@ internal static partial class FfmpegInput
             _ => throw new UnsupportedFeatureException(
                 "capture_input", $"This backend cannot open a camera described as {input.GetType().Name}; update the backend plugin."),
         };
+    }
+
+    /// <summary>
+    /// The arguments that open the camera's audio as a second input, to follow <see cref="Arguments"/>: the paired ALSA
+    /// capture device of a V4L2 camera, a 1 kHz tone for a synthetic camera. Empty when the audio is a track of the
+    /// video input (a network stream) or the camera has none.
+    /// </summary>
+    public static IReadOnlyList<string> AudioArguments(CaptureInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return (input, input.Audio) switch
+        {
+            (DeviceCaptureInput, { Device: { Length: > 0 } device } audio) => DeviceAudioArguments(device, audio),
+            (SyntheticCaptureInput, { } audio) =>
+                ["-re", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=" + Invariant(audio.SampleRate > 0 ? audio.SampleRate : 48000)],
+            _ => [],
+        };
+    }
+
+    /// <summary>
+    /// The <c>-map</c> specifier of the camera's audio when the command opened <see cref="Arguments"/> followed by
+    /// <see cref="AudioArguments"/>: <c>1:a:0</c> for a second input, <c>0:a:0</c> for a network stream's track; null when
+    /// the camera has no audio.
+    /// </summary>
+    public static string? AudioStream(CaptureInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.Audio is null ? null : AudioArguments(input).Count > 0 ? "1:a:0" : input is NetworkCaptureInput ? "0:a:0" : null;
+    }
+
+    private static List<string> DeviceAudioArguments(string device, AudioInput audio)
+    {
+        // A large thread queue: ALSA delivers small periods, and a busy encoder must not make the capture drop them.
+        var args = new List<string> { "-f", "alsa", "-thread_queue_size", "1024" };
+        if (audio.SampleRate > 0)
+        {
+            args.AddRange(["-sample_rate", Invariant(audio.SampleRate)]);
+        }
+
+        if (audio.Channels > 0)
+        {
+            args.AddRange(["-channels", Invariant(audio.Channels)]);
+        }
+
+        args.AddRange(["-i", device]);
+        return args;
     }
 
     /// <summary>Whether the input already delivers H.264, so the video can be passed through without transcoding.</summary>

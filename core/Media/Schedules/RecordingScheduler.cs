@@ -149,7 +149,7 @@ internal sealed partial class RecordingScheduler : BackgroundService
 
         if (active is null && camera.Status == CameraStatus.Connected && !IsHeldOff(key.Source, key.StableId))
         {
-            await TryAsync(camera.Id, "start", () => _recordings.StartAsync(camera.Id, null, "fmp4", cancellationToken, Reason)).ConfigureAwait(false);
+            await TryAsync(camera.Id, "start", () => _recordings.StartAsync(camera.Id, new RecordingStart(Trigger: Reason), cancellationToken)).ConfigureAwait(false);
         }
 
         return open.Value.End;
