@@ -20,6 +20,7 @@ internal sealed class CameraPipeline
     private readonly SegmentNamer _namer;
     private volatile PipelineRun? _run;
     private volatile RecordingSession? _recording;
+    private RecordingWriter? _writer;
     private volatile bool _hlsWanted;
     private volatile bool _failing;
     private volatile string? _failure;
@@ -53,7 +54,13 @@ internal sealed class CameraPipeline
     public string? Failure => _failing ? _failure : null;
 
     /// <summary>The running recording, its bytes including the segment being written.</summary>
-    public BackendRecording? ActiveRecording => _recording?.ToBackendRecording(null, _run?.InProgressBytes() ?? 0);
+    public BackendRecording? ActiveRecording => _recording?.ToBackendRecording(null);
+
+    /// <summary>The feed of the running process (tests: its pre-event buffer), null when none runs.</summary>
+    internal CameraFeed? Feed => _run?.Feed;
+
+    /// <summary>With a pre-event buffer the process runs as long as the camera is published ("the running stream keeps a rolling buffer").</summary>
+    private bool KeepRunning => _context.Options.PreEventBuffer > TimeSpan.Zero && !_closed;
 
     /// <summary>The pid of the running ffmpeg (diagnostics and tests).</summary>
     public int? ProcessId => _run?.Process.Id;
@@ -104,6 +111,11 @@ internal sealed class CameraPipeline
             {
                 await StopRunAsync(r).ConfigureAwait(false);
                 await StartOrScheduleAsync(events, cancellationToken).ConfigureAwait(false);
+            }
+            else if (KeepRunning && _run is null && !_failing)
+            {
+                // In the background: publishing does not wait for the camera's first frame (a failure is retried with backoff).
+                _ = StartInBackgroundAsync();
             }
         }
         finally
@@ -159,24 +171,31 @@ internal sealed class CameraPipeline
 
     public async Task<StreamInfo> StopStreamingAsync(CancellationToken cancellationToken)
     {
+        var events = new List<StreamBackendEventArgs>();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             _hlsWanted = false;
             // While recording, the HLS output stays in the running process (dropped at its next restart):
             // restarting only to remove it would cut the recording into one more segment for nothing.
-            if (_recording is null && _run is { } r)
+            if (_recording is null && _run is { } r && (r.Hls || !KeepRunning))
             {
                 await StopRunAsync(r).ConfigureAwait(false);
                 PipelineRun.TryDeleteDirectory(WorkDirectory);
+                if (KeepRunning)
+                {
+                    // The pre-event buffer keeps the camera's process running, now without HLS.
+                    await StartOrScheduleAsync(events, cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            _failing = _failing && _recording is not null;
+            _failing = _failing && (_recording is not null || KeepRunning);
             return GetInfo();
         }
         finally
         {
             _gate.Release();
+            _context.Raise(events);
         }
     }
 
@@ -193,12 +212,30 @@ internal sealed class CameraPipeline
                     $"Camera {CameraId} is already recording (session {active.SessionId}); stop it first.");
             }
 
+            var options = _context.Options;
+            if (request.PreEvent > TimeSpan.Zero && options.PreEventBuffer <= TimeSpan.Zero)
+            {
+                throw new UnsupportedFeatureException("pre_event_buffer",
+                    "The ffmpeg backend keeps no pre-event buffer; set Plugins:Ffmpeg:PreEventBuffer (e.g. 00:00:30) and restart the service to record seconds from before the call.");
+            }
+
+            if (request.Audio && FfmpegInput.AudioStream(Camera.Input) is null)
+            {
+                throw new UnsupportedFeatureException("audio", $"Camera {CameraId} has no audio input; record without audio.");
+            }
+
             Directory.CreateDirectory(request.OutputDirectory);
-            var session = new RecordingSession(CameraId, request.SessionId, request.Format, request.OutputDirectory, _context.Time.GetUtcNow());
+            var session = new RecordingSession(CameraId, request.SessionId, request.Format, request.OutputDirectory, _context.Time.GetUtcNow())
+            {
+                Audio = request.Audio,
+                SegmentMaxBytes = request.SegmentMaxBytes,
+            };
             _recording = session;
             if (_run is { } r)
             {
-                await StopRunAsync(r).ConfigureAwait(false);
+                // The camera's process runs: the recording joins its feed, nothing is restarted.
+                Attach(r, session, request.PreEvent > TimeSpan.Zero ? _context.Time.GetUtcNow() - request.PreEvent : null);
+                return session.ToBackendRecording(null);
             }
 
             try
@@ -208,7 +245,7 @@ internal sealed class CameraPipeline
             catch (Exception ex) when (ex is DependencyFailedException or OperationCanceledException)
             {
                 _recording = null;
-                if (_hlsWanted)
+                if (_hlsWanted || KeepRunning)
                 {
                     HandleFailure(ex.Message, events);
                 }
@@ -227,7 +264,6 @@ internal sealed class CameraPipeline
 
     public async Task<BackendRecording> StopRecordingAsync(CancellationToken cancellationToken)
     {
-        var events = new List<StreamBackendEventArgs>();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -237,19 +273,16 @@ internal sealed class CameraPipeline
             }
 
             _recording = null;
-            if (_run is { } r)
-            {
-                await StopRunAsync(r).ConfigureAwait(false);
-            }
-
+            // The recording leaves the feed: the interval in progress is written too and the last segment finalized.
+            await FinishWriterAsync(stop: true).ConfigureAwait(false);
             var result = session.ToBackendRecording(_context.Time.GetUtcNow());
-            if (_hlsWanted && !_closed)
+            if (!_hlsWanted && !KeepRunning)
             {
-                // The live stream goes on without the recording output (a new process, see docs).
-                await StartOrScheduleAsync(events, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
+                if (_run is { } r)
+                {
+                    await StopRunAsync(r).ConfigureAwait(false);
+                }
+
                 _failing = false;
             }
 
@@ -258,7 +291,6 @@ internal sealed class CameraPipeline
         finally
         {
             _gate.Release();
-            _context.Raise(events);
         }
     }
 
@@ -315,6 +347,7 @@ internal sealed class CameraPipeline
                 await StopRunAsync(r).ConfigureAwait(false);
             }
 
+            await FinishWriterAsync(stop: true).ConfigureAwait(false);
             PipelineRun.TryDeleteDirectory(WorkDirectory);
         }
         finally
@@ -350,13 +383,122 @@ internal sealed class CameraPipeline
     /// <summary>Under the gate: starts ffmpeg for what is wanted now and waits for its first frame.</summary>
     private async Task StartRunAsync(CancellationToken cancellationToken)
     {
-        var r = await PipelineRun.StartAsync(_context, _namer, Camera, _recording, _hlsWanted, WorkDirectory, cancellationToken).ConfigureAwait(false);
+        var r = await PipelineRun.StartAsync(_context, Camera, _hlsWanted, WorkDirectory, cancellationToken).ConfigureAwait(false);
         _run = r;
         _failing = false;
+        if (_recording is { } session)
+        {
+            // A recording (new, or going on after a restart) starts a new segment with the new process's first keyframe.
+            Attach(r, session, null);
+        }
+
         r.Monitor = MonitorAsync(r);
     }
 
-    /// <summary>Under the gate: stops a process so that its outputs are finalized, and collects its segments.</summary>
+    /// <summary>Under the gate: the recording joins the feed of <paramref name="r"/> (from <paramref name="from"/> in its pre-event buffer).</summary>
+    private void Attach(PipelineRun r, RecordingSession session, DateTimeOffset? from)
+    {
+        var first = session.FileCount == 0 && _writer is null;
+        var (writer, start) = RecordingWriter.Start(_context, _namer, CameraId, session, r.Feed, from, OnRecorderGaveUp);
+        _writer = writer;
+        if (first)
+        {
+            session.StartTime = start;
+        }
+    }
+
+    /// <summary>Under the gate: waits until the recording's writer has finalized its last segment (<paramref name="stop"/>: it leaves the feed first).</summary>
+    private async Task FinishWriterAsync(bool stop)
+    {
+        if (_writer is not { } writer)
+        {
+            return;
+        }
+
+        _writer = null;
+        if (stop)
+        {
+            await writer.StopAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            await writer.Completion.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The recorder kept failing: the recording ends (<see cref="StreamBackendEventKind.RecordingFailed"/>) with every file so far.</summary>
+    private void OnRecorderGaveUp(RecordingWriter writer, string error) => _ = GiveUpAsync(writer, error);
+
+    private async Task GiveUpAsync(RecordingWriter writer, string error)
+    {
+        var events = new List<StreamBackendEventArgs>();
+        try
+        {
+            await writer.Completion.ConfigureAwait(false);
+            await _gate.WaitAsync(_lifetime.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!ReferenceEquals(_writer, writer) || !ReferenceEquals(_recording, writer.Session))
+            {
+                return;
+            }
+
+            _writer = null;
+            _recording = null;
+            Log.RecordingFailed(_context.Logger, CameraId, _context.Options.MaxRestartAttempts);
+            events.Add(writer.Session.ToEvent(StreamBackendEventKind.RecordingFailed, error, _context.Time.GetUtcNow()));
+            if (!_hlsWanted && !KeepRunning && _run is { } r)
+            {
+                await StopRunAsync(r).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        _context.Raise(events);
+    }
+
+    /// <summary>Starts the process of a camera whose pre-event buffer must run, without making the caller wait.</summary>
+    private async Task StartInBackgroundAsync()
+    {
+        var events = new List<StreamBackendEventArgs>();
+        try
+        {
+            await _gate.WaitAsync(_lifetime.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            if (KeepRunning && _run is null && !_failing)
+            {
+                await StartOrScheduleAsync(events, _lifetime.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Closed meanwhile.
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        _context.Raise(events);
+    }
+
+    /// <summary>Under the gate: stops a process so that its outputs are finalized; a recording's writer finalizes its segment.</summary>
     private async Task StopRunAsync(PipelineRun r)
     {
         if (ReferenceEquals(_run, r))
@@ -365,6 +507,7 @@ internal sealed class CameraPipeline
         }
 
         await r.StopAsync().ConfigureAwait(false);
+        await FinishWriterAsync(stop: false).ConfigureAwait(false);
     }
 
     private async Task MonitorAsync(PipelineRun r)
@@ -397,6 +540,8 @@ internal sealed class CameraPipeline
             _context.Processes.Untrack(r.Process);
             _backoff.Exited(r.Process.ReadyAt, _context.Time.GetUtcNow());
 
+            // The writer ends with the feed (after the last bytes of the process's output): its segment is finalized.
+            await FinishWriterAsync(stop: false).ConfigureAwait(false);
             r.Process.Dispose();
             HandleFailure($"ffmpeg for camera {CameraId} exited unexpectedly (exit code {exitCode})", events);
         }
@@ -431,7 +576,7 @@ internal sealed class CameraPipeline
         }
 
         events.Add(new StreamBackendEventArgs { Kind = StreamBackendEventKind.HealthChanged, CameraId = CameraId, Reason = error });
-        if (_recording is null && !_hlsWanted)
+        if (_recording is null && !_hlsWanted && !KeepRunning)
         {
             return;
         }
@@ -456,7 +601,7 @@ internal sealed class CameraPipeline
 
         try
         {
-            if (_closed || _run is not null || (_recording is null && !_hlsWanted))
+            if (_closed || _run is not null || (_recording is null && !_hlsWanted && !KeepRunning))
             {
                 return;
             }

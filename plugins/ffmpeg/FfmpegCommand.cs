@@ -6,17 +6,10 @@ using CameraService.Plugins.Shared;
 
 namespace CameraService.Plugins.Ffmpeg;
 
-/// <summary>What one camera process must produce besides the live frame.</summary>
+/// <summary>What one camera process must produce besides its MPEG-TS feed (standard output).</summary>
 /// <param name="HlsDirectory">Directory of the HLS playlist, or null for no HLS output.</param>
-/// <param name="Recording">Where recording segments go, or null for no recording output.</param>
 /// <param name="LiveFramePath">The continuously refreshed JPEG that snapshots are taken from.</param>
-internal sealed record PipelineOutputs(string? HlsDirectory, RecordingTarget? Recording, string LiveFramePath);
-
-/// <summary>Recording output of one process run.</summary>
-/// <param name="Directory">The camera's recording directory.</param>
-/// <param name="Format"><c>fmp4</c>, <c>mp4</c> or <c>mkv</c>.</param>
-/// <param name="TempPrefix">File name prefix of the segments while ffmpeg writes them (hidden, renamed on sight).</param>
-internal sealed record RecordingTarget(string Directory, string Format, string TempPrefix);
+internal sealed record PipelineOutputs(string? HlsDirectory, string LiveFramePath);
 
 /// <summary>Builds ffmpeg argument lists; every argument is a separate list entry (no shell involved).</summary>
 internal static class FfmpegCommand
@@ -26,48 +19,96 @@ internal static class FfmpegCommand
 
     private static readonly string[] Common = ["-hide_banner", "-nostdin", "-loglevel", "warning"];
 
-    /// <summary>The long-running camera process: one input, one encode, a tee to recording and HLS, plus the live frame.</summary>
+    /// <summary>
+    /// The long-running camera process: the camera (and its audio) opened once, encoded once, and through a tee the encoded
+    /// stream as MPEG-TS on standard output (the feed recordings are cut from, see <see cref="CameraFeed"/>) plus HLS when
+    /// wanted; the live frame is a second output.
+    /// </summary>
     public static IReadOnlyList<string> BuildPipeline(CaptureInput input, FfmpegOptions options, PipelineOutputs outputs)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(outputs);
-        var args = new List<string>(Common) { "-progress", "pipe:1", "-nostats" };
+        var args = new List<string>(Common) { "-nostats" };
         args.AddRange(FfmpegInput.Arguments(input));
+        args.AddRange(FfmpegInput.AudioArguments(input));
 
-        if (outputs.HlsDirectory is not null || outputs.Recording is not null)
+        args.AddRange(["-map", "0:v:0"]);
+        if (FfmpegInput.AudioStream(input) is { } audio)
         {
-            args.AddRange(["-map", "0:v:0", "-an"]);
-            if (FfmpegInput.IsH264(input) && options.CopyH264)
-            {
-                args.AddRange(["-c:v", "copy"]);
-            }
-            else
-            {
-                var gopFrames = Math.Max(1, (int)Math.Round(Math.Max(1, input.Video.FrameRate) * options.GopSeconds));
-                args.AddRange(["-c:v", "libx264", "-preset", options.Preset]);
-                if (!string.IsNullOrEmpty(options.Tune))
-                {
-                    args.AddRange(["-tune", options.Tune]);
-                }
-
-                args.AddRange([
-                    "-profile:v", options.Profile, "-pix_fmt", options.PixelFormat,
-                    "-g", Invariant(gopFrames), "-keyint_min", Invariant(gopFrames), "-sc_threshold", "0",
-                    // Keyframes on a wall-clock grid so segments and HLS parts cut where configured.
-                    "-force_key_frames", "expr:gte(t,n_forced*" + Invariant(options.GopSeconds) + ")",
-                ]);
-            }
-
-            // The MP4 slave needs the parameter sets in the header; the HLS (MPEG-TS) slave gets them back
-            // in-band through dump_extra (see the tee muxer's documentation).
-            args.AddRange(["-flags", "+global_header", "-f", "tee", BuildTeeSpec(options, outputs)]);
+            // AAC: what MP4, Matroska and MPEG-TS all carry; the recording keeps or drops it per request.
+            args.AddRange(["-map", audio, "-c:a", "aac", "-b:a", "64k"]);
         }
+        else
+        {
+            args.Add("-an");
+        }
+
+        if (FfmpegInput.IsH264(input) && options.CopyH264)
+        {
+            args.AddRange(["-c:v", "copy"]);
+        }
+        else
+        {
+            var gopFrames = Math.Max(1, (int)Math.Round(Math.Max(1, input.Video.FrameRate) * options.GopSeconds));
+            args.AddRange(["-c:v", "libx264", "-preset", options.Preset]);
+            if (!string.IsNullOrEmpty(options.Tune))
+            {
+                args.AddRange(["-tune", options.Tune]);
+            }
+
+            args.AddRange([
+                "-profile:v", options.Profile, "-pix_fmt", options.PixelFormat,
+                "-g", Invariant(gopFrames), "-keyint_min", Invariant(gopFrames), "-sc_threshold", "0",
+                // Keyframes on a wall-clock grid so segments and HLS parts cut where configured.
+                "-force_key_frames", "expr:gte(t,n_forced*" + Invariant(options.GopSeconds) + ")",
+            ]);
+        }
+
+        // Parameter sets go in the header (global_header) and back in-band at every keyframe (dump_extra), so that every
+        // keyframe interval of the feed and every HLS segment decodes on its own.
+        args.AddRange(["-flags", "+global_header", "-f", "tee", BuildTeeSpec(options, outputs)]);
 
         args.AddRange([
             "-map", "0:v:0", "-an", "-vf", "fps=" + Invariant(options.SnapshotRefreshRate),
             "-c:v", "mjpeg", "-q:v", "2", "-f", "image2", "-update", "1", "-atomic_writing", "1", "-y", outputs.LiveFramePath,
         ]);
+        return args;
+    }
+
+    /// <summary>
+    /// A recorder: one segment, fed the camera's MPEG-TS on standard input (program table, then whole keyframe intervals)
+    /// and copied into its container. It ends when its input is closed.
+    /// </summary>
+    /// <param name="format"><c>fmp4</c>, <c>mp4</c> or <c>mkv</c>.</param>
+    /// <param name="audio">Keep the feed's audio (AAC) in the file.</param>
+    /// <param name="path">The segment's (temporary) file.</param>
+    public static IReadOnlyList<string> BuildRecorder(string format, bool audio, string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var args = new List<string>(Common) { "-nostats", "-f", "mpegts", "-i", "pipe:0", "-map", "0:v:0" };
+        if (audio)
+        {
+            args.AddRange(["-map", "0:a:0?"]);
+        }
+
+        args.AddRange(["-c", "copy"]);
+        // flush_packets=1: every fragment (fMP4) or cluster (Matroska) reaches the disk at once, so a recorder that is
+        // killed leaves a file that plays up to its last keyframe and the growing file shows the bytes recorded.
+        switch (format)
+        {
+            case RecordingFormats.Mkv:
+                args.AddRange(["-flush_packets", "1", "-f", "matroska"]);
+                break;
+            case RecordingFormats.Fmp4:
+                args.AddRange(["-bsf:a", "aac_adtstoasc", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-flush_packets", "1", "-f", "mp4"]);
+                break;
+            default:
+                args.AddRange(["-bsf:a", "aac_adtstoasc", "-f", "mp4"]);
+                break;
+        }
+
+        args.AddRange(["-y", path]);
         return args;
     }
 
@@ -112,34 +153,15 @@ internal static class FfmpegCommand
 
     private static string BuildTeeSpec(FfmpegOptions options, PipelineOutputs outputs)
     {
-        var slaves = new List<string>(2);
-        if (outputs.Recording is { } rec)
-        {
-            // flush_packets=1: without it the MP4 header and the first fragments sit in ffmpeg's I/O buffer, so the
-            // segment being written when ffmpeg is killed holds only 'ftyp' and is unplayable. The ':' between the two
-            // segment_format_options entries is escaped for the tee parser (values inside [...] are parsed twice).
-            // Matroska writes each cluster as it completes (flush_packets=1 again keeps it out of the I/O buffer), so a
-            // killed segment plays up to its last cluster; the cues and duration it lacks are optional to players.
-            var (muxer, muxerOptions) = rec.Format switch
-            {
-                RecordingFormats.Fmp4 => ("mp4", ":segment_format_options=movflags=frag_keyframe+empty_moov+default_base_moof\\\\:flush_packets=1"),
-                RecordingFormats.Mkv => ("matroska", ":segment_format_options=flush_packets=1"),
-                _ => ("mp4", string.Empty),
-            };
-            // '%' is the segment muxer's number placeholder: a literal one in the directory must be doubled.
-            var pattern = Path.Combine(
-                rec.Directory.Replace("%", "%%", StringComparison.Ordinal), rec.TempPrefix + "%05d" + RecordingFormats.FileExtension(rec.Format));
-            slaves.Add(
-                "[f=segment:segment_time=" + Invariant(options.SegmentDuration.TotalSeconds) +
-                ":segment_format=" + muxer + ":reset_timestamps=1" + muxerOptions + "]" + EscapeTee(pattern));
-        }
-
+        // The feed: flush_packets so every packet reaches the service at once; a broken pipe (the service is gone) ends
+        // the process (the tee's default onfail=abort), so a camera process never outlives the service for long.
+        var slaves = new List<string>(2) { "[f=mpegts:flush_packets=1:bsfs/v=dump_extra=freq=keyframe]" + EscapeTee("pipe:1") };
         if (outputs.HlsDirectory is { } hls)
         {
             // onfail=ignore: a failing HLS output must never end a recording. epoch-based sequence numbers and
-            // discont_start let a player continue across a process restart.
+            // discont_start let a player continue across a process restart. Video only (select), as before audio existed.
             slaves.Add(
-                "[f=hls:onfail=ignore:hls_time=" + Invariant(options.HlsSegmentSeconds) +
+                "[select=v:f=hls:onfail=ignore:hls_time=" + Invariant(options.HlsSegmentSeconds) +
                 ":hls_list_size=" + Invariant(options.HlsListSize) +
                 ":hls_flags=delete_segments+temp_file+independent_segments+discont_start:hls_start_number_source=epoch" +
                 ":bsfs/v=dump_extra=freq=keyframe]" + EscapeTee(Path.Combine(hls, PlaylistName)));

@@ -64,6 +64,12 @@ internal sealed class FfmpegOptions
     /// <summary>Lifetime of the token appended to segment URIs when the playlist was fetched with a Bearer header.</summary>
     public TimeSpan HlsTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How much of each camera's encoded stream is kept in memory for <c>start_recording {pre_seconds}</c> (0–30 s; 0 = no
+    /// pre-event buffer). Above 0 a camera's process runs as long as the camera is published.
+    /// </summary>
+    public TimeSpan PreEventBuffer { get; set; } = TimeSpan.Zero;
+
     /// <summary>Most ffmpeg stderr lines logged per camera per minute; the rest are counted.</summary>
     public int StderrLinesPerMinute { get; set; } = 30;
 
@@ -144,6 +150,11 @@ internal sealed class FfmpegOptionsValidator : IValidateOptions<FfmpegOptions>
         if (options.HlsTokenLifetime < TimeSpan.FromSeconds(10))
         {
             errors.Add("Plugins:Ffmpeg:HlsTokenLifetime must be at least 10 seconds.");
+        }
+
+        if (options.PreEventBuffer < TimeSpan.Zero || options.PreEventBuffer > TimeSpan.FromSeconds(30))
+        {
+            errors.Add("Plugins:Ffmpeg:PreEventBuffer must be between 00:00:00 and 00:00:30.");
         }
 
         if (options.StderrLinesPerMinute < 0)

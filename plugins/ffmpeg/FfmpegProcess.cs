@@ -28,7 +28,7 @@ internal sealed class FfmpegProcess : IDisposable
     private int _suppressed;
     private int _stopRequested;
 
-    private FfmpegProcess(Process process, ILogger logger, TimeProvider time, string cameraId, int linesPerMinute)
+    private FfmpegProcess(Process process, ILogger logger, TimeProvider time, string cameraId, int linesPerMinute, Func<FfmpegProcess, Stream, Task>? output)
     {
         _process = process;
         _logger = logger;
@@ -39,7 +39,7 @@ internal sealed class FfmpegProcess : IDisposable
         _lastProgressTicks = StartedAt.UtcTicks;
         _windowStartTicks = StartedAt.UtcTicks;
         Id = process.Id;
-        _pumps = Task.WhenAll(PumpProgressAsync(), PumpStderrAsync());
+        _pumps = Task.WhenAll(output is null ? PumpProgressAsync() : output(this, process.StandardOutput.BaseStream), PumpStderrAsync());
     }
 
     public int Id { get; }
@@ -72,14 +72,24 @@ internal sealed class FfmpegProcess : IDisposable
         }
     }
 
-    /// <summary>Starts ffmpeg; a missing executable becomes the contract's dependency failure with the install hint.</summary>
-    public static FfmpegProcess Start(string executable, IReadOnlyList<string> arguments, ILogger logger, TimeProvider time, string cameraId, int linesPerMinute)
+    /// <summary>The process's standard input (a recorder is fed through it); null unless started with <c>input: true</c>.</summary>
+    public Stream? Input { get; private init; }
+
+    /// <summary>
+    /// Starts ffmpeg; a missing executable becomes the contract's dependency failure with the install hint.
+    /// <paramref name="output"/>, when given, consumes standard output instead of the <c>-progress</c> reader (the camera
+    /// process's MPEG-TS feed) and reports progress itself (<see cref="NoteProgress"/>, <see cref="NoteFrame"/>);
+    /// <paramref name="input"/> opens standard input for writing (<see cref="Input"/>).
+    /// </summary>
+    public static FfmpegProcess Start(
+        string executable, IReadOnlyList<string> arguments, ILogger logger, TimeProvider time, string cameraId, int linesPerMinute,
+        Func<FfmpegProcess, Stream, Task>? output = null, bool input = false)
     {
         var psi = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = false,
+            RedirectStandardInput = input,
             UseShellExecute = false,
         };
         foreach (var a in arguments)
@@ -98,7 +108,48 @@ internal sealed class FfmpegProcess : IDisposable
             throw new DependencyFailedException("ffmpeg", FfmpegLocator.InstallHint, ex);
         }
 
-        return new FfmpegProcess(process, logger, time, cameraId, linesPerMinute);
+        return new FfmpegProcess(process, logger, time, cameraId, linesPerMinute, output) { Input = input ? process.StandardInput.BaseStream : null };
+    }
+
+    /// <summary>Output arrived (the stall watch sees the process alive).</summary>
+    public void NoteProgress() => Interlocked.Exchange(ref _lastProgressTicks, _time.GetUtcNow().UtcTicks);
+
+    /// <summary>A frame arrived: the first one makes the process ready.</summary>
+    public void NoteFrame()
+    {
+        NoteProgress();
+        if (ReadyAt is null)
+        {
+            ReadyAt = _time.GetUtcNow();
+            _firstFrame.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Closes standard input so that ffmpeg reads to the end, finalizes its output and exits; SIGINT when it has not
+    /// after <paramref name="timeout"/>, SIGKILL after another one.
+    /// </summary>
+    public async Task CloseInputAndWaitAsync(TimeSpan timeout)
+    {
+        Interlocked.Exchange(ref _stopRequested, 1);
+        try
+        {
+            Input?.Dispose();
+        }
+        catch (IOException)
+        {
+            // The reader is gone already (it exited): nothing to close.
+        }
+
+        try
+        {
+            await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(timeout, _time).ConfigureAwait(false);
+            await _pumps.ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await StopAsync(timeout, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);

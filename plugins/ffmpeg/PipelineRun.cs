@@ -6,33 +6,29 @@ namespace CameraService.Plugins.Ffmpeg;
 
 /// <summary>
 /// One ffmpeg process of a camera pipeline and what it produces: started for a set of outputs, watched while it runs
-/// (segments renamed as they complete, a stalled process killed) and stopped so that its outputs are finalized.
-/// The <see cref="CameraPipeline"/> decides when; this class knows how.
+/// (a stalled process killed) and stopped so that its outputs are finalized. Its encoded stream arrives in
+/// <see cref="Feed"/>, which recordings listen to. The <see cref="CameraPipeline"/> decides when; this class knows how.
 /// </summary>
 internal sealed class PipelineRun
 {
     private readonly PipelineContext _context;
-    private readonly SegmentNamer _namer;
     private readonly string _cameraId;
 
-    private PipelineRun(PipelineContext context, SegmentNamer namer, string cameraId, FfmpegProcess process, bool hls, RecordingSession? recording, string? tempPrefix)
+    private PipelineRun(PipelineContext context, string cameraId, FfmpegProcess process, bool hls, CameraFeed feed)
     {
         _context = context;
-        _namer = namer;
         _cameraId = cameraId;
         Process = process;
         Hls = hls;
-        Recording = recording;
-        TempPrefix = tempPrefix;
+        Feed = feed;
     }
 
     public FfmpegProcess Process { get; }
 
     public bool Hls { get; }
 
-    public RecordingSession? Recording { get; }
-
-    public string? TempPrefix { get; }
+    /// <summary>The encoded stream (MPEG-TS on the process's standard output) and its pre-event buffer.</summary>
+    public CameraFeed Feed { get; }
 
     public Task? Monitor { get; set; }
 
@@ -42,24 +38,18 @@ internal sealed class PipelineRun
     /// reported as the contract's dependency failure.
     /// </summary>
     public static async Task<PipelineRun> StartAsync(
-        PipelineContext context, SegmentNamer namer, StreamCamera camera, RecordingSession? session, bool hls, string work, CancellationToken cancellationToken)
+        PipelineContext context, StreamCamera camera, bool hls, string work, CancellationToken cancellationToken)
     {
         var ffmpeg = context.RequireFfmpeg();
         var options = context.Options;
         PrepareWorkDirectory(work);
-        RecordingTarget? target = null;
-        if (session is not null)
-        {
-            Directory.CreateDirectory(session.Directory);
-            target = new RecordingTarget(session.Directory, session.Format, namer.CameraTempPrefix + Guid.NewGuid().ToString("N")[..8] + "-");
-        }
-
-        var outputs = new PipelineOutputs(hls ? work : null, target, Path.Combine(work, FfmpegCommand.LiveFrameName));
+        var outputs = new PipelineOutputs(hls ? work : null, Path.Combine(work, FfmpegCommand.LiveFrameName));
         var args = FfmpegCommand.BuildPipeline(camera.Input, options, outputs);
-        var process = FfmpegProcess.Start(ffmpeg, args, context.Logger, context.Time, camera.CameraId, options.StderrLinesPerMinute);
+        var feed = new CameraFeed(context.Time, options.PreEventBuffer);
+        var process = FfmpegProcess.Start(ffmpeg, args, context.Logger, context.Time, camera.CameraId, options.StderrLinesPerMinute, feed.RunAsync);
         context.Processes.Track(process);
-        var r = new PipelineRun(context, namer, camera.CameraId, process, hls, session, target?.TempPrefix);
-        Log.ProcessStarted(context.Logger, camera.CameraId, process.Id, hls, session is not null);
+        var r = new PipelineRun(context, camera.CameraId, process, hls, feed);
+        Log.ProcessStarted(context.Logger, camera.CameraId, process.Id, hls, false);
 
         using var timeout = new CancellationTokenSource(options.StartTimeout, context.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
@@ -90,23 +80,21 @@ internal sealed class PipelineRun
                     : $"ffmpeg could not start the stream of camera {camera.CameraId} (exit code {exitCode}); check the camera and the service log.");
         }
 
-        r.SweepSegments();
         return r;
     }
 
-    /// <summary>Stops the process so that its outputs are finalized, and collects its segments.</summary>
+    /// <summary>Stops the process so that its outputs are finalized; its feed ends with it.</summary>
     public async Task StopAsync()
     {
-        // Never cancelled by the caller: an interrupted stop would leave an MP4 without its trailer.
+        // Never cancelled by the caller: an interrupted stop would leave the HLS playlist unfinished.
         await Process.StopAsync(_context.Options.StopTimeout, CancellationToken.None).ConfigureAwait(false);
-        SweepSegments();
         _context.Processes.Untrack(Process);
         Log.ProcessStopped(_context.Logger, _cameraId, Process.Id, Process.ExitCode);
         Process.Dispose();
     }
 
     /// <summary>
-    /// Until the process exits: renames completed segments every 500 ms and kills a process whose progress stalled
+    /// Until the process exits: every 500 ms, kills a process whose progress (its feed) stalled
     /// past <see cref="FfmpegOptions.StallTimeout"/>. Returns true when the exit was not asked for (a crash).
     /// </summary>
     public async Task<bool> WatchAsync()
@@ -115,7 +103,6 @@ internal sealed class PipelineRun
         while (true)
         {
             var finished = await Task.WhenAny(exited, Task.Delay(TimeSpan.FromMilliseconds(500), _context.Time)).ConfigureAwait(false);
-            SweepSegments();
             if (finished == exited)
             {
                 break;
@@ -128,27 +115,7 @@ internal sealed class PipelineRun
             }
         }
 
-        SweepSegments();
         return !Process.StopRequested;
-    }
-
-    /// <summary>The bytes of the segment ffmpeg is writing now (it has a temporary name until it is complete).</summary>
-    public long InProgressBytes()
-    {
-        if (Recording is not { } session || TempPrefix is not { } prefix)
-        {
-            return 0;
-        }
-
-        try
-        {
-            return new DirectoryInfo(session.Directory).EnumerateFiles(prefix + "*").Sum(f => f.Length);
-        }
-        catch (IOException)
-        {
-            // The directory or the segment went away meanwhile (renamed at completion): count it next time.
-            return 0;
-        }
     }
 
     /// <summary>The running process's live frame (the snapshot source), waiting for the first one up to <paramref name="timeout"/>.</summary>
@@ -197,14 +164,6 @@ internal sealed class PipelineRun
         // A fresh process starts a fresh playlist: old segments would confuse players and fill the disk.
         TryDeleteDirectory(work);
         Directory.CreateDirectory(work);
-    }
-
-    private void SweepSegments()
-    {
-        if (Recording is { } session && TempPrefix is { } prefix)
-        {
-            session.Add(_namer.Sweep(session.Directory, prefix, _context.Time));
-        }
     }
 
     /// <summary>A one-shot snapshot run (from the device, or from the running process's live frame).</summary>

@@ -16,7 +16,14 @@ internal sealed class RecordingSession(string cameraId, string sessionId, string
 
     public string Directory { get; } = directory;
 
-    public DateTimeOffset StartTime { get; } = startTime;
+    /// <summary>The time of the recording's first frame (set when it joins the camera's feed; earlier than the request with a pre-event buffer).</summary>
+    public DateTimeOffset StartTime { get; set; } = startTime;
+
+    /// <summary>Record the camera's audio with the video.</summary>
+    public bool Audio { get; init; }
+
+    /// <summary>The largest a segment may grow, in bytes; 0 for no limit.</summary>
+    public long SegmentMaxBytes { get; init; }
 
     public int FileCount
     {

@@ -50,39 +50,60 @@ internal sealed class SegmentNamer(string cameraId, ILogger logger)
             var renamed = new List<string>(temps.Length);
             foreach (var temp in temps)
             {
-                try
+                var created = new DateTimeOffset(File.GetCreationTimeUtc(temp), TimeSpan.Zero);
+                var now = time.GetUtcNow();
+                if (MoveToFinal(directory, temp, created > now || created.Year < 2000 ? now : created) is { } target)
                 {
-                    var created = new DateTimeOffset(File.GetCreationTimeUtc(temp), TimeSpan.Zero);
-                    var now = time.GetUtcNow();
-                    var start = created > now || created.Year < 2000 ? now : created;
-                    if (start <= _last)
-                    {
-                        start = _last.AddTicks(10);
-                    }
-
-                    var extension = Path.GetExtension(temp);
-                    var target = Path.Combine(directory, FinalName(cameraId, start, extension));
-                    while (File.Exists(target))
-                    {
-                        start = start.AddTicks(10);
-                        target = Path.Combine(directory, FinalName(cameraId, start, extension));
-                    }
-
-                    File.Move(temp, target);
-                    _last = start;
                     renamed.Add(target);
-                }
-                catch (IOException ex)
-                {
-                    Log.SegmentRenameFailed(logger, ex, Path.GetFileName(temp));
-                }
-                catch (UnauthorizedAccessException ex)
-                {
-                    Log.SegmentRenameFailed(logger, ex, Path.GetFileName(temp));
                 }
             }
 
             return renamed;
         }
+    }
+
+    /// <summary>
+    /// Gives one segment (written under the hidden name <paramref name="temp"/>) its final name for a segment that started at
+    /// <paramref name="start"/>; returns the new full path, or null when it could not be renamed (logged).
+    /// </summary>
+    public string? Claim(string temp, DateTimeOffset start)
+    {
+        lock (_sync)
+        {
+            return MoveToFinal(Path.GetDirectoryName(temp)!, temp, start);
+        }
+    }
+
+    private string? MoveToFinal(string directory, string temp, DateTimeOffset start)
+    {
+        try
+        {
+            if (start <= _last)
+            {
+                start = _last.AddTicks(10);
+            }
+
+            var extension = Path.GetExtension(temp);
+            var target = Path.Combine(directory, FinalName(cameraId, start, extension));
+            while (File.Exists(target))
+            {
+                start = start.AddTicks(10);
+                target = Path.Combine(directory, FinalName(cameraId, start, extension));
+            }
+
+            File.Move(temp, target);
+            _last = start;
+            return target;
+        }
+        catch (IOException ex)
+        {
+            Log.SegmentRenameFailed(logger, ex, Path.GetFileName(temp));
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            Log.SegmentRenameFailed(logger, ex, Path.GetFileName(temp));
+        }
+
+        return null;
     }
 }

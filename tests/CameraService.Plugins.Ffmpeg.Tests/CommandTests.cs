@@ -20,7 +20,7 @@ public sealed class CommandTests
     public void BuildPipeline_H264InputWithCopy_CopiesWithoutEncoder()
     {
         var input = new DeviceCaptureInput { DevicePath = "/dev/video0", Video = new VideoMode { PixelFormat = PixelFormats.H264, Width = 1280, Height = 720, FrameRate = 30 } };
-        var args = FfmpegCommand.BuildPipeline(input, new FfmpegOptions(), new PipelineOutputs("/tmp/hls/camera0", null, "/tmp/hls/camera0/live.jpg"));
+        var args = FfmpegCommand.BuildPipeline(input, new FfmpegOptions(), new PipelineOutputs("/tmp/hls/camera0", "/tmp/hls/camera0/live.jpg"));
 
         Assert.Contains("copy", args);
         Assert.DoesNotContain("libx264", args);
@@ -28,33 +28,55 @@ public sealed class CommandTests
     }
 
     [Fact]
-    public void BuildPipeline_RawInput_EncodesWithConfiguredOptionsAndGop()
+    public void BuildPipeline_RawInput_EncodesWithConfiguredOptionsAndGopIntoTheFeed()
     {
         var input = FfmpegTestContext.TestPattern(rate: 15);
         var options = new FfmpegOptions { Preset = "veryfast", GopSeconds = 2 };
-        var args = FfmpegCommand.BuildPipeline(input, options, new PipelineOutputs(null, new RecordingTarget("/rec/camera0", "fmp4", ".ffmpeg-camera0-x-"), "/w/live.jpg")).ToList();
+        var args = FfmpegCommand.BuildPipeline(input, options, new PipelineOutputs(null, "/w/live.jpg")).ToList();
 
         Assert.Equal("veryfast", args[args.IndexOf("-preset") + 1]);
         Assert.Equal("30", args[args.IndexOf("-g") + 1]);
         Assert.Equal("zerolatency", args[args.IndexOf("-tune") + 1]);
+        Assert.Contains("-an", args);
+        Assert.DoesNotContain("-progress", args);
         var tee = args[args.IndexOf("tee") + 1];
-        Assert.Contains("segment_time=300", tee, StringComparison.Ordinal);
-        Assert.Contains("frag_keyframe+empty_moov+default_base_moof", tee, StringComparison.Ordinal);
-        Assert.DoesNotContain("f=hls", tee, StringComparison.Ordinal);
+        // The feed: MPEG-TS on standard output with the parameter sets at every keyframe; no HLS unless asked for.
+        Assert.Equal("[f=mpegts:flush_packets=1:bsfs/v=dump_extra=freq=keyframe]pipe\\:1", tee);
     }
 
     [Fact]
-    public void BuildPipeline_MkvRecording_WritesMatroskaSegmentsWithMkvNames()
+    public void BuildPipeline_CameraWithAudioAndHls_EncodesAacIntoTheFeedAndKeepsHlsVideoOnly()
     {
-        var args = FfmpegCommand.BuildPipeline(
-            FfmpegTestContext.TestPattern(), new FfmpegOptions(),
-            new PipelineOutputs(null, new RecordingTarget("/rec/camera0", "mkv", ".ffmpeg-camera0-x-"), "/w/live.jpg")).ToList();
+        var input = new SyntheticCaptureInput
+        {
+            Video = new VideoMode { PixelFormat = PixelFormats.Yu12, Width = 320, Height = 240, FrameRate = 10 },
+            Audio = new AudioInput { SampleRate = 48000, Channels = 1 },
+        };
+        var args = FfmpegCommand.BuildPipeline(input, new FfmpegOptions(), new PipelineOutputs("/w", "/w/live.jpg")).ToList();
 
+        Assert.Contains("sine=frequency=1000:sample_rate=48000", args);
+        Assert.Equal("1:a:0", args[args.LastIndexOf("-map", args.IndexOf("-c:a")) + 1]);
+        Assert.Equal("aac", args[args.IndexOf("-c:a") + 1]);
         var tee = args[args.IndexOf("tee") + 1];
-        Assert.Contains("segment_format=matroska:", tee, StringComparison.Ordinal);
-        Assert.Contains("flush_packets=1", tee, StringComparison.Ordinal);
-        Assert.DoesNotContain("movflags", tee, StringComparison.Ordinal);
-        Assert.EndsWith("/rec/camera0/.ffmpeg-camera0-x-\\%05d.mkv", tee, StringComparison.Ordinal);
+        Assert.StartsWith("[f=mpegts:", tee, StringComparison.Ordinal);
+        Assert.Contains("|[select=v:f=hls:onfail=ignore:", tee, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("fmp4", false, "-movflags|frag_keyframe+empty_moov+default_base_moof|-flush_packets|1|-f|mp4")]
+    [InlineData("mp4", true, "-f|mp4")]
+    [InlineData("mkv", true, "-flush_packets|1|-f|matroska")]
+    public void BuildRecorder_CopiesTheFeedFromStdinIntoTheContainer(string format, bool audio, string containerArgs)
+    {
+        var path = "/rec/camera0/.ffmpeg-camera0-x-00000" + (format == "mkv" ? ".mkv" : ".mp4");
+        var args = FfmpegCommand.BuildRecorder(format, audio, path);
+        var line = string.Join('|', args);
+
+        Assert.Contains("|-f|mpegts|-i|pipe:0|-map|0:v:0|", line, StringComparison.Ordinal);
+        Assert.Equal(audio, args.Contains("0:a:0?"));
+        Assert.Contains("|-c|copy|", line, StringComparison.Ordinal);
+        Assert.Contains(containerArgs + "|-y|" + path, line, StringComparison.Ordinal);
+        Assert.Equal(path, args[^1]);
     }
 
     [Fact]

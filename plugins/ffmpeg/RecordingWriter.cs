@@ -1,0 +1,257 @@
+using System.Threading.Channels;
+using CameraService.Abstractions;
+using CameraService.Abstractions.Streaming;
+
+namespace CameraService.Plugins.Ffmpeg;
+
+/// <summary>
+/// A recording's share of one camera feed: keyframe intervals arrive in order (queued in memory, so the camera never
+/// waits), and are written to a recorder ffmpeg per segment (<c>-f mpegts -i pipe:0 -c copy</c>). The writer cuts
+/// segments itself at keyframes — by time and by size — by closing one recorder's input (it finalizes the file) and
+/// starting the next with the next interval: no gap, no overlap. A recorder that dies is replaced by a new one in a new
+/// segment that starts with the interval its muxer may still have held and the one being written (nothing lost).
+/// </summary>
+internal sealed class RecordingWriter
+{
+    /// <summary>A recorder that took this many intervals worked: its failures before are forgiven.</summary>
+    private const int HealthyIntervals = 3;
+
+    private readonly Channel<Gop> _queue = Channel.CreateUnbounded<Gop>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly PipelineContext _context;
+    private readonly SegmentNamer _namer;
+    private readonly CameraFeed _feed;
+    private readonly string _cameraId;
+    private readonly string _run = Guid.NewGuid().ToString("N")[..8];
+    private readonly Action<RecordingWriter, string> _gaveUp;
+    private int _sequence;
+
+    private RecordingWriter(PipelineContext context, SegmentNamer namer, string cameraId, RecordingSession session, CameraFeed feed, Action<RecordingWriter, string> gaveUp)
+    {
+        _context = context;
+        _namer = namer;
+        _cameraId = cameraId;
+        Session = session;
+        _feed = feed;
+        _gaveUp = gaveUp;
+        Completion = Task.CompletedTask;
+    }
+
+    public RecordingSession Session { get; }
+
+    /// <summary>Completes when every queued interval is written and the last segment is finalized.</summary>
+    public Task Completion { get; private set; }
+
+    /// <summary>
+    /// Joins <paramref name="feed"/>: from the buffered interval at or before <paramref name="from"/> (pre-event), else from
+    /// the interval in progress. Returns the writer and the time of the recording's first frame.
+    /// </summary>
+    public static (RecordingWriter Writer, DateTimeOffset Start) Start(
+        PipelineContext context, SegmentNamer namer, string cameraId, RecordingSession session, CameraFeed feed, DateTimeOffset? from,
+        Action<RecordingWriter, string> gaveUp)
+    {
+        ArgumentNullException.ThrowIfNull(feed);
+        var writer = new RecordingWriter(context, namer, cameraId, session, feed, gaveUp);
+        var start = feed.Listen(writer, from);
+        writer.Completion = Task.Run(writer.PumpAsync);
+        return (writer, start);
+    }
+
+    /// <summary>Called by the feed (under its lock): one more interval.</summary>
+    public void Enqueue(Gop gop) => _queue.Writer.TryWrite(gop);
+
+    /// <summary>Called by the feed: nothing more comes.</summary>
+    public void Complete() => _queue.Writer.TryComplete();
+
+    /// <summary>Stop recording: the interval in progress is written too, the last segment finalized.</summary>
+    public async Task StopAsync()
+    {
+        _feed.Leave(this);
+        await Completion.ConfigureAwait(false);
+    }
+
+    private async Task PumpAsync()
+    {
+        var options = _context.Options;
+        Segment? segment = null;
+        Gop? previous = null;
+        var failures = 0;
+        var gaveUp = false;
+        await foreach (var gop in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (gaveUp)
+            {
+                continue;
+            }
+
+            if (segment is not null && SegmentCut.Before(segment.Start, segment.Bytes, segment.Intervals > 0, gop, options.SegmentDuration, Session.SegmentMaxBytes))
+            {
+                await segment.CloseAsync().ConfigureAwait(false);
+                segment = null;
+                previous = null;
+            }
+
+            while (true)
+            {
+                string? error = null;
+                if (segment is null)
+                {
+                    try
+                    {
+                        segment = StartSegment(previous?.Time ?? gop.Time);
+                        if (previous is not null && !await segment.WriteAsync(previous).ConfigureAwait(false))
+                        {
+                            error = "the restarted recorder exited at once";
+                        }
+                    }
+                    catch (DependencyFailedException ex)
+                    {
+                        error = ex.Message;
+                    }
+                }
+
+                if (error is null && await segment!.WriteAsync(gop).ConfigureAwait(false))
+                {
+                    if (segment.Intervals >= HealthyIntervals)
+                    {
+                        failures = 0;
+                    }
+
+                    previous = gop;
+                    break;
+                }
+
+                // The recorder died (killed, disk full, ...): keep what it wrote and continue in a new segment.
+                error ??= $"the recorder ffmpeg exited unexpectedly (exit code {segment!.ExitCode})";
+                if (segment is not null)
+                {
+                    await segment.AbandonAsync().ConfigureAwait(false);
+                    segment = null;
+                }
+
+                // Its muxer held the interval before this one until this one's keyframe: resend both (when they fit).
+                previous = previous is not null && (Session.SegmentMaxBytes == 0 || previous.Length + gop.Length + 2 * TsDemux.PacketSize <= Session.SegmentMaxBytes)
+                    ? previous : null;
+                _context.ReportError($"Recording of camera {_cameraId}: {error}");
+                if (++failures > options.MaxRestartAttempts)
+                {
+                    gaveUp = true;
+                    _feed.Leave(this);
+                    _gaveUp(this, $"the recorder failed {failures} times in a row; the recording was stopped. Last error: {error}");
+                    break;
+                }
+
+                Log.RecordingRecovered(_context.Logger, _cameraId);
+                _context.Raise([Session.ToEvent(StreamBackendEventKind.RecordingRecovered, "The recorder ffmpeg was restarted after a failure; the recording continues in a new segment.", null)]);
+            }
+        }
+
+        if (segment is not null)
+        {
+            await segment.CloseAsync().ConfigureAwait(false);
+        }
+    }
+
+    private Segment StartSegment(DateTimeOffset start)
+    {
+        var ffmpeg = _context.RequireFfmpeg();
+        var header = _feed.Header ?? throw new DependencyFailedException("ffmpeg", $"The stream of camera {_cameraId} has no program table yet; try again.");
+        Directory.CreateDirectory(Session.Directory);
+        var temp = Path.Combine(
+            Session.Directory,
+            _namer.CameraTempPrefix + _run + "-" + _sequence++.ToString("00000", System.Globalization.CultureInfo.InvariantCulture) + RecordingFormats.FileExtension(Session.Format));
+        var args = FfmpegCommand.BuildRecorder(Session.Format, Session.Audio && _feed.HasAudio, temp);
+        var process = FfmpegProcess.Start(ffmpeg, args, _context.Logger, _context.Time, _cameraId, _context.Options.StderrLinesPerMinute, input: true);
+        _context.Processes.Track(process);
+        Log.ProcessStarted(_context.Logger, _cameraId, process.Id, false, true);
+        var segment = new Segment(this, process, temp, start);
+        segment.WriteHeader(header);
+        return segment;
+    }
+
+    /// <summary>One segment file and the recorder ffmpeg that writes it.</summary>
+    private sealed class Segment(RecordingWriter owner, FfmpegProcess process, string temp, DateTimeOffset start)
+    {
+        private string? _final;
+        private byte[]? _header;
+
+        public DateTimeOffset Start { get; } = start;
+
+        /// <summary>MPEG-TS bytes given to the recorder, the program table included.</summary>
+        public long Bytes { get; private set; }
+
+        public int Intervals { get; private set; }
+
+        public int ExitCode => process.ExitCode;
+
+        public void WriteHeader(byte[] header)
+        {
+            _header = header;
+            Bytes = header.Length;
+        }
+
+        /// <summary>Writes one interval; false when the recorder is gone (or stalled: then it is killed).</summary>
+        public async Task<bool> WriteAsync(Gop gop)
+        {
+            var input = process.Input!;
+            try
+            {
+                if (_header is { } header)
+                {
+                    _header = null;
+                    await input.WriteAsync(header).AsTask().WaitAsync(owner._context.Options.StallTimeout, owner._context.Time).ConfigureAwait(false);
+                }
+
+                await input.WriteAsync(gop.Data).AsTask().WaitAsync(owner._context.Options.StallTimeout, owner._context.Time).ConfigureAwait(false);
+                await input.FlushAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or TimeoutException)
+            {
+                if (ex is TimeoutException)
+                {
+                    Log.ProcessStalled(owner._context.Logger, owner._cameraId, process.Id, owner._context.Options.StallTimeout);
+                    process.Kill();
+                }
+
+                return false;
+            }
+
+            Bytes += gop.Length;
+            Intervals++;
+            Claim();
+            return true;
+        }
+
+        /// <summary>Ends the segment: the recorder reads to the end of its input and finalizes the file.</summary>
+        public async Task CloseAsync()
+        {
+            await process.CloseInputAndWaitAsync(owner._context.Options.StopTimeout).ConfigureAwait(false);
+            Finish();
+        }
+
+        /// <summary>The recorder died: what it wrote stays (fMP4 and Matroska play up to their last fragment or cluster).</summary>
+        public async Task AbandonAsync()
+        {
+            process.Kill();
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            Finish();
+        }
+
+        private void Finish()
+        {
+            Claim();
+            owner._context.Processes.Untrack(process);
+            Log.ProcessStopped(owner._context.Logger, owner._cameraId, process.Id, process.ExitCode);
+            process.Dispose();
+        }
+
+        /// <summary>Gives the file its final name as soon as ffmpeg created it (the store sees it while it grows).</summary>
+        private void Claim()
+        {
+            if (_final is null && File.Exists(temp) && owner._namer.Claim(temp, Start) is { } final)
+            {
+                _final = final;
+                owner.Session.Add([final]);
+            }
+        }
+    }
+}
