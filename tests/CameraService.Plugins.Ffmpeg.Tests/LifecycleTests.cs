@@ -15,7 +15,8 @@ public sealed class LifecycleTests
         await ctx.PublishAsync("camera1");
         await ctx.Backend.StartRecordingAsync(ctx.Recording("camera0", "mp4"), CancellationToken.None);
         await ctx.Backend.StartStreamingAsync("camera1", CancellationToken.None);
-        Assert.Equal(2, ctx.OwnFfmpegChildren().Count);
+        // Two camera processes and camera0's recorder (started with the first whole keyframe interval of its camera's feed).
+        await Media.WaitUntilAsync(() => ctx.OwnFfmpegChildren().Count == 3, TimeSpan.FromSeconds(10), "two camera processes and a recorder");
         await Task.Delay(TimeSpan.FromSeconds(1.5));
 
         await ctx.Backend.StopAsync(CancellationToken.None);

@@ -139,10 +139,11 @@ public sealed class RecordingTests
     [Fact]
     public async Task Recording_RestartsKeepFailing_RaisesRecordingFailedWithFilesSoFar()
     {
-        // The wrapper runs ffmpeg once; every later start fails at once, like a camera that went away.
+        // The wrapper runs the camera's ffmpeg once; every later start fails at once, like a camera that went away
+        // (recorders, which read the feed from standard input, run normally).
         var flag = Path.Combine(Path.GetTempPath(), "ffmpeg-once-" + Guid.NewGuid().ToString("N"));
         var wrapper = flag + ".sh";
-        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nif [ -e '{flag}' ]; then echo 'camera gone' >&2; exit 1; fi\ntouch '{flag}'\nexec '{Media.Ffmpeg}' \"$@\"\n");
+        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\ncase \"$*\" in *pipe:0*) exec '{Media.Ffmpeg}' \"$@\";; esac\nif [ -e '{flag}' ]; then echo 'camera gone' >&2; exit 1; fi\ntouch '{flag}'\nexec '{Media.Ffmpeg}' \"$@\"\n");
         File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
