@@ -398,12 +398,13 @@ internal sealed class CameraPipeline
     /// <summary>Under the gate: the recording joins the feed of <paramref name="r"/> (from <paramref name="from"/> in its pre-event buffer).</summary>
     private void Attach(PipelineRun r, RecordingSession session, DateTimeOffset? from)
     {
-        var first = session.FileCount == 0 && _writer is null;
         var (writer, start) = RecordingWriter.Start(_context, _namer, CameraId, session, r.Feed, from, OnRecorderGaveUp);
         _writer = writer;
-        if (first)
+        if (!session.Joined)
         {
+            // The first feed the recording joins says when it starts; after a restart it goes on (new segment).
             session.StartTime = start;
+            session.Joined = true;
         }
     }
 

@@ -86,7 +86,9 @@ internal static class FfmpegCommand
     public static IReadOnlyList<string> BuildRecorder(string format, bool audio, string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var args = new List<string>(Common) { "-nostats", "-f", "mpegts", "-i", "pipe:0", "-map", "0:v:0" };
+        // analyzeduration 0.5 s: enough to read the parameter sets of the first keyframe (the input starts with one), and
+        // the file is opened at once instead of after ffmpeg's default 5 s of probing.
+        var args = new List<string>(Common) { "-nostats", "-f", "mpegts", "-analyzeduration", "500000", "-i", "pipe:0", "-map", "0:v:0" };
         if (audio)
         {
             args.AddRange(["-map", "0:a:0?"]);

@@ -19,6 +19,9 @@ internal sealed class RecordingSession(string cameraId, string sessionId, string
     /// <summary>The time of the recording's first frame (set when it joins the camera's feed; earlier than the request with a pre-event buffer).</summary>
     public DateTimeOffset StartTime { get; set; } = startTime;
 
+    /// <summary>Whether the recording has joined a camera feed (its <see cref="StartTime"/> is then the first frame's).</summary>
+    public bool Joined { get; set; }
+
     /// <summary>Record the camera's audio with the video.</summary>
     public bool Audio { get; init; }
 

@@ -76,6 +76,7 @@ internal sealed class RecordingWriter
         Gop? previous = null;
         var failures = 0;
         var gaveUp = false;
+        var closing = new List<Task>();
         await foreach (var gop in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             if (gaveUp)
@@ -85,7 +86,9 @@ internal sealed class RecordingWriter
 
             if (segment is not null && SegmentCut.Before(segment.Start, segment.Bytes, segment.Intervals > 0, gop, options.SegmentDuration, Session.SegmentMaxBytes))
             {
-                await segment.CloseAsync().ConfigureAwait(false);
+                // The next recorder starts at once; the previous one finalizes its file meanwhile (awaited at the end).
+                closing.RemoveAll(t => t.IsCompletedSuccessfully);
+                closing.Add(segment.CloseAsync());
                 segment = null;
                 previous = null;
             }
@@ -103,8 +106,9 @@ internal sealed class RecordingWriter
                             error = "the restarted recorder exited at once";
                         }
                     }
-                    catch (DependencyFailedException ex)
+                    catch (Exception ex) when (ex is DependencyFailedException or IOException or UnauthorizedAccessException)
                     {
+                        // No ffmpeg, or the recording directory cannot be written: counted like a recorder that died.
                         error = ex.Message;
                     }
                 }
@@ -147,8 +151,10 @@ internal sealed class RecordingWriter
 
         if (segment is not null)
         {
-            await segment.CloseAsync().ConfigureAwait(false);
+            closing.Add(segment.CloseAsync());
         }
+
+        await Task.WhenAll(closing).ConfigureAwait(false);
     }
 
     private Segment StartSegment(DateTimeOffset start)
@@ -165,12 +171,14 @@ internal sealed class RecordingWriter
         Log.ProcessStarted(_context.Logger, _cameraId, process.Id, false, true);
         var segment = new Segment(this, process, temp, start);
         segment.WriteHeader(header);
+        _ = segment.ClaimWhenCreatedAsync();
         return segment;
     }
 
     /// <summary>One segment file and the recorder ffmpeg that writes it.</summary>
     private sealed class Segment(RecordingWriter owner, FfmpegProcess process, string temp, DateTimeOffset start)
     {
+        private readonly Lock _sync = new();
         private string? _final;
         private byte[]? _header;
 
@@ -217,7 +225,7 @@ internal sealed class RecordingWriter
 
             Bytes += gop.Length;
             Intervals++;
-            Claim();
+            _ = Claim();
             return true;
         }
 
@@ -238,19 +246,34 @@ internal sealed class RecordingWriter
 
         private void Finish()
         {
-            Claim();
+            _ = Claim();
             owner._context.Processes.Untrack(process);
             Log.ProcessStopped(owner._context.Logger, owner._cameraId, process.Id, process.ExitCode);
             process.Dispose();
         }
 
-        /// <summary>Gives the file its final name as soon as ffmpeg created it (the store sees it while it grows).</summary>
-        private void Claim()
+        /// <summary>Polls until ffmpeg has created the file (it opens it after reading the first keyframe) and claims it.</summary>
+        public async Task ClaimWhenCreatedAsync()
         {
-            if (_final is null && File.Exists(temp) && owner._namer.Claim(temp, Start) is { } final)
+            var deadline = owner._context.Time.GetUtcNow() + owner._context.Options.StartTimeout;
+            while (!Claim() && !process.HasExited && owner._context.Time.GetUtcNow() < deadline)
             {
-                _final = final;
-                owner.Session.Add([final]);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), owner._context.Time).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Gives the file its final name as soon as ffmpeg created it (the store sees it while it grows); true once done.</summary>
+        private bool Claim()
+        {
+            lock (_sync)
+            {
+                if (_final is null && File.Exists(temp) && owner._namer.Claim(temp, Start) is { } final)
+                {
+                    _final = final;
+                    owner.Session.Add([final]);
+                }
+
+                return _final is not null;
             }
         }
     }

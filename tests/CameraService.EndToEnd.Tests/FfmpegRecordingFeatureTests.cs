@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+using CameraService.Client;
+
+namespace CameraService.EndToEnd.Tests;
+
+/// <summary>
+/// The ffmpeg backend's recording from the camera's running feed, end to end (real service, test pattern, real ffmpeg):
+/// size rotation and the pre-event buffer.
+/// </summary>
+public sealed class FfmpegRecordingFeatureTests
+{
+    [Fact]
+    public async Task SegmentMaxSize_TwentySecondRecording_SegmentsWithinTheLimitCoverTheWholeRecording()
+    {
+        const long limit = 300_000; // "300KB" (powers of 1000), about 6 s of the 320x240@10 test pattern
+        await WithServiceAsync(new() { ["Recording:SegmentMaxSize"] = "300KB", ["Plugins:Ffmpeg:SegmentDuration"] = "00:01:00" }, async (service, client) =>
+        {
+            await client.StartRecordingAsync("camera0");
+            await Task.Delay(TimeSpan.FromSeconds(20));
+            var stopped = await client.StopRecordingAsync("camera0");
+
+            var dir = Path.Combine(service.MediaRoot, "recordings", "camera0");
+            Assert.True(stopped.Files.Count >= 3, $"expected several segments, got {stopped.Files.Count}");
+            Assert.Equal(
+                Directory.GetFiles(dir, "camera0_*.mp4").Select(Path.GetFileName).Order(StringComparer.Ordinal),
+                stopped.Files.Select(f => f.Filename).Order(StringComparer.Ordinal));
+            var total = 0.0;
+            foreach (var file in stopped.Files)
+            {
+                var path = Path.Combine(dir, file.Filename);
+                Assert.InRange(new FileInfo(path).Length, 1, limit);
+                var probe = await Media.ProbeAsync(path);
+                Assert.Equal("h264", probe.Codec);
+                total += probe.Duration;
+            }
+
+            Assert.InRange(total, stopped.Duration - 1.5, stopped.Duration + 1.5);
+        });
+    }
+
+    [Fact]
+    public async Task PreSeconds_WithATenSecondBuffer_TheRecordingStartsFiveSecondsBeforeTheCall()
+    {
+        await WithServiceAsync(new() { ["Plugins:Ffmpeg:PreEventBuffer"] = "00:00:10", ["Plugins:Ffmpeg:SegmentDuration"] = "00:01:00" }, async (service, client) =>
+        {
+            // The buffer fills from the camera's connection on (its process runs while it is connected).
+            await Task.Delay(TimeSpan.FromSeconds(8));
+
+            var called = DateTimeOffset.UtcNow;
+            var started = await client.CallAsync("start_recording", new Dictionary<string, object?> { ["device"] = "camera0", ["pre_seconds"] = 5 });
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var stopped = await client.StopRecordingAsync("camera0");
+
+            var startTime = DateTimeOffset.Parse(started.GetProperty("start_time").GetString()!, CultureInfo.InvariantCulture);
+            Assert.InRange((called - startTime).TotalSeconds, 4.0, 7.0);
+            Assert.InRange(started.GetProperty("pre_seconds").GetDouble(), 4.0, 7.0);
+            var dir = Path.Combine(service.MediaRoot, "recordings", "camera0");
+            var total = 0.0;
+            foreach (var file in stopped.Files)
+            {
+                total += (await Media.ProbeAsync(Path.Combine(dir, file.Filename))).Duration;
+            }
+
+            // About the 5 s before the call plus the 2 s after it.
+            Assert.True(total >= 6, $"the files hold {total:0.0} s");
+            Assert.InRange(total, stopped.Duration - 1.5, stopped.Duration + 1.5);
+        });
+    }
+
+    [Fact]
+    public async Task PreSeconds_WithoutBuffer_IsRefusedNamingTheSetting()
+    {
+        await WithServiceAsync([], async (_, client) =>
+        {
+            var ex = await Assert.ThrowsAsync<CameraServiceApiException>(() =>
+                client.CallAsync("start_recording", new Dictionary<string, object?> { ["device"] = "camera0", ["pre_seconds"] = 5 }));
+
+            Assert.Equal(-32030, ex.Code);
+            Assert.Contains("Plugins:Ffmpeg:PreEventBuffer", ex.Message + " " + ex.Data?.ToString(), StringComparison.Ordinal);
+            Assert.Equal("STOPPED", (await client.GetRecordingStatusAsync("camera0")).Status);
+        });
+    }
+
+    private static async Task WithServiceAsync(Dictionary<string, string> extra, Func<ServiceProcess, CameraServiceClient, Task> test)
+    {
+        var root = Directory.CreateTempSubdirectory("cs-e2e-ffrec-").FullName;
+        try
+        {
+            var settings = FfmpegServiceFixture.OneTestPatternSettings(root);
+            foreach (var (k, v) in extra)
+            {
+                settings[k] = v;
+            }
+
+            await using var service = new ServiceProcess(root, settings);
+            await service.StartAsync(TimeSpan.FromSeconds(90));
+            var token = await service.CreateTokenAsync("operator");
+            await using var client = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = service.WebSocketUrl, Token = token });
+            Assert.True(await Media.WaitUntilAsync(async () => (await client.GetCameraListAsync()).Connected >= 1, TimeSpan.FromSeconds(30)),
+                "the test-pattern camera never connected:\n" + service.Log);
+            await test(service, client);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
