@@ -82,6 +82,45 @@ public sealed class FfmpegRecordingFeatureTests
         });
     }
 
+    [Fact]
+    public async Task RecorderKilled_MidRecording_RecordingContinuesAndEverySegmentPlays()
+    {
+        await WithServiceAsync(new() { ["Plugins:Ffmpeg:SegmentDuration"] = "00:01:00" }, async (service, client) =>
+        {
+            var started = await client.StartRecordingAsync("camera0");
+            var hostPid = service.ProcessId!.Value;
+            var dir = Path.Combine(service.MediaRoot, "recordings", "camera0");
+            Assert.True(await Media.WaitUntilAsync(async () => Recorders(hostPid).Count == 1 && (await client.GetRecordingStatusAsync("camera0")).BytesWritten > 40_000, TimeSpan.FromSeconds(30)),
+                "the recording never wrote bytes:\n" + service.Log);
+            var camera = Processes.Descendants(hostPid).Single(p => p.Name == "ffmpeg" && !p.CommandLine.Contains("pipe:0", StringComparison.Ordinal));
+            var victim = Recorders(hostPid)[0];
+            var before = Directory.GetFiles(dir, "camera0_*.mp4").ToHashSet(StringComparer.Ordinal);
+
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", victim.Pid.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill!.WaitForExitAsync();
+            }
+
+            Assert.True(await Media.WaitUntil(() => Directory.GetFiles(dir, "camera0_*.mp4").Any(f => !before.Contains(f) && new FileInfo(f).Length > 40_000), TimeSpan.FromSeconds(30)),
+                "no new segment after the recorder was killed:\n" + service.Log);
+            var status = await client.GetRecordingStatusAsync("camera0");
+            Assert.Equal("RECORDING", status.Status);
+            Assert.Equal(started.SessionId, status.SessionId);
+            // The camera's process was not restarted: only the recorder was replaced.
+            Assert.Contains(Processes.Descendants(hostPid), p => p.Pid == camera.Pid);
+            var stopped = await client.StopRecordingAsync("camera0");
+
+            Assert.True(stopped.Files.Count >= 2, $"expected the segment before and after the kill, got {stopped.Files.Count}");
+            foreach (var file in stopped.Files)
+            {
+                Assert.Equal("h264", (await Media.ProbeAsync(Path.Combine(dir, file.Filename))).Codec);
+            }
+        });
+    }
+
+    private static List<Processes.Entry> Recorders(int hostPid) =>
+        [.. Processes.Descendants(hostPid).Where(p => p.Name == "ffmpeg" && p.CommandLine.Contains("pipe:0", StringComparison.Ordinal))];
+
     private static async Task WithServiceAsync(Dictionary<string, string> extra, Func<ServiceProcess, CameraServiceClient, Task> test)
     {
         var root = Directory.CreateTempSubdirectory("cs-e2e-ffrec-").FullName;
