@@ -52,7 +52,7 @@ internal sealed class RecordingWriter
         ArgumentNullException.ThrowIfNull(feed);
         var writer = new RecordingWriter(context, namer, cameraId, session, feed, gaveUp);
         var start = feed.Listen(writer, from);
-        writer.Completion = Task.Run(writer.PumpAsync);
+        writer.Completion = Task.Run(() => writer.PumpAsync(start));
         return (writer, start);
     }
 
@@ -69,10 +69,12 @@ internal sealed class RecordingWriter
         await Completion.ConfigureAwait(false);
     }
 
-    private async Task PumpAsync()
+    private async Task PumpAsync(DateTimeOffset start)
     {
         var options = _context.Options;
-        Segment? segment = null;
+        // The first recorder starts now, before the first interval is complete: a short recording's stop does not
+        // wait for a process start (a running feed has its program table already; a new one gets it with the first interval).
+        var segment = _feed.Header is not null ? TryStartSegment(start) : null;
         Gop? previous = null;
         var failures = 0;
         var gaveUp = false;
@@ -155,6 +157,19 @@ internal sealed class RecordingWriter
         }
 
         await Task.WhenAll(closing).ConfigureAwait(false);
+    }
+
+    private Segment? TryStartSegment(DateTimeOffset start)
+    {
+        try
+        {
+            return StartSegment(start);
+        }
+        catch (Exception ex) when (ex is DependencyFailedException or IOException or UnauthorizedAccessException)
+        {
+            // Tried again, and counted, with the first interval.
+            return null;
+        }
     }
 
     private Segment StartSegment(DateTimeOffset start)
