@@ -433,12 +433,7 @@ internal sealed class CameraPipeline
     private async Task GiveUpAsync(RecordingWriter writer, string error)
     {
         var events = new List<StreamBackendEventArgs>();
-        try
-        {
-            await writer.Completion.ConfigureAwait(false);
-            await _gate.WaitAsync(_lifetime.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
+        if (!await EnterAfterAsync(writer.Completion).ConfigureAwait(false))
         {
             return;
         }
@@ -467,15 +462,26 @@ internal sealed class CameraPipeline
         _context.Raise(events);
     }
 
+    /// <summary>For background work: waits for <paramref name="before"/>, then enters the gate; false when the pipeline closed meanwhile.</summary>
+    private async Task<bool> EnterAfterAsync(Task before)
+    {
+        try
+        {
+            await before.ConfigureAwait(false);
+            await _gate.WaitAsync(_lifetime.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Starts the process of a camera whose pre-event buffer must run, without making the caller wait.</summary>
     private async Task StartInBackgroundAsync()
     {
         var events = new List<StreamBackendEventArgs>();
-        try
-        {
-            await _gate.WaitAsync(_lifetime.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
+        if (!await EnterAfterAsync(Task.CompletedTask).ConfigureAwait(false))
         {
             return;
         }
@@ -521,11 +527,7 @@ internal sealed class CameraPipeline
         var exitCode = r.Process.ExitCode;
         Log.ProcessCrashed(_context.Logger, CameraId, r.Process.Id, exitCode, r.Process.RecentOutput);
         var events = new List<StreamBackendEventArgs>();
-        try
-        {
-            await _gate.WaitAsync(_lifetime.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
+        if (!await EnterAfterAsync(Task.CompletedTask).ConfigureAwait(false))
         {
             return;
         }
@@ -590,12 +592,7 @@ internal sealed class CameraPipeline
     private async Task RestartLaterAsync(TimeSpan delay)
     {
         var events = new List<StreamBackendEventArgs>();
-        try
-        {
-            await Task.Delay(delay, _context.Time, _lifetime.Token).ConfigureAwait(false);
-            await _gate.WaitAsync(_lifetime.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
+        if (!await EnterAfterAsync(Task.Delay(delay, _context.Time, _lifetime.Token)).ConfigureAwait(false))
         {
             return;
         }

@@ -132,13 +132,7 @@ public sealed class FfmpegRecordingFeatureTests
                 settings[k] = v;
             }
 
-            await using var service = new ServiceProcess(root, settings);
-            await service.StartAsync(TimeSpan.FromSeconds(90));
-            var token = await service.CreateTokenAsync("operator");
-            await using var client = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = service.WebSocketUrl, Token = token });
-            Assert.True(await Media.WaitUntilAsync(async () => (await client.GetCameraListAsync()).Connected >= 1, TimeSpan.FromSeconds(30)),
-                "the test-pattern camera never connected:\n" + service.Log);
-            await test(service, client);
+            await OneCameraService.RunAsync(root, settings, test);
         }
         finally
         {
