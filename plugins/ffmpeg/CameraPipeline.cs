@@ -273,9 +273,11 @@ internal sealed class CameraPipeline
             }
 
             _recording = null;
-            // The recording leaves the feed: the interval in progress is written too and the last segment finalized.
+            // The recording ends now (its last frame is the feed's latest); the interval in progress is written too and the
+            // last segment finalized before the answer.
+            var end = _context.Time.GetUtcNow();
             await FinishWriterAsync(stop: true).ConfigureAwait(false);
-            var result = session.ToBackendRecording(_context.Time.GetUtcNow());
+            var result = session.ToBackendRecording(end);
             if (!_hlsWanted && !KeepRunning)
             {
                 if (_run is { } r)
