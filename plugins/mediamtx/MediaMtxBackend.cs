@@ -29,6 +29,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
     private readonly BackendHealth _health;
     private readonly PathReconciler _reconciler;
     private readonly SegmentCollector _segments;
+    private readonly SegmentAudioRemover _audio;
     private readonly BackgroundLoops _loops;
 
     public MediaMtxBackend(
@@ -49,6 +50,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         _health = new BackendHealth(client, timeProvider, logger, Raise);
         _reconciler = new PathReconciler(client, _options, _paths, _registry, _health, timeProvider, logger, Raise);
         _segments = new SegmentCollector(client, timeProvider);
+        _audio = new SegmentAudioRemover(_options, timeProvider, logger);
         _loops = new BackgroundLoops(logger, timeProvider);
     }
 
@@ -264,6 +266,12 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         _paths.Stopped(session);
         await _segments.WaitRecordOffAsync(cameraId, cancellationToken).ConfigureAwait(false);
         var files = await _segments.CollectAsync(session, cancellationToken).ConfigureAwait(false);
+        if (session.RemoveAudio)
+        {
+            // MediaMTX records every track of the path; audio: false takes the audio out of the finished segments.
+            files = await _audio.RemoveAudioAsync(cameraId, files, cancellationToken).ConfigureAwait(false);
+        }
+
         _paths.Finalized(cameraId);
         var bytes = files.Sum(f => f.Size);
         Log.RecordingStopped(_logger, cameraId, files.Count, bytes);

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace CameraService.Plugins.MediaMtx;
 
 /// <summary>A recording as persisted, so a restarted service re-adopts it with its session id.</summary>
-internal sealed record PersistedRecording(string? SessionId, string Format, DateTimeOffset StartTime);
+internal sealed record PersistedRecording(string? SessionId, string Format, DateTimeOffset StartTime, bool RemoveAudio = false);
 
 /// <summary>What the state file holds per path we created.</summary>
 internal sealed record PersistedPath(PersistedRecording? Recording);

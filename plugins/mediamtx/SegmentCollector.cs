@@ -5,10 +5,13 @@ using CameraService.Abstractions.Streaming;
 
 namespace CameraService.Plugins.MediaMtx;
 
-/// <summary>A recording running in MediaMTX: where its segments go and which files were there before it started.</summary>
-internal sealed record RecordingSession(string CameraId, string? SessionId, string Format, DateTimeOffset StartTime, string Directory, IReadOnlySet<string>? Preexisting)
+/// <summary>
+/// A recording running in MediaMTX: where its segments go, which files were there before it started, and whether the
+/// audio track comes out of its segments at stop (<c>audio: false</c> on a camera with audio, see <see cref="SegmentAudioRemover"/>).
+/// </summary>
+internal sealed record RecordingSession(string CameraId, string? SessionId, string Format, DateTimeOffset StartTime, string Directory, IReadOnlySet<string>? Preexisting, bool RemoveAudio = false)
 {
-    public PersistedRecording ToPersisted() => new(SessionId, Format, StartTime);
+    public PersistedRecording ToPersisted() => new(SessionId, Format, StartTime, RemoveAudio);
 }
 
 /// <summary>
