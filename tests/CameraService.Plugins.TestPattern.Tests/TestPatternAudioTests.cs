@@ -1,5 +1,4 @@
 using CameraService.Abstractions.Cameras;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -10,17 +9,8 @@ public sealed class TestPatternAudioTests
 {
     private static readonly AudioInput Tone = new() { SampleRate = 48000, Channels = 1 };
 
-    private static ServiceProvider Build(params (string Key, string Value)[] settings)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)).Append(new("Plugins:TestPattern:Enabled", "true")))
-            .Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        new TestPatternPlugin().ConfigureServices(services, configuration);
-        services.AddSingleton<IConfiguration>(configuration);
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider Build(params (string Key, string Value)[] settings) =>
+        TestPatternSourceTests.Build([.. settings, ("Plugins:TestPattern:Enabled", "true")]);
 
     private static async Task<IReadOnlyDictionary<string, AudioInput?>> AudioOfEachCameraAsync(ServiceProvider provider)
     {
