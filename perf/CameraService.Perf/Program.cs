@@ -30,6 +30,7 @@ internal static class Program
         ["limit"] = "the throughput load against the bundled Kestrel echo server (and the service, if given): the ceiling and the ratio",
         ["console"] = "the web console in headless Chromium, fresh context each time: first paint, sign-in, first live frame",
         ["fleet"] = "fleet mode on a real nats-server: gateway overhead vs a real node, get_camera_list and event fan-out over simulated nodes, gateway CPU by nodes × clients",
+        ["progress"] = "N sessions (default 1,000) subscribed to recording.progress under the open-loop load: API p95 without and with every camera recording (issue 21)",
         ["rtsp"] = "network cameras from a GStreamer RTSP server on 127.0.0.1: add_external_stream → CONNECTED p50/p95 (--iterations, default 20), then the cameras held (--cameras, default 20; --duration s, default 60): service CPU, ffmpeg/MediaMTX apart",
     };
 
@@ -51,6 +52,7 @@ internal static class Program
         ["console"] = ["--iterations"],
         ["fleet"] = ["--nodes", "--client-counts", "--cameras-per-node", "--clients", "--duration", "--warmup", "--rate"],
         ["rtsp"] = ["--iterations", "--cameras", "--duration"],
+        ["progress"] = ["--sessions", "--rate", "--duration", "--mix", "--max-in-flight"],
     };
 
     public static async Task<int> Main(string[] args)
