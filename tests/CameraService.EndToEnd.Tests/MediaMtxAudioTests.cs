@@ -86,7 +86,7 @@ public sealed class MediaMtxAudioTests(MediaMtxServiceFixture fixture) : IClassF
         Directory.Exists(recordings) ? Directory.EnumerateFiles(recordings, "*.mp4", SearchOption.AllDirectories) : [];
 
     /// <summary>The file's streams as ffprobe sees them, <c>type:codec</c>, sorted and comma-separated.</summary>
-    private static async Task<string> StreamsAsync(string path)
+    internal static async Task<string> StreamsAsync(string path)
     {
         var psi = new ProcessStartInfo("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "csv=p=0", path]) { RedirectStandardOutput = true };
         using var probe = Process.Start(psi)!;
