@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using CameraService.Perf.Echo;
+using CameraService.Perf.Results;
 using CameraService.Perf.Scenarios;
 using CameraService.Perf.Targets;
 
@@ -84,6 +85,16 @@ internal static class Program
             return ExitOk;
         });
         root.Subcommands.Add(echo);
+
+        var historyFile = new Option<string?>("--file") { Description = "the history file (default <repo>/perf/history.csv)" };
+        var trend = new Command("trend", "print perf/history.csv (runs made with --record) as a markdown trend table: first, previous and latest run per scenario and phase") { historyFile };
+        trend.SetAction(async (parse, ct) =>
+        {
+            var file = parse.GetValue(historyFile) ?? Path.Combine(ResultWriter.FindRepoRoot() ?? Environment.CurrentDirectory, "perf", History.FileName);
+            await output.WriteAsync(History.Trend(file)).ConfigureAwait(false);
+            return ExitOk;
+        });
+        root.Subcommands.Add(trend);
         return root;
     }
 
@@ -154,6 +165,8 @@ internal static class Program
         private readonly Option<double> _timeout = new("--timeout") { Description = "request timeout in seconds", DefaultValueFactory = _ => 10 };
         private readonly Option<string?> _resultsDir = new("--results-dir") { Description = "where to write results (default <repo>/perf/results)" };
         private readonly Option<bool> _noResults = new("--no-results") { Description = "print only; write no files" };
+        private readonly Option<bool> _record = new("--record") { Description = "append the headline figures (per phase, with the commit and the load average) to perf/history.csv" };
+        private readonly Option<string?> _historyFile = new("--history-file") { Description = "the file --record appends to (default <repo>/perf/history.csv)" };
 
         public void AddTo(Command command)
         {
@@ -161,7 +174,7 @@ internal static class Program
             {
                 _url, _token, _tokenFile, _serverPid, _startService, _echo, _echoInProcess, _echoInline, _serviceDll, _serviceArgs,
                 _serviceArg, _tokenArgs, _tokenExec, _emulator, _emulatorDll, _emulatorArgs, _emulatorServiceArgs, _wsPath, _readyTimeout, _keepTemp, _storageRoot, _fakeDevices, _fixture, _device, _smoke,
-                _timeout, _resultsDir, _noResults,
+                _timeout, _resultsDir, _noResults, _record, _historyFile,
             })
             {
                 command.Options.Add(option);
@@ -246,6 +259,8 @@ internal static class Program
                 Device = parse.GetValue(_device),
                 ResultsDirectory = parse.GetValue(_resultsDir),
                 WriteResults = !parse.GetValue(_noResults),
+                RecordHistory = parse.GetValue(_record),
+                HistoryFile = parse.GetValue(_historyFile),
                 CommandLine = $"perf/run.sh {commandLine}",
             };
         }

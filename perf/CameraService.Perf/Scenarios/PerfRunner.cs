@@ -61,6 +61,13 @@ internal static class PerfRunner
                 ?? (repo is null ? Path.Combine(Environment.CurrentDirectory, "perf-results") : Path.Combine(repo, "perf", "results"));
             path = ResultWriter.Write(result, directory, output);
         }
+
+        if (options.RecordHistory)
+        {
+            var history = options.HistoryFile ?? Path.Combine(repo ?? Environment.CurrentDirectory, "perf", History.FileName);
+            History.Append(result, history, loadAtStart, ResultWriter.LoadAverage());
+            await output.WriteLineAsync($"history: appended {result.Phases.Count} line(s) to {history}").ConfigureAwait(false);
+        }
         else
         {
             await output.WriteAsync(ResultWriter.ToMarkdown(result)).ConfigureAwait(false);
