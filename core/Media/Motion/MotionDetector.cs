@@ -58,8 +58,9 @@ internal sealed class MotionDetector(int threshold, double minAreaPercent)
 
         var changed = CountChanged(pixels, _previous, (byte)Threshold);
         pixels.CopyTo(_previous);
-        var score = Math.Round(100.0 * changed / pixels.Length, 3);
-        var motion = score >= MinAreaPercent;
+        var percent = 100.0 * changed / pixels.Length;
+        var score = Math.Round(percent, 3);
+        var motion = percent >= MinAreaPercent;
         if (motion)
         {
             _lastMotion = time;

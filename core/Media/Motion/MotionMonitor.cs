@@ -79,6 +79,7 @@ internal sealed partial class MotionMonitor : BackgroundService
     private readonly ConcurrentDictionary<(string Source, string StableId), CameraState> _states = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _pass = new(1, 1);
+    private int _disposed;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public MotionMonitor(
@@ -174,14 +175,17 @@ internal sealed partial class MotionMonitor : BackgroundService
 
     public override void Dispose()
     {
+        // Registered as itself and as a hosted service: disposed twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _store.Changed -= OnSettingsChanged;
         _recordings.CameraReady -= OnCameraReady;
         _recordings.SessionFinished -= OnSessionFinished;
         _stopping.Cancel();
-        foreach (var watch in _watches.Values)
-        {
-            watch.Cancel.Cancel();
-        }
+        _watches.Clear(); // their tokens are linked to _stopping, cancelled above
 
         _stopping.Dispose();
         _pass.Dispose();
