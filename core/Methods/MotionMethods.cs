@@ -54,7 +54,7 @@ internal sealed class MotionMethods(
                 if (settings.Enabled && monitor.FrameSource is null)
                 {
                     throw new UnsupportedFeatureException("motion_detection",
-                        "The active stream backend cannot deliver video frames for motion detection; use the mediamtx or ffmpeg backend (CameraService:StreamBackend).");
+                        $"The stream backend '{monitor.BackendName}' does not deliver video frames for motion detection; choose one that does with CameraService:StreamBackend (docs/recording.md, Motion detection).");
                 }
 
                 store.Set(key.Source, key.StableId, settings);

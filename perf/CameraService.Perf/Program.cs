@@ -31,6 +31,7 @@ internal static class Program
         ["console"] = "the web console in headless Chromium, fresh context each time: first paint, sign-in, first live frame",
         ["fleet"] = "fleet mode on a real nats-server: gateway overhead vs a real node, get_camera_list and event fan-out over simulated nodes, gateway CPU by nodes × clients",
         ["rtsp"] = "network cameras from a GStreamer RTSP server on 127.0.0.1: add_external_stream → CONNECTED p50/p95 (--iterations, default 20), then the cameras held (--cameras, default 20; --duration s, default 60): service CPU, ffmpeg/MediaMTX apart",
+        ["motion"] = "motion detection of one camera: a 640x480 30 fps H.264 stream decoded to 5 fps grey frames by the service's ffmpeg reader arguments, each through the service's MotionDetector (--duration s, default 60): CPU % of one core",
     };
 
     // Which scenario knobs each verb takes (the rest are not offered, so a typo is an error, not ignored).
@@ -51,6 +52,7 @@ internal static class Program
         ["console"] = ["--iterations"],
         ["fleet"] = ["--nodes", "--client-counts", "--cameras-per-node", "--clients", "--duration", "--warmup", "--rate"],
         ["rtsp"] = ["--iterations", "--cameras", "--duration"],
+        ["motion"] = ["--duration"],
     };
 
     public static async Task<int> Main(string[] args)
@@ -185,8 +187,9 @@ internal static class Program
             {
                 kind = TargetKind.Url;
             }
-            else if (echo || scenario == "limit")
+            else if (echo || scenario is "limit" or "motion")
             {
+                // motion measures the reader and detector standalone: no server is loaded.
                 kind = TargetKind.Echo;
             }
             else

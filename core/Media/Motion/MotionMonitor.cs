@@ -106,6 +106,9 @@ internal sealed partial class MotionMonitor : BackgroundService
     /// <summary>The backend's frame source, or null when the active backend (or none) cannot deliver frames.</summary>
     public IVideoFrameSource? FrameSource => _components.StreamBackend as IVideoFrameSource;
 
+    /// <summary>The configured stream backend's name, for messages.</summary>
+    public string BackendName => _components.StreamBackend?.Name ?? _components.StreamBackendName;
+
     /// <summary>The camera's motion state now.</summary>
     public MotionStatus Status(CameraView camera)
     {
