@@ -30,20 +30,11 @@ public sealed class MotionMonitorTests : IDisposable
 
     public MotionMonitorTests()
     {
-        _backend = Substitute.For<IStreamBackend, IVideoFrameSource>();
-        var (template, store) = SubstituteMedia.Create();
-        _store = store;
-        _backend.Name.Returns("mediamtx");
-        _backend.GetHealth().Returns(ComponentStatus.Running);
-        _backend.GetStreamUrls(Arg.Any<string>()).Returns(new StreamUrls { });
-        _backend.GetActiveRecordingsAsync(Arg.Any<CancellationToken>()).Returns(Array.Empty<BackendRecording>());
-        _backend.StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>())
-            .Returns(ci => new BackendRecording { CameraId = "camera0", SessionId = ci.Arg<RecordingRequest>().SessionId, Format = "fmp4", StartTime = ci.Arg<RecordingRequest>().StartTime, Files = [], BytesWritten = 0 });
+        (_backend, _store) = SubstituteMedia.Create(frameSource: true);
         _backend.StopRecordingAsync("camera0", Arg.Any<CancellationToken>())
             .Returns(new BackendRecording { CameraId = "camera0", Format = "fmp4", StartTime = DateTimeOffset.UnixEpoch, EndTime = DateTimeOffset.UnixEpoch, Files = [], BytesWritten = 0 });
         ((IVideoFrameSource)_backend).ReadFramesAsync(Arg.Any<VideoFrameRequest>(), Arg.Any<CancellationToken>())
             .Returns(ci => _frames.ReadAsync(ci.Arg<VideoFrameRequest>(), ci.Arg<CancellationToken>()));
-        _ = template;
     }
 
     public void Dispose() => Directory.Delete(_state, recursive: true);

@@ -144,7 +144,9 @@ internal sealed partial class MotionMonitor : BackgroundService
 
             foreach (var (id, watch) in _watches)
             {
-                if (!wanted.TryGetValue(id, out var w) || w.Settings != watch.Settings || w.Camera.Binding.StableId != watch.Key.StableId || w.Camera.Binding.Source != watch.Key.Source)
+                // Only the detector's own settings need a new reader; record, pre and post are read at each motion.
+                if (!wanted.TryGetValue(id, out var w) || (w.Settings.Threshold, w.Settings.MinArea) != (watch.Settings.Threshold, watch.Settings.MinArea)
+                    || (w.Camera.Binding.Source, w.Camera.Binding.StableId) != watch.Key)
                 {
                     await StopWatchAsync(id).ConfigureAwait(false);
                 }
@@ -234,7 +236,7 @@ internal sealed partial class MotionMonitor : BackgroundService
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var watch = new Watch(key, settings, cts);
         _watches[camera.Id] = watch;
-        watch.Task = Task.Run(() => WatchAsync(camera.Id, settings, source, state, cts.Token), CancellationToken.None);
+        watch.Task = Task.Run(() => WatchAsync(camera.Id, key, settings, source, state, cts.Token), CancellationToken.None);
         LogWatching(_logger, camera.Id);
     }
 
@@ -263,7 +265,7 @@ internal sealed partial class MotionMonitor : BackgroundService
     }
 
     /// <summary>One camera's reader loop: read and analyse until cancelled; on failure wait and start again.</summary>
-    private async Task WatchAsync(string cameraId, MotionSettings settings, IVideoFrameSource source, CameraState state, CancellationToken cancellationToken)
+    private async Task WatchAsync(string cameraId, (string Source, string StableId) key, MotionSettings settings, IVideoFrameSource source, CameraState state, CancellationToken cancellationToken)
     {
         var backoff = FirstBackoff;
         var request = new VideoFrameRequest { CameraId = cameraId, Width = FrameWidth, Height = FrameHeight, FrameRate = FrameRate };
@@ -290,7 +292,7 @@ internal sealed partial class MotionMonitor : BackgroundService
                     var now = _time.GetUtcNow();
                     var update = detector.Process(frame.Luma.Span, frame.Width, frame.Height, now);
                     score = update.Score;
-                    await OnUpdateAsync(cameraId, settings, state, update, now, cancellationToken).ConfigureAwait(false);
+                    await OnUpdateAsync(cameraId, key, state, update, now, cancellationToken).ConfigureAwait(false);
                 }
 
                 state.LastError = "the camera's stream ended";
@@ -330,7 +332,7 @@ internal sealed partial class MotionMonitor : BackgroundService
         }
     }
 
-    private async Task OnUpdateAsync(string cameraId, MotionSettings settings, CameraState state, MotionUpdate update, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task OnUpdateAsync(string cameraId, (string Source, string StableId) key, CameraState state, MotionUpdate update, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (update.Motion)
         {
@@ -349,7 +351,8 @@ internal sealed partial class MotionMonitor : BackgroundService
             Publish(cameraId, false, update.Score, now);
         }
 
-        if (update.Motion && settings.Record && !state.HeldOff && now >= state.NextStartAttempt && _recordings.ActiveSession(cameraId) is null)
+        if (update.Motion && !state.HeldOff && now >= state.NextStartAttempt && _recordings.ActiveSession(cameraId) is null
+            && _store.Get(key.Source, key.StableId) is { Record: true } settings)
         {
             await StartRecordingAsync(cameraId, settings, state, now, cancellationToken).ConfigureAwait(false);
         }
