@@ -147,10 +147,8 @@ public sealed class MotionMonitorTests : IDisposable
     {
         await using var core = Core();
         await core.StartAsync();
-        var (session, connection) = await SubscribedAsync(core);
-        (await CoreHarness.CallAsync(session, "set_motion_detection", """{"device":"camera0","enabled":true}""")).Result();
-        await Monitor(core).RunPassAsync(CancellationToken.None);
-        var request = await _frames.Requested.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (session, connection, _) = await WatchingAsync(core, """{"device":"camera0","enabled":true}""");
+        var request = await _frames.Requested.Task;
         Assert.Equal(("camera0", 640, 480, 5.0), (request.CameraId, request.Width, request.Height, request.FrameRate));
 
         var random = new Random(3);
@@ -191,11 +189,7 @@ public sealed class MotionMonitorTests : IDisposable
     {
         await using var core = Core();
         await core.StartAsync();
-        var (session, connection) = await SubscribedAsync(core);
-        (await CoreHarness.CallAsync(session, "set_motion_detection", """{"device":"camera0","enabled":true,"record":true,"pre_seconds":4,"post_seconds":5}""")).Result();
-        var monitor = Monitor(core);
-        await monitor.RunPassAsync(CancellationToken.None);
-        await _frames.Requested.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (session, connection, monitor) = await WatchingAsync(core, """{"device":"camera0","enabled":true,"record":true,"pre_seconds":4,"post_seconds":5}""");
         var card = MotionDetectorTests.TestCard();
 
         await _frames.PushAsync(card, core);
@@ -233,11 +227,7 @@ public sealed class MotionMonitorTests : IDisposable
     {
         await using var core = Core();
         await core.StartAsync();
-        var (session, connection) = await SubscribedAsync(core);
-        (await CoreHarness.CallAsync(session, "set_motion_detection", """{"device":"camera0","enabled":true,"record":true,"pre_seconds":0,"post_seconds":1}""")).Result();
-        var monitor = Monitor(core);
-        await monitor.RunPassAsync(CancellationToken.None);
-        await _frames.Requested.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (session, connection, monitor) = await WatchingAsync(core, """{"device":"camera0","enabled":true,"record":true,"pre_seconds":0,"post_seconds":1}""");
         var card = MotionDetectorTests.TestCard();
         await _frames.PushAsync(card, core);
         await _frames.PushAsync(MotionDetectorTests.WithBox(card, 0, 0, 100), core);
@@ -281,10 +271,7 @@ public sealed class MotionMonitorTests : IDisposable
             .Returns<BackendRecording>(_ => throw new UnsupportedFeatureException("pre_event_buffer", "no buffer; set Plugins:MediaMtx:PreEventBuffer"));
         await using var core = Core();
         await core.StartAsync();
-        var (session, connection) = await SubscribedAsync(core);
-        (await CoreHarness.CallAsync(session, "set_motion_detection", """{"device":"camera0","enabled":true,"record":true,"pre_seconds":5}""")).Result();
-        await Monitor(core).RunPassAsync(CancellationToken.None);
-        await _frames.Requested.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (_, connection, _) = await WatchingAsync(core, """{"device":"camera0","enabled":true,"record":true,"pre_seconds":5}""");
         var card = MotionDetectorTests.TestCard();
 
         await _frames.PushAsync(card, core);
@@ -356,6 +343,17 @@ public sealed class MotionMonitorTests : IDisposable
         }
 
         throw new Xunit.Sdk.XunitException($"motion detection never reached state {state}");
+    }
+
+    /// <summary>A subscribed operator session, the camera's settings stored, one pass run and the reader started.</summary>
+    private async Task<(IRpcSession Session, FakeRpcConnection Connection, MotionMonitor Monitor)> WatchingAsync(CoreHarness core, string settings)
+    {
+        var (session, connection) = await SubscribedAsync(core);
+        (await CoreHarness.CallAsync(session, "set_motion_detection", settings)).Result();
+        var monitor = Monitor(core);
+        await monitor.RunPassAsync(CancellationToken.None);
+        await _frames.Requested.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        return (session, connection, monitor);
     }
 
     private static async Task<(IRpcSession Session, FakeRpcConnection Connection)> SubscribedAsync(CoreHarness core)
