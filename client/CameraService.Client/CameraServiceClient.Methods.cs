@@ -46,13 +46,20 @@ public sealed partial class CameraServiceClient
         SendAsync("take_snapshot", new Dictionary<string, object?> { ["device"] = device, ["filename"] = filename, ["format"] = format, ["quality"] = quality },
             ClientJsonContext.Default.SnapshotResult, true, cancellationToken);
 
-    /// <summary><c>start_recording</c>; no duration records until <see cref="StopRecordingAsync"/>.</summary>
-    public Task<RecordingStarted> StartRecordingAsync(string device, TimeSpan? duration = null, string? format = null, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// <c>start_recording</c>; no duration records until <see cref="StopRecordingAsync"/>. <paramref name="audio"/> records
+    /// the camera's audio too, <paramref name="preSeconds"/> (0–30) includes that much from before the call (contract v1.1;
+    /// null sends nothing, the service's default).
+    /// </summary>
+    public Task<RecordingStarted> StartRecordingAsync(
+        string device, TimeSpan? duration = null, string? format = null, bool? audio = null, int? preSeconds = null, CancellationToken cancellationToken = default) =>
         SendAsync("start_recording", new Dictionary<string, object?>
         {
             ["device"] = device,
             ["duration"] = duration is { } d ? (int)Math.Ceiling(d.TotalSeconds) : null,
             ["format"] = format,
+            ["audio"] = audio,
+            ["pre_seconds"] = preSeconds,
         }, ClientJsonContext.Default.RecordingStarted, true, cancellationToken);
 
     /// <summary><c>stop_recording</c>: the finished session with every file written.</summary>

@@ -92,7 +92,14 @@ public sealed record CameraCapabilities(string Device, IReadOnlyList<string> For
 public sealed record SnapshotResult(string Device, string Filename, string Status, DateTimeOffset Timestamp, long FileSize, string DownloadUrl);
 
 /// <summary>Result of <c>start_recording</c>.</summary>
-public sealed record RecordingStarted(string Device, string SessionId, string? Filename, string Status, DateTimeOffset StartTime, int? Duration, string Format);
+public sealed record RecordingStarted(string Device, string SessionId, string? Filename, string Status, DateTimeOffset StartTime, int? Duration, string Format)
+{
+    /// <summary>Whether the camera's audio is recorded (contract v1.1; false from older servers).</summary>
+    public bool Audio { get; init; }
+
+    /// <summary>Seconds before the call the recording includes (pre-event buffer); <see cref="StartTime"/> is that much earlier.</summary>
+    public double PreSeconds { get; init; }
+}
 
 /// <summary>One file (segment) of a recording. The service may list segments as bare file names; then only <see cref="Filename"/> is set.</summary>
 [JsonConverter(typeof(RecordingFileConverter))]

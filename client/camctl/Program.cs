@@ -95,11 +95,21 @@ internal static partial class Program
 
         var record = new Command("record", "Recordings: start, stop, status");
         var durationOption = new Option<string?>("--duration") { Description = "Stop after this long: 30s, 5m, 1h (default: until stop)" };
-        Add(record, new Command("start", "Start recording") { device, durationOption }, io, async (c, o, p, ct) =>
+        var formatOption = new Option<string?>("--format") { Description = "Container: fmp4 (default), mp4 or mkv" };
+        var audioOption = new Option<bool>("--audio") { Description = "Record the camera's audio too" };
+        var preOption = new Option<int?>("--pre") { Description = "Include this many seconds (0-30) from before the call (pre-event buffer)" };
+        Add(record, new Command("start", "Start recording") { device, durationOption, formatOption, audioOption, preOption }, io, async (c, o, p, ct) =>
         {
             var duration = ParseDuration(p.GetValue(durationOption));
-            var r = await c.StartRecordingAsync(p.GetValue(device)!, duration, cancellationToken: ct);
-            o.Write(r, con => con.MarkupLineInterpolated($"Recording {r.Device} (session {r.SessionId}){(r.Duration is { } d ? $" for {d} s" : " until camctl record stop")}"));
+            if (p.GetValue(preOption) is { } pre and (< 0 or > 30))
+            {
+                throw new UsageException($"--pre: '{pre}' is not a number of seconds between 0 and 30");
+            }
+
+            var r = await c.StartRecordingAsync(
+                p.GetValue(device)!, duration, p.GetValue(formatOption), p.GetValue(audioOption) ? true : null, p.GetValue(preOption), ct);
+            var extras = (r.Audio ? ", with audio" : string.Empty) + (r.PreSeconds > 0 ? $", from {r.PreSeconds:0.#} s before" : string.Empty);
+            o.Write(r, con => con.MarkupLineInterpolated($"Recording {r.Device} (session {r.SessionId}){(r.Duration is { } d ? $" for {d} s" : " until camctl record stop")}{extras}"));
         });
         Add(record, new Command("stop", "Stop recording; lists the files written") { device }, io, async (c, o, p, ct) =>
         {

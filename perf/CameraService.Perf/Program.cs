@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using CameraService.Perf.Echo;
+using CameraService.Perf.Results;
 using CameraService.Perf.Scenarios;
 using CameraService.Perf.Targets;
 
@@ -30,6 +31,7 @@ internal static class Program
         ["limit"] = "the throughput load against the bundled Kestrel echo server (and the service, if given): the ceiling and the ratio",
         ["console"] = "the web console in headless Chromium, fresh context each time: first paint, sign-in, first live frame",
         ["fleet"] = "fleet mode on a real nats-server: gateway overhead vs a real node, get_camera_list and event fan-out over simulated nodes, gateway CPU by nodes × clients",
+        ["progress"] = "N sessions (default 1,000) subscribed to recording.progress under the open-loop load: API p95 without and with every camera recording (issue 21)",
         ["rtsp"] = "network cameras from a GStreamer RTSP server on 127.0.0.1: add_external_stream → CONNECTED p50/p95 (--iterations, default 20), then the cameras held (--cameras, default 20; --duration s, default 60): service CPU, ffmpeg/MediaMTX apart",
         ["motion"] = "motion detection of one camera: a 640x480 30 fps H.264 stream decoded to 5 fps grey frames by the service's ffmpeg reader arguments, each through the service's MotionDetector (--duration s, default 60): CPU % of one core",
     };
@@ -53,6 +55,7 @@ internal static class Program
         ["fleet"] = ["--nodes", "--client-counts", "--cameras-per-node", "--clients", "--duration", "--warmup", "--rate"],
         ["rtsp"] = ["--iterations", "--cameras", "--duration"],
         ["motion"] = ["--duration"],
+        ["progress"] = ["--sessions", "--rate", "--duration", "--mix", "--max-in-flight"],
     };
 
     public static async Task<int> Main(string[] args)
@@ -84,6 +87,16 @@ internal static class Program
             return ExitOk;
         });
         root.Subcommands.Add(echo);
+
+        var historyFile = new Option<string?>("--file") { Description = "the history file (default <repo>/perf/history.csv)" };
+        var trend = new Command("trend", "print perf/history.csv (runs made with --record) as a markdown trend table: first, previous and latest run per scenario and phase") { historyFile };
+        trend.SetAction(async (parse, ct) =>
+        {
+            var file = parse.GetValue(historyFile) ?? Path.Combine(ResultWriter.FindRepoRoot() ?? Environment.CurrentDirectory, "perf", History.FileName);
+            await output.WriteAsync(History.Trend(file)).ConfigureAwait(false);
+            return ExitOk;
+        });
+        root.Subcommands.Add(trend);
         return root;
     }
 
@@ -154,6 +167,8 @@ internal static class Program
         private readonly Option<double> _timeout = new("--timeout") { Description = "request timeout in seconds", DefaultValueFactory = _ => 10 };
         private readonly Option<string?> _resultsDir = new("--results-dir") { Description = "where to write results (default <repo>/perf/results)" };
         private readonly Option<bool> _noResults = new("--no-results") { Description = "print only; write no files" };
+        private readonly Option<bool> _record = new("--record") { Description = "append the headline figures (per phase, with the commit and the load average) to perf/history.csv" };
+        private readonly Option<string?> _historyFile = new("--history-file") { Description = "the file --record appends to (default <repo>/perf/history.csv)" };
 
         public void AddTo(Command command)
         {
@@ -161,7 +176,7 @@ internal static class Program
             {
                 _url, _token, _tokenFile, _serverPid, _startService, _echo, _echoInProcess, _echoInline, _serviceDll, _serviceArgs,
                 _serviceArg, _tokenArgs, _tokenExec, _emulator, _emulatorDll, _emulatorArgs, _emulatorServiceArgs, _wsPath, _readyTimeout, _keepTemp, _storageRoot, _fakeDevices, _fixture, _device, _smoke,
-                _timeout, _resultsDir, _noResults,
+                _timeout, _resultsDir, _noResults, _record, _historyFile,
             })
             {
                 command.Options.Add(option);
@@ -247,6 +262,8 @@ internal static class Program
                 Device = parse.GetValue(_device),
                 ResultsDirectory = parse.GetValue(_resultsDir),
                 WriteResults = !parse.GetValue(_noResults),
+                RecordHistory = parse.GetValue(_record),
+                HistoryFile = parse.GetValue(_historyFile),
                 CommandLine = $"perf/run.sh {commandLine}",
             };
         }

@@ -48,6 +48,9 @@ internal static partial class Log
     public static partial void HealthChanged(ILogger logger, string state, string? message);
 
 
+    [LoggerMessage(5016, LogLevel.Warning, "Could not split a segment of {CameraId} by size (kept whole): {Reason}")]
+    public static partial void SegmentSplitFailed(ILogger logger, string cameraId, string reason);
+
     [LoggerMessage(5015, LogLevel.Warning, "Event handler of the MediaMTX backend threw")]
     public static partial void EventHandlerFailed(ILogger logger, Exception exception);
 }

@@ -48,7 +48,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
         _paths = new PathTable(_options, _registry);
         _health = new BackendHealth(client, timeProvider, logger, Raise);
         _reconciler = new PathReconciler(client, _options, _paths, _registry, _health, timeProvider, logger, Raise);
-        _segments = new SegmentCollector(client, timeProvider);
+        _segments = new SegmentCollector(client, timeProvider, new SegmentSplitter(_options.FfmpegPath, timeProvider));
         _loops = new BackgroundLoops(logger, timeProvider);
     }
 
@@ -63,6 +63,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
         await _reconciler.StartAsync(cancellationToken).ConfigureAwait(false);
         _loops.Start();
         _loops.RunEvery("reconcile", _options.ReconcileInterval, _reconciler.TickAsync);
+        _loops.RunEvery("size-rotation", SizeRotationInterval, RotateActiveAsync);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -222,6 +223,14 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
             throw new InvalidParameterException("format", "must be fmp4, mp4 or mkv");
         }
 
+        if (request.PreEvent > TimeSpan.Zero)
+        {
+            throw new UnsupportedFeatureException(
+                "pre_event_buffer",
+                "The MediaMTX backend keeps no pre-event buffer of the cameras' streams; start the recording without pre_seconds, " +
+                "or use the ffmpeg backend with Plugins:Ffmpeg:PreEventBuffer set.");
+        }
+
         var (session, desired) = _paths.StartRecording(request, _time.GetUtcNow());
         try
         {
@@ -263,7 +272,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
 
         _paths.Stopped(session);
         await _segments.WaitRecordOffAsync(cameraId, cancellationToken).ConfigureAwait(false);
-        var files = await _segments.CollectAsync(session, cancellationToken).ConfigureAwait(false);
+        var files = await RotateAsync(session, await _segments.CollectAsync(session, cancellationToken).ConfigureAwait(false), final: true, cancellationToken).ConfigureAwait(false);
         _paths.Finalized(cameraId);
         var bytes = files.Sum(f => f.Size);
         Log.RecordingStopped(_logger, cameraId, files.Count, bytes);
@@ -289,6 +298,32 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
         }
 
         return result;
+    }
+
+    /// <summary>How often completed segments of running recordings are checked against the size limit.</summary>
+    private static readonly TimeSpan SizeRotationInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>Splits the completed segments of every running recording that are over the size limit.</summary>
+    private async Task RotateActiveAsync(CancellationToken cancellationToken)
+    {
+        foreach (var s in _paths.ActiveRecordings().Where(s => s.MaxBytes > 0))
+        {
+            await RotateAsync(s, await _segments.CollectAsync(s, cancellationToken).ConfigureAwait(false), final: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Size rotation of one session's files; a split that fails keeps the segment whole (logged), never loses it.</summary>
+    private async Task<IReadOnlyList<RecordedFile>> RotateAsync(RecordingSession session, IReadOnlyList<RecordedFile> files, bool final, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _segments.RotateAsync(session, files, final, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DependencyFailedException ex)
+        {
+            Log.SegmentSplitFailed(_logger, session.CameraId, ex.Message);
+            return await _segments.CollectAsync(session, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     // ---- snapshots ----

@@ -127,7 +127,7 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
             }
 
             var dir = Path.GetFullPath(entry.Camera.RecordingDirectory);
-            var session = new RecordingSession(request.CameraId, request.SessionId, request.Format, now, dir, SegmentCollector.ListSegmentFiles(dir, request.CameraId).ToHashSet(StringComparer.Ordinal));
+            var session = new RecordingSession(request.CameraId, request.SessionId, request.Format, now, dir, SegmentCollector.ListSegmentFiles(dir, request.CameraId).ToHashSet(StringComparer.Ordinal), request.SegmentMaxBytes);
             entry.Recording = session;
             return (session, Desired(entry));
         }

@@ -5,17 +5,20 @@ using CameraService.Abstractions.Streaming;
 
 namespace CameraService.Plugins.MediaMtx;
 
-/// <summary>A recording running in MediaMTX: where its segments go and which files were there before it started.</summary>
-internal sealed record RecordingSession(string CameraId, string? SessionId, string Format, DateTimeOffset StartTime, string Directory, IReadOnlySet<string>? Preexisting)
+/// <summary>
+/// A recording running in MediaMTX: where its segments go, which files were there before it started, and the size
+/// limit of a segment (0 for none, see <see cref="SegmentSplitter"/>).
+/// </summary>
+internal sealed record RecordingSession(string CameraId, string? SessionId, string Format, DateTimeOffset StartTime, string Directory, IReadOnlySet<string>? Preexisting, long MaxBytes = 0)
 {
-    public PersistedRecording ToPersisted() => new(SessionId, Format, StartTime);
+    public PersistedRecording ToPersisted() => new(SessionId, Format, StartTime, MaxBytes);
 }
 
 /// <summary>
 /// Finds the segment files of a recording: what MediaMTX lists for the path plus what is in the recording directory,
 /// named by MediaMTX's <c>%path_%Y-%m-%d_%H-%M-%S-%f</c> pattern and newer than the recording's start.
 /// </summary>
-internal sealed class SegmentCollector(MediaMtxClient client, TimeProvider time)
+internal sealed class SegmentCollector(MediaMtxClient client, TimeProvider time, SegmentSplitter splitter)
 {
     // MediaMTX opens the first segment a little after the config change that starts the recording.
     private static readonly TimeSpan StartTolerance = TimeSpan.FromSeconds(2);
@@ -90,6 +93,36 @@ internal sealed class SegmentCollector(MediaMtxClient client, TimeProvider time)
         }
 
         return names.Select(f => new FileInfo(f)).Where(f => f.Exists).Select(f => new RecordedFile { Path = f.FullName, Size = f.Length }).ToList();
+    }
+
+    /// <summary>
+    /// Size rotation: splits the session's completed segments that are larger than its limit (all of them once
+    /// <paramref name="final"/>, after record is off; otherwise all but the newest, which MediaMTX is still writing) and
+    /// answers the file list with the parts in place of each split segment.
+    /// </summary>
+    public async Task<IReadOnlyList<RecordedFile>> RotateAsync(RecordingSession s, IReadOnlyList<RecordedFile> files, bool final, CancellationToken ct)
+    {
+        if (s.MaxBytes <= 0 || files.All(f => f.Size <= s.MaxBytes))
+        {
+            return files;
+        }
+
+        var result = new List<RecordedFile>(files.Count + 4);
+        for (var i = 0; i < files.Count; i++)
+        {
+            var f = files[i];
+            var complete = final || i < files.Count - 1;
+            if (!complete || f.Size <= s.MaxBytes || ParseSegmentStart(s.CameraId, f.Path) is not { } start)
+            {
+                result.Add(f);
+                continue;
+            }
+
+            var parts = await splitter.SplitAsync(f.Path, s.MaxBytes, t => SegmentFileName(s.CameraId, t), start, ct).ConfigureAwait(false);
+            result.AddRange(parts.Select(p => new RecordedFile { Path = p, Size = new FileInfo(p).Length }));
+        }
+
+        return result;
     }
 
     /// <summary>MediaMTX names a segment with the start's own clock fields (server local time).</summary>

@@ -174,6 +174,30 @@ public sealed class CamctlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecordStart_AudioPreFormat_SentAndShown()
+    {
+        _server.On("start_recording", Contract.RecordingStarted.Replace("\"format\":\"fmp4\"", "\"format\":\"mkv\",\"audio\":true,\"pre_seconds\":4.5", StringComparison.Ordinal));
+
+        var r = await Run("record", "start", "camera0", "--format", "mkv", "--audio", "--pre", "5");
+
+        Assert.Equal(0, r.ExitCode);
+        ClientMethodTests.AssertParams(_server.Requests.Single(q => q.Method == "start_recording"), """{"device":"camera0","format":"mkv","audio":true,"pre_seconds":5}""");
+        Assert.Contains("with audio, from 4.5 s before", r.Console, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("31")]
+    [InlineData("-1")]
+    public async Task RecordStart_PreOutOfRange_Exit2AndNothingSent(string pre)
+    {
+        var r = await Run("record", "start", "camera0", "--pre", pre);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--pre", r.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(_server.Requests, q => q.Method == "start_recording");
+    }
+
+    [Fact]
     public async Task RecordStart_NoDuration_Unlimited()
     {
         _server.On("start_recording", Contract.RecordingStarted.Replace("\"duration\":30", "\"duration\":null", StringComparison.Ordinal));

@@ -201,8 +201,89 @@ public sealed class RecordingSessionTests : IDisposable
         Assert.Equal("format", bad.Error(-32602).Str("param"));
     }
 
-    private CoreHarness Core(FakeCameraSource source) =>
+    [Fact]
+    public async Task StartRecording_AudioOnACameraWithoutAudio_IsUnsupportedAndStartsNothing_WithAudioPassesIt()
+    {
+        var withAudio = FakeCameraSource.Camera("usb-b", "Cam B", "/dev/video2");
+        withAudio = withAudio with { CaptureInput = withAudio.CaptureInput! with { Audio = new CameraService.Abstractions.Cameras.AudioInput { Device = "hw:CARD=B,DEV=0" } } };
+        var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A")).With(withAudio);
+        await using var core = Core(source);
+        await core.StartAsync();
+        var session = await core.AuthenticatedAsync(ApiRole.Operator);
+
+        var refused = await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0","audio":true}""");
+        await _backend.DidNotReceive().StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>());
+        var started = (await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera1","audio":true}""")).Result();
+
+        var error = refused.Error(-32030);
+        Assert.Equal("audio", error.Str("feature"));
+        Assert.Contains("camera0 has no audio input", error.Str("message"), StringComparison.Ordinal);
+        Assert.True(started.GetProperty("audio").GetBoolean());
+        await _backend.Received(1).StartRecordingAsync(Arg.Is<RecordingRequest>(r => r.CameraId == "camera1" && r.Audio), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task StartRecording_PreSeconds_PassedToTheBackend_StartTimeIsTheBackendsAndTheDurationCountsFromTheCall()
+    {
+        _backend.StartRecordingAsync(Arg.Any<RecordingRequest>(), Arg.Any<CancellationToken>())
+            .Returns(ci =>
+            {
+                var r = ci.Arg<RecordingRequest>();
+                return new BackendRecording { CameraId = r.CameraId, SessionId = r.SessionId, Format = r.Format, StartTime = r.StartTime - TimeSpan.FromSeconds(4), Files = [], BytesWritten = 0 };
+            });
+        var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));
+        await using var core = Core(source, new Dictionary<string, string?> { ["Recording:SegmentMaxSize"] = "2MB" });
+        await core.StartAsync();
+        var connection = new FakeRpcConnection();
+        var session = await core.AuthenticatedAsync(ApiRole.Operator, connection);
+        var called = core.Time.GetUtcNow();
+
+        var tooMany = await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0","pre_seconds":31}""");
+        var started = (await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0","pre_seconds":5,"duration":10}""")).Result();
+
+        Assert.Equal("pre_seconds", tooMany.Error(-32602).Str("param"));
+        await _backend.Received(1).StartRecordingAsync(
+            Arg.Is<RecordingRequest>(r => r.PreEvent == TimeSpan.FromSeconds(5) && r.SegmentMaxBytes == 2_000_000), Arg.Any<CancellationToken>());
+        Assert.Equal(4, started.GetProperty("pre_seconds").GetDouble());
+        Assert.Equal(called - TimeSpan.FromSeconds(4), DateTimeOffset.Parse(started.Str("start_time")!, System.Globalization.CultureInfo.InvariantCulture));
+
+        // 10 s from the call, not from the first buffered frame.
+        core.Time.Advance(TimeSpan.FromSeconds(9));
+        Assert.Equal("RECORDING", (await CoreHarness.CallAsync(session, "get_recording_status", """{"device":"camera0"}""")).Result().Str("status"));
+        core.Time.Advance(TimeSpan.FromSeconds(1));
+        await connection.WaitForRecordingUpdate("STOPPED");
+    }
+
+    [Theory]
+    [InlineData("1048576", 1048576)]
+    [InlineData("500MB", 500_000_000)]
+    [InlineData("500 MiB", 524_288_000)]
+    [InlineData("1.5G", 1_500_000_000)]
+    [InlineData("2gib", 2_147_483_648)]
+    [InlineData("", 0)]
+    [InlineData("0", 0)]
+    public void SegmentMaxSize_Parses(string text, long bytes)
+    {
+        Assert.True(CameraService.Core.Media.ByteSize.TryParse(text, out var parsed));
+        Assert.Equal(bytes, parsed);
+    }
+
+    [Theory]
+    [InlineData("lots")]
+    [InlineData("-5MB")]
+    [InlineData("5XB")]
+    [InlineData("100KB")]
+    public void SegmentMaxSize_BadOrTooSmall_FailsValidationNamingTheKey(string text)
+    {
+        var result = new CameraService.Core.Media.RecordingOptionsValidator().Validate(null, new CameraService.Core.Media.RecordingOptions { SegmentMaxSize = text });
+
+        Assert.True(result.Failed);
+        Assert.StartsWith("Recording:SegmentMaxSize", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    private CoreHarness Core(FakeCameraSource source, IReadOnlyDictionary<string, string?>? config = null) =>
         new(
+            config,
             configure: services =>
             {
                 services.AddSingleton(_backend);

@@ -157,3 +157,34 @@ public sealed class CommandLineTests
         Assert.Contains("not available", error, StringComparison.Ordinal);
     }
 }
+
+/// <summary>perf/history.csv: --record appends a line per phase, `trend` shows first/previous/latest.</summary>
+public sealed class HistoryTests
+{
+    [Fact]
+    public async Task Record_ThreeRuns_AppendsLinesWithCommitAndLoad_TrendShowsFirstPreviousLatest()
+    {
+        using var dir = new TempDirectory();
+        var history = Path.Combine(dir.Path, "history.csv");
+
+        for (var i = 0; i < 3; i++)
+        {
+            var (code, output, error) = await CommandLineTests.RunAsync("limit", "--smoke", "--results-dir", dir.Path, "--record", "--history-file", history);
+            Assert.True(code == 0, $"exit {code}: {error}\n{output}");
+        }
+
+        var lines = await File.ReadAllLinesAsync(history);
+        Assert.StartsWith("started_utc,commit,scenario,smoke,phase,target,req_per_s,p50_ms,p95_ms", lines[0], StringComparison.Ordinal);
+        Assert.Equal(4, lines.Length);
+        Assert.All(lines.Skip(1), l => Assert.Contains(",limit,True,limit (echo),", l, StringComparison.Ordinal));
+
+        // Smoke runs are kept in the file but are not a trend; the same rows as full runs are.
+        await File.WriteAllLinesAsync(history, lines.Select((l, i) => i == 0 ? l : l.Replace(",True,", ",False,", StringComparison.Ordinal)));
+        var (trendCode, trend, _) = await CommandLineTests.RunAsync("trend", "--file", history);
+
+        Assert.Equal(0, trendCode);
+        Assert.Contains("| limit | limit (echo) | limit (echo) | first (", trend, StringComparison.Ordinal);
+        Assert.Contains("| limit | limit (echo) | limit (echo) | previous (", trend, StringComparison.Ordinal);
+        Assert.Contains("| limit | limit (echo) | limit (echo) | latest (", trend, StringComparison.Ordinal);
+    }
+}

@@ -22,7 +22,7 @@ public sealed class ServiceSmokeTests
 
     public static TheoryData<string> ServiceScenarios => new()
     {
-        "baseline", "throughput", "limit", "load", "connections", "stress", "endurance", "fanout", "discovery", "hotplug", "control", "files", "console",
+        "baseline", "throughput", "limit", "load", "connections", "stress", "endurance", "fanout", "discovery", "hotplug", "control", "files", "console", "progress",
     };
 
     [Theory]
@@ -37,6 +37,11 @@ public sealed class ServiceSmokeTests
         {
             // A camera event through the real source path: a fake V4L2 node plugged/unplugged → camera_status_update.
             settings = settings with { Trigger = "v4l2" };
+        }
+        else if (name == "progress")
+        {
+            // Real recordings of the test pattern (ffmpeg backend) reporting progress every 200 ms to the subscribers.
+            launch = launch with { Emulator = EmulatorMode.Off, ExtraArgs = ["--CameraService:StreamBackend=ffmpeg", "--Recording:ProgressInterval=200ms"] };
         }
         else if (name == "control" || name == "console")
         {
@@ -68,6 +73,13 @@ public sealed class ServiceSmokeTests
         Assert.Contains("service ready on ws://127.0.0.1:", log.ToString(), StringComparison.Ordinal);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path!));
         Assert.Equal(name, json.RootElement.GetProperty("scenario").GetString());
+        if (name == "progress")
+        {
+            // The subscribers got recording_progress while every camera recorded, and none before.
+            Assert.Equal(0, result.Phases.Single(p => p.Name == "no-recordings").Metrics["recording_progress_received"]);
+            Assert.True(result.Phases.Single(p => p.Name == "recordings-with-progress").Metrics["recording_progress_received"] > 0, log.ToString());
+        }
+
         if (name == "limit")
         {
             // Both targets ran under the same load, so the ratio exists (its value is a measurement, not asserted).

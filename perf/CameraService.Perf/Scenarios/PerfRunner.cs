@@ -13,7 +13,7 @@ internal static class PerfRunner
         new BaselineScenario(), new ThroughputScenario(), new LoadScenario(), new ConnectionsScenario(),
         new StressScenario(), new EnduranceScenario(), new FanoutScenario(), new DiscoveryScenario(),
         new HotplugScenario(), new ControlScenario(), new FilesScenario(), new LimitScenario(), new ConsoleScenario(),
-        new FleetScenario(), new Rtsp.RtspScenario(), new Motion.MotionScenario(),
+        new FleetScenario(), new Rtsp.RtspScenario(), new ProgressScenario(), new Motion.MotionScenario(),
     ];
 
     public static async Task<(RunResult Result, string? Path)> RunAsync(
@@ -60,6 +60,13 @@ internal static class PerfRunner
             var directory = options.ResultsDirectory
                 ?? (repo is null ? Path.Combine(Environment.CurrentDirectory, "perf-results") : Path.Combine(repo, "perf", "results"));
             path = ResultWriter.Write(result, directory, output);
+        }
+
+        if (options.RecordHistory)
+        {
+            var history = options.HistoryFile ?? Path.Combine(repo ?? Environment.CurrentDirectory, "perf", History.FileName);
+            History.Append(result, history, loadAtStart, ResultWriter.LoadAverage());
+            await output.WriteLineAsync($"history: appended {result.Phases.Count} line(s) to {history}").ConfigureAwait(false);
         }
         else
         {

@@ -39,6 +39,12 @@ internal sealed record RunOptions
 
     public bool WriteResults { get; init; } = true;
 
+    /// <summary>Append the headline figures to perf/history.csv (<c>--record</c>).</summary>
+    public bool RecordHistory { get; init; }
+
+    /// <summary>Where <see cref="RecordHistory"/> appends; null for &lt;repo&gt;/perf/history.csv.</summary>
+    public string? HistoryFile { get; init; }
+
     public string CommandLine { get; init; } = string.Empty;
 }
 
