@@ -313,6 +313,32 @@ public sealed class MotionMonitorTests : IDisposable
         Assert.True(_frames.ReaderEnded.Task.IsCompleted);
     }
 
+    [Fact]
+    public async Task ChangingRecordOrPostRoll_KeepsTheReader_ChangingTheThreshold_StartsANewOne()
+    {
+        await using var core = Core();
+        await core.StartAsync();
+        var (session, _, monitor) = await WatchingAsync(core, """{"device":"camera0","enabled":true}""");
+        await _frames.PushAsync(MotionDetectorTests.TestCard(), core);
+
+        (await CoreHarness.CallAsync(session, "set_motion_detection", """{"device":"camera0","enabled":true,"record":true,"post_seconds":30}""")).Result();
+        await monitor.RunPassAsync(CancellationToken.None);
+        Assert.False(_frames.ReaderEnded.Task.IsCompleted);
+        ((IVideoFrameSource)_backend).Received(1).ReadFramesAsync(Arg.Any<VideoFrameRequest>(), Arg.Any<CancellationToken>());
+
+        (await CoreHarness.CallAsync(session, "set_motion_detection", """{"device":"camera0","enabled":true,"threshold":40}""")).Result();
+        await monitor.RunPassAsync(CancellationToken.None);
+        await _frames.ReaderEnded.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        for (var i = 0; i < 500 && Readers() < 2; i++)
+        {
+            await Task.Delay(10); // the new reader starts on its own task
+        }
+
+        Assert.Equal(2, Readers());
+    }
+
+    private int Readers() => _backend.ReceivedCalls().Count(c => c.GetMethodInfo().Name == nameof(IVideoFrameSource.ReadFramesAsync));
+
     private static async Task<JsonElement> WaitForMotion(FakeRpcConnection connection, bool active)
     {
         for (var i = 0; i < 500; i++)
