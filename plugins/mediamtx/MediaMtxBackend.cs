@@ -17,7 +17,7 @@ namespace CameraService.Plugins.MediaMtx;
 /// found by a <see cref="SegmentCollector"/> and health is a <see cref="BackendHealth"/>. This class does the I/O of
 /// each operation in order.
 /// </summary>
-internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
+internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSource, IAsyncDisposable
 {
     private readonly MediaMtxClient _client;
     private readonly MediaMtxOptions _options;
@@ -356,6 +356,8 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
             throw;
         }
     }
+
+    public IAsyncEnumerable<VideoFrame> ReadFramesAsync(VideoFrameRequest request, CancellationToken cancellationToken) => MediaMtxFrameSource.ReadAsync(_options, _paths, _time, request, cancellationToken);
 
     // ---- health ----
 

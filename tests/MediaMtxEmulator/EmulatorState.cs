@@ -262,7 +262,7 @@ internal sealed class EmulatorState : IDisposable
     {
         var rp = new RuntimePath(name, confName, conf);
         Runtime[name] = rp;
-        RtspServer?.AddMount(name);
+        RtspServer?.AddMount(name, _options.RtspVideo.GetValueOrDefault(name));
         if (rp.S("runOnInit").Length > 0)
         {
             LogHook(rp, "runOnInit", "start", rp.S("runOnInit"), null);
