@@ -124,6 +124,29 @@ public sealed class FfmpegRecordingFeatureTests
         });
     }
 
+    [Theory]
+    [InlineData("mp4", true, "audio:aac,video:h264")]
+    [InlineData("mkv", true, "audio:aac,video:h264")]
+    [InlineData("mp4", false, "video:h264")]
+    public async Task Audio_TestPatternWithATone_RecordsAacBesideTheVideoOnlyWhenAsked(string format, bool audio, string expected)
+    {
+        // Two test-pattern cameras: the second (odd index) carries a 1 kHz tone.
+        await WithServiceAsync(new() { ["Plugins:TestPattern:Count"] = "2", ["Plugins:Ffmpeg:SegmentDuration"] = "00:01:00" }, async (service, client) =>
+        {
+            var device = (await client.GetCameraListAsync()).Cameras.Single(c => c.Name == "Test pattern 1").Device;
+            await client.CallAsync("start_recording", new Dictionary<string, object?> { ["device"] = device, ["audio"] = audio, ["format"] = format });
+            Assert.True(await Media.WaitUntilAsync(async () => (await client.GetRecordingStatusAsync(device)).BytesWritten > 20_000, TimeSpan.FromSeconds(30)),
+                "the recording never wrote bytes:\n" + service.Log);
+            var stopped = await client.StopRecordingAsync(device);
+
+            Assert.NotEmpty(stopped.Files);
+            foreach (var file in stopped.Files)
+            {
+                Assert.Equal(expected, await MediaMtxAudioTests.StreamsAsync(Path.Combine(service.MediaRoot, "recordings", device, file.Filename)));
+            }
+        });
+    }
+
     private static List<Processes.Entry> Recorders(int hostPid) =>
         [.. Processes.Descendants(hostPid).Where(p => p.Name == "ffmpeg" && p.CommandLine.Contains("pipe:0", StringComparison.Ordinal))];
 
