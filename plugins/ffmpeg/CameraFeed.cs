@@ -1,5 +1,15 @@
 namespace CameraService.Plugins.Ffmpeg;
 
+/// <summary>Who takes a camera feed's keyframe intervals: a recording (<see cref="RecordingWriter"/>) or a decoder (<see cref="FeedStream"/>).</summary>
+internal interface IFeedListener
+{
+    /// <summary>Called by the feed, under its lock, so it must not block: one more interval.</summary>
+    void Enqueue(Gop gop);
+
+    /// <summary>Called by the feed: nothing more comes.</summary>
+    void Complete();
+}
+
 /// <summary>
 /// The encoded stream of one camera process (MPEG-TS on its standard output) as the service sees it: split into keyframe
 /// intervals, the latest ones kept as the pre-event buffer, each one handed to the recordings that listen. Its arrival
@@ -10,7 +20,7 @@ internal sealed class CameraFeed(TimeProvider time, TimeSpan preEventBuffer)
     private readonly Lock _sync = new();
     private readonly TsDemux _demux = new();
     private readonly GopRing _ring = new(preEventBuffer);
-    private readonly List<RecordingWriter> _listeners = [];
+    private readonly List<IFeedListener> _listeners = [];
     private bool _ended;
 
     /// <summary>PAT and PMT of the stream, null before the first keyframe.</summary>
@@ -108,7 +118,7 @@ internal sealed class CameraFeed(TimeProvider time, TimeSpan preEventBuffer)
     /// the last that starts at or before it, then every later one — else from the interval in progress. Returns when the
     /// first interval the listener gets started (the recording's start).
     /// </summary>
-    public DateTimeOffset Listen(RecordingWriter listener, DateTimeOffset? from)
+    public DateTimeOffset Listen(IFeedListener listener, DateTimeOffset? from)
     {
         ArgumentNullException.ThrowIfNull(listener);
         lock (_sync)
@@ -137,7 +147,7 @@ internal sealed class CameraFeed(TimeProvider time, TimeSpan preEventBuffer)
     /// Stops handing intervals to <paramref name="listener"/>; it gets the interval in progress so far as its last one
     /// (a stop keeps the last second too) and is completed.
     /// </summary>
-    public void Leave(RecordingWriter listener)
+    public void Leave(IFeedListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
         lock (_sync)

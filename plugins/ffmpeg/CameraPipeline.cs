@@ -25,6 +25,7 @@ internal sealed class CameraPipeline
     private volatile bool _failing;
     private volatile string? _failure;
     private bool _closed;
+    private int _frameReaders;
     private readonly RestartBackoff _backoff;
     private readonly HlsViewers _viewers;
 
@@ -59,8 +60,11 @@ internal sealed class CameraPipeline
     /// <summary>The feed of the running process (tests: its pre-event buffer), null when none runs.</summary>
     internal CameraFeed? Feed => _run?.Feed;
 
-    /// <summary>With a pre-event buffer the process runs as long as the camera is published ("the running stream keeps a rolling buffer").</summary>
-    private bool KeepRunning => _context.Options.PreEventBuffer > TimeSpan.Zero && !_closed;
+    /// <summary>
+    /// With a pre-event buffer the process runs as long as the camera is published ("the running stream keeps a rolling
+    /// buffer"); while frames are read from it (motion detection), too.
+    /// </summary>
+    private bool KeepRunning => (_context.Options.PreEventBuffer > TimeSpan.Zero || Volatile.Read(ref _frameReaders) > 0) && !_closed;
 
     /// <summary>The pid of the running ffmpeg (diagnostics and tests).</summary>
     public int? ProcessId => _run?.Process.Id;
@@ -351,6 +355,60 @@ internal sealed class CameraPipeline
 
             await FinishWriterAsync(stop: true).ConfigureAwait(false);
             PipelineRun.TryDeleteDirectory(WorkDirectory);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A decoder's view of the camera's feed (frame analysis): the process is started if none runs and kept running until
+    /// <see cref="CloseFrameReaderAsync"/>. A process restart ends the stream (the reader then opens a new one).
+    /// </summary>
+    public async Task<FeedStream> OpenFrameReaderAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfClosed();
+            Interlocked.Increment(ref _frameReaders);
+            try
+            {
+                if (_run is null)
+                {
+                    await StartRunAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                var stream = new FeedStream(_run!.Feed);
+                _run.Feed.Listen(stream, null);
+                return stream;
+            }
+            catch
+            {
+                Interlocked.Decrement(ref _frameReaders);
+                throw;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The reader is done: it leaves the feed, and a process nothing else wants is stopped.</summary>
+    public async Task CloseFrameReaderAsync(FeedStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            _run?.Feed.Leave(stream);
+            Interlocked.Decrement(ref _frameReaders);
+            if (_recording is null && !_hlsWanted && !KeepRunning && _run is { } r)
+            {
+                await StopRunAsync(r).ConfigureAwait(false);
+            }
         }
         finally
         {

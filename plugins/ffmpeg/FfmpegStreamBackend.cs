@@ -12,7 +12,7 @@ namespace CameraService.Plugins.Ffmpeg;
 /// <see cref="IStreamBackend"/> without a media server: per camera, on demand, one supervised ffmpeg process
 /// reads the capture input and fans out to recording segments, an HLS playlist and a live frame for snapshots.
 /// </summary>
-internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
+internal sealed class FfmpegStreamBackend : IStreamBackend, IVideoFrameSource, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, CameraPipeline> _pipelines = new(StringComparer.Ordinal);
     private readonly PipelineContext _context;
@@ -222,6 +222,32 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IAsyncDisposable
         return failures.Count == 0
             ? new ComponentStatus { State = ComponentState.Running, LastError = _lastError, LastErrorTime = _lastErrorTime }
             : new ComponentStatus { State = ComponentState.Degraded, Message = string.Join("; ", failures) + " (restarting)", LastError = _lastError, LastErrorTime = _lastErrorTime };
+    }
+
+    /// <summary>
+    /// Frames for analysis (motion detection): a decoder ffmpeg fed the camera's own encoded feed on stdin (no second
+    /// opening of the device), which keeps the camera's process running while it reads.
+    /// </summary>
+    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(VideoFrameRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var pipeline = Find(request.CameraId) ?? throw new ResourceNotFoundException("camera", request.CameraId, $"Camera {request.CameraId} is not published.");
+        var ffmpeg = RequireFfmpeg();
+        var feed = await pipeline.OpenFrameReaderAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var frames = Shared.FfmpegFrameReader.ReadAsync(
+                ffmpeg, ["-f", "mpegts", "-i", "pipe:0"], request, Time, FfmpegLocator.InstallHint, feed, cancellationToken);
+            await foreach (var frame in frames.ConfigureAwait(false))
+            {
+                yield return frame;
+            }
+        }
+        finally
+        {
+            await pipeline.CloseFrameReaderAsync(feed).ConfigureAwait(false);
+            await feed.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>The pipeline of a published camera (HLS endpoints, tests); null when unknown.</summary>

@@ -11,7 +11,7 @@ namespace CameraService.Plugins.Ffmpeg;
 /// starting the next with the next interval: no gap, no overlap. A recorder that dies is replaced by a new one in a new
 /// segment that starts with the interval its muxer may still have held and the one being written (nothing lost).
 /// </summary>
-internal sealed class RecordingWriter
+internal sealed class RecordingWriter : IFeedListener
 {
     /// <summary>A recorder that took this many intervals worked: its failures before are forgiven.</summary>
     private const int HealthyIntervals = 3;
