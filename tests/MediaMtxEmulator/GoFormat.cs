@@ -243,14 +243,255 @@ internal static class GoFormat
         return sb.ToString();
     }
 
-    /// <summary>Parses RFC3339 (with or without fraction), keeping the given offset.</summary>
-    public static bool TryParseTime(string s, out DateTimeOffset t) =>
-        DateTimeOffset.TryParseExact(
-            s,
-            ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"],
-            CultureInfo.InvariantCulture,
-            DateTimeStyles.None,
-            out t) && s.Length >= 20 && (s.EndsWith('Z') || s[^6] is '+' or '-');
+    /// <summary>
+    /// Go's <c>time.Parse(time.RFC3339, s)</c> as the deletesegment handler calls it (api_recordings.go:105): the
+    /// general layout parser of Go's time/format.go walked over "2006-01-02T15:04:05Z07:00", so a bad value gets Go's
+    /// exact error text ("parsing time … as …: cannot parse … as …", "… out of range", "extra text"). Returns null
+    /// and the time (in the given offset) on success. Works on the UTF-8 bytes, like Go's string indexing.
+    /// </summary>
+    public static string? ParseRfc3339(string text, out DateTimeOffset t)
+    {
+        const string Layout = "2006-01-02T15:04:05Z07:00";
+        t = default;
+        var all = Encoding.UTF8.GetBytes(text);
+        var v = all.AsSpan();
+        string Bad(string layoutElem, ReadOnlySpan<byte> valueElem) =>
+            $"parsing time {Quote(all)} as \"{Layout}\": cannot parse {Quote(valueElem)} as \"{layoutElem}\"";
+        string Range(string what) => $"parsing time {Quote(all)}: {what} out of range";
+        static bool Digit(ReadOnlySpan<byte> s, int i) => i < s.Length && s[i] >= '0' && s[i] <= '9';
+
+        // getnum: one or two digits; "fixed" demands two.
+        static bool GetNum(ref ReadOnlySpan<byte> s, bool fixedWidth, out int n)
+        {
+            n = 0;
+            if (!Digit(s, 0))
+            {
+                return false;
+            }
+
+            if (!Digit(s, 1))
+            {
+                if (fixedWidth)
+                {
+                    return false;
+                }
+
+                n = s[0] - '0';
+                s = s[1..];
+                return true;
+            }
+
+            n = ((s[0] - '0') * 10) + (s[1] - '0');
+            s = s[2..];
+            return true;
+        }
+
+        bool Skip(ref Span<byte> s, char c)
+        {
+            if (s.Length == 0 || s[0] != c)
+            {
+                return false;
+            }
+
+            s = s[1..];
+            return true;
+        }
+
+        // 2006: four bytes starting with a digit, all digits (atoi).
+        if (v.Length < 4 || !Digit(v, 0) || !Digit(v, 1) || !Digit(v, 2) || !Digit(v, 3))
+        {
+            return Bad("2006", v);
+        }
+
+        var year = int.Parse(Encoding.ASCII.GetString(v[..4]), CultureInfo.InvariantCulture);
+        v = v[4..];
+        int month, day, hour, minute, second;
+        long nanos = 0;
+        var offsetSeconds = 0;
+        ReadOnlySpan<byte> r;
+        if (!Skip(ref v, '-'))
+        {
+            return Bad("-", v);
+        }
+
+        r = v;
+        if (!GetNum(ref r, true, out month))
+        {
+            return Bad("01", v);
+        }
+
+        v = v[(v.Length - r.Length)..];
+        if (month is <= 0 or > 12)
+        {
+            return Range("month");
+        }
+
+        if (!Skip(ref v, '-'))
+        {
+            return Bad("-", v);
+        }
+
+        r = v;
+        if (!GetNum(ref r, true, out day))
+        {
+            return Bad("02", v);
+        }
+
+        v = v[(v.Length - r.Length)..];
+        if (!Skip(ref v, 'T'))
+        {
+            return Bad("T", v);
+        }
+
+        r = v;
+        if (!GetNum(ref r, false, out hour))
+        {
+            return Bad("15", v);
+        }
+
+        v = v[(v.Length - r.Length)..];
+        if (hour >= 24)
+        {
+            return Range("hour");
+        }
+
+        if (!Skip(ref v, ':'))
+        {
+            return Bad(":", v);
+        }
+
+        r = v;
+        if (!GetNum(ref r, true, out minute))
+        {
+            return Bad("04", v);
+        }
+
+        v = v[(v.Length - r.Length)..];
+        if (minute >= 60)
+        {
+            return Range("minute");
+        }
+
+        if (!Skip(ref v, ':'))
+        {
+            return Bad(":", v);
+        }
+
+        r = v;
+        if (!GetNum(ref r, true, out second))
+        {
+            return Bad("05", v);
+        }
+
+        v = v[(v.Length - r.Length)..];
+        if (second >= 60)
+        {
+            return Range("second");
+        }
+
+        // A fraction after the seconds (period or comma, then digits; at most 9 digits count).
+        if (v.Length >= 2 && v[0] is (byte)'.' or (byte)',' && Digit(v, 1))
+        {
+            var n = 2;
+            while (n < v.Length && Digit(v, n))
+            {
+                n++;
+            }
+
+            var digits = Encoding.ASCII.GetString(v[1..Math.Min(n, 10)]);
+            nanos = long.Parse(digits.PadRight(9, '0'), CultureInfo.InvariantCulture);
+            v = v[n..];
+        }
+
+        // Z07:00
+        if (v.Length >= 1 && v[0] == 'Z')
+        {
+            v = v[1..];
+        }
+        else
+        {
+            var hold = v;
+            if (v.Length < 6 || v[3] != ':')
+            {
+                return Bad("Z07:00", hold);
+            }
+
+            ReadOnlySpan<byte> hh = v[1..3], mm = v[4..6];
+            var sign = v[0];
+            v = v[6..];
+            if (!GetNum(ref hh, true, out var oh) || !GetNum(ref mm, true, out var om))
+            {
+                return Bad("Z07:00", hold);
+            }
+
+            if (om > 60)
+            {
+                return Range("time zone offset minute");
+            }
+
+            if (oh > 24)
+            {
+                return Range("time zone offset hour");
+            }
+
+            offsetSeconds = ((oh * 60) + om) * 60;
+            if (sign == '-')
+            {
+                offsetSeconds = -offsetSeconds;
+            }
+            else if (sign != '+')
+            {
+                return Bad("Z07:00", hold);
+            }
+        }
+
+        if (v.Length > 0)
+        {
+            return $"parsing time {Quote(all)}: extra text: {Quote(v)}";
+        }
+
+        // Go's daysIn: the proleptic Gregorian calendar, year 0 included (a leap year).
+        var leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        var daysInMonth = month == 2 ? (leap ? 29 : 28) : DateTime.DaysInMonth(2001, month);
+        if (day < 1 || day > daysInMonth)
+        {
+            return $"parsing time {Quote(all)}: day out of range";
+        }
+
+        // Go represents year 0 and offsets up to ±24:60; .NET does not. Say so instead of pretending.
+        try
+        {
+            t = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.FromSeconds(offsetSeconds)).AddTicks(nanos / 100);
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return $"the MediaMTX emulator cannot represent {Quote(all)} (year 0, an offset beyond ±14:00 or a UTC time outside years 1-9999); Go accepts it";
+        }
+    }
+
+    /// <summary>Go time's quote(): ASCII printable kept ('"' and '\\' escaped), every other byte as \\xNN.</summary>
+    private static string Quote(ReadOnlySpan<byte> s)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (var b in s)
+        {
+            if (b is < 0x20 or >= 0x80)
+            {
+                sb.Append("\\x").Append(b.ToString("x2", CultureInfo.InvariantCulture));
+                continue;
+            }
+
+            if (b is (byte)'"' or (byte)'\\')
+            {
+                sb.Append('\\');
+            }
+
+            sb.Append((char)b);
+        }
+
+        return sb.Append('"').ToString();
+    }
 
     /// <summary>Microseconds of a time (the %f placeholder).</summary>
     public static long Micros(DateTimeOffset t) => t.Ticks % TimeSpan.TicksPerSecond / TicksPerMicro;
