@@ -343,6 +343,27 @@ internal sealed class ConfigStore
         }
     }
 
+    /// <summary>path.go:585-593 and checkRedirect (path.go:67-81): "/name" must be a valid path name, anything else an RTSP URL.</summary>
+    private static void CheckRedirect(string target)
+    {
+        if (target.Length == 0)
+        {
+            throw new ApiException(400, "source redirect must be filled");
+        }
+
+        if (target.StartsWith('/'))
+        {
+            if (PathNameProblem(target[1..]) is { } problem)
+            {
+                throw new ApiException(400, $"'{target}': {problem}");
+            }
+        }
+        else if (!Uri.TryCreate(target, UriKind.Absolute, out var u) || u.Scheme is not ("rtsp" or "rtsps"))
+        {
+            throw new ApiException(400, $"'{target}' is not a valid RTSP URL");
+        }
+    }
+
     private static void ValidatePath(string name, JsonObject c, bool regex, bool playback)
     {
         string S(string k) => c[k]?.GetValue<string>() ?? string.Empty;
@@ -352,9 +373,20 @@ internal sealed class ConfigStore
         var source = S("source");
         // path.go:489-583 (v1.20.1): the schemes a static source may use (moqt, not moq).
         var urlSchemes = new[] { "rtsp://", "rtsps://", "rtsp+http://", "rtsps+http://", "rtsp+ws://", "rtsps+ws://", "rtmp://", "rtmps://", "http://", "https://", "udp://", "udp+rtp://", "udp+mpegts://", "unix+mpegts://", "unix+rtp://", "srt://", "moqt://", "whep://", "wheps://" };
+        // path.go:464-466 comes before the source switch.
+        if (source != "redirect" && S("sourceRedirect").Length > 0)
+        {
+            throw new ApiException(400, "'sourceRedirect' is useless when source is not 'redirect'");
+        }
+
         if (source is not ("publisher" or "redirect" or "rpiCamera") && !urlSchemes.Any(s => source.StartsWith(s, StringComparison.Ordinal)))
         {
             throw new ApiException(400, $"invalid source: '{source}'");
+        }
+
+        if (source == "redirect")
+        {
+            CheckRedirect(S("sourceRedirect"));
         }
 
         if (source == "publisher" && B("sourceOnDemand"))
