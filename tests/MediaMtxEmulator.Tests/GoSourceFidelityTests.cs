@@ -166,7 +166,7 @@ public sealed class GoSourceFidelityTests : EmulatorTestBase
         Assert.Equal("""{"type":"mpegtsSource","id":""}""", u!["source"]!.ToJsonString());
     }
 
-    // conf.Path.validate (path.go:464-466, :585-593, checkRedirect :67-81) and the source schemes (path.go:489-583).
+    // conf.Path.validate (path.go:468-470, :589-597, checkRedirect :67-81) and the source schemes (path.go:489-588).
     [Fact]
     public async Task ConfigPathsAdd_RedirectAndSourceValidation()
     {

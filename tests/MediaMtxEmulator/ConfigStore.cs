@@ -343,7 +343,7 @@ internal sealed class ConfigStore
         }
     }
 
-    /// <summary>path.go:585-593 and checkRedirect (path.go:67-81): "/name" must be a valid path name, anything else an RTSP URL.</summary>
+    /// <summary>path.go:589-597 and checkRedirect (path.go:67-81): "/name" must be a valid path name, anything else an RTSP URL.</summary>
     private static void CheckRedirect(string target)
     {
         if (target.Length == 0)
@@ -371,9 +371,9 @@ internal sealed class ConfigStore
         _ = name;
 
         var source = S("source");
-        // path.go:489-583 (v1.20.1): the schemes a static source may use (moqt, not moq).
+        // path.go:489-588 (v1.20.1): the schemes a static source may use (moqt, not moq).
         var urlSchemes = new[] { "rtsp://", "rtsps://", "rtsp+http://", "rtsps+http://", "rtsp+ws://", "rtsps+ws://", "rtmp://", "rtmps://", "http://", "https://", "udp://", "udp+rtp://", "udp+mpegts://", "unix+mpegts://", "unix+rtp://", "srt://", "moqt://", "whep://", "wheps://" };
-        // path.go:464-466 comes before the source switch.
+        // path.go:468-470 comes before the source switch.
         if (source != "redirect" && S("sourceRedirect").Length > 0)
         {
             throw new ApiException(400, "'sourceRedirect' is useless when source is not 'redirect'");
