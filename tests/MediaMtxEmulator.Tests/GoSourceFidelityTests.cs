@@ -185,4 +185,19 @@ public sealed class GoSourceFidelityTests : EmulatorTestBase
     {
         AssertError(await Get("/v3/hlsmuxers/get/"), 400, "invalid name");
     }
+
+    // conf.setDefaults (internal/conf/conf.go:427-538) and Global's marshalling in Conf's field order
+    // (conf/global.go:8-41, conf.go:241-425). moq stays false on purpose (no MoQ server in the emulator).
+    [Fact]
+    public async Task ConfigGlobalGet_GoDefaults_InDeclarationOrder()
+    {
+        var (status, g) = await Get("/v3/config/global/get");
+        Assert.Equal(200, status);
+        Assert.Equal(1452, g!["udpMaxPayloadSize"]!.GetValue<int>());
+        Assert.Equal(":8892", g["moqHTTP3Address"]!.GetValue<string>());
+        Assert.Equal("auto.key", g["moqServerKey"]!.GetValue<string>());
+        Assert.Equal("auto.crt", g["moqServerCert"]!.GetValue<string>());
+        Assert.Equal(["logLevel", "logDestinations", "logStructured", "logFile"], g.AsObject().Select(p => p.Key).Take(4));
+        Assert.Equal("moqTrustedProxies", g.AsObject().Last().Key);
+    }
 }
