@@ -254,200 +254,108 @@ internal static class GoFormat
         const string Layout = "2006-01-02T15:04:05Z07:00";
         t = default;
         var all = Encoding.UTF8.GetBytes(text);
-        var v = all.AsSpan();
-        string Bad(string layoutElem, ReadOnlySpan<byte> valueElem) =>
-            $"parsing time {Quote(all)} as \"{Layout}\": cannot parse {Quote(valueElem)} as \"{layoutElem}\"";
+        var pos = 0;
+        bool Digit(int i) => i < all.Length && all[i] >= '0' && all[i] <= '9';
+        int Two(int i) => ((all[i] - '0') * 10) + (all[i + 1] - '0');
+        string Bad(string layoutElem, int at) =>
+            $"parsing time {Quote(all)} as \"{Layout}\": cannot parse {Quote(all.AsSpan(at))} as \"{layoutElem}\"";
         string Range(string what) => $"parsing time {Quote(all)}: {what} out of range";
-        static bool Digit(ReadOnlySpan<byte> s, int i) => i < s.Length && s[i] >= '0' && s[i] <= '9';
 
-        // getnum: one or two digits; "fixed" demands two.
-        static bool GetNum(ref ReadOnlySpan<byte> s, bool fixedWidth, out int n)
+        // A literal of the layout (skip).
+        string? Lit(char c)
+        {
+            if (pos >= all.Length || all[pos] != c)
+            {
+                return Bad(c.ToString(), pos);
+            }
+
+            pos++;
+            return null;
+        }
+
+        // getnum: one or two digits, two when fixed width; then the element's range check.
+        string? Num(string elem, bool fixedWidth, Func<int, bool> outOfRange, string what, out int n)
         {
             n = 0;
-            if (!Digit(s, 0))
+            if (!Digit(pos) || (fixedWidth && !Digit(pos + 1)))
             {
-                return false;
+                return Bad(elem, pos);
             }
 
-            if (!Digit(s, 1))
-            {
-                if (fixedWidth)
-                {
-                    return false;
-                }
-
-                n = s[0] - '0';
-                s = s[1..];
-                return true;
-            }
-
-            n = ((s[0] - '0') * 10) + (s[1] - '0');
-            s = s[2..];
-            return true;
+            (n, pos) = Digit(pos + 1) ? (Two(pos), pos + 2) : (all[pos] - '0', pos + 1);
+            return outOfRange(n) ? Range(what) : null;
         }
 
-        bool Skip(ref Span<byte> s, char c)
+        // 2006: four bytes, all digits (atoi).
+        if (all.Length < 4 || !Digit(0) || !Digit(1) || !Digit(2) || !Digit(3))
         {
-            if (s.Length == 0 || s[0] != c)
-            {
-                return false;
-            }
-
-            s = s[1..];
-            return true;
+            return Bad("2006", 0);
         }
 
-        // 2006: four bytes starting with a digit, all digits (atoi).
-        if (v.Length < 4 || !Digit(v, 0) || !Digit(v, 1) || !Digit(v, 2) || !Digit(v, 3))
+        var year = (Two(0) * 100) + Two(2);
+        pos = 4;
+        int month = 0, day = 0, hour = 0, minute = 0, second = 0;
+        var error = Lit('-')
+            ?? Num("01", true, m => m is <= 0 or > 12, "month", out month)
+            ?? Lit('-')
+            ?? Num("02", true, _ => false, "day", out day)
+            ?? Lit('T')
+            ?? Num("15", false, h => h >= 24, "hour", out hour)
+            ?? Lit(':')
+            ?? Num("04", true, m => m >= 60, "minute", out minute)
+            ?? Lit(':')
+            ?? Num("05", true, x => x >= 60, "second", out second);
+        if (error != null)
         {
-            return Bad("2006", v);
-        }
-
-        var year = int.Parse(Encoding.ASCII.GetString(v[..4]), CultureInfo.InvariantCulture);
-        v = v[4..];
-        int month, day, hour, minute, second;
-        long nanos = 0;
-        var offsetSeconds = 0;
-        ReadOnlySpan<byte> r;
-        if (!Skip(ref v, '-'))
-        {
-            return Bad("-", v);
-        }
-
-        r = v;
-        if (!GetNum(ref r, true, out month))
-        {
-            return Bad("01", v);
-        }
-
-        v = v[(v.Length - r.Length)..];
-        if (month is <= 0 or > 12)
-        {
-            return Range("month");
-        }
-
-        if (!Skip(ref v, '-'))
-        {
-            return Bad("-", v);
-        }
-
-        r = v;
-        if (!GetNum(ref r, true, out day))
-        {
-            return Bad("02", v);
-        }
-
-        v = v[(v.Length - r.Length)..];
-        if (!Skip(ref v, 'T'))
-        {
-            return Bad("T", v);
-        }
-
-        r = v;
-        if (!GetNum(ref r, false, out hour))
-        {
-            return Bad("15", v);
-        }
-
-        v = v[(v.Length - r.Length)..];
-        if (hour >= 24)
-        {
-            return Range("hour");
-        }
-
-        if (!Skip(ref v, ':'))
-        {
-            return Bad(":", v);
-        }
-
-        r = v;
-        if (!GetNum(ref r, true, out minute))
-        {
-            return Bad("04", v);
-        }
-
-        v = v[(v.Length - r.Length)..];
-        if (minute >= 60)
-        {
-            return Range("minute");
-        }
-
-        if (!Skip(ref v, ':'))
-        {
-            return Bad(":", v);
-        }
-
-        r = v;
-        if (!GetNum(ref r, true, out second))
-        {
-            return Bad("05", v);
-        }
-
-        v = v[(v.Length - r.Length)..];
-        if (second >= 60)
-        {
-            return Range("second");
+            return error;
         }
 
         // A fraction after the seconds (period or comma, then digits; at most 9 digits count).
-        if (v.Length >= 2 && v[0] is (byte)'.' or (byte)',' && Digit(v, 1))
+        long nanos = 0;
+        if (pos + 1 < all.Length && all[pos] is (byte)'.' or (byte)',' && Digit(pos + 1))
         {
-            var n = 2;
-            while (n < v.Length && Digit(v, n))
+            var n = pos + 1;
+            while (Digit(n))
             {
                 n++;
             }
 
-            var digits = Encoding.ASCII.GetString(v[1..Math.Min(n, 10)]);
-            nanos = long.Parse(digits.PadRight(9, '0'), CultureInfo.InvariantCulture);
-            v = v[n..];
+            nanos = long.Parse(Encoding.ASCII.GetString(all, pos + 1, Math.Min(n - pos - 1, 9)).PadRight(9, '0'), CultureInfo.InvariantCulture);
+            pos = n;
         }
 
         // Z07:00
-        if (v.Length >= 1 && v[0] == 'Z')
+        var offsetSeconds = 0;
+        if (pos < all.Length && all[pos] == 'Z')
         {
-            v = v[1..];
+            pos++;
         }
         else
         {
-            var hold = v;
-            if (v.Length < 6 || v[3] != ':')
+            var hold = pos;
+            if (all.Length - pos < 6 || all[pos + 3] != ':' || !Digit(pos + 1) || !Digit(pos + 2) || !Digit(pos + 4) || !Digit(pos + 5))
             {
                 return Bad("Z07:00", hold);
             }
 
-            ReadOnlySpan<byte> hh = v[1..3], mm = v[4..6];
-            var sign = v[0];
-            v = v[6..];
-            if (!GetNum(ref hh, true, out var oh) || !GetNum(ref mm, true, out var om))
+            int oh = Two(pos + 1), om = Two(pos + 4);
+            if (om > 60 || oh > 24)
+            {
+                return Range(om > 60 ? "time zone offset minute" : "time zone offset hour");
+            }
+
+            if (all[pos] is not ((byte)'+' or (byte)'-'))
             {
                 return Bad("Z07:00", hold);
             }
 
-            if (om > 60)
-            {
-                return Range("time zone offset minute");
-            }
-
-            if (oh > 24)
-            {
-                return Range("time zone offset hour");
-            }
-
-            offsetSeconds = ((oh * 60) + om) * 60;
-            if (sign == '-')
-            {
-                offsetSeconds = -offsetSeconds;
-            }
-            else if (sign != '+')
-            {
-                return Bad("Z07:00", hold);
-            }
+            offsetSeconds = ((oh * 60) + om) * 60 * (all[pos] == '-' ? -1 : 1);
+            pos += 6;
         }
 
-        if (v.Length > 0)
+        if (pos < all.Length)
         {
-            return $"parsing time {Quote(all)}: extra text: {Quote(v)}";
+            return $"parsing time {Quote(all)}: extra text: {Quote(all.AsSpan(pos))}";
         }
 
         // Go's daysIn: the proleptic Gregorian calendar, year 0 included (a leap year).
