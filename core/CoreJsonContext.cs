@@ -20,6 +20,7 @@ namespace CameraService.Core;
 [JsonSerializable(typeof(CameraStatusEvent))]
 [JsonSerializable(typeof(RecordingStatusEvent))]
 [JsonSerializable(typeof(RecordingProgressEvent))]
+[JsonSerializable(typeof(MotionDetectedEvent))]
 [JsonSerializable(typeof(SnapshotTakenEvent))]
 [JsonSerializable(typeof(StorageStatusEvent))]
 [JsonSerializable(typeof(SystemHealthEvent))]

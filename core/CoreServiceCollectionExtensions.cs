@@ -6,6 +6,7 @@ using CameraService.Core.Events;
 using CameraService.Core.Health;
 using CameraService.Core.Hosting;
 using CameraService.Core.Media;
+using CameraService.Core.Media.Motion;
 using CameraService.Core.Media.Schedules;
 using CameraService.Core.Methods;
 using CameraService.Core.Metrics;
@@ -109,6 +110,12 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<RecordingScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<RecordingScheduler>());
         services.AddRpcMethods<RecordingScheduleMethods>();
+
+        // Motion detection: settings per camera stable id; one frame reader per watched camera.
+        services.TryAddSingleton<MotionSettingsStore>();
+        services.TryAddSingleton<MotionMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<MotionMonitor>());
+        services.AddRpcMethods<MotionMethods>();
 
         // Observability: /metrics, /health*, alert thresholds.
         services.TryAddSingleton<ServiceMetrics>();

@@ -12,6 +12,7 @@ public sealed partial class CameraServiceClient
         "get_camera_controls", "set_camera_controls", "reset_camera_controls", "set_camera_format",
         "take_snapshot", "start_recording", "stop_recording", "get_recording_status",
         "set_recording_schedule", "get_recording_schedule", "list_recording_schedules",
+        "set_motion_detection", "get_motion_detection", "list_motion_detection",
         "start_streaming", "stop_streaming", "get_stream_url", "get_stream_status", "get_streams",
         "list_recordings", "list_snapshots", "get_recording_info", "get_snapshot_info", "delete_recording", "delete_snapshot",
         "get_storage_info", "get_retention_policy", "set_retention_policy", "cleanup_old_files",

@@ -70,6 +70,9 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
     /// <summary>Raised for <c>recording_progress</c> (only after subscribing to <c>recording.progress</c>).</summary>
     public event EventHandler<RecordingProgressUpdate>? RecordingProgress;
 
+    /// <summary>Raised for <c>motion_detected</c> (only after subscribing to <c>camera.motion</c>).</summary>
+    public event EventHandler<MotionDetected>? MotionDetected;
+
     /// <summary>Raised for <c>snapshot_taken</c>.</summary>
     public event EventHandler<SnapshotTaken>? SnapshotTaken;
 
@@ -319,6 +322,9 @@ public sealed partial class CameraServiceClient : IAsyncDisposable
                 break;
             case "recording_progress":
                 Raise(RecordingProgress, Decode(parameters, ClientJsonContext.Default.RecordingProgressUpdate));
+                break;
+            case "motion_detected":
+                Raise(MotionDetected, Decode(parameters, ClientJsonContext.Default.MotionDetected));
                 break;
             case "snapshot_taken":
                 Raise(SnapshotTaken, Decode(parameters, ClientJsonContext.Default.SnapshotTaken));

@@ -87,3 +87,32 @@ public sealed record RecordingSchedule(string Device, bool Enabled, IReadOnlyLis
 
 /// <summary>Result of <c>list_recording_schedules</c>.</summary>
 public sealed record RecordingScheduleList(IReadOnlyList<RecordingSchedule> Schedules, int Total);
+
+/// <summary>A camera's motion detection (<c>set/get_motion_detection</c>): its settings and what the detector does now.</summary>
+/// <param name="Device">The camera.</param>
+/// <param name="Enabled">Whether the stream is watched for motion.</param>
+/// <param name="Threshold">Brightness change (1–255) that counts a pixel as changed.</param>
+/// <param name="MinArea">Percent of the picture that must change for motion.</param>
+/// <param name="Record">Whether motion starts a recording (<c>reason: "motion"</c>).</param>
+/// <param name="PreSeconds">Seconds before the motion a recording includes.</param>
+/// <param name="PostSeconds">Seconds a recording goes on after the last motion.</param>
+/// <param name="State"><c>off</c>, <c>waiting</c>, <c>starting</c>, <c>running</c> or <c>retrying</c>.</param>
+/// <param name="Motion">Motion is being seen now.</param>
+public sealed record MotionDetection(string Device, bool Enabled, int Threshold, double MinArea, bool Record, int PreSeconds, int PostSeconds, string State, bool Motion)
+{
+    /// <summary>When motion was last seen (UTC), or null.</summary>
+    public DateTimeOffset? LastMotion { get; init; }
+
+    /// <summary>Why the frame reader failed last, or null.</summary>
+    public string? LastError { get; init; }
+}
+
+/// <summary>Result of <c>list_motion_detection</c>.</summary>
+public sealed record MotionDetectionList(IReadOnlyList<MotionDetection> Cameras, int Total);
+
+/// <summary>The <c>motion_detected</c> notification (topic <c>camera.motion</c>): motion started (<see cref="Active"/>) or ended.</summary>
+/// <param name="Device">The camera.</param>
+/// <param name="Active">True when motion starts, false when it ends.</param>
+/// <param name="Score">Percent of the picture that changed.</param>
+/// <param name="Timestamp">When (UTC).</param>
+public sealed record MotionDetected(string Device, bool Active, double Score, DateTimeOffset Timestamp);

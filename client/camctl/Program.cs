@@ -80,6 +80,7 @@ internal static partial class Program
 
         AddControlCommands(root, io, device);
         AddScheduleCommands(root, io, device);
+        AddMotionCommands(root, io, device);
 
         var outOption = new Option<string?>("--output", "-o") { Description = "Where to save the file" };
         var snapshot = new Command("snapshot", "Take a snapshot and download it") { device, outOption };

@@ -19,6 +19,7 @@ internal enum EventTopics
     SystemHealth = 1 << 9,
     CameraControls = 1 << 10,
     RecordingProgress = 1 << 11,
+    CameraMotion = 1 << 12,
 
     Camera = CameraConnected | CameraDisconnected | CameraStatusChange,
     Recording = RecordingStart | RecordingStop | RecordingError,
@@ -44,6 +45,7 @@ internal static class EventTopicNames
         ("system.health", EventTopics.SystemHealth),
         ("camera.controls", EventTopics.CameraControls),
         ("recording.progress", EventTopics.RecordingProgress),
+        ("camera.motion", EventTopics.CameraMotion),
     ];
 
     private static readonly FrozenDictionary<string, EventTopics> Lookup = Topics
@@ -55,6 +57,7 @@ internal static class EventTopicNames
             KeyValuePair.Create("system_health_update", EventTopics.SystemHealth),
             KeyValuePair.Create("camera_controls_changed", EventTopics.CameraControls),
             KeyValuePair.Create("recording_progress", EventTopics.RecordingProgress),
+            KeyValuePair.Create("motion_detected", EventTopics.CameraMotion),
         ])
         .ToFrozenDictionary(StringComparer.Ordinal);
 

@@ -43,6 +43,13 @@ internal sealed record RecordingStatusEvent(
 /// <summary>Params of <c>recording_progress</c> (api-contract.md §8.2): what a running recording has written so far.</summary>
 internal sealed record RecordingProgressEvent(string Device, string SessionId, double ElapsedTime, long FileSize, string? CurrentFile, int Segments);
 
+/// <summary>Params of <c>motion_detected</c> (topic <c>camera.motion</c>): motion began (<c>active</c> true) or ended.</summary>
+/// <param name="Device">The camera id.</param>
+/// <param name="Active">True when motion starts, false when it ended.</param>
+/// <param name="Score">Percent of the picture that changed in the frame that started or ended the motion.</param>
+/// <param name="Timestamp">When (UTC, ISO 8601).</param>
+internal sealed record MotionDetectedEvent(string Device, bool Active, double Score, string Timestamp);
+
 /// <summary>Params of <c>snapshot_taken</c>.</summary>
 internal sealed record SnapshotTakenEvent(string Device, string Filename, long FileSize, string Timestamp);
 
@@ -87,6 +94,13 @@ internal static class EventPublisherExtensions
             _ => throw new ArgumentException($"Unknown recording status '{e.Status}'; use STARTED, STOPPED, ERROR or FAILED.", nameof(e)),
         };
         return publisher.Publish(topic, "recording_status_update", e.Device, e, CoreJsonContext.Default.RecordingStatusEvent);
+    }
+
+    public static int PublishMotionDetected(this IEventPublisher publisher, MotionDetectedEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(publisher);
+        ArgumentNullException.ThrowIfNull(e);
+        return publisher.Publish(EventTopics.CameraMotion, "motion_detected", e.Device, e, CoreJsonContext.Default.MotionDetectedEvent);
     }
 
     public static int PublishSnapshotTaken(this IEventPublisher publisher, SnapshotTakenEvent e)

@@ -33,6 +33,7 @@ internal static class Program
         ["fleet"] = "fleet mode on a real nats-server: gateway overhead vs a real node, get_camera_list and event fan-out over simulated nodes, gateway CPU by nodes × clients",
         ["progress"] = "N sessions (default 1,000) subscribed to recording.progress under the open-loop load: API p95 without and with every camera recording (issue 21)",
         ["rtsp"] = "network cameras from a GStreamer RTSP server on 127.0.0.1: add_external_stream → CONNECTED p50/p95 (--iterations, default 20), then the cameras held (--cameras, default 20; --duration s, default 60): service CPU, ffmpeg/MediaMTX apart",
+        ["motion"] = "motion detection of one camera: a 640x480 30 fps H.264 stream decoded to 5 fps grey frames by the service's ffmpeg reader arguments, each through the service's MotionDetector (--duration s, default 60): CPU % of one core",
     };
 
     // Which scenario knobs each verb takes (the rest are not offered, so a typo is an error, not ignored).
@@ -53,6 +54,7 @@ internal static class Program
         ["console"] = ["--iterations"],
         ["fleet"] = ["--nodes", "--client-counts", "--cameras-per-node", "--clients", "--duration", "--warmup", "--rate"],
         ["rtsp"] = ["--iterations", "--cameras", "--duration"],
+        ["motion"] = ["--duration"],
         ["progress"] = ["--sessions", "--rate", "--duration", "--mix", "--max-in-flight"],
     };
 
@@ -200,8 +202,9 @@ internal static class Program
             {
                 kind = TargetKind.Url;
             }
-            else if (echo || scenario == "limit")
+            else if (echo || scenario is "limit" or "motion")
             {
+                // motion measures the reader and detector standalone: no server is loaded.
                 kind = TargetKind.Echo;
             }
             else

@@ -17,7 +17,7 @@ namespace CameraService.Plugins.MediaMtx;
 /// found by a <see cref="SegmentCollector"/> and health is a <see cref="BackendHealth"/>. This class does the I/O of
 /// each operation in order.
 /// </summary>
-internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
+internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSource, IAsyncDisposable
 {
     private readonly MediaMtxClient _client;
     private readonly MediaMtxOptions _options;
@@ -29,6 +29,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
     private readonly BackendHealth _health;
     private readonly PathReconciler _reconciler;
     private readonly SegmentCollector _segments;
+    private readonly SegmentAudioRemover _audio;
     private readonly BackgroundLoops _loops;
 
     public MediaMtxBackend(
@@ -49,6 +50,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         _health = new BackendHealth(client, timeProvider, logger, Raise);
         _reconciler = new PathReconciler(client, _options, _paths, _registry, _health, timeProvider, logger, Raise);
         _segments = new SegmentCollector(client, timeProvider, new SegmentSplitter(_options.FfmpegPath, timeProvider));
+        _audio = new SegmentAudioRemover(_options, timeProvider, logger);
         _loops = new BackgroundLoops(logger, timeProvider);
     }
 
@@ -273,6 +275,12 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
         _paths.Stopped(session);
         await _segments.WaitRecordOffAsync(cameraId, cancellationToken).ConfigureAwait(false);
         var files = await RotateAsync(session, await _segments.CollectAsync(session, cancellationToken).ConfigureAwait(false), final: true, cancellationToken).ConfigureAwait(false);
+        if (session.RemoveAudio)
+        {
+            // MediaMTX records every track of the path; audio: false takes the audio out of the finished segments.
+            files = await _audio.RemoveAudioAsync(cameraId, files, cancellationToken).ConfigureAwait(false);
+        }
+
         _paths.Finalized(cameraId);
         var bytes = files.Sum(f => f.Size);
         Log.RecordingStopped(_logger, cameraId, files.Count, bytes);
@@ -348,6 +356,8 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IAsyncDisposable
             throw;
         }
     }
+
+    public IAsyncEnumerable<VideoFrame> ReadFramesAsync(VideoFrameRequest request, CancellationToken cancellationToken) => MediaMtxFrameSource.ReadAsync(_options, _paths, _time, request, cancellationToken);
 
     // ---- health ----
 

@@ -4,8 +4,11 @@ using System.Text.Json.Serialization;
 namespace CameraService.Plugins.MediaMtx;
 
 /// <summary>A recording as persisted, so a restarted service re-adopts it with its session id.</summary>
-/// <remarks><see cref="MaxBytes"/> (size rotation) was added in v1.1; older files read as no limit.</remarks>
-internal sealed record PersistedRecording(string? SessionId, string Format, DateTimeOffset StartTime, long MaxBytes = 0);
+/// <remarks>
+/// <see cref="MaxBytes"/> (size rotation) was added in v1.1; older files read as no limit. <see cref="RemoveAudio"/>
+/// (<c>audio: false</c> of a camera with audio) likewise; older files read as false.
+/// </remarks>
+internal sealed record PersistedRecording(string? SessionId, string Format, DateTimeOffset StartTime, long MaxBytes = 0, bool RemoveAudio = false);
 
 /// <summary>What the state file holds per path we created.</summary>
 internal sealed record PersistedPath(PersistedRecording? Recording);

@@ -24,13 +24,18 @@ internal static partial class PathConfigBuilder
         "recordFormat", "recordSegmentDuration", "recordDeleteAfter", "sourceOnDemand", "rtspTransport",
     ];
 
-    /// <summary>The publisher command MediaMTX runs: capture, browser-playable H.264, publish to its own RTSP server.</summary>
+    /// <summary>
+    /// The publisher command MediaMTX runs: capture, browser-playable H.264, and the camera's audio as Opus (the one
+    /// codec every MediaMTX reader takes — RTSP, WebRTC, HLS — and its fMP4 recorder keeps), published to its own RTSP
+    /// server. A network stream's AAC or Opus track is copied as it is.
+    /// </summary>
     public static string PublisherCommand(StreamCamera camera, MediaMtxOptions options)
     {
         ArgumentNullException.ThrowIfNull(camera);
         var input = camera.Input;
         var args = new List<string> { options.FfmpegPath, "-hide_banner", "-loglevel", "warning", "-nostdin" };
         args.AddRange(FfmpegInput.Arguments(input));
+        args.AddRange(FfmpegInput.AudioArguments(input));
         args.AddRange(["-map", "0:v:0"]);
         if (FfmpegInput.IsH264(input))
         {
@@ -49,8 +54,35 @@ internal static partial class PathConfigBuilder
             }
         }
 
-        args.AddRange(["-an", "-metadata", "title=" + OwnerMarker + ":" + camera.CameraId, "-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://" + UserInfo(options) + "127.0.0.1:$RTSP_PORT/$MTX_PATH"]);
+        args.AddRange(AudioOutputArguments(input));
+        args.AddRange(["-metadata", "title=" + OwnerMarker + ":" + camera.CameraId, "-f", "rtsp", "-rtsp_transport", "tcp", "rtsp://" + UserInfo(options) + "127.0.0.1:$RTSP_PORT/$MTX_PATH"]);
         return string.Join(' ', args.Select(Quote));
+    }
+
+    /// <summary>
+    /// The audio part of the publisher's output: <c>-an</c> for a camera without audio; otherwise the map of its audio
+    /// (optional for a network stream, whose track may come and go with the camera's settings) and its codec.
+    /// </summary>
+    private static List<string> AudioOutputArguments(CaptureInput input)
+    {
+        if (FfmpegInput.AudioStream(input) is not { } stream)
+        {
+            return ["-an"];
+        }
+
+        var network = input is NetworkCaptureInput;
+        var args = new List<string> { "-map", network ? stream + "?" : stream };
+        if (network && input.Audio?.Codec is AudioCodecs.Aac or AudioCodecs.Opus)
+        {
+            args.AddRange(["-c:a", "copy"]);
+        }
+        else
+        {
+            // libopus takes 48/24/16/12/8 kHz; ffmpeg resamples any other rate (a webcam's 32 kHz) on its own.
+            args.AddRange(["-c:a", "libopus", "-b:a", "64k"]);
+        }
+
+        return args;
     }
 
     /// <summary>

@@ -161,7 +161,8 @@ internal sealed class PathReconciler(
             {
                 var persisted = registered.TryGetValue(name, out var p) ? p.Recording : null;
                 var adopted = table.Adopt(name, () => new RecordingSession(
-                    name, persisted?.SessionId, persisted?.Format ?? "fmp4", persisted?.StartTime ?? time.GetUtcNow(), DirectoryOf(conf), null, persisted?.MaxBytes ?? 0));
+                    name, persisted?.SessionId, persisted?.Format ?? "fmp4", persisted?.StartTime ?? time.GetUtcNow(), DirectoryOf(conf), null,
+                    persisted?.MaxBytes ?? 0, persisted?.RemoveAudio ?? false));
                 if (adopted)
                 {
                     Log.RecordingAdopted(logger, name);

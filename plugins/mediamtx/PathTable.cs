@@ -127,7 +127,9 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
             }
 
             var dir = Path.GetFullPath(entry.Camera.RecordingDirectory);
-            var session = new RecordingSession(request.CameraId, request.SessionId, request.Format, now, dir, SegmentCollector.ListSegmentFiles(dir, request.CameraId).ToHashSet(StringComparer.Ordinal), request.SegmentMaxBytes);
+            var session = new RecordingSession(
+                request.CameraId, request.SessionId, request.Format, now, dir, SegmentCollector.ListSegmentFiles(dir, request.CameraId).ToHashSet(StringComparer.Ordinal),
+                request.SegmentMaxBytes, RemoveAudio: !request.Audio && entry.Camera.Input.Audio is not null);
             entry.Recording = session;
             return (session, Desired(entry));
         }

@@ -6,12 +6,14 @@ using CameraService.Abstractions.Streaming;
 namespace CameraService.Plugins.MediaMtx;
 
 /// <summary>
-/// A recording running in MediaMTX: where its segments go, which files were there before it started, and the size
-/// limit of a segment (0 for none, see <see cref="SegmentSplitter"/>).
+/// A recording running in MediaMTX: where its segments go, which files were there before it started, the size limit of
+/// a segment (0 for none, see <see cref="SegmentSplitter"/>), and whether the audio track comes out of its segments at
+/// stop (<c>audio: false</c> on a camera with audio, see <see cref="SegmentAudioRemover"/>).
 /// </summary>
-internal sealed record RecordingSession(string CameraId, string? SessionId, string Format, DateTimeOffset StartTime, string Directory, IReadOnlySet<string>? Preexisting, long MaxBytes = 0)
+internal sealed record RecordingSession(
+    string CameraId, string? SessionId, string Format, DateTimeOffset StartTime, string Directory, IReadOnlySet<string>? Preexisting, long MaxBytes = 0, bool RemoveAudio = false)
 {
-    public PersistedRecording ToPersisted() => new(SessionId, Format, StartTime, MaxBytes);
+    public PersistedRecording ToPersisted() => new(SessionId, Format, StartTime, MaxBytes, RemoveAudio);
 }
 
 /// <summary>

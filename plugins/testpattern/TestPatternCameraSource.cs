@@ -82,15 +82,24 @@ internal sealed partial class TestPatternCameraSource(IOptions<TestPatternOption
             Description = "Planar YUV 4:2:0 (synthetic test card)",
             Sizes = [new FrameSize { Width = _options.Width, Height = _options.Height, FrameRates = [_options.Fps] }],
         };
+        var stableId = string.Create(CultureInfo.InvariantCulture, $"testpattern-{index}");
         return new CameraDescriptor
         {
-            StableId = string.Create(CultureInfo.InvariantCulture, $"testpattern-{index}"),
+            StableId = stableId,
             Source = Name,
             Name = string.Create(CultureInfo.InvariantCulture, $"Test pattern {index}"),
             Driver = "lavfi",
             BusInfo = string.Create(CultureInfo.InvariantCulture, $"virtual:testpattern-{index}"),
             Formats = [format],
-            CaptureInput = new SyntheticCaptureInput { Pattern = SyntheticPattern.TestCard, Video = video, Adjustments = Adjustments(controlValues) },
+            CaptureInput = new SyntheticCaptureInput
+            {
+                Pattern = SyntheticPattern.TestCard,
+                Video = video,
+                Adjustments = Adjustments(controlValues),
+
+                // The backend generates the tone (a 1 kHz sine); mono at 48 kHz, the rate Opus and AAC encoders take as is.
+                Audio = _options.HasAudio(index, stableId) ? new AudioInput { SampleRate = 48000, Channels = 1 } : null,
+            },
         };
     }
 

@@ -17,7 +17,10 @@ public sealed class TestPatternPlugin : IPlugin
     public void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<TestPatternOptions>().BindConfiguration(TestPatternOptions.SectionName).ValidateOnStart();
+        services.AddOptions<TestPatternOptions>()
+            .BindConfiguration(TestPatternOptions.SectionName)
+            .PostConfigure<IConfiguration>((options, config) => options.BindCamerasStrictly(config.GetSection(TestPatternOptions.SectionName + ":Cameras")))
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TestPatternOptions>, TestPatternOptionsValidator>());
         services.AddSingleton<TestPatternCameraSource>();
         services.AddSingleton<ICameraSource>(sp => sp.GetRequiredService<TestPatternCameraSource>());

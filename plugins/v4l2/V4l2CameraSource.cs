@@ -27,6 +27,7 @@ internal sealed class V4l2CameraSource : ICameraSource, ICameraControls, ICamera
     private readonly ILogger _logger;
     private readonly DeviceProber _prober;
     private readonly IdentityResolver _identities;
+    private readonly AudioPairing _audio;
     private readonly HotPlugSignals _hotPlug;
     private readonly BackgroundLoops _loops;
     private readonly V4l2Controls _controls;
@@ -47,6 +48,7 @@ internal sealed class V4l2CameraSource : ICameraSource, ICameraControls, ICamera
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _prober = new DeviceProber(syscalls);
         _identities = new IdentityResolver(_options.DeviceRoot, _options.SysfsRoot);
+        _audio = new AudioPairing(_options.SysfsRoot, _options.ProcfsRoot);
         _hotPlug = new HotPlugSignals(_options, syscalls, time, logger);
         _loops = new BackgroundLoops(logger, time);
         _controls = new V4l2Controls(syscalls, FindCamera, RaiseControlsChanged);
@@ -134,8 +136,9 @@ internal sealed class V4l2CameraSource : ICameraSource, ICameraControls, ICamera
 
         var wanted = new V4l2CameraOptions { PixelFormat = mode.Format, Width = mode.Width, Height = mode.Height, Fps = mode.FrameRate };
         var (input, problem) = CaptureInputSelector.Select(path, camera.Formats, _options, wanted);
+        // The microphone stays with the camera whatever video mode a client chooses.
         return input is not null && problem is null
-            ? input
+            ? input with { Audio = camera.CaptureInput?.Audio }
             : throw new InvalidParameterException("format", "the camera offers no capturable mode " + mode.Format + " " + mode.Width + "x" + mode.Height + "@" + mode.FrameRate);
     }
 
@@ -197,10 +200,12 @@ internal sealed class V4l2CameraSource : ICameraSource, ICameraControls, ICamera
         }
 
         // A reconcile re-probes what is new, gone, failing or pending; a healthy camera is re-probed only
-        // when its identity changed (e.g. another camera now sits at its node), which costs no ioctl to find out.
+        // when its identity or its paired microphone changed (e.g. another camera now sits at its node, or the sound
+        // card of its USB device bound after the video node), which costs no ioctl to find out.
         batch.RemoveWhere(node => _nodes.TryGetValue(node, out var state) && present.Contains(node)
             && state.Kind is NodeKind.Camera or NodeKind.Ignored
-            && _identities.Resolve(node, state.BusInfo).StableId == state.BaseStableId);
+            && _identities.Resolve(node, state.BusInfo).StableId == state.BaseStableId
+            && (state.Kind == NodeKind.Ignored || Equals(PairedAudio(node), state.Audio)));
         ProcessBatch(batch);
     }
 
@@ -268,7 +273,7 @@ internal sealed class V4l2CameraSource : ICameraSource, ICameraControls, ICamera
             case ProbeStatus.NotCapture:
                 Log.NotCapture(_logger, node);
                 ForgetCamera(node);
-                _nodes[node] = new NodeState(NodeKind.Ignored, null, identity.StableId, now, 0, null);
+                _nodes[node] = new NodeState(NodeKind.Ignored, null, identity.StableId, now, 0, null, null);
                 return;
 
             case ProbeStatus.Failed when outcome.Error.Failure == DeviceFailure.Gone:
@@ -288,7 +293,7 @@ internal sealed class V4l2CameraSource : ICameraSource, ICameraControls, ICamera
                 {
                     var delay = TimeSpan.FromTicks(Math.Min(
                         Math.Min(FirstRetryDelay.Ticks << Math.Min(attempt - 1, 10), MaxRetryDelay.Ticks), remaining.Ticks));
-                    _nodes[node] = new NodeState(NodeKind.Pending, null, null, firstSeen, attempt, null);
+                    _nodes[node] = new NodeState(NodeKind.Pending, null, null, firstSeen, attempt, null, null);
                     Log.ProbeRetry(_logger, node, outcome.Error.ToString(), attempt, (long)delay.TotalMilliseconds);
                     _hotPlug.SignalLater(node, delay, _loops);
                     return;
@@ -297,16 +302,20 @@ internal sealed class V4l2CameraSource : ICameraSource, ICameraControls, ICamera
                 break;
         }
 
+        var audio = outcome.Status == ProbeStatus.Capture ? PairedAudio(node) : null;
         var descriptor = outcome.Status == ProbeStatus.Capture
-            ? CameraDescriptors.Describe(path, identity.StableId, outcome.Device!, _options, _logger)
+            ? CameraDescriptors.Describe(path, identity.StableId, outcome.Device!, _options, audio, _logger)
             : CameraDescriptors.Error(path, identity.StableId, outcome.Card ?? identity.SysfsName ?? node, outcome.Error);
-        Publish(node, identity.StableId, outcome.Device?.BusInfo, descriptor, now, state);
+        Publish(node, identity.StableId, outcome.Device?.BusInfo, audio, descriptor, now, state);
     }
+
+    /// <summary>The microphone of the node's USB device, or null (none, or pairing turned off by <c>Plugins:V4l2:Audio</c>).</summary>
+    private AudioInput? PairedAudio(string node) => _options.Audio ? _audio.Find(node) : null;
 
     private static bool IsTransient(DeviceFailure failure) =>
         failure is DeviceFailure.NotReady or DeviceFailure.NoDevice or DeviceFailure.PermissionDenied or DeviceFailure.Other;
 
-    private void Publish(string node, string baseStableId, string? busInfo, CameraDescriptor descriptor, DateTimeOffset now, NodeState? previous)
+    private void Publish(string node, string baseStableId, string? busInfo, AudioInput? audio, CameraDescriptor descriptor, DateTimeOffset now, NodeState? previous)
     {
         // Two nodes claiming one id (two cameras sharing a serial number): the later node gets a suffixed id.
         var stableId = baseStableId;
@@ -331,7 +340,7 @@ internal sealed class V4l2CameraSource : ICameraSource, ICameraControls, ICamera
         }
 
         _nodes[node] = new NodeState(
-            descriptor.State == CameraState.Available ? NodeKind.Camera : NodeKind.Failed, stableId, baseStableId, previous?.FirstSeen ?? now, 0, busInfo);
+            descriptor.State == CameraState.Available ? NodeKind.Camera : NodeKind.Failed, stableId, baseStableId, previous?.FirstSeen ?? now, 0, busInfo, audio);
         CameraDescriptor? old;
         lock (_published)
         {
@@ -442,5 +451,5 @@ internal sealed class V4l2CameraSource : ICameraSource, ICameraControls, ICamera
         Ignored,
     }
 
-    private sealed record NodeState(NodeKind Kind, string? StableId, string? BaseStableId, DateTimeOffset FirstSeen, int Attempts, string? BusInfo);
+    private sealed record NodeState(NodeKind Kind, string? StableId, string? BaseStableId, DateTimeOffset FirstSeen, int Attempts, string? BusInfo, AudioInput? Audio);
 }

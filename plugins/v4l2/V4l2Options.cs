@@ -15,6 +15,12 @@ internal sealed class V4l2Options
     /// <summary>The sysfs mount (USB vendor, product, serial and port of each node).</summary>
     public string SysfsRoot { get; set; } = "/sys";
 
+    /// <summary>The procfs mount (<c>asound/cardM/stream0</c>: sample rate and channels of a paired microphone).</summary>
+    public string ProcfsRoot { get; set; } = "/proc";
+
+    /// <summary>Pair each USB camera with the ALSA capture device of the same USB device (its microphone).</summary>
+    public bool Audio { get; set; } = true;
+
     /// <summary>Largest default capture width.</summary>
     public int MaxWidth { get; set; } = 1920;
 
@@ -87,6 +93,9 @@ internal sealed class V4l2CameraOptions
 
     /// <summary>Capture frame rate.</summary>
     public double? Fps { get; set; }
+
+    /// <summary>False leaves this camera without audio even when a microphone is paired with it.</summary>
+    public bool? Audio { get; set; }
 }
 
 /// <summary>Rejects option values that cannot work, with a message naming the key.</summary>
@@ -104,6 +113,11 @@ internal sealed class V4l2OptionsValidator : IValidateOptions<V4l2Options>
         if (string.IsNullOrWhiteSpace(options.SysfsRoot) || !Path.IsPathRooted(options.SysfsRoot))
         {
             errors.Add("Plugins:V4l2:SysfsRoot must be an absolute directory path (default /sys).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ProcfsRoot) || !Path.IsPathRooted(options.ProcfsRoot))
+        {
+            errors.Add("Plugins:V4l2:ProcfsRoot must be an absolute directory path (default /proc).");
         }
 
         if (options.MaxWidth is < 16 or > 16384 || options.MaxHeight is < 16 or > 16384)

@@ -254,6 +254,42 @@ public sealed class CamctlTests : IAsyncLifetime
         Assert.DoesNotContain(_server.Requests, q => q.Method == "set_recording_schedule");
     }
 
+    private const string MotionResult = """{"device":"camera0","enabled":true,"threshold":30,"min_area":1,"record":true,"pre_seconds":5,"post_seconds":10,"state":"running","motion":false,"last_motion":null,"last_error":null}""";
+
+    [Fact]
+    public async Task MotionSet_OnWithOptions_SendsOnlyTheGivenFields()
+    {
+        _server.On("set_motion_detection", MotionResult);
+
+        var r = await Run("motion", "set", "camera0", "on", "--threshold", "30", "--record", "true");
+
+        Assert.Equal(0, r.ExitCode);
+        ClientMethodTests.AssertParams(_server.Requests.Single(q => q.Method == "set_motion_detection"), """{"device":"camera0","enabled":true,"threshold":30,"record":true}""");
+        Assert.Contains("motion detection on (running)", r.Console, StringComparison.Ordinal);
+        Assert.Contains("5 s before, 10 s after", r.Console, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MotionSet_NeitherOnNorOff_Exit2AndNothingSent()
+    {
+        var r = await Run("motion", "set", "camera0", "maybe");
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.DoesNotContain(_server.Requests, q => q.Method == "set_motion_detection");
+    }
+
+    [Fact]
+    public async Task MotionList_TableOfCameras()
+    {
+        _server.On("list_motion_detection", "{\"cameras\":[" + MotionResult + "],\"total\":1}");
+
+        var r = await Run("motion", "list");
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("yes (-5s/+10s)", r.Console, StringComparison.Ordinal);
+        Assert.Contains("1 camera(s)", r.Console, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ScheduleList_TableOfCamerasWithSchedules()
     {

@@ -589,6 +589,24 @@ public sealed class ClientMethodTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MotionMethods_SendOnlyTheGivenParams_DecodeTheResult()
+    {
+        const string Motion = """{"device":"camera0","enabled":true,"threshold":30,"min_area":2.5,"record":true,"pre_seconds":5,"post_seconds":10,"state":"running","motion":true,"last_motion":"2026-11-28T05:00:00.250Z","last_error":null}""";
+        var (set, request) = await Call("set_motion_detection", Motion, c => c.SetMotionDetectionAsync("camera0", true, threshold: 30, minArea: 2.5, record: true));
+        AssertParams(request, """{"device":"camera0","enabled":true,"threshold":30,"min_area":2.5,"record":true}""");
+        Assert.Equal((30, 2.5, true, "running", true), (set.Threshold, set.MinArea, set.Record, set.State, set.Motion));
+        Assert.Equal(new DateTimeOffset(2026, 11, 28, 5, 0, 0, 250, TimeSpan.Zero), set.LastMotion);
+
+        var (got, getRequest) = await Call("get_motion_detection", Motion, c => c.GetMotionDetectionAsync("camera0"));
+        AssertParams(getRequest, """{"device":"camera0"}""");
+        Assert.Null(got.LastError);
+
+        var (list, _) = await Call("list_motion_detection", "{\"cameras\":[" + Motion + "],\"total\":1}", c => c.ListMotionDetectionAsync());
+        Assert.Equal(1, list.Total);
+        Assert.Equal("camera0", Assert.Single(list.Cameras).Device);
+    }
+
+    [Fact]
     public void SupportedMethods_CoverEveryContractMethod()
     {
         string[] contract =
@@ -601,6 +619,8 @@ public sealed class ClientMethodTests : IAsyncLifetime
             "get_camera_controls", "set_camera_controls", "reset_camera_controls", "set_camera_format",
             // api-contract.md §8.2: recording schedules
             "set_recording_schedule", "get_recording_schedule", "list_recording_schedules",
+            // issue 21 item 8: motion detection (docs/recording.md)
+            "set_motion_detection", "get_motion_detection", "list_motion_detection",
             // api-contract.md §8 (v1.1): the console's admin methods
             "get_retention_policy", "list_api_keys", "create_api_key", "revoke_api_key",
             // api-contract.md §8.4: the original's external-stream methods

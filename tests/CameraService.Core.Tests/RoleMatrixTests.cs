@@ -9,10 +9,10 @@ public sealed class RoleMatrixTests
     [
         "add_external_stream", "authenticate", "cleanup_old_files", "create_api_key", "delete_recording", "delete_snapshot", "discover_external_streams",
         "get_camera_capabilities", "get_camera_controls", "get_camera_list",
-        "get_camera_status", "get_external_streams", "get_metrics", "get_recording_info", "get_recording_schedule", "get_recording_status", "get_retention_policy", "get_server_info", "get_snapshot_info",
+        "get_camera_status", "get_external_streams", "get_metrics", "get_motion_detection", "get_recording_info", "get_recording_schedule", "get_recording_status", "get_retention_policy", "get_server_info", "get_snapshot_info",
         "get_status", "get_storage_info", "get_stream_status", "get_stream_url", "get_streams", "get_subscription_stats",
-        "get_system_status", "list_api_keys", "list_recording_schedules", "list_recordings", "list_snapshots", "ping", "remove_external_stream", "reset_camera_controls", "revoke_api_key", "rpc.discover",
-        "set_camera_controls", "set_camera_format", "set_discovery_interval", "set_recording_schedule", "set_retention_policy", "start_recording",
+        "get_system_status", "list_api_keys", "list_motion_detection", "list_recording_schedules", "list_recordings", "list_snapshots", "ping", "remove_external_stream", "reset_camera_controls", "revoke_api_key", "rpc.discover",
+        "set_camera_controls", "set_camera_format", "set_discovery_interval", "set_motion_detection", "set_recording_schedule", "set_retention_policy", "start_recording",
         "start_streaming", "stop_recording", "stop_streaming", "subscribe_events", "take_snapshot", "unsubscribe_events",
     ];
 

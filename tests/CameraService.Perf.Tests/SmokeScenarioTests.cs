@@ -14,6 +14,7 @@ public sealed class SmokeScenarioTests
     public static TheoryData<string> EchoScenarios => new()
     {
         "limit", "baseline", "throughput", "load", "connections", "stress", "endurance", "fanout", "control", "files",
+        "motion", // standalone (ffmpeg + the detector); the echo target is not used
     };
 
     [Theory]

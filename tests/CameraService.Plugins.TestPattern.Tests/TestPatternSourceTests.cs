@@ -7,7 +7,7 @@ namespace CameraService.Plugins.TestPattern.Tests;
 
 public sealed class TestPatternSourceTests
 {
-    private static ServiceProvider Build(params (string Key, string Value)[] settings)
+    internal static ServiceProvider Build(params (string Key, string Value)[] settings)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))

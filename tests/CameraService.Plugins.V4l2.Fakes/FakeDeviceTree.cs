@@ -12,6 +12,7 @@ public sealed class FakeDeviceTree : IDisposable
 {
     private const string DefaultController = "0000:00:14.0";
     private readonly bool _ownsRoot;
+    private readonly Dictionary<string, int> _soundOfNode = new(StringComparer.Ordinal);
     private int _plugCounter;
 
     private FakeDeviceTree(string root, string fixturesDirectory, bool ownsRoot)
@@ -19,6 +20,7 @@ public sealed class FakeDeviceTree : IDisposable
         Root = root;
         DeviceRoot = Path.Combine(root, "dev");
         SysfsRoot = Path.Combine(root, "sys");
+        ProcfsRoot = Path.Combine(root, "proc");
         FixturesDirectory = fixturesDirectory;
         _ownsRoot = ownsRoot;
         Directory.CreateDirectory(DeviceRoot);
@@ -37,6 +39,9 @@ public sealed class FakeDeviceTree : IDisposable
 
     /// <summary>The fake <c>/sys</c>.</summary>
     public string SysfsRoot { get; }
+
+    /// <summary>The fake <c>/proc</c> (only <c>asound/cardM</c> of plugged sound cards).</summary>
+    public string ProcfsRoot { get; }
 
     /// <summary>Where the fixture files are read from.</summary>
     public string FixturesDirectory { get; }
@@ -58,6 +63,7 @@ public sealed class FakeDeviceTree : IDisposable
     {
         ["Plugins:V4l2:DeviceRoot"] = DeviceRoot,
         ["Plugins:V4l2:SysfsRoot"] = SysfsRoot,
+        ["Plugins:V4l2:ProcfsRoot"] = ProcfsRoot,
         ["Plugins:V4l2:FakeDevicesDirectory"] = FixturesDirectory,
     };
 
@@ -93,6 +99,12 @@ public sealed class FakeDeviceTree : IDisposable
             WriteOptional(usbDevice, "manufacturer", id.UsbManufacturer);
             WriteOptional(usbDevice, "product", id.UsbProductName);
             videoDir = Path.Combine(usbDevice, port + ":1.0", "video4linux", node);
+            if (id.Sound is { } sound)
+            {
+                PlugSoundCard(port, sound, id.Controller);
+                _soundOfNode[node] = sound.Card;
+            }
+
             if (usbPort is not null)
             {
                 busInfo = $"usb-{controller}-{devpath}";
@@ -166,6 +178,88 @@ public sealed class FakeDeviceTree : IDisposable
         }
 
         DeleteLink(classLink);
+        if (_soundOfNode.Remove(node, out var card))
+        {
+            UnplugSoundCard(card);
+        }
+    }
+
+    /// <summary>
+    /// Plugs a sound card into the USB device at <paramref name="usbPort"/> (as snd-usb-audio binds a webcam's audio
+    /// interface <c>&lt;port&gt;:1.2</c>): <c>class/sound/cardM</c> with its <c>id</c>, a capture PCM <c>pcmCMDdc</c>, and
+    /// <c>/proc/asound/cardM/{id,stream0}</c>. The USB device directory is created when the camera is not plugged yet.
+    /// </summary>
+    public void PlugSoundCard(string usbPort, FixtureSound sound, string? controller = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(usbPort);
+        ArgumentNullException.ThrowIfNull(sound);
+        var bus = usbPort.Split('-')[0];
+        var usbDevice = Path.Combine(SysfsRoot, "devices", "pci0000:00", controller ?? DefaultController, "usb" + bus, usbPort);
+        Directory.CreateDirectory(usbDevice);
+        if (!File.Exists(Path.Combine(usbDevice, "idVendor")))
+        {
+            File.WriteAllText(Path.Combine(usbDevice, "idVendor"), "0000\n");
+        }
+
+        var card = "card" + sound.Card.ToString(CultureInfo.InvariantCulture);
+        var pcm = $"pcmC{sound.Card.ToString(CultureInfo.InvariantCulture)}D{sound.Device.ToString(CultureInfo.InvariantCulture)}c";
+        var cardDir = Path.Combine(usbDevice, usbPort + ":1.2", "sound", card);
+        Directory.CreateDirectory(Path.Combine(cardDir, pcm));
+        File.WriteAllText(Path.Combine(cardDir, "id"), sound.Id + "\n");
+        File.WriteAllText(Path.Combine(cardDir, "number"), sound.Card.ToString(CultureInfo.InvariantCulture) + "\n");
+        var soundClass = Path.Combine(SysfsRoot, "class", "sound");
+        Directory.CreateDirectory(soundClass);
+        foreach (var (name, target) in new[] { (pcm, Path.Combine(cardDir, pcm)), (card, cardDir) })
+        {
+            var link = Path.Combine(soundClass, name);
+            DeleteLink(link);
+            File.CreateSymbolicLink(link, Path.GetRelativePath(soundClass, target));
+        }
+
+        var asound = Path.Combine(ProcfsRoot, "asound", card);
+        Directory.CreateDirectory(Path.Combine(asound, "pcm" + sound.Device.ToString(CultureInfo.InvariantCulture) + "c"));
+        File.WriteAllText(Path.Combine(asound, "id"), sound.Id + "\n");
+        File.WriteAllText(Path.Combine(asound, "stream0"), string.Join('\n',
+            $"{sound.Id} at usb-{controller ?? DefaultController}-{usbPort[(usbPort.IndexOf('-', StringComparison.Ordinal) + 1)..]}, high speed : USB Audio",
+            "",
+            "Capture:",
+            "  Status: Stop",
+            "  Interface 3",
+            "    Altset 1",
+            "    Format: S16_LE",
+            "    Channels: " + sound.Channels.ToString(CultureInfo.InvariantCulture),
+            "    Endpoint: 0x86 (6 IN) (ASYNC)",
+            "    Rates: " + sound.Rates,
+            "    Data packet interval: 1000 us",
+            "    Bits: 16",
+            ""));
+    }
+
+    /// <summary>Unplugs sound card <paramref name="card"/>: its class links, its sysfs directory and its <c>/proc/asound</c> entry.</summary>
+    public void UnplugSoundCard(int card)
+    {
+        var name = "card" + card.ToString(CultureInfo.InvariantCulture);
+        var soundClass = Path.Combine(SysfsRoot, "class", "sound");
+        var cardLink = Path.Combine(soundClass, name);
+        if (new FileInfo(cardLink).ResolveLinkTarget(returnFinalTarget: true) is { } cardDir && Directory.Exists(cardDir.FullName))
+        {
+            Directory.Delete(cardDir.FullName, recursive: true);
+        }
+
+        if (Directory.Exists(soundClass))
+        {
+            foreach (var link in Directory.EnumerateFileSystemEntries(soundClass, $"pcmC{card.ToString(CultureInfo.InvariantCulture)}D*"))
+            {
+                DeleteLink(link);
+            }
+        }
+
+        DeleteLink(cardLink);
+        var asound = Path.Combine(ProcfsRoot, "asound", name);
+        if (Directory.Exists(asound))
+        {
+            Directory.Delete(asound, recursive: true);
+        }
     }
 
     /// <inheritdoc />

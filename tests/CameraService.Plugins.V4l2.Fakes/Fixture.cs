@@ -56,7 +56,15 @@ internal sealed record FixtureIdentity(
     string? Controller,
     int Index,
     string? ById,
-    string? ByPath);
+    string? ByPath,
+    FixtureSound? Sound = null);
+
+/// <summary>
+/// The sound card of the same USB device (a webcam's microphone), from the <c>#! sound.*</c> directives: card number,
+/// ALSA id, capture PCM device, and what the USB audio driver's <c>stream0</c> lists (rates as the kernel prints them:
+/// <c>16000</c>, <c>16000, 48000</c> or <c>8000 - 48000 (continuous)</c>).
+/// </summary>
+public sealed record FixtureSound(int Card, string Id, int Device = 0, int Channels = 1, string Rates = "48000");
 
 /// <summary>
 /// One fake device node, parsed from a text file in the format of <c>v4l2-ctl --all --list-formats-ext</c>
@@ -205,11 +213,24 @@ internal sealed partial record Fixture(
         var identity = new FixtureIdentity(
             Get("usb.vendor"), Get("usb.product"), Get("usb.serial"), Get("usb.manufacturer"), Get("usb.product-name"),
             Get("usb.port"), Get("controller"), int.TryParse(Get("index"), CultureInfo.InvariantCulture, out var index) ? index : 0,
-            Get("by-id"), Get("by-path"));
+            Get("by-id"), Get("by-path"), Sound());
         var openError = Get("open-error") is { } e ? ParseErrno(e, name) : Errno.None;
         return new Fixture(name, driver, card, bus, caps, deviceCaps, builtFormats, currentFormat, currentWidth, currentHeight, controls, identity, openError);
 
         string? Get(string key) => directives.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
+
+        FixtureSound? Sound()
+        {
+            if (Get("sound.id") is not { } soundId)
+            {
+                return null;
+            }
+
+            int Number(string key, int fallback) => Get(key) is not { } v ? fallback
+                : int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+                : throw new FormatException($"{name}: '#! {key}' must be a whole number.");
+            return new FixtureSound(Number("sound.card", 1), soundId, Number("sound.device", 0), Number("sound.channels", 1), Get("sound.rates") ?? "48000");
+        }
 
         void ParseEnumLine(string trimmed)
         {

@@ -33,4 +33,29 @@ public sealed class MediaModeTests : EmulatorTestBase
         var (_, get) = await Get("/v3/recordings/get/cam0");
         Assert.Single(get!["segments"]!.AsArray());
     }
+
+    [Theory]
+    [InlineData("ffmpeg -i x -map 0:v:0 -map 1:a:0 -c:a libopus -b:a 64k -f rtsp rtsp://127.0.0.1:8554/cam1", "audio:opus,video:h264")]
+    [InlineData("ffmpeg -i x -map 0:v:0 -an -f rtsp rtsp://127.0.0.1:8554/cam1", "video:h264")]
+    public async Task Recording_RecordsTheAudioThePublisherPublishes(string publisher, string expected)
+    {
+        AssertOk(await Post("/v3/config/paths/add/cam1", $$"""{"recordPath":"{{Root}}/rec/%path_%Y-%m-%d_%H-%M-%S-%f","runOnDemand":"{{publisher}}"}"""));
+        Emu.Publish("cam1");
+        AssertOk(await Patch("/v3/config/paths/patch/cam1", """{"record":true}"""));
+        var dir = Path.Combine(Root, "rec");
+        await WaitUntil(() => Directory.Exists(dir) && Directory.GetFiles(dir).Any(f => new FileInfo(f).Length > 4000), TimeSpan.FromSeconds(20));
+        AssertOk(await Patch("/v3/config/paths/patch/cam1", """{"record":false}"""));
+        var file = Assert.Single(Directory.GetFiles(dir));
+
+        var psi = new ProcessStartInfo("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "csv=p=0", file])
+        {
+            RedirectStandardOutput = true,
+        };
+        using var probe = Process.Start(psi)!;
+        var output = await probe.StandardOutput.ReadToEndAsync();
+        await probe.WaitForExitAsync();
+        var streams = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split(',')).Select(p => p[1] + ":" + p[0]).Order();
+        Assert.Equal(expected, string.Join(',', streams));
+    }
 }

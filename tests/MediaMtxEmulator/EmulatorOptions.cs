@@ -21,6 +21,13 @@ public sealed class EmulatorOptions
     /// <summary>Serve a real RTSP endpoint per path with a publisher (GStreamer RTSP server; needs python3-gi).</summary>
     public bool RtspServer { get; set; }
 
+    /// <summary>
+    /// Per path, the GStreamer <c>videotestsrc</c> properties of its <see cref="RtspServer"/> stream, e.g.
+    /// <c>pattern=smpte75</c> (still, no noise) or <c>pattern=smpte75 horizontal-speed=8</c> (moving, for motion
+    /// detection). Paths not listed serve <c>pattern=smpte</c> (still bars with a noise patch).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> RtspVideo { get; set; } = new Dictionary<string, string>();
+
     /// <summary>The ffmpeg executable used in media mode.</summary>
     public string FfmpegPath { get; set; } = "ffmpeg";
 

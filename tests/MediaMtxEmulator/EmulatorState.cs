@@ -262,7 +262,7 @@ internal sealed class EmulatorState : IDisposable
     {
         var rp = new RuntimePath(name, confName, conf);
         Runtime[name] = rp;
-        RtspServer?.AddMount(name);
+        RtspServer?.AddMount(name, _options.RtspVideo.GetValueOrDefault(name));
         if (rp.S("runOnInit").Length > 0)
         {
             LogHook(rp, "runOnInit", "start", rp.S("runOnInit"), null);
@@ -506,6 +506,29 @@ internal sealed class EmulatorState : IDisposable
     public static string? PulledSource(RuntimePath rp) =>
         rp.S("source") is { } s && (s.StartsWith("rtsp://", StringComparison.Ordinal) || s.StartsWith("rtsps://", StringComparison.Ordinal)) ? s : null;
 
+    /// <summary>
+    /// The audio codec a publisher path's command publishes (the ffmpeg encoder after <c>-c:a</c>; <c>copy</c> of a network
+    /// track counts as AAC), or null when it publishes none (<c>-an</c>, no <c>-c:a</c>, no command). Media mode records it,
+    /// as MediaMTX records every track of a path.
+    /// </summary>
+    public static string? PublishedAudioCodec(RuntimePath rp)
+    {
+        var command = rp.S("runOnInit").Length > 0 ? rp.S("runOnInit") : rp.S("runOnDemand");
+        IReadOnlyList<string> argv;
+        try
+        {
+            argv = GoFormat.ShellSplit(command);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        var at = argv.ToList().LastIndexOf("-c:a");
+        return at < 0 || at == argv.Count - 1 || argv.Contains("-an") ? null
+            : argv[at + 1] is "libopus" or "opus" ? "libopus" : "aac";
+    }
+
     public RecordPath RecordPathOf(RuntimePath rp) => new(rp.S("recordPath"), rp.S("recordFormat"), _options.RecordingsRoot);
 
     private void UpdateRecorder(RuntimePath rp)
@@ -515,7 +538,7 @@ internal sealed class EmulatorState : IDisposable
         {
             _ = GoFormat.TryParseDuration(rp.S("recordSegmentDuration"), out var seg);
             rp.Recorder = _options.Media
-                ? new MediaRecorder(this, rp.Name, RecordPathOf(rp), seg, PulledSource(rp))
+                ? new MediaRecorder(this, rp.Name, RecordPathOf(rp), seg, PulledSource(rp), PublishedAudioCodec(rp))
                 : new SimulatedRecorder(this, rp.Name, RecordPathOf(rp), seg);
             rp.Recorder.Start();
         }

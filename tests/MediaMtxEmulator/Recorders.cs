@@ -76,11 +76,13 @@ internal sealed class SimulatedRecorder(EmulatorState state, string pathName, Re
 }
 
 /// <summary>
-/// Media mode: real fMP4 segments written by ffmpeg from testsrc2 in real time — or, for a path whose source is an
-/// RTSP URL, from that stream (copied, as MediaMTX records what it pulls) — one ffmpeg per segment, cut at
+/// Media mode: real fMP4 segments written by ffmpeg from testsrc2 in real time, plus a 1 kHz tone in
+/// <paramref name="audioCodec"/> when the path's publisher publishes audio — or, for a path whose source is an RTSP URL,
+/// from that stream, video and audio copied, as MediaMTX records every track it pulls — one ffmpeg per segment, cut at
 /// recordSegmentDuration (wall clock). Stopped with 'q' on stdin so the file is finalized.
 /// </summary>
-internal sealed class MediaRecorder(EmulatorState state, string pathName, RecordPath recordPath, TimeSpan segmentDuration, string? pulledSource = null) : IRecorder
+internal sealed class MediaRecorder(
+    EmulatorState state, string pathName, RecordPath recordPath, TimeSpan segmentDuration, string? pulledSource = null, string? audioCodec = null) : IRecorder
 {
     private Process? _ffmpeg;
     private string? _file;
@@ -121,10 +123,13 @@ internal sealed class MediaRecorder(EmulatorState state, string pathName, Record
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        string[] audio = audioCodec is null
+            ? []
+            : ["-re", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-map", "0:v:0", "-map", "1:a:0", "-c:a", audioCodec];
         string[] input = pulledSource is null
-            ? ["-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15",
+            ? ["-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15", .. audio,
                 "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "15"]
-            : ["-rtsp_transport", "tcp", "-i", pulledSource, "-map", "0:v:0", "-c:v", "copy", "-an"];
+            : ["-rtsp_transport", "tcp", "-i", pulledSource, "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "copy", "-c:a", "copy"];
         foreach (var a in (string[])
         [
             "-hide_banner", "-loglevel", "error", "-y", .. input,

@@ -108,7 +108,16 @@ internal sealed class RtspServerProcess : IDisposable
         }
     }
 
-    public void AddMount(string path) => Send("add " + path);
+    /// <summary>Serves <paramref name="path"/>; <paramref name="video"/> are videotestsrc properties (default still SMPTE bars).</summary>
+    public void AddMount(string path, string? video = null)
+    {
+        if (video is not null && !System.Text.RegularExpressions.Regex.IsMatch(video, "^[a-z0-9=_ -]+$"))
+        {
+            throw new ArgumentException($"'{video}' is not a list of videotestsrc properties", nameof(video));
+        }
+
+        Send("add " + path + (video is null ? string.Empty : " " + video));
+    }
 
     public void RemoveMount(string path) => Send("remove " + path);
 

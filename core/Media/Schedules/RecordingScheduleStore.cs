@@ -16,78 +16,17 @@ internal sealed record RecordingSchedulesFile(int Version, IReadOnlyList<Persist
 /// atomically), so a schedule follows its camera across replug, restart and a changed <c>camera&lt;N&gt;</c>. A file
 /// that cannot be read is kept aside as <c>.corrupt</c> and treated as empty: one bad file never stops the service.
 /// </summary>
-internal sealed class RecordingScheduleStore
+internal sealed class RecordingScheduleStore(StateDirectory state) : StableIdStore<RecordingSchedule>(state, FileName, Read, Serialize)
 {
     public const string FileName = "recording-schedules.json";
 
-    private readonly StateDirectory _state;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<(string Source, string StableId), RecordingSchedule> _schedules = [];
+    private static IEnumerable<StableIdEntry<RecordingSchedule>>? Read(StateDirectory state) =>
+        state.ReadJsonOrQuarantine(FileName, ScheduleJsonContext.Default.RecordingSchedulesFile)?.Cameras.Select(c => new StableIdEntry<RecordingSchedule>(c.Source, c.StableId, c.Schedule));
 
-    public RecordingScheduleStore(StateDirectory state)
-    {
-        _state = state;
-        Load();
-    }
-
-    /// <summary>Raised after a schedule was stored or removed: (source, stable id).</summary>
-    public event Action<string, string>? Changed;
-
-    /// <summary>The schedule of a camera, or null.</summary>
-    public RecordingSchedule? Get(string source, string stableId)
-    {
-        lock (_gate)
-        {
-            return _schedules.GetValueOrDefault((source, stableId));
-        }
-    }
-
-    /// <summary>Stores (replaces) the schedule of a camera and saves the file.</summary>
-    public void Set(string source, string stableId, RecordingSchedule schedule)
-    {
-        lock (_gate)
-        {
-            var before = _schedules.GetValueOrDefault((source, stableId));
-            _schedules[(source, stableId)] = schedule;
-            try
-            {
-                SaveLocked();
-            }
-            catch
-            {
-                // Not saved means not stored: the caller gets the error and nothing changed.
-                if (before is null)
-                {
-                    _schedules.Remove((source, stableId));
-                }
-                else
-                {
-                    _schedules[(source, stableId)] = before;
-                }
-
-                throw;
-            }
-        }
-
-        Changed?.Invoke(source, stableId);
-    }
-
-    private void Load()
-    {
-        // A broken file is kept aside; the service starts without schedules rather than not at all.
-        foreach (var camera in _state.ReadJsonOrQuarantine(FileName, ScheduleJsonContext.Default.RecordingSchedulesFile)?.Cameras ?? [])
-        {
-            _schedules[(camera.Source, camera.StableId)] = camera.Schedule;
-        }
-    }
-
-    private void SaveLocked()
-    {
-        var file = new RecordingSchedulesFile(1, [.. _schedules
-            .OrderBy(p => p.Key.Source, StringComparer.Ordinal).ThenBy(p => p.Key.StableId, StringComparer.Ordinal)
-            .Select(p => new PersistedSchedule(p.Key.Source, p.Key.StableId, p.Value))]);
-        _state.WriteAtomic(FileName, JsonSerializer.SerializeToUtf8Bytes(file, ScheduleJsonContext.Default.RecordingSchedulesFile));
-    }
+    private static byte[] Serialize(IReadOnlyList<StableIdEntry<RecordingSchedule>> entries) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new RecordingSchedulesFile(1, [.. entries.Select(e => new PersistedSchedule(e.Source, e.StableId, e.Value))]),
+            ScheduleJsonContext.Default.RecordingSchedulesFile);
 }
 
 /// <summary>Source-generated JSON metadata of the schedule state file and wire shapes.</summary>

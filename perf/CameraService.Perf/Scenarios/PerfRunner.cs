@@ -13,7 +13,7 @@ internal static class PerfRunner
         new BaselineScenario(), new ThroughputScenario(), new LoadScenario(), new ConnectionsScenario(),
         new StressScenario(), new EnduranceScenario(), new FanoutScenario(), new DiscoveryScenario(),
         new HotplugScenario(), new ControlScenario(), new FilesScenario(), new LimitScenario(), new ConsoleScenario(),
-        new FleetScenario(), new Rtsp.RtspScenario(), new ProgressScenario(),
+        new FleetScenario(), new Rtsp.RtspScenario(), new ProgressScenario(), new Motion.MotionScenario(),
     ];
 
     public static async Task<(RunResult Result, string? Path)> RunAsync(

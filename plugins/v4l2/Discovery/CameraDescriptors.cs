@@ -10,9 +10,16 @@ internal static class CameraDescriptors
     /// <summary>The source name written into every descriptor.</summary>
     public const string SourceName = "v4l2";
 
-    public static CameraDescriptor Describe(string path, string stableId, DeviceInfo device, V4l2Options options, ILogger logger)
+    /// <summary>A capturable camera, with <paramref name="audio"/> (its paired microphone) unless its override turns audio off.</summary>
+    public static CameraDescriptor Describe(string path, string stableId, DeviceInfo device, V4l2Options options, AudioInput? audio, ILogger logger)
     {
-        var (input, problem) = CaptureInputSelector.Select(path, device.Formats, options, options.CameraOverride(stableId));
+        var cameraOptions = options.CameraOverride(stableId);
+        var (input, problem) = CaptureInputSelector.Select(path, device.Formats, options, cameraOptions);
+        if (input is not null && audio is not null && cameraOptions?.Audio != false)
+        {
+            input = input with { Audio = audio };
+        }
+
         if (problem is not null)
         {
             Log.OverrideIgnored(logger, stableId, problem);

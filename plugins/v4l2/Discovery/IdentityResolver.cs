@@ -100,7 +100,7 @@ internal sealed class IdentityResolver(string deviceRoot, string sysfsRoot)
     private static bool IsPciAddress(string name) =>
         name.Length == 12 && name[4] == ':' && name[7] == ':' && name[10] == '.';
 
-    private static string? ResolveDirectory(string path)
+    internal static string? ResolveDirectory(string path)
     {
         try
         {
@@ -123,7 +123,7 @@ internal sealed class IdentityResolver(string deviceRoot, string sysfsRoot)
         }
     }
 
-    private static string? ReadAttribute(string dir, string name)
+    internal static string? ReadAttribute(string dir, string name)
     {
         try
         {

@@ -66,8 +66,18 @@ internal sealed partial class HotPlugSignals(V4l2Options options, IVideoSyscalls
 
     /// <summary>Handles one netlink datagram (also the entry point for tests with synthetic uevents).</summary>
     /// <returns>Whether the datagram signalled a video node and the signal was taken.</returns>
-    public bool OnUevent(ReadOnlySpan<byte> datagram) =>
-        Uevent.Parse(datagram)?.VideoNode is { } node && IsVideoNode(node) && _signals.Writer.TryWrite(node);
+    public bool OnUevent(ReadOnlySpan<byte> datagram)
+    {
+        var uevent = Uevent.Parse(datagram);
+        if (uevent?.VideoNode is { } node)
+        {
+            return IsVideoNode(node) && _signals.Writer.TryWrite(node);
+        }
+
+        // A sound card came or went (a webcam's microphone binds a little after its video node): a rescan re-pairs only
+        // the cameras whose microphone changed.
+        return options.Audio && uevent?.IsSoundCard == true && _signals.Writer.TryWrite(null);
+    }
 
     /// <summary>Signals <paramref name="node"/> again after <paramref name="delay"/> (a device that was not ready yet).</summary>
     public void SignalLater(string node, TimeSpan delay, BackgroundLoops loops) =>

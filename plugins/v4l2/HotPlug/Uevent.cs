@@ -12,6 +12,10 @@ internal sealed record Uevent(string Action, string DevPath, string? Subsystem, 
         ? Path.GetFileName(DevName ?? DevPath) is { Length: > 0 } name ? name : null
         : null;
 
+    /// <summary>Whether this is an event of a sound card (<c>SUBSYSTEM=sound</c>, <c>…/sound/cardM</c>), not of one of its PCMs or controls.</summary>
+    public bool IsSoundCard => Subsystem == "sound" && Path.GetFileName(DevPath) is { } name
+        && name.Length > 4 && name.StartsWith("card", StringComparison.Ordinal) && name[4..].All(char.IsAsciiDigit);
+
     /// <summary>
     /// Parses one datagram of the kernel's uevent group. Messages re-broadcast by udev (they begin with
     /// <c>libudev\0</c>) and malformed ones yield null. The sender is not authenticated: an event only makes the

@@ -8,9 +8,10 @@ namespace CameraService.Core.Tests.Fakes;
 /// <summary>A substitute stream backend and media store that accept publishing and starting a recording of camera0.</summary>
 internal static class SubstituteMedia
 {
-    public static (IStreamBackend Backend, IMediaStore Store) Create()
+    /// <param name="frameSource">The backend also implements <see cref="IVideoFrameSource"/> (motion detection).</param>
+    public static (IStreamBackend Backend, IMediaStore Store) Create(bool frameSource = false)
     {
-        var backend = Substitute.For<IStreamBackend>();
+        var backend = frameSource ? Substitute.For<IStreamBackend, IVideoFrameSource>() : Substitute.For<IStreamBackend>();
         var store = Substitute.For<IMediaStore>();
         backend.Name.Returns("mediamtx");
         backend.GetHealth().Returns(ComponentStatus.Running);

@@ -19,6 +19,7 @@ internal sealed class SourceHarness : IAsyncDisposable
         {
             DeviceRoot = Tree.DeviceRoot,
             SysfsRoot = Tree.SysfsRoot,
+            ProcfsRoot = Tree.ProcfsRoot,
             FakeDevicesDirectory = Tree.FixturesDirectory,
             UseNetlink = false,
             ProbeTimeout = TimeSpan.FromSeconds(5),

@@ -2,7 +2,8 @@
 """RTSP endpoint of the MediaMTX emulator (GStreamer RTSP server).
 
 Usage: rtsp_server.py <host> <port>
-stdin commands, one per line: "add <path>", "remove <path>".
+stdin commands, one per line: "add <path> [videotestsrc properties]" (default "pattern=smpte"; e.g.
+"pattern=smpte75 horizontal-speed=8" for a moving picture), "remove <path>".
 stdout events: "ready", "read <path>" when a client starts reading, "unread <path>" when the media is released.
 Each mount serves a live synthetic H.264 stream (videotestsrc), shared by all readers of the path.
 """
@@ -16,7 +17,7 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 PIPELINE = (
-    "( videotestsrc is-live=true pattern=smpte ! video/x-raw,width=320,height=240,framerate=15/1 "
+    "( videotestsrc is-live=true %s ! video/x-raw,width=320,height=240,framerate=15/1 "
     "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bitrate=500 "
     "! video/x-h264,profile=main ! rtph264pay name=pay0 pt=96 config-interval=1 )"
 )
@@ -36,9 +37,9 @@ def main():
     mounts = server.get_mount_points()
     loop = GLib.MainLoop()
 
-    def make_factory(path):
+    def make_factory(path, video):
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(PIPELINE)
+        factory.set_launch(PIPELINE % video)
         factory.set_shared(True)
         factory.set_eos_shutdown(False)
 
@@ -52,9 +53,10 @@ def main():
     pending = [b""]
 
     def apply(line):
-        parts = line.strip().split(" ", 1)
-        if len(parts) == 2 and parts[0] == "add":
-            mounts.add_factory("/" + parts[1], make_factory(parts[1]))
+        parts = line.strip().split(" ", 2)
+        if len(parts) >= 2 and parts[0] == "add":
+            video = parts[2] if len(parts) == 3 else "pattern=smpte"
+            mounts.add_factory("/" + parts[1], make_factory(parts[1], video))
         elif len(parts) == 2 and parts[0] == "remove":
             mounts.remove_factory("/" + parts[1])
 
