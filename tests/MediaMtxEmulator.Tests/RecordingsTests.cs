@@ -59,7 +59,9 @@ public sealed class RecordingsTests : EmulatorTestBase
         Assert.StartsWith("remove " + Root, missing.Body!["error"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.EndsWith(": no such file or directory", missing.Body!["error"]!.GetValue<string>(), StringComparison.Ordinal);
         AssertError(await Delete("/v3/recordings/deletesegment?path=nope&start=" + Uri.EscapeDataString("2008-11-07T11:22:00.5+01:00")), 400, "path 'nope' is not configured");
-        AssertError(await Delete("/v3/recordings/deletesegment?path=&start=x"), 400, "invalid path name: cannot be empty ()");
+        // api_recordings.go:103-117 (v1.20.1) parses 'start' before it looks the path up: a bad start wins.
+        AssertError(await Delete("/v3/recordings/deletesegment?path=&start=x"), 400, "invalid 'start' parameter: parsing time \"x\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"x\" as \"2006\"");
+        AssertError(await Delete("/v3/recordings/deletesegment?path=&start=" + Uri.EscapeDataString("2008-11-07T11:22:00.5+01:00")), 400, "invalid path name: cannot be empty ()");
         Assert.Equal(400, (await Delete("/v3/recordings/deletesegment?path=group/cam1&start=yesterday")).Status);
     }
 

@@ -175,7 +175,7 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
             case ("GET", "/v3/paths/list"):
                 return (200, Paginate(query, state.Runtime.Values.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => (JsonNode)PathJson(p)).ToList()));
             case ("GET", "/v3/recordings/list"):
-                return (200, Paginate(query, ListRecordings().Select(r => (JsonNode)RecordingJson(r.Key, r.Value)).ToList()));
+                return (200, Paginate(query, ListRecordings().Select(n => (JsonNode)RecordingJson(n, SegmentStarts(cfg.FindConfOrError(n), n))).ToList()));
             case ("DELETE", "/v3/recordings/deletesegment"):
                 DeleteSegment(query);
                 return (200, Ok());
@@ -251,15 +251,8 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
 
         if (TryName(path, "/v3/recordings/get/", out name) && method == "GET")
         {
-            if (ConfigStore.PathNameProblem(name) is { } problem)
-            {
-                throw new ApiException(400, $"invalid path name: {problem} ({name})");
-            }
-
-            var confName = cfg.FindConf(name) ?? throw new ApiException(400, $"path '{name}' is not configured");
-            var rp = RecordPathOfConf(confName);
-            var starts = Recordings.Scan(rp, name, state.Options.TimeZone).Select(s => s.Start).Order().ToList();
-            return (200, RecordingJson(name, starts));
+            // api_recordings.go:93-99: FindPathConf (exact key first), then the segments, none when the name is invalid.
+            return (200, RecordingJson(name, SegmentStarts(cfg.FindConfOrError(name), name)));
         }
 
         if (Sessions.Route(state, method, path, items => Paginate(query, items)) is { } session)
@@ -294,35 +287,46 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
         return new RecordPath(c["recordPath"]!.GetValue<string>(), c["recordFormat"]!.GetValue<string>(), state.Options.RecordingsRoot);
     }
 
-    private SortedDictionary<string, List<DateTimeOffset>> ListRecordings()
+    /// <summary>
+    /// recordstore.FindAllPathsWithSegments (internal/recordstore/segment.go:97-121): a fixed config counts when one file
+    /// matches its recordPath; a regex config adds every valid name its regex matches. The names are not checked
+    /// against the config that serves them: the list then takes each name's segments from FindPathConf's config
+    /// (api_recordings.go:76-79), which may be none.
+    /// </summary>
+    private SortedSet<string> ListRecordings()
     {
-        var result = new SortedDictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
+        var names = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var confName in state.Config.Paths.Keys)
         {
-            var regex = ConfigStore.IsRegex(confName);
-            foreach (var (_, pathName, start) in Recordings.Scan(RecordPathOfConf(confName), regex ? null : confName, state.Options.TimeZone))
+            var rp = RecordPathOfConf(confName);
+            if (!ConfigStore.IsRegex(confName))
             {
-                if (state.Config.FindConf(pathName) != confName)
+                if (Recordings.Scan(rp, confName, state.Options.TimeZone).Any())
                 {
-                    continue;
+                    names.Add(confName);
                 }
 
-                if (!result.TryGetValue(pathName, out var list))
-                {
-                    result[pathName] = list = [];
-                }
+                continue;
+            }
 
-                list.Add(start);
+            var regex = ConfigStore.ConfRegex(confName)!;
+            foreach (var (_, pathName, _) in Recordings.Scan(rp, null, state.Options.TimeZone))
+            {
+                if (regex.IsMatch(pathName))
+                {
+                    names.Add(pathName);
+                }
             }
         }
 
-        foreach (var list in result.Values)
-        {
-            list.Sort();
-        }
-
-        return result;
+        return names;
     }
+
+    /// <summary>recordstore.FindSegments' starts, sorted; empty for an invalid name (segment.go:131-134, the error is dropped).</summary>
+    private List<DateTimeOffset> SegmentStarts(string confName, string pathName) =>
+        ConfigStore.PathNameProblem(pathName) is null
+            ? Recordings.Scan(RecordPathOfConf(confName), pathName, state.Options.TimeZone).Select(s => s.Start).Order().ToList()
+            : [];
 
     private static JsonObject RecordingJson(string name, IEnumerable<DateTimeOffset> starts) => new()
     {
@@ -332,23 +336,20 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
 
     private void DeleteSegment(Dictionary<string, StringValues> query)
     {
-        var name = query.TryGetValue("path", out var p) ? p.ToString() : string.Empty;
-        if (ConfigStore.PathNameProblem(name) is { } problem)
+        // api_recordings.go:103-117: 'start' is parsed (time.Parse RFC3339) before the path is looked up.
+        var name = QueryValue(query, "path");
+        if (GoFormat.ParseRfc3339(QueryValue(query, "start"), out var start) is { } parseError)
         {
-            throw new ApiException(400, $"invalid path name: {problem} ({name})");
+            throw new ApiException(400, $"invalid 'start' parameter: {parseError}");
         }
 
-        var startText = query.TryGetValue("start", out var s) ? s.ToString() : string.Empty;
-        if (!GoFormat.TryParseTime(startText, out var start))
-        {
-            throw new ApiException(400, $"invalid 'start' parameter: parsing time \"{startText}\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"{startText}\" as \"2006\"");
-        }
-
-        var confName = state.Config.FindConf(name) ?? throw new ApiException(400, $"path '{name}' is not configured");
+        var confName = state.Config.FindConfOrError(name);
         var rp = RecordPathOfConf(confName);
         var file = Path.GetFullPath(rp.Encode(name, start));
         var baseDir = Path.GetFullPath(rp.CommonPath(null));
-        if (!file.StartsWith(baseDir.TrimEnd('/') + "/", StringComparison.Ordinal))
+
+        // absolutePathInside (api_recordings.go:20-36) is a plain string prefix test.
+        if (!file.StartsWith(baseDir, StringComparison.Ordinal))
         {
             throw new ApiException(400, "path escapes base directory");
         }
@@ -361,16 +362,32 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
         File.Delete(file);
     }
 
+    /// <summary>
+    /// defs.APIPath as path.go's doAPIPathsGet (internal/core/path.go:674-776 at v1.20.1) fills it. Every field is
+    /// always written; times are null while their flag is false; tracks/tracks2/readers are [] when empty.
+    /// </summary>
     private static JsonObject PathJson(RuntimePath rp)
     {
         var available = rp.Publisher != null;
         JsonNode? time = rp.AvailableTime is { } t ? GoFormat.FormatTime(t) : null;
-        // A static source (source: rtsp://… that MediaMTX pulls) is reported as such, ready or not, as the real server does.
-        var staticSource = rp.S("source") is not ("publisher" or "redirect");
-        JsonNode? source = rp.Publisher is { } pub && !staticSource
-            ? new JsonObject { ["type"] = "rtspSession", ["id"] = pub.Id }
-            : staticSource ? new JsonObject { ["type"] = StaticSourceType(rp.S("source")), ["id"] = string.Empty } : null;
+
+        // path.go:229-233: a redirect or a static source (source: rtsp://… that MediaMTX pulls) is the path's source
+        // from its creation on, ready or not (id ""); a publisher only while it publishes (path.go:610, :1052).
+        var configured = rp.S("source");
+        JsonNode? source = configured == "publisher"
+            ? rp.Publisher is { } pub ? new JsonObject { ["type"] = "rtspSession", ["id"] = pub.Id } : null
+            : new JsonObject { ["type"] = SourceType(configured), ["id"] = string.Empty };
+
+        // path.go:214-216 isOnline: the online hook is set (a stream is available) or a source exists (alwaysAvailable
+        // is not modelled). onlineTime is set when the stream becomes available (path.go:884); before that a static
+        // source's path reports Go's zero time.
+        var online = available || source != null;
+        JsonNode? onlineTime = online ? time?.DeepClone() ?? JsonValue.Create(GoFormat.FormatTime(DateTimeOffset.MinValue)) : null;
+
         var tracks = rp.Publisher?.Tracks ?? [];
+
+        // path.go:757-771: readers sorted by type, then id.
+        var readers = rp.Readers.OrderBy(r => r.Type, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal);
         return new JsonObject
         {
             ["name"] = rp.Name,
@@ -380,17 +397,18 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
             ["readyTime"] = time?.DeepClone(),
             ["available"] = available,
             ["availableTime"] = time?.DeepClone(),
-            ["online"] = available,
-            ["onlineTime"] = time?.DeepClone(),
-            ["tracks"] = new JsonArray(tracks.Select(x => (JsonNode)TrackName(x.Codec)).ToArray()),
+            ["online"] = online,
+            ["onlineTime"] = onlineTime,
+            ["tracks"] = new JsonArray(tracks.Select(x => (JsonNode)CodecLabel(x.Codec)).ToArray()),
             ["tracks2"] = new JsonArray(tracks.Select(x => (JsonNode)new JsonObject
             {
-                ["codec"] = x.Codec,
+                // api_path_track.go:16-21: tracks2's codec is the same label as tracks'.
+                ["codec"] = CodecLabel(x.Codec),
                 ["codecProps"] = x.Codec is "H264" or "H265"
                     ? new JsonObject { ["width"] = x.Width, ["height"] = x.Height, ["profile"] = x.Profile, ["level"] = x.Level }
                     : null,
             }).ToArray()),
-            ["readers"] = new JsonArray(rp.Readers.Select(r => (JsonNode)new JsonObject { ["type"] = r.Type, ["id"] = r.Id }).ToArray()),
+            ["readers"] = new JsonArray(readers.Select(r => (JsonNode)new JsonObject { ["type"] = r.Type, ["id"] = r.Id }).ToArray()),
             ["inboundBytes"] = rp.InboundBytes,
             ["inboundFramesInError"] = 0,
             ["outboundBytes"] = rp.OutboundBytes,
@@ -399,49 +417,66 @@ internal sealed class ApiHandler(EmulatorState state, Action onApiDisabled)
         };
     }
 
-    private static string TrackName(string codec) => codec switch
+    /// <summary>formatlabel.FormatToLabel (internal/formatlabel/label.go): the names gortsplib's formats are shown with.</summary>
+    private static string CodecLabel(string codec) => codec switch
     {
         "MPEG4Audio" => "MPEG-4 Audio",
+        "MPEG4AudioLATM" => "MPEG-4 Audio LATM",
+        "MPEG4Video" => "MPEG-4 Video",
+        "MPEG1Video" => "MPEG-1/2 Video",
+        "MPEG1Audio" => "MPEG-1/2 Audio",
+        "MJPEG" => "M-JPEG",
+        "MPEGTS" => "MPEG-TS",
         _ => codec,
     };
 
-    private static string StaticSourceType(string source)
+    /// <summary>The source type of a non-publisher source (staticsources/handler.go:97-175, source_redirect.go:15).</summary>
+    private static string SourceType(string source)
     {
-        var scheme = source.Split("://")[0];
-        return scheme switch
+        bool Has(params string[] schemes) => schemes.Any(x => source.StartsWith(x + "://", StringComparison.Ordinal));
+        return source switch
         {
-            "rtsp" or "rtsps" => "rtspSource",
-            "rtmp" or "rtmps" => "rtmpSource",
-            "http" or "https" => "hlsSource",
-            "srt" => "srtSource",
-            "whep" or "wheps" => "webRTCSource",
+            "redirect" => "redirect",
             "rpiCamera" => "rpiCameraSource",
-            _ => "udpSource",
+            _ when Has("rtsp", "rtsps", "rtsp+http", "rtsps+http", "rtsp+ws", "rtsps+ws") => "rtspSource",
+            _ when Has("rtmp", "rtmps") => "rtmpSource",
+            _ when Has("http", "https") => "hlsSource",
+            _ when Has("udp", "udp+mpegts", "unix+mpegts") => "mpegtsSource",
+            _ when Has("udp+rtp", "unix+rtp") => "rtpSource",
+            _ when Has("srt") => "srtSource",
+            _ when Has("moqt") => "moqSource",
+            _ when Has("whep", "wheps") => "webRTCSource",
+            _ => throw new InvalidOperationException($"source '{source}' passed config validation but has no source type"),
         };
     }
 
     private static JsonObject Paginate(Dictionary<string, StringValues> query, List<JsonNode> items)
     {
+        // paginate.go:31-57 reads gin's ctx.Query: the first value, and an empty one means "not given".
         var perPage = 100;
         var page = 0;
-        if (query.TryGetValue("itemsPerPage", out var ipp))
+        if (QueryValue(query, "itemsPerPage") is { Length: > 0 } ipp)
         {
-            perPage = ParseUint31(ipp.ToString());
+            perPage = ParseUint31(ipp);
             if (perPage == 0)
             {
                 throw new ApiException(400, "invalid items per page");
             }
         }
 
-        if (query.TryGetValue("page", out var pg))
+        if (QueryValue(query, "page") is { Length: > 0 } pg)
         {
-            page = ParseUint31(pg.ToString());
+            page = ParseUint31(pg);
         }
 
         var pageCount = (items.Count + perPage - 1) / perPage;
         var slice = items.Skip((int)Math.Min((long)page * perPage, int.MaxValue)).Take(perPage).Select(i => i.DeepClone()).ToArray();
         return new JsonObject { ["itemCount"] = items.Count, ["pageCount"] = pageCount, ["items"] = new JsonArray(slice) };
     }
+
+    /// <summary>gin's ctx.Query: the first value of a query parameter, or "" when it is absent.</summary>
+    private static string QueryValue(Dictionary<string, StringValues> query, string key) =>
+        query.TryGetValue(key, out var v) && v.Count > 0 ? v[0] ?? string.Empty : string.Empty;
 
     private static int ParseUint31(string s)
     {

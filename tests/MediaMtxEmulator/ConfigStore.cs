@@ -83,24 +83,39 @@ internal sealed class ConfigStore
         _ => null,
     };
 
-    /// <summary>Finds the config serving a concrete path name: the exact name first, then regex configs in order.</summary>
+    /// <summary>
+    /// Finds the config serving a path name like conf.FindPathConf (internal/conf/path.go:167-207 at v1.20.1): an exact
+    /// key first (any key, even a regex one, and before the name is validated), then the regex configs sorted by name
+    /// with <c>all</c> and <c>all_others</c> last. Null when none matches.
+    /// </summary>
     public string? FindConf(string pathName)
     {
-        if (Paths.ContainsKey(pathName) && !IsRegex(pathName))
+        if (Paths.ContainsKey(pathName))
         {
             return pathName;
         }
 
-        foreach (var name in Paths.Keys)
+        return PathNameProblem(pathName) is null
+            ? RegexConfsInMatchOrder().FirstOrDefault(name => ConfRegex(name)!.IsMatch(pathName))
+            : null;
+    }
+
+    /// <summary>FindConf with FindPathConf's errors (internal/conf/path.go:175-178 and :206), thrown as 400s the way the API writes them.</summary>
+    public string FindConfOrError(string pathName)
+    {
+        if (FindConf(pathName) is { } found)
         {
-            if (IsRegex(name) && ConfRegex(name)!.IsMatch(pathName))
-            {
-                return name;
-            }
+            return found;
         }
 
-        return null;
+        throw PathNameProblem(pathName) is { } problem
+            ? new ApiException(400, $"invalid path name: {problem} ({pathName})")
+            : new ApiException(400, $"path '{pathName}' is not configured");
     }
+
+    /// <summary>Regex configs in FindPathConf's order: by name (ordinal), but <c>all</c>/<c>all_others</c> after every other.</summary>
+    private IEnumerable<string> RegexConfsInMatchOrder() =>
+        Paths.Keys.Where(IsRegex).OrderBy(n => n is "all" or "all_others" ? 1 : 0).ThenBy(n => n, StringComparer.Ordinal);
 
     /// <summary>Checks a concrete path name like conf.IsValidPathName; returns the reason or null.</summary>
     public static string? PathNameProblem(string name)
@@ -120,7 +135,7 @@ internal sealed class ConfigStore
             return "can't end with a slash";
         }
 
-        if (!Regex.IsMatch(name, "^[0-9a-zA-Z_\\-/\\.~]+$", RegexOptions.None, TimeSpan.FromSeconds(1)))
+        if (!Regex.IsMatch(name, "^[0-9a-zA-Z_\\-/\\.]+$", RegexOptions.None, TimeSpan.FromSeconds(1)))
         {
             return "can contain only alphanumeric characters, underscore, dot, minus, slash";
         }
@@ -328,6 +343,27 @@ internal sealed class ConfigStore
         }
     }
 
+    /// <summary>path.go:589-597 and checkRedirect (path.go:67-81): "/name" must be a valid path name, anything else an RTSP URL.</summary>
+    private static void CheckRedirect(string target)
+    {
+        if (target.Length == 0)
+        {
+            throw new ApiException(400, "source redirect must be filled");
+        }
+
+        if (target.StartsWith('/'))
+        {
+            if (PathNameProblem(target[1..]) is { } problem)
+            {
+                throw new ApiException(400, $"'{target}': {problem}");
+            }
+        }
+        else if (!Uri.TryCreate(target, UriKind.Absolute, out var u) || u.Scheme is not ("rtsp" or "rtsps"))
+        {
+            throw new ApiException(400, $"'{target}' is not a valid RTSP URL");
+        }
+    }
+
     private static void ValidatePath(string name, JsonObject c, bool regex, bool playback)
     {
         string S(string k) => c[k]?.GetValue<string>() ?? string.Empty;
@@ -335,10 +371,22 @@ internal sealed class ConfigStore
         _ = name;
 
         var source = S("source");
-        var urlSchemes = new[] { "rtsp://", "rtsps://", "rtmp://", "rtmps://", "http://", "https://", "udp://", "udp+rtp://", "udp+mpegts://", "unix+mpegts://", "unix+rtp://", "srt://", "whep://", "wheps://", "moq://", "moqs://" };
+        // path.go:489-588 (v1.20.1): the schemes a static source may use (moqt, not moq).
+        var urlSchemes = new[] { "rtsp://", "rtsps://", "rtsp+http://", "rtsps+http://", "rtsp+ws://", "rtsps+ws://", "rtmp://", "rtmps://", "http://", "https://", "udp://", "udp+rtp://", "udp+mpegts://", "unix+mpegts://", "unix+rtp://", "srt://", "moqt://", "whep://", "wheps://" };
+        // path.go:468-470 comes before the source switch.
+        if (source != "redirect" && S("sourceRedirect").Length > 0)
+        {
+            throw new ApiException(400, "'sourceRedirect' is useless when source is not 'redirect'");
+        }
+
         if (source is not ("publisher" or "redirect" or "rpiCamera") && !urlSchemes.Any(s => source.StartsWith(s, StringComparison.Ordinal)))
         {
             throw new ApiException(400, $"invalid source: '{source}'");
+        }
+
+        if (source == "redirect")
+        {
+            CheckRedirect(S("sourceRedirect"));
         }
 
         if (source == "publisher" && B("sourceOnDemand"))

@@ -243,14 +243,163 @@ internal static class GoFormat
         return sb.ToString();
     }
 
-    /// <summary>Parses RFC3339 (with or without fraction), keeping the given offset.</summary>
-    public static bool TryParseTime(string s, out DateTimeOffset t) =>
-        DateTimeOffset.TryParseExact(
-            s,
-            ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"],
-            CultureInfo.InvariantCulture,
-            DateTimeStyles.None,
-            out t) && s.Length >= 20 && (s.EndsWith('Z') || s[^6] is '+' or '-');
+    /// <summary>
+    /// Go's <c>time.Parse(time.RFC3339, s)</c> as the deletesegment handler calls it (api_recordings.go:105): the
+    /// general layout parser of Go's time/format.go walked over "2006-01-02T15:04:05Z07:00", so a bad value gets Go's
+    /// exact error text ("parsing time … as …: cannot parse … as …", "… out of range", "extra text"). Returns null
+    /// and the time (in the given offset) on success. Works on the UTF-8 bytes, like Go's string indexing.
+    /// </summary>
+    public static string? ParseRfc3339(string text, out DateTimeOffset t)
+    {
+        const string Layout = "2006-01-02T15:04:05Z07:00";
+        t = default;
+        var all = Encoding.UTF8.GetBytes(text);
+        var pos = 0;
+        bool Digit(int i) => i < all.Length && all[i] >= '0' && all[i] <= '9';
+        int Two(int i) => ((all[i] - '0') * 10) + (all[i + 1] - '0');
+        string Bad(string layoutElem, int at) =>
+            $"parsing time {Quote(all)} as \"{Layout}\": cannot parse {Quote(all.AsSpan(at))} as \"{layoutElem}\"";
+        string Range(string what) => $"parsing time {Quote(all)}: {what} out of range";
+
+        // A literal of the layout (skip).
+        string? Lit(char c)
+        {
+            if (pos >= all.Length || all[pos] != c)
+            {
+                return Bad(c.ToString(), pos);
+            }
+
+            pos++;
+            return null;
+        }
+
+        // getnum: one or two digits, two when fixed width; then the element's range check.
+        string? Num(string elem, bool fixedWidth, Func<int, bool> outOfRange, string what, out int n)
+        {
+            n = 0;
+            if (!Digit(pos) || (fixedWidth && !Digit(pos + 1)))
+            {
+                return Bad(elem, pos);
+            }
+
+            (n, pos) = Digit(pos + 1) ? (Two(pos), pos + 2) : (all[pos] - '0', pos + 1);
+            return outOfRange(n) ? Range(what) : null;
+        }
+
+        // 2006: four bytes, all digits (atoi).
+        if (all.Length < 4 || !Digit(0) || !Digit(1) || !Digit(2) || !Digit(3))
+        {
+            return Bad("2006", 0);
+        }
+
+        var year = (Two(0) * 100) + Two(2);
+        pos = 4;
+        int month = 0, day = 0, hour = 0, minute = 0, second = 0;
+        var error = Lit('-')
+            ?? Num("01", true, m => m is <= 0 or > 12, "month", out month)
+            ?? Lit('-')
+            ?? Num("02", true, _ => false, "day", out day)
+            ?? Lit('T')
+            ?? Num("15", false, h => h >= 24, "hour", out hour)
+            ?? Lit(':')
+            ?? Num("04", true, m => m >= 60, "minute", out minute)
+            ?? Lit(':')
+            ?? Num("05", true, x => x >= 60, "second", out second);
+        if (error != null)
+        {
+            return error;
+        }
+
+        // A fraction after the seconds (period or comma, then digits; at most 9 digits count).
+        long nanos = 0;
+        if (pos + 1 < all.Length && all[pos] is (byte)'.' or (byte)',' && Digit(pos + 1))
+        {
+            var n = pos + 1;
+            while (Digit(n))
+            {
+                n++;
+            }
+
+            nanos = long.Parse(Encoding.ASCII.GetString(all, pos + 1, Math.Min(n - pos - 1, 9)).PadRight(9, '0'), CultureInfo.InvariantCulture);
+            pos = n;
+        }
+
+        // Z07:00
+        var offsetSeconds = 0;
+        if (pos < all.Length && all[pos] == 'Z')
+        {
+            pos++;
+        }
+        else
+        {
+            var hold = pos;
+            if (all.Length - pos < 6 || all[pos + 3] != ':' || !Digit(pos + 1) || !Digit(pos + 2) || !Digit(pos + 4) || !Digit(pos + 5))
+            {
+                return Bad("Z07:00", hold);
+            }
+
+            int oh = Two(pos + 1), om = Two(pos + 4);
+            if (om > 60 || oh > 24)
+            {
+                return Range(om > 60 ? "time zone offset minute" : "time zone offset hour");
+            }
+
+            if (all[pos] is not ((byte)'+' or (byte)'-'))
+            {
+                return Bad("Z07:00", hold);
+            }
+
+            offsetSeconds = ((oh * 60) + om) * 60 * (all[pos] == '-' ? -1 : 1);
+            pos += 6;
+        }
+
+        if (pos < all.Length)
+        {
+            return $"parsing time {Quote(all)}: extra text: {Quote(all.AsSpan(pos))}";
+        }
+
+        // Go's daysIn: the proleptic Gregorian calendar, year 0 included (a leap year).
+        var leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        var daysInMonth = month == 2 ? (leap ? 29 : 28) : DateTime.DaysInMonth(2001, month);
+        if (day < 1 || day > daysInMonth)
+        {
+            return $"parsing time {Quote(all)}: day out of range";
+        }
+
+        // Go represents year 0 and offsets up to ±24:60; .NET does not. Say so instead of pretending.
+        try
+        {
+            t = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.FromSeconds(offsetSeconds)).AddTicks(nanos / 100);
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return $"the MediaMTX emulator cannot represent {Quote(all)} (year 0, an offset beyond ±14:00 or a UTC time outside years 1-9999); Go accepts it";
+        }
+    }
+
+    /// <summary>Go time's quote(): ASCII printable kept ('"' and '\\' escaped), every other byte as \\xNN.</summary>
+    private static string Quote(ReadOnlySpan<byte> s)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (var b in s)
+        {
+            if (b is < 0x20 or >= 0x80)
+            {
+                sb.Append("\\x").Append(b.ToString("x2", CultureInfo.InvariantCulture));
+                continue;
+            }
+
+            if (b is (byte)'"' or (byte)'\\')
+            {
+                sb.Append('\\');
+            }
+
+            sb.Append((char)b);
+        }
+
+        return sb.Append('"').ToString();
+    }
 
     /// <summary>Microseconds of a time (the %f placeholder).</summary>
     public static long Micros(DateTimeOffset t) => t.Ticks % TimeSpan.TicksPerSecond / TicksPerMicro;

@@ -108,7 +108,8 @@ internal sealed class RecordPath
             re.Append(Regex.Escape(t[i].ToString()));
         }
 
-        re.Append('$');
+        // recordstore.Path.Decode (internal/recordstore/path.go:113-176) runs FindStringSubmatch on a pattern with no
+        // end anchor: "…-500000.mp4.bak" is a segment to MediaMTX too.
         var m = Regex.Match(file, re.ToString(), RegexOptions.None, TimeSpan.FromSeconds(1));
         if (!m.Success)
         {

@@ -54,6 +54,12 @@ internal static class Sessions
                 throw new ApiException(400, problem);
             }
 
+            // hlsmuxers/get/*name goes through paramName (api.go:41-49, api_hls.go:34-38): an empty name is a 400.
+            if (!r.UuidIds && id.Length == 0)
+            {
+                throw new ApiException(400, "invalid name");
+            }
+
             var entry = r.Items(state).FirstOrDefault(e => e.Id == id) ?? throw new ApiException(404, r.NotFound);
             if (isGet)
             {
