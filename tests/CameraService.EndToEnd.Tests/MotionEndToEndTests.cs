@@ -102,3 +102,50 @@ public sealed class MotionEndToEndTests(MotionServiceFixture fixture) : IClassFi
         }
     }
 }
+
+/// <summary>Motion detection on the ffmpeg backend: frames decoded from the camera process's own feed (the test card moves).</summary>
+public sealed class FfmpegMotionEndToEndTests
+{
+    [Fact]
+    public async Task TestCard_MotionDetected_MotionRecordingWithPreEventSecondsStopsAfterThePostRoll()
+    {
+        var root = Directory.CreateTempSubdirectory("cs-e2e-ffmotion-").FullName;
+        try
+        {
+            var settings = FfmpegServiceFixture.OneTestPatternSettings(root);
+            settings["Plugins:Ffmpeg:PreEventBuffer"] = "00:00:05";
+            await OneCameraService.RunAsync(root, settings, async (service, client) =>
+            {
+                var motion = new ConcurrentQueue<MotionDetected>();
+                var recordings = new ConcurrentQueue<RecordingStatusUpdate>();
+                client.MotionDetected += (_, e) => motion.Enqueue(e);
+                client.RecordingStatusChanged += (_, e) => recordings.Enqueue(e);
+                await client.SubscribeAsync(["camera.motion", "recording_status_update"]);
+                await Task.Delay(TimeSpan.FromSeconds(3)); // the pre-event buffer fills
+
+                await client.SetMotionDetectionAsync("camera0", true, record: true, preSeconds: 2, postSeconds: 2);
+
+                Assert.True(await Media.WaitUntil(() => motion.Any(m => m.Device == "camera0" && m.Active), TimeSpan.FromSeconds(60)),
+                    "no motion_detected for the test card:\n" + service.Log);
+                Assert.Equal("running", (await client.GetMotionDetectionAsync("camera0")).State);
+                Assert.True(await Media.WaitUntil(() => recordings.Any(r => r.Device == "camera0" && r.Status == "STARTED" && r.Reason == "motion"), TimeSpan.FromSeconds(30)),
+                    "motion started no recording:\n" + service.Log);
+                var session = recordings.First(r => r.Status == "STARTED").SessionId;
+                var status = await client.GetRecordingStatusAsync("camera0");
+                Assert.Equal(session, status.SessionId);
+
+                await client.SetMotionDetectionAsync("camera0", false);
+                Assert.True(await Media.WaitUntil(() => recordings.Any(r => r.SessionId == session && r.Status == "STOPPED"), TimeSpan.FromSeconds(30)),
+                    "the motion recording did not stop after the post-roll:\n" + service.Log);
+                var files = (await client.ListRecordingsAsync(device: "camera0", limit: 100)).Files;
+                Assert.NotEmpty(files);
+                var dir = Path.Combine(service.MediaRoot, "recordings", "camera0");
+                Assert.Equal("h264", (await Media.ProbeAsync(Path.Combine(dir, files[0].Filename))).Codec);
+            });
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
