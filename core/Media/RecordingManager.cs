@@ -175,7 +175,6 @@ internal sealed class RecordingManager : IDisposable
 
             try
             {
-                var store = Store;
                 var request = NewRequest(cameraId, session.SessionId, session.Format, session.Audio, _time.GetUtcNow());
                 _active[cameraId] = session.Reapplied(await Backend.StartRecordingAsync(request, _stopping.Token).ConfigureAwait(false));
                 RecordingLog.Reapplied(_logger, cameraId, session.SessionId);

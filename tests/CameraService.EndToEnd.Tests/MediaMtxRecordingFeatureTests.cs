@@ -63,26 +63,15 @@ public sealed class MediaMtxRecordingFeatureTests
         await using var emulator = MediaMtxServiceFixture.NewEmulator(media);
         try
         {
-            var settings = MediaMtxServiceFixture.MediaMtxSettings(await emulator.StartAsync(CancellationToken.None), emulator.RtspPort);
-            settings["Plugins:TestPattern:Enabled"] = "true";
-            settings["Plugins:TestPattern:Count"] = "1";
-            settings["Plugins:TestPattern:Width"] = "320";
-            settings["Plugins:TestPattern:Height"] = "240";
-            settings["Plugins:TestPattern:Fps"] = "10";
-            settings["CameraService:CameraSources:0"] = "testpattern";
+            var settings = FfmpegServiceFixture.WithOneTestPattern(
+                MediaMtxServiceFixture.MediaMtxSettings(await emulator.StartAsync(CancellationToken.None), emulator.RtspPort));
             settings["Storage:Root"] = media;
             foreach (var (k, v) in extra)
             {
                 settings[k] = v;
             }
 
-            await using var service = new ServiceProcess(root, settings);
-            await service.StartAsync(TimeSpan.FromSeconds(90));
-            var token = await service.CreateTokenAsync("operator");
-            await using var client = await CameraServiceClient.ConnectAsync(new CameraServiceClientOptions { Url = service.WebSocketUrl, Token = token });
-            Assert.True(await Media.WaitUntilAsync(async () => (await client.GetCameraListAsync()).Connected >= 1, TimeSpan.FromSeconds(30)),
-                "the test-pattern camera never connected:\n" + service.Log);
-            await test(media, client);
+            await OneCameraService.RunAsync(root, settings, (_, client) => test(media, client));
         }
         finally
         {

@@ -93,9 +93,12 @@ public sealed class FfmpegServiceFixture : ServiceFixture
     };
 
     /// <summary>The ffmpeg backend with one test-pattern camera, 320x240@10, as the only source.</summary>
-    public static Dictionary<string, string> OneTestPatternSettings(string root)
+    public static Dictionary<string, string> OneTestPatternSettings(string root) => WithOneTestPattern(FfmpegSettings(root));
+
+    /// <summary>Adds one test-pattern camera, 320x240@10, as the only source to a backend's settings.</summary>
+    public static Dictionary<string, string> WithOneTestPattern(Dictionary<string, string> settings)
     {
-        var settings = FfmpegSettings(root);
+        ArgumentNullException.ThrowIfNull(settings);
         settings["Plugins:TestPattern:Enabled"] = "true";
         settings["Plugins:TestPattern:Count"] = "1";
         settings["Plugins:TestPattern:Width"] = "320";
