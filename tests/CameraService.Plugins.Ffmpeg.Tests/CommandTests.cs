@@ -20,7 +20,7 @@ public sealed class CommandTests
     public void BuildPipeline_H264InputWithCopy_CopiesWithoutEncoder()
     {
         var input = new DeviceCaptureInput { DevicePath = "/dev/video0", Video = new VideoMode { PixelFormat = PixelFormats.H264, Width = 1280, Height = 720, FrameRate = 30 } };
-        var args = FfmpegCommand.BuildPipeline(input, new FfmpegOptions(), new PipelineOutputs("/tmp/hls/camera0", "/tmp/hls/camera0/live.jpg"));
+        var args = FfmpegCommand.BuildPipeline(input, new FfmpegOptions(), new PipelineOutputs("hls/camera0", "hls/camera0/live.jpg"));
 
         Assert.Contains("copy", args);
         Assert.DoesNotContain("libx264", args);

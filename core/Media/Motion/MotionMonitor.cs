@@ -45,7 +45,7 @@ internal sealed record MotionStatus(string State, bool Motion, DateTimeOffset? L
 /// <c>motion</c>). A recording the monitor did not start is never stopped by it; a client's <c>stop_recording</c> of a
 /// motion recording wins until the next motion starts.
 /// </summary>
-internal sealed partial class MotionMonitor : BackgroundService
+internal sealed class MotionMonitor : BackgroundService
 {
     /// <summary>The trigger and reason motion puts on the recordings it starts and stops.</summary>
     public const string Reason = "motion";
@@ -76,7 +76,7 @@ internal sealed partial class MotionMonitor : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Source, string StableId), CameraState> _states = new();
+    private readonly ConcurrentDictionary<(string Source, string StableId), MotionCameraState> _states = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _pass = new(1, 1);
     private int _disposed;
@@ -213,7 +213,7 @@ internal sealed partial class MotionMonitor : BackgroundService
             }
             catch (Exception ex) // one bad pass must not end motion detection; the next pass tries again
             {
-                LogPassFailed(_logger, ex);
+                MotionLog.PassFailed(_logger, ex);
             }
 
             using var delay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -231,13 +231,13 @@ internal sealed partial class MotionMonitor : BackgroundService
     private void StartWatch(CameraView camera, MotionSettings settings, IVideoFrameSource source)
     {
         var key = (camera.Binding.Source, camera.Binding.StableId);
-        var state = _states.GetOrAdd(key, _ => new CameraState());
+        var state = _states.GetOrAdd(key, _ => new MotionCameraState());
         state.State = MotionStates.Starting;
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var watch = new Watch(key, settings, cts);
         _watches[camera.Id] = watch;
         watch.Task = Task.Run(() => WatchAsync(camera.Id, key, settings, source, state, cts.Token), CancellationToken.None);
-        LogWatching(_logger, camera.Id);
+        MotionLog.Watching(_logger, camera.Id);
     }
 
     private async Task StopWatchAsync(string cameraId)
@@ -261,11 +261,11 @@ internal sealed partial class MotionMonitor : BackgroundService
             watch.Cancel.Dispose();
         }
 
-        LogNotWatching(_logger, cameraId);
+        MotionLog.NotWatching(_logger, cameraId);
     }
 
     /// <summary>One camera's reader loop: read and analyse until cancelled; on failure wait and start again.</summary>
-    private async Task WatchAsync(string cameraId, (string Source, string StableId) key, MotionSettings settings, IVideoFrameSource source, CameraState state, CancellationToken cancellationToken)
+    private async Task WatchAsync(string cameraId, (string Source, string StableId) key, MotionSettings settings, IVideoFrameSource source, MotionCameraState state, CancellationToken cancellationToken)
     {
         var backoff = FirstBackoff;
         var request = new VideoFrameRequest { CameraId = cameraId, Width = FrameWidth, Height = FrameHeight, FrameRate = FrameRate };
@@ -281,7 +281,7 @@ internal sealed partial class MotionMonitor : BackgroundService
                     {
                         if (state.LastError is not null)
                         {
-                            LogRecovered(_logger, cameraId);
+                            MotionLog.Recovered(_logger, cameraId);
                         }
 
                         state.State = MotionStates.Running;
@@ -296,7 +296,7 @@ internal sealed partial class MotionMonitor : BackgroundService
                 }
 
                 state.LastError = "the camera's stream ended";
-                LogReaderEnded(_logger, cameraId, backoff.TotalSeconds);
+                MotionLog.ReaderEnded(_logger, cameraId, backoff.TotalSeconds);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -306,7 +306,7 @@ internal sealed partial class MotionMonitor : BackgroundService
             {
                 // A failing reader degrades motion detection of this camera only; it is started again after the back-off.
                 state.LastError = ex is CameraServiceException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
-                LogReaderFailed(_logger, cameraId, state.LastError, backoff.TotalSeconds);
+                MotionLog.ReaderFailed(_logger, cameraId, state.LastError, backoff.TotalSeconds);
             }
             finally
             {
@@ -332,7 +332,7 @@ internal sealed partial class MotionMonitor : BackgroundService
         }
     }
 
-    private async Task OnUpdateAsync(string cameraId, (string Source, string StableId) key, CameraState state, MotionUpdate update, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task OnUpdateAsync(string cameraId, (string Source, string StableId) key, MotionCameraState state, MotionUpdate update, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (update.Motion)
         {
@@ -358,7 +358,7 @@ internal sealed partial class MotionMonitor : BackgroundService
         }
     }
 
-    private async Task StartRecordingAsync(string cameraId, MotionSettings settings, CameraState state, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task StartRecordingAsync(string cameraId, MotionSettings settings, MotionCameraState state, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var pre = state.NoPreEventBuffer ? 0 : settings.PreSeconds;
         try
@@ -371,17 +371,17 @@ internal sealed partial class MotionMonitor : BackgroundService
             {
                 // The backend keeps no buffer: record from now on rather than not at all, and say so once.
                 state.NoPreEventBuffer = true;
-                LogNoPreEventBuffer(_logger, cameraId, ex.Message);
+                MotionLog.NoPreEventBuffer(_logger, cameraId, ex.Message);
                 await _recordings.StartAsync(cameraId, new RecordingStart(Trigger: Reason), cancellationToken).ConfigureAwait(false);
             }
 
-            LogRecordingStarted(_logger, cameraId);
+            MotionLog.RecordingStarted(_logger, cameraId);
         }
         catch (CameraServiceException ex)
         {
             // Already recording (a client or a schedule was faster), camera gone, storage full …: try again later.
             state.NextStartAttempt = now + StartRetry;
-            LogStartRefused(_logger, cameraId, ex.Message);
+            MotionLog.StartRefused(_logger, cameraId, ex.Message);
         }
     }
 
@@ -398,7 +398,7 @@ internal sealed partial class MotionMonitor : BackgroundService
 
             var key = (camera.Binding.Source, camera.Binding.StableId);
             var settings = _store.Get(key.Source, key.StableId) ?? MotionSettings.Default;
-            var state = _states.GetOrAdd(key, _ => new CameraState());
+            var state = _states.GetOrAdd(key, _ => new MotionCameraState());
 
             // A motion recording adopted after a restart has no last motion yet: its post-roll counts from now.
             var last = state.LastMotion ?? now;
@@ -416,12 +416,12 @@ internal sealed partial class MotionMonitor : BackgroundService
             try
             {
                 await _recordings.StopAsync(camera.Id, cancellationToken, Reason).ConfigureAwait(false);
-                LogRecordingStopped(_logger, camera.Id, settings.PostSeconds);
+                MotionLog.RecordingStopped(_logger, camera.Id, settings.PostSeconds);
             }
             catch (CameraServiceException ex)
             {
                 // Stopped by someone else in between, or the backend refused: the next pass looks again.
-                LogStopRefused(_logger, camera.Id, ex.Message);
+                MotionLog.StopRefused(_logger, camera.Id, ex.Message);
             }
         }
     }
@@ -435,7 +435,7 @@ internal sealed partial class MotionMonitor : BackgroundService
         if (requested && session.Trigger == Reason && session.Reason != Reason && _registry.TryGet(session.CameraId, out var camera))
         {
             // A client stopped a motion recording: no new one until the next motion starts.
-            _states.GetOrAdd((camera.Binding.Source, camera.Binding.StableId), _ => new CameraState()).HeldOff = true;
+            _states.GetOrAdd((camera.Binding.Source, camera.Binding.StableId), _ => new MotionCameraState()).HeldOff = true;
         }
     }
 
@@ -444,39 +444,6 @@ internal sealed partial class MotionMonitor : BackgroundService
     private void OnCameraReady(string cameraId) => Wake();
 
     private void Wake() => Volatile.Read(ref _wake).TrySetResult();
-
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Motion detection: watching {CameraId}")]
-    private static partial void LogWatching(ILogger logger, string cameraId);
-
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Motion detection: stopped watching {CameraId}")]
-    private static partial void LogNotWatching(ILogger logger, string cameraId);
-
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Motion detection of {CameraId} failed: {Reason}; trying again in {Seconds} s")]
-    private static partial void LogReaderFailed(ILogger logger, string cameraId, string reason, double seconds);
-
-    [LoggerMessage(EventId = 3204, Level = LogLevel.Warning, Message = "Motion detection of {CameraId}: the stream ended; trying again in {Seconds} s")]
-    private static partial void LogReaderEnded(ILogger logger, string cameraId, double seconds);
-
-    [LoggerMessage(EventId = 3205, Level = LogLevel.Information, Message = "Motion detection of {CameraId} receives frames again")]
-    private static partial void LogRecovered(ILogger logger, string cameraId);
-
-    [LoggerMessage(EventId = 3206, Level = LogLevel.Warning, Message = "Motion recording of {CameraId} starts without the pre-event buffer: {Reason}")]
-    private static partial void LogNoPreEventBuffer(ILogger logger, string cameraId, string reason);
-
-    [LoggerMessage(EventId = 3207, Level = LogLevel.Information, Message = "Motion recording of {CameraId} started")]
-    private static partial void LogRecordingStarted(ILogger logger, string cameraId);
-
-    [LoggerMessage(EventId = 3208, Level = LogLevel.Warning, Message = "Motion recording of {CameraId} could not start: {Reason}; trying again at the next motion")]
-    private static partial void LogStartRefused(ILogger logger, string cameraId, string reason);
-
-    [LoggerMessage(EventId = 3209, Level = LogLevel.Information, Message = "Motion recording of {CameraId} stopped {Seconds} s after the last motion")]
-    private static partial void LogRecordingStopped(ILogger logger, string cameraId, int seconds);
-
-    [LoggerMessage(EventId = 3210, Level = LogLevel.Warning, Message = "Motion recording of {CameraId} could not be stopped: {Reason}; trying again")]
-    private static partial void LogStopRefused(ILogger logger, string cameraId, string reason);
-
-    [LoggerMessage(EventId = 3211, Level = LogLevel.Error, Message = "A motion detection pass failed; the next pass tries again")]
-    private static partial void LogPassFailed(ILogger logger, Exception exception);
 
     /// <summary>A running reader.</summary>
     private sealed class Watch((string Source, string StableId) key, MotionSettings settings, CancellationTokenSource cancel)
@@ -488,31 +455,5 @@ internal sealed partial class MotionMonitor : BackgroundService
         public CancellationTokenSource Cancel { get; } = cancel;
 
         public Task Task { get; set; } = Task.CompletedTask;
-    }
-
-    /// <summary>What the monitor knows of a camera (by stable id, so it survives a reader restart).</summary>
-    private sealed class CameraState
-    {
-        public volatile string State = MotionStates.Starting;
-        public volatile string? LastError;
-        public volatile bool Motion;
-        public volatile bool HeldOff;
-        public volatile bool NoPreEventBuffer;
-        private long _lastMotionTicks;
-        private long _nextStartTicks;
-
-        /// <summary>When the last motion frame was seen (UTC), or null.</summary>
-        public DateTimeOffset? LastMotion
-        {
-            get => Interlocked.Read(ref _lastMotionTicks) is var t and not 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
-            set => Interlocked.Exchange(ref _lastMotionTicks, value?.UtcTicks ?? 0);
-        }
-
-        /// <summary>Before this, motion does not try to start a recording again (after a refused start).</summary>
-        public DateTimeOffset NextStartAttempt
-        {
-            get => new(Interlocked.Read(ref _nextStartTicks), TimeSpan.Zero);
-            set => Interlocked.Exchange(ref _nextStartTicks, value.UtcTicks);
-        }
     }
 }
