@@ -70,8 +70,10 @@ internal sealed class SegmentCollector(MediaMtxClient client, TimeProvider time,
             {
                 if (DateTimeOffset.TryParse(seg.Start, CultureInfo.InvariantCulture, DateTimeStyles.None, out var start) && start >= s.StartTime - StartTolerance)
                 {
+                    // The tolerance alone would also take the previous recording's last segment when a start follows a
+                    // stop within it: what was on disk before the start is never this session's.
                     var file = Path.Combine(s.Directory, SegmentFileName(s.CameraId, start));
-                    if (File.Exists(file))
+                    if (File.Exists(file) && s.Preexisting?.Contains(file) != true)
                     {
                         names.Add(file);
                     }
