@@ -7,38 +7,66 @@ using Microsoft.Extensions.Options;
 namespace CameraService.Plugins.MediaMtx;
 
 /// <summary>
-/// Takes one frame from an RTSP URL with ffmpeg and writes it atomically where the media store asked. The output
-/// arguments, the run and the image size are the ones the ffmpeg backend uses too (plugins/Shared).
+/// Takes one frame with ffmpeg, from an RTSP URL or from the newest GOP of an open reader, and writes it atomically
+/// where the media store asked. The output arguments, the run and the image size are the ones the ffmpeg backend uses
+/// too (plugins/Shared).
 /// </summary>
 internal sealed class FfmpegSnapshotter(IOptions<MediaMtxOptions> options, TimeProvider timeProvider)
 {
     private readonly MediaMtxOptions _options = options.Value;
 
-    public async Task<SnapshotResult> CaptureAsync(string url, SnapshotRequest request, CancellationToken cancellationToken)
+    /// <summary>Takes the first frame ffmpeg reads from the RTSP <paramref name="url"/> (a new connection).</summary>
+    public Task<SnapshotResult> CaptureAsync(string url, SnapshotRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var timeout = Timeout(request);
+        return RunAsync(
+            ["-rtsp_transport", "tcp", "-timeout", ((long)timeout.TotalMicroseconds).ToString(CultureInfo.InvariantCulture), "-i", url],
+            [], request, timeout, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Decodes the newest picture of a <see cref="GopPicture"/> from an open reader (<see cref="LiveSnapshotReaders"/>):
+    /// the GOP goes to ffmpeg's stdin and only its last picture is encoded.
+    /// </summary>
+    public Task<SnapshotResult> CaptureAsync(GopPicture picture, SnapshotRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return RunAsync(
+            ["-f", "h264", "-i", "pipe:0"],
+            ["-vf", string.Create(CultureInfo.InvariantCulture, $"select=gte(n\\,{picture.Pictures - 1})")],
+            request, Timeout(request), picture.Bytes, cancellationToken);
+    }
+
+    private TimeSpan Timeout(SnapshotRequest request) =>
+        request.Timeout > TimeSpan.Zero && request.Timeout < _options.SnapshotTimeout ? request.Timeout : _options.SnapshotTimeout;
+
+    private async Task<SnapshotResult> RunAsync(
+        string[] input, string[] filter, SnapshotRequest request, TimeSpan timeout, byte[]? standardInput, CancellationToken cancellationToken)
+    {
         var png = string.Equals(request.Format, "png", StringComparison.OrdinalIgnoreCase);
         if (!png && !string.Equals(request.Format, "jpg", StringComparison.OrdinalIgnoreCase) && !string.Equals(request.Format, "jpeg", StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidParameterException("format", "must be jpg or png");
         }
 
-        var timeout = request.Timeout > TimeSpan.Zero && request.Timeout < _options.SnapshotTimeout ? request.Timeout : _options.SnapshotTimeout;
         var dir = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!;
         Directory.CreateDirectory(dir);
         var partial = request.OutputPath + ".partial";
-        var args = new List<string>
+        var args = new List<string> { "-hide_banner", "-loglevel", "error" };
+        if (standardInput is null)
         {
-            "-hide_banner", "-loglevel", "error", "-nostdin",
-            "-rtsp_transport", "tcp", "-timeout", ((long)timeout.TotalMicroseconds).ToString(CultureInfo.InvariantCulture),
-            "-i", url,
-        };
+            args.Add("-nostdin");
+        }
+
+        args.AddRange(input);
+        args.AddRange(filter);
         FfmpegSnapshot.AddOutput(args, partial, png ? SnapshotFormats.Png : SnapshotFormats.Jpeg, request.Quality);
 
         var result = await FfmpegOneShot.RunAsync(
             _options.FfmpegPath, args, timeout, timeProvider,
             $"ffmpeg could not be started ({_options.FfmpegPath}); install ffmpeg or set Plugins:MediaMtx:FfmpegPath.",
-            running: null, cancellationToken).ConfigureAwait(false);
+            running: null, cancellationToken, standardInput).ConfigureAwait(false);
         if (result.TimedOut)
         {
             TryDelete(partial);
