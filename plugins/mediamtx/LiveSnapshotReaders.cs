@@ -10,7 +10,7 @@ namespace CameraService.Plugins.MediaMtx;
 /// for the RTSP handshake and for the next keyframe (up to a GOP); a camera that was snapshotted therefore keeps one
 /// reader open for <see cref="MediaMtxOptions.SnapshotReaderIdle"/> after its last snapshot: ffmpeg copying the path's
 /// H.264 as Annex B (no decoding) into a <see cref="LatestGop"/>, so the next snapshot decodes the newest picture at
-/// once. A reader whose stream ends (the path was recreated, MediaMTX restarted) starts again after a pause while it
+/// once, with an ffmpeg started ahead for it (<see cref="PreparedSnapshotEncoder"/>). A reader whose stream ends (the path was recreated, MediaMTX restarted) starts again after a pause while it
 /// is wanted; after <see cref="AttemptsWithoutPicture"/> runs in a row without a picture (the path is not H.264, or
 /// gone) it closes, and the next cold snapshot opens it again. While a reader is open it counts as a reader of the
 /// path (an on-demand publisher keeps running).
@@ -45,15 +45,24 @@ internal sealed class LiveSnapshotReaders : IDisposable
     /// <summary>How many readers are open (tests and metrics).</summary>
     public int Count => _readers.Count;
 
-    /// <summary>The newest picture of <paramref name="cameraId"/>'s open reader, when it has a fresh one; marks the reader used.</summary>
-    public bool TryGetPicture(string cameraId, out GopPicture picture)
+    /// <summary>
+    /// The newest picture of <paramref name="cameraId"/>'s open reader, when it has a fresh one, and the reader's
+    /// prepared encoder when it is for <paramref name="format"/>/<paramref name="quality"/> and the GOP fits its bound
+    /// (the caller owns it then); marks the reader used.
+    /// </summary>
+    public bool TryTake(string cameraId, string format, int quality, out GopPicture picture, out PreparedSnapshotEncoder? encoder)
     {
         picture = default;
-        return _readers.TryGetValue(cameraId, out var reader) && reader.TryGet(_time, out picture);
+        encoder = null;
+        return _readers.TryGetValue(cameraId, out var reader) && reader.TryTake(_time, format, quality, out picture, out encoder);
     }
 
-    /// <summary>Keeps (or opens) a reader of <paramref name="cameraId"/> at <paramref name="url"/> for the idle time from now.</summary>
-    public void Keep(string cameraId, string url)
+    /// <summary>
+    /// Keeps (or opens) a reader of <paramref name="cameraId"/> at <paramref name="url"/> for the idle time from now,
+    /// with an encoder prepared for the next snapshot like this one (<paramref name="format"/>, <paramref name="quality"/>,
+    /// pictures of <paramref name="width"/>×<paramref name="height"/>).
+    /// </summary>
+    public void Keep(string cameraId, string url, string format, int quality, int width, int height)
     {
         if (_options.SnapshotReaderIdle <= TimeSpan.Zero)
         {
@@ -63,6 +72,7 @@ internal sealed class LiveSnapshotReaders : IDisposable
         var reader = _readers.GetOrAdd(cameraId, id => new Reader(this, id, url));
         reader.Touch(_time);
         reader.EnsureStarted();
+        reader.Prepare(format, quality, width, height);
     }
 
     /// <summary>Closes the camera's reader (unpublished).</summary>
@@ -105,6 +115,9 @@ internal sealed class LiveSnapshotReaders : IDisposable
         private readonly CancellationTokenSource _stop = new();
         private long _lastUsed;
         private long _lastData;
+        private PreparedSnapshotEncoder? _spare;
+        private int _width;
+        private int _height;
         private Task? _loop;
         private bool _closed;
 
@@ -123,19 +136,57 @@ internal sealed class LiveSnapshotReaders : IDisposable
             }
         }
 
-        public bool TryGet(TimeProvider time, out GopPicture picture)
+        public bool TryTake(TimeProvider time, string format, int quality, out GopPicture picture, out PreparedSnapshotEncoder? encoder)
         {
             Touch(time);
+            encoder = null;
             lock (_lock)
             {
-                if (time.GetElapsedTime(_lastData) > Freshness)
+                if (time.GetElapsedTime(_lastData) > Freshness || !_gop.TryGet(out picture))
                 {
                     picture = default;
                     return false;
                 }
 
-                return _gop.TryGet(out picture);
+                if (_spare is { } spare && spare.Format == format && spare.Quality == quality && PreparedSnapshotEncoder.Fits(picture.Pictures, _width, _height))
+                {
+                    encoder = spare;
+                    _spare = null;
+                }
+
+                return true;
             }
+        }
+
+        /// <summary>Has an encoder ready for the next snapshot of this format and quality.</summary>
+        public void Prepare(string format, int quality, int width, int height)
+        {
+            lock (_lock)
+            {
+                _width = width;
+                _height = height;
+                if (_closed || _spare is { } ready && ready.Format == format && ready.Quality == quality)
+                {
+                    return;
+                }
+            }
+
+            var next = PreparedSnapshotEncoder.TryStart(owner._options.FfmpegPath, format, quality);
+            PreparedSnapshotEncoder? old;
+            lock (_lock)
+            {
+                if (_closed)
+                {
+                    old = next;
+                }
+                else
+                {
+                    old = _spare;
+                    _spare = next;
+                }
+            }
+
+            old?.Dispose();
         }
 
         private async Task RunAsync()
@@ -169,6 +220,8 @@ internal sealed class LiveSnapshotReaders : IDisposable
                     // The loop owns the source once it runs: ended by Dispose or by giving up, it is closed for good.
                     _closed = true;
                     _stop.Dispose();
+                    _spare?.Dispose();
+                    _spare = null;
                 }
             }
         }
@@ -272,6 +325,9 @@ internal sealed class LiveSnapshotReaders : IDisposable
                 {
                     _stop.Dispose();
                 }
+
+                _spare?.Dispose();
+                _spare = null;
             }
         }
     }

@@ -356,12 +356,13 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
         ArgumentNullException.ThrowIfNull(request);
         _paths.EnsurePublished(request.CameraId);
         var url = $"rtsp://{PathConfigBuilder.UserInfo(_options)}{_options.RtspHost}:{_options.RtspPort.ToString(CultureInfo.InvariantCulture)}/{request.CameraId}";
-        if (_liveReaders.TryGetPicture(request.CameraId, out var picture))
+        if (_liveReaders.TryTake(request.CameraId, request.Format, request.Quality, out var picture, out var encoder))
         {
             try
             {
-                var fromReader = await _snapshotter.CaptureAsync(picture, request, cancellationToken).ConfigureAwait(false);
+                var fromReader = await _snapshotter.CaptureAsync(picture, request, encoder, cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _snapshotsFromOpenReaders);
+                _liveReaders.Keep(request.CameraId, url, request.Format, request.Quality, fromReader.Width, fromReader.Height);
                 return fromReader;
             }
             catch (DependencyFailedException ex)
@@ -374,7 +375,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
         try
         {
             var result = await _snapshotter.CaptureAsync(url, request, cancellationToken).ConfigureAwait(false);
-            _liveReaders.Keep(request.CameraId, url);
+            _liveReaders.Keep(request.CameraId, url, request.Format, request.Quality, result.Width, result.Height);
             return result;
         }
         catch (DependencyFailedException ex)

@@ -101,8 +101,14 @@ public sealed class LatestGopTests
 
         var snapshotter = new FfmpegSnapshotter(Options.Create(new MediaMtxOptions()), TimeProvider.System);
         var fromGop = Path.Combine(dir.Path, "gop.png");
-        var result = await snapshotter.CaptureAsync(picture, new SnapshotRequest { CameraId = "c", OutputPath = fromGop, Format = "png", Quality = 90 }, CancellationToken.None);
+        var result = await snapshotter.CaptureAsync(picture, new SnapshotRequest { CameraId = "c", OutputPath = fromGop, Format = "png", Quality = 90 }, null, CancellationToken.None);
         Assert.Equal((320, 240), (result.Width, result.Height));
+        var fromPrepared = Path.Combine(dir.Path, "prepared.png");
+        var encoder = PreparedSnapshotEncoder.TryStart("ffmpeg", "png", 90);
+        Assert.NotNull(encoder);
+        var prepared = await snapshotter.CaptureAsync(picture, new SnapshotRequest { CameraId = "c", OutputPath = fromPrepared, Format = "png", Quality = 90 }, encoder, CancellationToken.None);
+        Assert.Equal((320, 240), (prepared.Width, prepared.Height));
+        Assert.False(File.Exists(fromPrepared + ".partial"));
 
         // The same picture decoded from the whole stream: frame 24, the last one.
         var last = Path.Combine(dir.Path, "last.png");
@@ -111,6 +117,7 @@ public sealed class LatestGopTests
         await FfmpegAsync("-i", stream, "-vf", "select=eq(n\\,20)", "-frames:v", "1", "-c:v", "png", "-f", "image2", "-update", "1", first);
         var fromGopPixels = await DecodeAsync(fromGop);
         Assert.Equal(await DecodeAsync(last), fromGopPixels);
+        Assert.Equal(fromGopPixels, await DecodeAsync(fromPrepared));
         Assert.NotEqual(await DecodeAsync(first), fromGopPixels);
     }
 
@@ -175,6 +182,11 @@ public sealed class LiveSnapshotTests : BackendTestBase
         var fromReader = await File.ReadAllBytesAsync(Path.Combine(Root, "snapshots", "b.jpg"));
         Assert.Equal([0xFF, 0xD8], fromReader[..2]);
         Assert.Equal(1, Backend.OpenSnapshotReaders);
+
+        // The next one uses the encoder prepared after the last (same format and quality): still a whole JPEG.
+        var next = await Backend.TakeSnapshotAsync(Request("c.jpg"), CancellationToken.None);
+        Assert.Equal((320, 240), (next.Width, next.Height));
+        Assert.True(Backend.SnapshotsFromOpenReaders >= 2);
 
         // No snapshot for longer than SnapshotReaderIdle: the reader closes.
         Assert.True(await WaitForAsync(() => Task.FromResult(Backend.OpenSnapshotReaders == 0)), "the idle reader was not closed");
@@ -249,4 +261,15 @@ public sealed class SnapshotReaderIdleOptionTests
             Assert.Contains("Plugins:MediaMtx:SnapshotReaderIdle", result.FailureMessage, StringComparison.Ordinal);
         }
     }
+}
+
+/// <summary>The prepared encoder's bound on decoded pictures.</summary>
+public sealed class PreparedSnapshotEncoderTests
+{
+    [Theory]
+    [InlineData(30, 640, 480, true)]
+    [InlineData(60, 1920, 1080, false)]
+    [InlineData(1, 0, 0, false)]
+    public void Fits_OnlyGopsWhosePicturesFitTheBound(int pictures, int width, int height, bool fits) =>
+        Assert.Equal(fits, PreparedSnapshotEncoder.Fits(pictures, width, height));
 }
