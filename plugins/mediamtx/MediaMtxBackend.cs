@@ -279,7 +279,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
 
         _paths.Stopped(session);
         await _segments.WaitRecordOffAsync(cameraId, cancellationToken).ConfigureAwait(false);
-        var files = await RotateAsync(session, await _segments.CollectAsync(session, cancellationToken).ConfigureAwait(false), final: true, cancellationToken).ConfigureAwait(false);
+        var files = await RotateAsync(session, await _segments.CollectAsync(session, cancellationToken, final: true).ConfigureAwait(false), final: true, cancellationToken).ConfigureAwait(false);
         if (session.RemoveAudio)
         {
             // MediaMTX records every track of the path; audio: false takes the audio out of the finished segments.
