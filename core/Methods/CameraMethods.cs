@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CameraService.Abstractions.Cameras;
 using CameraService.Core.Cameras;
+using CameraService.Core.Events;
 using CameraService.Core.Auth;
 using CameraService.Core.Media;
 using CameraService.Core.Plugins;
@@ -29,6 +30,9 @@ internal sealed partial class CameraMethods(
     private CachedCameraList? _listCache;
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StreamMetricsReading> _streamMetrics = new(StringComparer.Ordinal);
+
+    // Per registry view (dropped with it): see Derived.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CameraView, ViewExtras> _derived = [];
 
     /// <summary>The <c>device</c> parameter, shared by every per-camera method (media methods use it too).</summary>
     public static RpcParam DeviceParam { get; } = new("device", RpcParamType.String, "Camera id (camera<N>).", Required: true) { Pattern = DevicePattern, MaxLength = 32 };
@@ -73,7 +77,7 @@ internal sealed partial class CameraMethods(
             camera.Binding.Name,
             camera.Binding.Resolution,
             camera.Binding.Fps,
-            registry.StreamsOf(camera),
+            Derived(camera).Streams,
             camera.Binding.StableId,
             camera.Binding.DevicePath,
             camera.Binding.Source,
@@ -181,9 +185,8 @@ internal sealed partial class CameraMethods(
         }
 
         var uptime = camera.ConnectedSince is { } since ? (long)(timeProvider.GetUtcNow() - since).TotalSeconds : 0;
-        var caps = Capabilities(camera);
         var info = ToInfo(camera);
-        var result = new CameraStatusResult(info, new CameraStreamMetrics(bytesSent, readers, uptime), new CameraCapabilitySummary(caps.Formats, caps.Resolutions));
+        var result = new CameraStatusResult(info, new CameraStreamMetrics(bytesSent, readers, uptime), Derived(camera).Summary);
         return RpcResult.From(result, CoreJsonContext.Default.CameraStatusResult);
     }
 
@@ -238,6 +241,33 @@ internal sealed partial class CameraMethods(
         };
         return new CameraCapabilitiesResult(camera.Id, fourccs, resolutions, fps, validation);
     }
+
+    /// <summary>
+    /// What a camera object derives from a registry view and the backend (stream URLs, the capability summary), kept with
+    /// the view: views are immutable and replaced on every change, so the figures are computed once per view and
+    /// backend instead of on every <c>get_camera_status</c> (issue 26: they were most of its allocations).
+    /// </summary>
+    private ViewExtras Derived(CameraView camera)
+    {
+        var backend = components.StreamBackend;
+        if (_derived.TryGetValue(camera, out var known) && ReferenceEquals(known.Backend, backend))
+        {
+            return known;
+        }
+
+        var caps = Capabilities(camera);
+        var streams = registry.StreamsOf(camera);
+        var extras = new ViewExtras(backend, streams, new CameraCapabilitySummary(caps.Formats, caps.Resolutions));
+        if (!(ReferenceEquals(streams, CameraStreams.None) && backend is not null && camera.Status == CameraStatus.Connected))
+        {
+            // Not kept when the backend failed to give the URLs (StreamsOf logged it): the next call asks again.
+            _derived.AddOrUpdate(camera, extras);
+        }
+
+        return extras;
+    }
+
+    private sealed record ViewExtras(object? Backend, CameraStreams Streams, CameraCapabilitySummary Summary);
 
     private sealed record StreamMetricsReading(object Backend, long At, long BytesSent, int Readers);
 

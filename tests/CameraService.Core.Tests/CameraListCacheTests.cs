@@ -1,5 +1,6 @@
 using CameraService.Abstractions;
 using CameraService.Abstractions.Api;
+using CameraService.Abstractions.Cameras;
 using CameraService.Abstractions.Media;
 using CameraService.Abstractions.Streaming;
 using CameraService.Core.Auth;
@@ -22,7 +23,7 @@ public sealed class CameraListCacheTests
         var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));
         await using var core = new CoreHarness(sources: source);
         await core.StartAsync();
-        var methods = core.Services.GetServices<Rpc.IRpcMethodProvider>().OfType<CameraMethods>().Single();
+        var methods = core.Services.GetServices<CameraService.Core.Rpc.IRpcMethodProvider>().OfType<CameraMethods>().Single();
 
         var first = methods.ListResult(CameraScope.All);
         var second = methods.ListResult(CameraScope.All);
@@ -122,6 +123,29 @@ public sealed class CameraListCacheTests
         Assert.Equal((100L, 100L, 500L, 500L), (first, withinSecond, otherCamera, afterSecond));
         await backend.Received(2).GetStreamAsync("camera0", Arg.Any<CancellationToken>());
         await backend.Received(1).GetStreamAsync("camera1", Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task CameraStatus_CapabilitySummaryAndName_FollowTheCamerasNewDescriptor()
+    {
+        var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));
+        await using var core = new CoreHarness(sources: source);
+        await core.StartAsync();
+        var session = await core.AuthenticatedAsync(ApiRole.Viewer);
+        var before = (await CoreHarness.CallAsync(session, "get_camera_status", """{"device":"camera0"}""")).Result();
+        var again = (await CoreHarness.CallAsync(session, "get_camera_status", """{"device":"camera0"}""", id: 2)).Result();
+
+        source.Plug(FakeCameraSource.Camera("usb-a", "Cam A2") with
+        {
+            Formats = [new CameraFormat { FourCc = "H264", Description = "H.264", Compressed = true, Sizes = [new FrameSize { Width = 1920, Height = 1080, FrameRates = [25] }] }],
+        });
+        var after = (await CoreHarness.CallAsync(session, "get_camera_status", """{"device":"camera0"}""", id: 3)).Result();
+
+        Assert.Equal(before.ToString(), again.ToString());
+        Assert.Equal(["MJPG", "YUYV"], before.GetProperty("capabilities").GetProperty("formats").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal(["H264"], after.GetProperty("capabilities").GetProperty("formats").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal(["1920x1080"], after.GetProperty("capabilities").GetProperty("resolutions").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal("Cam A2", after.Str("name"));
     }
 
     private static async Task<IRpcSession> Scoped(CoreHarness core, string token)

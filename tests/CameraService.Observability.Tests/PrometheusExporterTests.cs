@@ -84,14 +84,14 @@ public sealed class PrometheusExporterTests : IDisposable
         {
             for (var i = 0; i < 10_000; i++)
             {
-                counter.Add(1, new("method", "ping"), new("code", "0"));
-                counter.Add(1, new("code", "0"), new("method", "ping"));
-                counter.Add(1, new("method", "get_camera_list"), new("code", "0"));
-                histogram.Record(0.5, new("method", "ping"));
+                counter.Add(1, Tag("method", "ping"), Tag("code", "0"));
+                counter.Add(1, Tag("code", "0"), Tag("method", "ping"));
+                counter.Add(1, Tag("method", "get_camera_list"), Tag("code", "0"));
+                histogram.Record(0.5, Tag("method", "ping"));
             }
         });
-        counter.Add(7, new("a", "1"), new("b", "2"), new("c", "3"), new("d", "4"));
-        counter.Add(1, new("d", "4"), new("c", "3"), new("b", "2"), new("a", "1"));
+        counter.Add(7, Tag("a", "1"), Tag("b", "2"), Tag("c", "3"), Tag("d", "4"));
+        counter.Add(1, Tag("d", "4"), Tag("c", "3"), Tag("b", "2"), Tag("a", "1"));
 
         var metrics = MetricsText.Parse(_exporter.Render());
 
@@ -103,6 +103,8 @@ public sealed class PrometheusExporterTests : IDisposable
         Assert.Equal(20_000, metrics.Value($"{P}_took_seconds_sum", ("method", "ping")));
         Assert.Equal(40_000, metrics.Value($"{P}_took_seconds_bucket", ("method", "ping"), ("le", "0.5")));
     }
+
+    private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
 
     [Fact]
     public void Render_LabelValues_AreEscaped()
