@@ -100,8 +100,10 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         var check = await _credentials.ValidateAsync(credential).ConfigureAwait(false);
         if (check.Principal is { } principal)
         {
-            // A new credential replaces the old one, role included.
+            // A new credential replaces the old one, role included. The unauthenticated timeout's timer has nothing
+            // left to do: stop it now rather than keep one timer per authenticated session until it fires (issue 26).
             session.Principal = principal;
+            _guard.Disarm(session);
             LogAuthenticated(_logger, session.SessionId, principal.UserId, Roles.Name(principal.Role));
         }
         else
