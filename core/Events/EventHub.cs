@@ -71,6 +71,7 @@ internal sealed partial class EventHub(TimeProvider timeProvider, ILogger<EventH
         var message = buffer.WrittenSpan;
         var sessions = Volatile.Read(ref _sessions);
         var delivered = 0;
+        var dropped = 0;
         foreach (var session in sessions)
         {
             if (!session.WantsEvent(topic, device))
@@ -83,12 +84,10 @@ internal sealed partial class EventHub(TimeProvider timeProvider, ILogger<EventH
                 if (session.Connection.TrySendNotification(message))
                 {
                     delivered++;
-                    metrics?.RecordNotification(method, delivered: true);
                 }
                 else
                 {
-                    Interlocked.Increment(ref _dropped);
-                    metrics?.RecordNotification(method, delivered: false);
+                    dropped++;
                 }
             }
             catch (Exception ex) // one broken transport connection must not stop the fan-out to the others
@@ -97,6 +96,13 @@ internal sealed partial class EventHub(TimeProvider timeProvider, ILogger<EventH
             }
         }
 
+        // Counted once per event, not per session: the fan-out loop stays free of shared writes.
+        if (dropped > 0)
+        {
+            Interlocked.Add(ref _dropped, dropped);
+        }
+
+        metrics?.RecordNotifications(method, delivered, dropped);
         return delivered;
     }
 

@@ -1,5 +1,7 @@
+using System.Text.Json;
 using CameraService.Abstractions.Cameras;
 using CameraService.Core.Cameras;
+using CameraService.Core.Events;
 using CameraService.Core.Auth;
 using CameraService.Core.Media;
 using CameraService.Core.Plugins;
@@ -19,6 +21,19 @@ internal sealed partial class CameraMethods(
 {
     public const string DevicePattern = "^camera[0-9]+$";
 
+    // Stream metrics of get_camera_status are read from the backend at most once per second per camera (issue 26):
+    // with MediaMTX each read is an HTTP call, which cost more than the rest of the request under load. Monitoring
+    // figures up to a second old are what a polling client sees anyway (docs/api.md).
+    private static readonly TimeSpan StreamMetricsMaxAge = TimeSpan.FromSeconds(1);
+
+    // The unscoped get_camera_list answer and what it was built from (see ListResult).
+    private CachedCameraList? _listCache;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StreamMetricsReading> _streamMetrics = new(StringComparer.Ordinal);
+
+    // Per registry view (dropped with it): see Derived.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CameraView, ViewExtras> _derived = [];
+
     /// <summary>The <c>device</c> parameter, shared by every per-camera method (media methods use it too).</summary>
     public static RpcParam DeviceParam { get; } = new("device", RpcParamType.String, "Camera id (camera<N>).", Required: true) { Pattern = DevicePattern, MaxLength = 32 };
 
@@ -31,7 +46,7 @@ internal sealed partial class CameraMethods(
             [],
             CoreJsonContext.Default.CameraListResult,
             [],
-            (c, _, _) => ValueTask.FromResult(RpcResult.From(List(c.Session.Principal?.Scope ?? CameraScope.All), CoreJsonContext.Default.CameraListResult)));
+            (c, _, _) => ValueTask.FromResult(ListResult(c.Session.Principal?.Scope ?? CameraScope.All)));
 
         yield return new RpcMethod(
             "get_camera_status",
@@ -62,7 +77,7 @@ internal sealed partial class CameraMethods(
             camera.Binding.Name,
             camera.Binding.Resolution,
             camera.Binding.Fps,
-            registry.StreamsOf(camera),
+            Derived(camera).Streams,
             camera.Binding.StableId,
             camera.Binding.DevicePath,
             camera.Binding.Source,
@@ -79,9 +94,52 @@ internal sealed partial class CameraMethods(
         return registry.TryGet(id, out var camera) ? camera : throw RpcErrorException.NotFound("camera", id);
     }
 
-    private CameraListResult List(CameraScope scope)
+    /// <summary>
+    /// <c>get_camera_list</c>'s answer. For callers without a camera scope (the same list whatever their role) it is
+    /// served pre-serialized from <see cref="_listCache"/> while the registry's snapshot (replaced on every camera
+    /// change: plug, unplug, status, name, mode) and the stream backend are the ones it was built from and no camera
+    /// records (a recording's elapsed time and current file change by the second). Scoped callers always get a list
+    /// built for their scope, so they never see another scope's cameras.
+    /// </summary>
+    internal RpcResult ListResult(CameraScope scope)
     {
-        var cameras = registry.Cameras.Where(c => scope.Allows(c.Id)).ToList();
+        var snapshot = registry.Cameras;
+        var backend = components.StreamBackend;
+        if (!scope.IsLimited && Volatile.Read(ref _listCache) is { } cached
+            && ReferenceEquals(cached.Snapshot, snapshot) && ReferenceEquals(cached.Backend, backend) && !AnyRecording(snapshot))
+        {
+            return cached.Result;
+        }
+
+        var list = List(snapshot, scope);
+        if (scope.IsLimited || list.Cameras.Any(c => c.Recording))
+        {
+            return RpcResult.From(list, CoreJsonContext.Default.CameraListResult);
+        }
+
+        var result = RpcResult.Raw(JsonSerializer.SerializeToUtf8Bytes(list, CoreJsonContext.Default.CameraListResult));
+        Volatile.Write(ref _listCache, new CachedCameraList(snapshot, backend, result));
+        return result;
+    }
+
+    private bool AnyRecording(IReadOnlyList<CameraView> cameras)
+    {
+        // TryGetValue reads without a lock (ConcurrentDictionary.IsEmpty would take all of them when empty).
+        var active = recordings.Active;
+        foreach (var camera in cameras)
+        {
+            if (active.TryGetValue(camera.Id, out var session) && session.Status == RecordingStatus.Recording)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private CameraListResult List(IReadOnlyList<CameraView> snapshot, CameraScope scope)
+    {
+        var cameras = snapshot.Where(c => scope.Allows(c.Id)).ToList();
         var infos = new List<CameraInfo>(cameras.Count);
         var connected = 0;
         foreach (var camera in cameras)
@@ -103,23 +161,32 @@ internal sealed partial class CameraMethods(
         var readers = 0;
         if (camera.Status == CameraStatus.Connected && components.StreamBackend is { } backend)
         {
-            try
+            var now = timeProvider.GetTimestamp();
+            if (_streamMetrics.TryGetValue(camera.Id, out var cached) && ReferenceEquals(cached.Backend, backend)
+                && timeProvider.GetElapsedTime(cached.At, now) < StreamMetricsMaxAge)
             {
-                var stream = await backend.GetStreamAsync(camera.Id, cancellationToken).ConfigureAwait(false);
-                bytesSent = stream.BytesSent;
-                readers = stream.Readers;
+                (bytesSent, readers) = (cached.BytesSent, cached.Readers);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            else
             {
-                // A dead backend must not break camera status: stream metrics read as zero, the backend's health says why.
-                LogStreamUnavailable(logger, ex, camera.Id);
+                try
+                {
+                    var stream = await backend.GetStreamAsync(camera.Id, cancellationToken).ConfigureAwait(false);
+                    bytesSent = stream.BytesSent;
+                    readers = stream.Readers;
+                    _streamMetrics[camera.Id] = new StreamMetricsReading(backend, now, bytesSent, readers);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // A dead backend must not break camera status: stream metrics read as zero, the backend's health says why.
+                    LogStreamUnavailable(logger, ex, camera.Id);
+                }
             }
         }
 
         var uptime = camera.ConnectedSince is { } since ? (long)(timeProvider.GetUtcNow() - since).TotalSeconds : 0;
-        var caps = Capabilities(camera);
         var info = ToInfo(camera);
-        var result = new CameraStatusResult(info, new CameraStreamMetrics(bytesSent, readers, uptime), new CameraCapabilitySummary(caps.Formats, caps.Resolutions));
+        var result = new CameraStatusResult(info, new CameraStreamMetrics(bytesSent, readers, uptime), Derived(camera).Summary);
         return RpcResult.From(result, CoreJsonContext.Default.CameraStatusResult);
     }
 
@@ -174,6 +241,37 @@ internal sealed partial class CameraMethods(
         };
         return new CameraCapabilitiesResult(camera.Id, fourccs, resolutions, fps, validation);
     }
+
+    /// <summary>
+    /// What a camera object derives from a registry view and the backend (stream URLs, the capability summary), kept with
+    /// the view: views are immutable and replaced on every change, so the figures are computed once per view and
+    /// backend instead of on every <c>get_camera_status</c> (issue 26: they were most of its allocations).
+    /// </summary>
+    private ViewExtras Derived(CameraView camera)
+    {
+        var backend = components.StreamBackend;
+        if (_derived.TryGetValue(camera, out var known) && ReferenceEquals(known.Backend, backend))
+        {
+            return known;
+        }
+
+        var caps = Capabilities(camera);
+        var streams = registry.StreamsOf(camera);
+        var extras = new ViewExtras(backend, streams, new CameraCapabilitySummary(caps.Formats, caps.Resolutions));
+        if (!(ReferenceEquals(streams, CameraStreams.None) && backend is not null && camera.Status == CameraStatus.Connected))
+        {
+            // Not kept when the backend failed to give the URLs (StreamsOf logged it): the next call asks again.
+            _derived.AddOrUpdate(camera, extras);
+        }
+
+        return extras;
+    }
+
+    private sealed record ViewExtras(object? Backend, CameraStreams Streams, CameraCapabilitySummary Summary);
+
+    private sealed record StreamMetricsReading(object Backend, long At, long BytesSent, int Readers);
+
+    private sealed record CachedCameraList(IReadOnlyList<CameraView> Snapshot, object? Backend, RpcResult Result);
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Debug, Message = "Stream metrics of {CameraId} are unavailable")]
     private static partial void LogStreamUnavailable(ILogger logger, Exception exception, string cameraId);

@@ -2,15 +2,18 @@ namespace CameraService.Core.Metrics;
 
 /// <summary>
 /// Records API calls for <c>get_metrics.api_metrics</c>: a per-second ring of counts over the last 60 s and a
-/// reservoir of the last 4096 latencies for the percentiles. The lock is held for a few instructions, never
-/// across an await.
+/// reservoir of the last 4096 latencies for the percentiles. Recording takes no lock and allocates nothing (it runs
+/// on every call).
 /// </summary>
 internal sealed class ApiMetrics(TimeProvider timeProvider, ServiceMetrics? instruments = null)
 {
     private const int WindowSeconds = 60;
     private const int ReservoirSize = 4096;
 
-    private readonly Lock _gate = new();
+    // Seconds are counted on the monotonic timestamp, offset so that they line up with wall-clock seconds at start:
+    // reading the wall clock (GetUtcNow) on every call costs more than the rest of the bookkeeping.
+    private readonly long _ticksPerSecond = timeProvider.TimestampFrequency;
+    private readonly long _epochOffset = timeProvider.GetUtcNow().ToUnixTimeSeconds() - (timeProvider.GetTimestamp() / timeProvider.TimestampFrequency);
     private readonly long[] _secondStamp = new long[WindowSeconds];
     private readonly int[] _requests = new int[WindowSeconds];
     private readonly int[] _errors = new int[WindowSeconds];
@@ -47,55 +50,70 @@ internal sealed class ApiMetrics(TimeProvider timeProvider, ServiceMetrics? inst
         instruments?.RateLimited.Add(1);
     }
 
-    /// <summary>Counts a notification queued to a session or dropped because its queue was full.</summary>
-    public void RecordNotification(string method, bool delivered) =>
-        (delivered ? instruments?.NotificationsSent : instruments?.NotificationsDropped)?.Add(1, new KeyValuePair<string, object?>("method", method));
+    /// <summary>Counts one notification's deliveries: queued to sessions, and dropped because a session's queue was full.</summary>
+    public void RecordNotifications(string method, int delivered, int dropped)
+    {
+        if (instruments is null)
+        {
+            return;
+        }
+
+        if (delivered > 0)
+        {
+            instruments.NotificationsSent.Add(delivered, new KeyValuePair<string, object?>("method", method));
+        }
+
+        if (dropped > 0)
+        {
+            instruments.NotificationsDropped.Add(dropped, new KeyValuePair<string, object?>("method", method));
+        }
+    }
 
     public void Record(TimeSpan elapsed, bool error)
     {
-        var second = timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        // Lock-free: every API call passes here. A second's slot is claimed by the first call that sees it stale
+        // (its counts reset); a call racing that reset may be counted in the old second — a rounding error of a
+        // 60 s rate, never a lost or torn latency.
+        var second = timeProvider.GetTimestamp() / _ticksPerSecond + _epochOffset;
         var slot = (int)(second % WindowSeconds);
-        lock (_gate)
+        var stamp = Volatile.Read(ref _secondStamp[slot]);
+        if (stamp != second && Interlocked.CompareExchange(ref _secondStamp[slot], second, stamp) == stamp)
         {
-            if (_secondStamp[slot] != second)
-            {
-                _secondStamp[slot] = second;
-                _requests[slot] = 0;
-                _errors[slot] = 0;
-            }
+            Interlocked.Exchange(ref _requests[slot], 0);
+            Interlocked.Exchange(ref _errors[slot], 0);
+        }
 
-            _requests[slot]++;
-            if (error)
-            {
-                _errors[slot]++;
-            }
+        Interlocked.Increment(ref _requests[slot]);
+        if (error)
+        {
+            Interlocked.Increment(ref _errors[slot]);
+        }
 
-            _latencies[_latencyNext] = elapsed.TotalMilliseconds;
-            _latencyNext = (_latencyNext + 1) % ReservoirSize;
-            _latencyCount = Math.Min(_latencyCount + 1, ReservoirSize);
+        var next = Interlocked.Increment(ref _latencyNext) - 1;
+        Volatile.Write(ref _latencies[(int)((uint)next % ReservoirSize)], elapsed.TotalMilliseconds);
+        if (Volatile.Read(ref _latencyCount) < ReservoirSize)
+        {
+            Interlocked.Increment(ref _latencyCount);
         }
     }
 
     public ApiMetricsSnapshot Snapshot()
     {
-        var now = timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        var now = timeProvider.GetTimestamp() / _ticksPerSecond + _epochOffset;
         long requests = 0;
         long errors = 0;
-        double[] latencies;
-        lock (_gate)
+        for (var i = 0; i < WindowSeconds; i++)
         {
-            for (var i = 0; i < WindowSeconds; i++)
+            // Only complete seconds inside the window; the current second is still filling.
+            var stamp = Volatile.Read(ref _secondStamp[i]);
+            if (stamp < now && stamp >= now - WindowSeconds)
             {
-                // Only complete seconds inside the window; the current second is still filling.
-                if (_secondStamp[i] < now && _secondStamp[i] >= now - WindowSeconds)
-                {
-                    requests += _requests[i];
-                    errors += _errors[i];
-                }
+                requests += Volatile.Read(ref _requests[i]);
+                errors += Volatile.Read(ref _errors[i]);
             }
-
-            latencies = _latencies.AsSpan(0, _latencyCount).ToArray();
         }
+
+        var latencies = _latencies.AsSpan(0, Math.Min(Volatile.Read(ref _latencyCount), ReservoirSize)).ToArray();
 
         Array.Sort(latencies);
         return new ApiMetricsSnapshot(

@@ -82,6 +82,7 @@ internal sealed class PrometheusExporter : IDisposable
     {
         private readonly Instrument _instrument;
         private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<TagKey, Series> _byTags = new();
         private readonly Kind _kind;
 
         public InstrumentState(Instrument instrument)
@@ -127,42 +128,70 @@ internal sealed class PrometheusExporter : IDisposable
             if (_kind is Kind.Gauge or Kind.UpDown && IsObservable)
             {
                 _series.Clear();
+                _byTags.Clear();
             }
         }
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var labels = Labels(tags);
-            var series = _series.GetOrAdd(labels, static l => new Series(l));
-            lock (series)
+            // The hot path (every API call, every notification delivered) finds its series by the tags themselves, so
+            // neither a label string nor a lock is paid per measurement; the label text is built once per tag set.
+            Series series;
+            if (tags.Length <= TagKey.MaxTags)
             {
-                switch (_kind)
+                var key = new TagKey(tags);
+                if (!_byTags.TryGetValue(key, out series!))
                 {
-                    case Kind.Counter when IsObservable:
-                    case Kind.Gauge:
-                        series.Value = value;
-                        break;
-                    case Kind.Counter:
-                    case Kind.UpDown:
-                        series.Value += value;
-                        break;
-                    case Kind.Histogram:
-                        series.Value += value;
-                        series.Count++;
-                        series.Buckets ??= new long[Buckets.Length];
-                        var index = Array.BinarySearch(Buckets, value);
-                        if (index < 0)
-                        {
-                            index = ~index;
-                        }
-
-                        if (index < Buckets.Length)
-                        {
-                            series.Buckets[index]++;
-                        }
-
-                        break;
+                    series = _series.GetOrAdd(Labels(tags), static l => new Series(l));
+                    _byTags.TryAdd(key.Own(), series);
                 }
+            }
+            else
+            {
+                series = _series.GetOrAdd(Labels(tags), static l => new Series(l));
+            }
+
+            switch (_kind)
+            {
+                case Kind.Counter when IsObservable:
+                case Kind.Gauge:
+                    Interlocked.Exchange(ref series.Value, value);
+                    break;
+                case Kind.Counter:
+                case Kind.UpDown:
+                    Add(ref series.Value, value);
+                    break;
+                case Kind.Histogram:
+                    var buckets = series.Buckets;
+                    var index = Array.BinarySearch(Buckets, value);
+                    if (index < 0)
+                    {
+                        index = ~index;
+                    }
+
+                    if (index < Buckets.Length)
+                    {
+                        Interlocked.Increment(ref buckets[index]);
+                    }
+
+                    Add(ref series.Value, value);
+                    Interlocked.Increment(ref series.Count);
+                    break;
+            }
+        }
+
+        private static void Add(ref double target, double value)
+        {
+            var current = Volatile.Read(ref target);
+            while (true)
+            {
+                var seen = Interlocked.CompareExchange(ref target, current + value, current);
+                if (seen.Equals(current))
+                {
+                    return;
+                }
+
+                current = seen;
             }
         }
 
@@ -175,25 +204,24 @@ internal sealed class PrometheusExporter : IDisposable
             sb.Append("# TYPE ").Append(Name).Append(' ').Append(type).Append('\n');
             foreach (var series in _series.Values.OrderBy(s => s.Labels, StringComparer.Ordinal))
             {
-                lock (series)
+                // Recorded without a lock: a scrape during a measurement may see the count before the sum (Prometheus
+                // tolerates that; the next scrape is consistent again).
+                if (_kind != Kind.Histogram)
                 {
-                    if (_kind != Kind.Histogram)
-                    {
-                        sb.Append(Name).Append(Braces(series.Labels)).Append(' ').Append(Format(series.Value)).Append('\n');
-                        continue;
-                    }
-
-                    long cumulative = 0;
-                    for (var i = 0; i < Buckets.Length; i++)
-                    {
-                        cumulative += series.Buckets?[i] ?? 0;
-                        sb.Append(Name).Append("_bucket").Append(Braces(Join(series.Labels, $"le=\"{Format(Buckets[i])}\""))).Append(' ').Append(cumulative).Append('\n');
-                    }
-
-                    sb.Append(Name).Append("_bucket").Append(Braces(Join(series.Labels, "le=\"+Inf\""))).Append(' ').Append(series.Count).Append('\n');
-                    sb.Append(Name).Append("_sum").Append(Braces(series.Labels)).Append(' ').Append(Format(series.Value)).Append('\n');
-                    sb.Append(Name).Append("_count").Append(Braces(series.Labels)).Append(' ').Append(series.Count).Append('\n');
+                    sb.Append(Name).Append(Braces(series.Labels)).Append(' ').Append(Format(Volatile.Read(ref series.Value))).Append('\n');
+                    continue;
                 }
+
+                long cumulative = 0;
+                for (var i = 0; i < Buckets.Length; i++)
+                {
+                    cumulative += Volatile.Read(ref series.Buckets[i]);
+                    sb.Append(Name).Append("_bucket").Append(Braces(Join(series.Labels, $"le=\"{Format(Buckets[i])}\""))).Append(' ').Append(cumulative).Append('\n');
+                }
+
+                sb.Append(Name).Append("_bucket").Append(Braces(Join(series.Labels, "le=\"+Inf\""))).Append(' ').Append(Volatile.Read(ref series.Count)).Append('\n');
+                sb.Append(Name).Append("_sum").Append(Braces(series.Labels)).Append(' ').Append(Format(Volatile.Read(ref series.Value))).Append('\n');
+                sb.Append(Name).Append("_count").Append(Braces(series.Labels)).Append(' ').Append(Volatile.Read(ref series.Count)).Append('\n');
             }
         }
 
@@ -219,15 +247,64 @@ internal sealed class PrometheusExporter : IDisposable
         private static string Braces(string labels) => labels.Length == 0 ? string.Empty : "{" + labels + "}";
     }
 
+    // Fields, not properties: recorded with Interlocked.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1051", Justification = "updated with Interlocked")]
     private sealed class Series(string labels)
     {
+        public readonly long[] Buckets = new long[PrometheusExporter.Buckets.Length];
+        public double Value;
+        public long Count;
+
         public string Labels { get; } = labels;
+    }
 
-        public double Value { get; set; }
+    /// <summary>
+    /// Up to <see cref="MaxTags"/> tags of one measurement as a dictionary key (keys compared ordinally, values with
+    /// <see cref="object.Equals(object?, object?)"/>), so a known tag set is found without building its label text.
+    /// </summary>
+    private readonly struct TagKey : IEquatable<TagKey>
+    {
+        public const int MaxTags = 3;
 
-        public long Count { get; set; }
+        private readonly int _count;
+        private readonly KeyValuePair<string, object?> _t0;
+        private readonly KeyValuePair<string, object?> _t1;
+        private readonly KeyValuePair<string, object?> _t2;
 
-        public long[]? Buckets { get; set; }
+        public TagKey(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            _count = tags.Length;
+            _t0 = tags.Length > 0 ? tags[0] : default;
+            _t1 = tags.Length > 1 ? tags[1] : default;
+            _t2 = tags.Length > 2 ? tags[2] : default;
+        }
+
+        private TagKey(int count, KeyValuePair<string, object?> t0, KeyValuePair<string, object?> t1, KeyValuePair<string, object?> t2)
+        {
+            _count = count;
+            _t0 = t0;
+            _t1 = t1;
+            _t2 = t2;
+        }
+
+        /// <summary>A copy safe to keep as a key: mutable values (anything but strings and primitives) become their text.</summary>
+        public TagKey Own() => new(_count, Frozen(_t0), Frozen(_t1), Frozen(_t2));
+
+        public bool Equals(TagKey other) =>
+            _count == other._count && Same(_t0, other._t0) && Same(_t1, other._t1) && Same(_t2, other._t2);
+
+        public override bool Equals(object? obj) => obj is TagKey other && Equals(other);
+
+        public override int GetHashCode() => HashCode.Combine(_count, Hash(_t0), Hash(_t1), Hash(_t2));
+
+        private static bool Same(KeyValuePair<string, object?> a, KeyValuePair<string, object?> b) =>
+            string.Equals(a.Key, b.Key, StringComparison.Ordinal) && Equals(a.Value, b.Value);
+
+        private static int Hash(KeyValuePair<string, object?> t) =>
+            HashCode.Combine(t.Key is null ? 0 : StringComparer.Ordinal.GetHashCode(t.Key), t.Value?.GetHashCode() ?? 0);
+
+        private static KeyValuePair<string, object?> Frozen(KeyValuePair<string, object?> t) =>
+            t.Value is null or string or ValueType ? t : new(t.Key, Convert.ToString(t.Value, CultureInfo.InvariantCulture));
     }
 
     internal static string Sanitize(string name)

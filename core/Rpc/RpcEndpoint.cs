@@ -100,8 +100,10 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         var check = await _credentials.ValidateAsync(credential).ConfigureAwait(false);
         if (check.Principal is { } principal)
         {
-            // A new credential replaces the old one, role included.
+            // A new credential replaces the old one, role included. The unauthenticated timeout's timer has nothing
+            // left to do: stop it now rather than keep one timer per authenticated session until it fires (issue 26).
             session.Principal = principal;
+            _guard.Disarm(session);
             LogAuthenticated(_logger, session.SessionId, principal.UserId, Roles.Name(principal.Role));
         }
         else
@@ -246,18 +248,18 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         }
 
         var started = _timeProvider.GetTimestamp();
-        var methodName = methodElement.GetString()!; // valid UTF-8: checked by RpcEnvelope.Check
+        var known = FindMethod(methodElement);
         var context = new RpcCallContext(session);
         Outcome outcome;
 
         // Every log line written during the call (core or plugin) carries SessionId, RequestId and Method.
-        using (_logger.BeginScope(new RpcCallScope(context, _methods.TryGet(methodName, out var scoped) ? scoped.Name : "(unknown)", hasId ? id : default)))
+        using (_logger.BeginScope(new RpcCallScope(context, known?.Name ?? "(unknown)", hasId ? id : default)))
         {
-            outcome = await InvokeAsync(context, methodName, parameters, cancellationToken).ConfigureAwait(false);
+            outcome = await InvokeAsync(context, known, methodElement, parameters, cancellationToken).ConfigureAwait(false);
         }
 
         // Unknown method names are folded into one label so a client cannot grow the metric set without bound.
-        _metrics.RecordCall(_methods.TryGet(methodName, out var known) ? known.Name : "(unknown)", outcome.Failure?.Code ?? 0, _timeProvider.GetElapsedTime(started));
+        _metrics.RecordCall(known?.Name ?? "(unknown)", outcome.Failure?.Code ?? 0, _timeProvider.GetElapsedTime(started));
         if (known is not null)
         {
             _guard.Audit(session, known, parameters, outcome.Failure);
@@ -271,13 +273,34 @@ internal sealed partial class RpcEndpoint : IRpcEndpoint, ITrustedRpcEndpoint
         return outcome with { Id = id, Answer = true };
     }
 
-    private async ValueTask<Outcome> InvokeAsync(RpcCallContext context, string name, JsonElement? parameters, CancellationToken cancellationToken)
+    /// <summary>
+    /// The method a call names, looked up without making a string of its name: the name's UTF-8 (valid, checked by
+    /// <see cref="RpcEnvelope.Check"/>) is decoded onto the stack and found through the table's span lookup.
+    /// </summary>
+    private RpcMethod? FindMethod(JsonElement methodElement)
+    {
+        const int MaxStackName = 64;
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(methodElement);
+        if (raw.Length >= 2 && raw.Length - 2 <= MaxStackName && raw[1..^1].IndexOf((byte)'\\') < 0)
+        {
+            Span<char> name = stackalloc char[MaxStackName];
+            var length = System.Text.Encoding.UTF8.GetChars(raw[1..^1], name);
+            return _methods.TryGet(name[..length], out var found) ? found : null;
+        }
+
+        // Escaped or long names (never a real method's): the plain way.
+        return _methods.TryGet(methodElement.GetString()!, out var method) ? method : null;
+    }
+
+    private async ValueTask<Outcome> InvokeAsync(RpcCallContext context, RpcMethod? method, JsonElement methodElement, JsonElement? parameters, CancellationToken cancellationToken)
     {
         var session = context.Session;
-        if (!_methods.TryGet(name, out var method))
+        if (method is null)
         {
-            return Outcome.Error(default, new RpcErrorException(RpcErrorCodes.MethodNotFound, RpcErrorException.Item("method", name)));
+            return Outcome.Error(default, new RpcErrorException(RpcErrorCodes.MethodNotFound, RpcErrorException.Item("method", methodElement.GetString())));
         }
+
+        var name = method.Name;
 
         if (method.MinRole != RpcRole.None)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
@@ -28,7 +29,7 @@ internal sealed class WebSocketConnection : IRpcConnection
     // Close descriptions are limited to 123 UTF-8 bytes by RFC 6455.
     private const int MaxCloseDescriptionBytes = 123;
 
-    // Small messages (ping, most requests) are read into this per-session array; larger ones into pooled arrays.
+    // The array rented for a message when its first frame arrives (grown by doubling for larger ones).
     private const int SmallBufferSize = 1024;
 
     // Messages a client may pipeline behind one the core is still working on before its reader waits.
@@ -45,8 +46,8 @@ internal sealed class WebSocketConnection : IRpcConnection
     private readonly PooledBufferWriter _response;
     private readonly Lock _inboundLock = new();
     private readonly Queue<InboundMessage> _inbound = new();
-    private byte[] _smallBuffer = new byte[SmallBufferSize];
     private bool _busy;
+    private bool _waitingWithoutBuffer;
     private TaskCompletionSource? _inboundSpace;
     private Task _processor = Task.CompletedTask;
 
@@ -199,23 +200,24 @@ internal sealed class WebSocketConnection : IRpcConnection
     // The reader keeps a receive pending whenever it can, even while the core works on a message: .NET's
     // keep-alive only notices pongs reliably while a read is pending (measured on .NET 10: with no read
     // pending for longer than Api:PongTimeout an alive client was dropped).
+    // An idle session holds no receive buffer (issue 26): the pending receive is a zero-byte read, which waits for the
+    // next frame without a buffer in ManagedWebSocket or Kestrel either; only then is an array rented, and it goes back
+    // to the pool as soon as the message was handled (on the same thread when the core answers synchronously, so the
+    // shared pool's per-thread cache serves it without allocating).
     private async Task RunReaderAsync(IRpcSession session)
     {
-        var buffer = _smallBuffer;
+        byte[]? buffer = null;
         try
         {
             while (true)
             {
+                Volatile.Write(ref _waitingWithoutBuffer, true);
+                var result = await _socket.ReceiveAsync(Memory<byte>.Empty, _abort.Token).ConfigureAwait(false);
+                Volatile.Write(ref _waitingWithoutBuffer, false);
+                buffer = ArrayPool<byte>.Shared.Rent(SmallBufferSize);
                 var count = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                while (true)
                 {
-                    if (count == buffer.Length)
-                    {
-                        buffer = Grow(buffer, count);
-                    }
-
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), _abort.Token).ConfigureAwait(false);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         // Echo the client's status, as RFC 6455 section 5.5.1 suggests.
@@ -235,8 +237,19 @@ internal sealed class WebSocketConnection : IRpcConnection
                         await CloseForProtocolAsync(WebSocketCloseStatus.MessageTooBig, "message larger than " + _options.MaxMessageBytes.ToString(CultureInfo.InvariantCulture) + " bytes", buffer).ConfigureAwait(false);
                         return;
                     }
+
+                    if (result.EndOfMessage)
+                    {
+                        break;
+                    }
+
+                    if (count == buffer.Length)
+                    {
+                        buffer = Grow(buffer, count);
+                    }
+
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), _abort.Token).ConfigureAwait(false);
                 }
-                while (!result.EndOfMessage);
 
                 if (Volatile.Read(ref _closeRequested) != 0)
                 {
@@ -245,32 +258,26 @@ internal sealed class WebSocketConnection : IRpcConnection
                     return;
                 }
 
-                var pooled = !ReferenceEquals(buffer, _smallBuffer);
-                if (await DispatchAsync(session, new InboundMessage(buffer, count, pooled)).ConfigureAwait(false))
+                var message = new InboundMessage(buffer, count, Pooled: true);
+                buffer = null;
+                if (!await DispatchAsync(session, message).ConfigureAwait(false))
                 {
-                    // The core still works on the message in this array: read on into a fresh one.
-                    if (!pooled)
-                    {
-                        _smallBuffer = new byte[SmallBufferSize];
-                    }
+                    // Handled: the array goes back now (the processor returns the ones it took over).
+                    ArrayPool<byte>.Shared.Return(message.Buffer);
                 }
-                else if (pooled)
-                {
-                    // Do not keep a large array per idle session.
-                    _buffers.Return(buffer);
-                }
-
-                buffer = _smallBuffer;
             }
         }
         finally
         {
-            if (!ReferenceEquals(buffer, _smallBuffer))
+            if (buffer is not null)
             {
-                _buffers.Return(buffer);
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }
+
+    /// <summary>Whether the reader waits for the next message holding no receive buffer (tests: an idle session does).</summary>
+    internal bool WaitingWithoutBuffer => Volatile.Read(ref _waitingWithoutBuffer);
 
     /// <summary>
     /// Hands a message to the core, in order. Handled inline when the core answers synchronously (the common
@@ -414,13 +421,9 @@ internal sealed class WebSocketConnection : IRpcConnection
         // One byte over the limit is enough to tell that a message is too big.
         var size = (int)Math.Min((long)buffer.Length * 2, (long)_options.MaxMessageBytes + 1);
         size = Math.Max(size, count + 1);
-        var bigger = _buffers.Rent(size);
+        var bigger = ArrayPool<byte>.Shared.Rent(size);
         buffer.AsSpan(0, count).CopyTo(bigger);
-        if (!ReferenceEquals(buffer, _smallBuffer))
-        {
-            _buffers.Return(buffer);
-        }
-
+        ArrayPool<byte>.Shared.Return(buffer);
         return bigger;
     }
 

@@ -47,6 +47,48 @@ public sealed class EventTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FanOut_DeliveredAndDroppedCounts_ReachMetricsOncePerEvent()
+    {
+        // Only this core's instruments (other tests run their own cores in parallel).
+        var instruments = _core.Services.GetRequiredService<Metrics.ServiceMetrics>();
+        var measurements = new System.Collections.Concurrent.ConcurrentQueue<(string Instrument, long Value, string? Method)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, instruments.NotificationsSent) || ReferenceEquals(instrument, instruments.NotificationsDropped))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, tags.Length == 1 ? tags[0].Value as string : null)));
+        listener.Start();
+        var hub = _core.Services.GetRequiredService<EventHub>();
+        var fast = new FakeRpcConnection();
+        var alsoFast = new FakeRpcConnection();
+        var full = new FakeRpcConnection { QueueHasRoom = false };
+        await _core.AuthenticatedAsync(ApiRole.Viewer, fast);
+        await _core.AuthenticatedAsync(ApiRole.Viewer, alsoFast);
+        await _core.AuthenticatedAsync(ApiRole.Viewer, full);
+        var droppedBefore = hub.Dropped;
+
+        _source.Plug(FakeCameraSource.Camera("usb-1"));
+        _source.Unplug("usb-1");
+
+        Assert.Equal(2, fast.Notifications.Count);
+        Assert.Equal(2, alsoFast.Notifications.Count);
+        Assert.Empty(full.Notifications);
+        Assert.Equal(2, hub.Dropped - droppedBefore);
+        Assert.Equal(
+            [
+                ("camera_service.notifications.sent", 2L, "camera_status_update"),
+                ("camera_service.notifications.dropped", 1L, "camera_status_update"),
+                ("camera_service.notifications.sent", 2L, "camera_status_update"),
+                ("camera_service.notifications.dropped", 1L, "camera_status_update"),
+            ],
+            measurements.ToArray());
+    }
+
+    [Fact]
     public async Task CameraUnplugged_Subscriber_ReceivesDisconnected()
     {
         _source.Plug(FakeCameraSource.Camera("usb-1"));

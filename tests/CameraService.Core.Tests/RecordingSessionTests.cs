@@ -281,6 +281,32 @@ public sealed class RecordingSessionTests : IDisposable
         Assert.StartsWith("Recording:SegmentMaxSize", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task CameraList_FollowsRecordingStartElapsedTimeAndStop_ThoughItIsCachedWhileIdle()
+    {
+        var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));
+        await using var core = Core(source);
+        await core.StartAsync();
+        var session = await core.AuthenticatedAsync(ApiRole.Operator);
+        var idle = (await CoreHarness.CallAsync(session, "get_camera_list")).Result().GetProperty("cameras")[0];
+        var sessionId = (await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0"}""")).Result().Str("session_id");
+
+        core.Time.Advance(TimeSpan.FromSeconds(3));
+        var recording = (await CoreHarness.CallAsync(session, "get_camera_list")).Result().GetProperty("cameras")[0];
+        core.Time.Advance(TimeSpan.FromSeconds(4));
+        var later = (await CoreHarness.CallAsync(session, "get_camera_list")).Result().GetProperty("cameras")[0];
+        (await CoreHarness.CallAsync(session, "stop_recording", """{"device":"camera0"}""")).Result();
+        var stopped = (await CoreHarness.CallAsync(session, "get_camera_list")).Result().GetProperty("cameras")[0];
+
+        Assert.False(idle.GetProperty("recording").GetBoolean());
+        Assert.True(recording.GetProperty("recording").GetBoolean());
+        Assert.Equal(sessionId, recording.Str("recording_session"));
+        Assert.Equal(3.0, recording.GetProperty("elapsed_time").GetDouble());
+        Assert.Equal(7.0, later.GetProperty("elapsed_time").GetDouble());
+        Assert.False(stopped.GetProperty("recording").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, stopped.GetProperty("elapsed_time").ValueKind);
+    }
+
     private CoreHarness Core(FakeCameraSource source, IReadOnlyDictionary<string, string?>? config = null) =>
         new(
             config,

@@ -83,6 +83,59 @@ public sealed class SecurityTests : IAsyncLifetime
         Assert.NotNull(connection.ClosedReason);
     }
 
+    [Fact]
+    public async Task Authenticated_UnauthenticatedTimeoutTimerIsReleasedAtOnce()
+    {
+        // Issue 26: an authenticated session keeps no timer of its own (the timeout's timer stopped at authentication).
+        var time = new TimerCountingTimeProvider(_core.Time.GetUtcNow());
+        await using var core = new CoreHarness(time: time);
+        var (session, connection) = core.Open();
+        var armed = time.LiveTimers;
+
+        (await CoreHarness.CallAsync(session, "authenticate", $$"""{"auth_token":"{{core.Token(ApiRole.Viewer)}}"}""")).Result();
+        var afterAuthentication = time.LiveTimers;
+        time.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(armed - 1, afterAuthentication);
+        Assert.Null(connection.ClosedReason);
+    }
+
+    private sealed class TimerCountingTimeProvider(DateTimeOffset start) : Microsoft.Extensions.Time.Testing.FakeTimeProvider(start)
+    {
+        private int _live;
+
+        public int LiveTimers => Volatile.Read(ref _live);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _live);
+            return new Counted(base.CreateTimer(callback, state, dueTime, period), this);
+        }
+
+        private sealed class Counted(ITimer inner, TimerCountingTimeProvider owner) : ITimer
+        {
+            private int _disposed;
+
+            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(dueTime, period);
+
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                {
+                    Interlocked.Decrement(ref owner._live);
+                }
+
+                inner.Dispose();
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
+
     // Hole 3: JWTs could not be revoked.
     [Fact]
     public async Task RevokedJti_LiveSessionRefusedOnNextCallAndStopsReceivingNotifications()

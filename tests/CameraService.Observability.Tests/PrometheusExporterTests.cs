@@ -75,6 +75,38 @@ public sealed class PrometheusExporterTests : IDisposable
     }
 
     [Fact]
+    public void Record_SameTagsInAnyOrder_OneSeries_ConcurrentAddsAllCounted_ManyTagsToo()
+    {
+        // Issue 26: series are found by their tags without a label string or a lock; the sums must stay exact.
+        var counter = _meter.CreateCounter<long>(_prefix + ".calls", description: "Calls");
+        var histogram = _meter.CreateHistogram<double>(_prefix + ".took", "s", "Took");
+        Parallel.For(0, 4, _ =>
+        {
+            for (var i = 0; i < 10_000; i++)
+            {
+                counter.Add(1, Tag("method", "ping"), Tag("code", "0"));
+                counter.Add(1, Tag("code", "0"), Tag("method", "ping"));
+                counter.Add(1, Tag("method", "get_camera_list"), Tag("code", "0"));
+                histogram.Record(0.5, Tag("method", "ping"));
+            }
+        });
+        counter.Add(7, Tag("a", "1"), Tag("b", "2"), Tag("c", "3"), Tag("d", "4"));
+        counter.Add(1, Tag("d", "4"), Tag("c", "3"), Tag("b", "2"), Tag("a", "1"));
+
+        var metrics = MetricsText.Parse(_exporter.Render());
+
+        Assert.Equal(80_000, metrics.Value($"{P}_calls_total", ("code", "0"), ("method", "ping")));
+        Assert.Equal(40_000, metrics.Value($"{P}_calls_total", ("code", "0"), ("method", "get_camera_list")));
+        Assert.Equal(8, metrics.Value($"{P}_calls_total", ("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")));
+        Assert.Equal(3, metrics.Of($"{P}_calls_total").Count());
+        Assert.Equal(40_000, metrics.Value($"{P}_took_seconds_count", ("method", "ping")));
+        Assert.Equal(20_000, metrics.Value($"{P}_took_seconds_sum", ("method", "ping")));
+        Assert.Equal(40_000, metrics.Value($"{P}_took_seconds_bucket", ("method", "ping"), ("le", "0.5")));
+    }
+
+    private static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
+
+    [Fact]
     public void Render_LabelValues_AreEscaped()
     {
         var counter = _meter.CreateCounter<long>(_prefix + ".escaped");

@@ -84,6 +84,31 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task Idle_AfterAnswering_ReaderWaitsWithoutABuffer_AndFragmentedAndEmptyMessagesStillArriveWhole()
+    {
+        await using var harness = await TransportHarness.StartAsync();
+        using var timeout = Wire.Timeout();
+        using var client = await harness.ConnectAsync(timeout.Token);
+        await Wire.SendTextAsync(client, "first", timeout.Token);
+        Assert.Equal("echo:first", await Wire.ReceiveTextAsync(client, timeout.Token));
+        var connection = Assert.Single(((WebSocketTransport)harness.Transport).Sessions);
+
+        // Issue 26: an idle session's pending receive is a zero-byte read; the message array is rented per message.
+        await Poll.UntilAsync(() => connection.WaitingWithoutBuffer, timeout.Token);
+        await client.SendAsync(Encoding.UTF8.GetBytes("frag"), WebSocketMessageType.Text, false, timeout.Token);
+        await client.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Text, false, timeout.Token);
+        await client.SendAsync(Encoding.UTF8.GetBytes("mented"), WebSocketMessageType.Text, true, timeout.Token);
+        await client.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Text, true, timeout.Token);
+        await Wire.SendTextAsync(client, "last", timeout.Token);
+
+        Assert.Equal("echo:fragmented", await Wire.ReceiveTextAsync(client, timeout.Token));
+        Assert.Equal("echo:", await Wire.ReceiveTextAsync(client, timeout.Token));
+        Assert.Equal("echo:last", await Wire.ReceiveTextAsync(client, timeout.Token));
+        await Poll.UntilAsync(() => connection.WaitingWithoutBuffer, timeout.Token);
+        Assert.Equal(["first", "fragmented", string.Empty, "last"], Assert.Single(harness.Endpoint.Sessions).Received);
+    }
+
+    [Fact]
     public async Task HandleMessage_ClientNotification_NoResponseButHandedOver()
     {
         await using var harness = await TransportHarness.StartAsync();
