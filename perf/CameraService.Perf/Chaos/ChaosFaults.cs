@@ -65,7 +65,7 @@ internal abstract class ChaosFault : IChaosFault
 }
 
 /// <summary>kill -9 of one ffmpeg child (found through /proc's ppid chain) of the service or the emulator.</summary>
-internal sealed class KillFfmpegFault : ChaosFault
+internal sealed partial class KillFfmpegFault : ChaosFault
 {
     public override string Name => "kill-ffmpeg";
 
@@ -86,11 +86,19 @@ internal sealed class KillFfmpegFault : ChaosFault
             return Task.FromResult<string?>(null);
         }
 
-        context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, camera, 0));
+        context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, camera));
         return Task.FromResult<string?>($"pid {victim.Pid} (parent {victim.ParentPid}) {(camera is null ? string.Empty : camera + " ")}{Shorten(commandLine)}");
     }
 
-    internal static string Shorten(string text) => text.Length <= 160 ? text : text[..160] + "…";
+    /// <summary>A command line for the report: credentials in URLs masked (<c>rtsp://user:***@</c>), at most 160 characters.</summary>
+    internal static string Shorten(string text)
+    {
+        var masked = Credentials().Replace(text, "://$1:***@");
+        return masked.Length <= 160 ? masked : masked[..160] + "…";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"://([^:/@\s]+):[^@/\s]+@")]
+    private static partial System.Text.RegularExpressions.Regex Credentials();
 }
 
 /// <summary>kill -9 of the service; the supervisor restarts it. Afterwards its ffmpeg children must be gone (no orphans).</summary>
@@ -110,7 +118,7 @@ internal sealed class KillServiceFault : ChaosFault
         }
 
         _children = context.Rig.KillService();
-        context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, null, 0));
+        context.Record.Interruption = context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, null));
         return Task.FromResult<string?>($"pid {pid} with {_children.Count} ffmpeg child(ren)");
     }
 
@@ -161,7 +169,7 @@ internal class KillEmulatorFault : ChaosFault
 
         context.Record.Detail = $"emulator pid {pid}";
         await context.Rig.StopEmulatorAsync(Hard).ConfigureAwait(false);
-        context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, null, 0));
+        context.Record.Interruption = context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, null));
         return $"emulator pid {pid} {(Hard ? "killed (SIGKILL)" : "stopped (SIGTERM)")}; restarted fresh by the supervisor";
     }
 }
@@ -324,7 +332,7 @@ internal sealed class DiskFullFault : ChaosFault
             stream.SetLength(target - used);
         }
 
-        context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, null, context.Settings.Hold.Max + 2));
+        context.Record.Interruption = context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, null));
         return Task.FromResult<string?>($"filled {(target - used) / (1024 * 1024)} MiB of a {total / (1024 * 1024)} MiB tmpfs to 93 %");
     }
 
@@ -364,8 +372,10 @@ internal sealed class ClockStepFault : ChaosFault
         ArgumentNullException.ThrowIfNull(context);
         var step = context.Random.NextDouble() < 0.7 ? 1 : 60;
         _offset += step;
+
+        // The service's monotonic clock jumps with it, so a timed recording may end up to the step early: allowed loss.
+        context.Record.Interruption = context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, null) { OutageSeconds = step });
         context.Rig.SetClockOffset("+" + _offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, null, 0));
         return Task.FromResult<string?>($"wall clock +{step} s (offset now +{_offset} s)");
     }
 }

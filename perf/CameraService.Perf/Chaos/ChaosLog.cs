@@ -25,6 +25,9 @@ internal sealed class FaultRecord
     /// <summary>Whether health/the API showed the fault while it lasted (null = this kind is not expected to show).</summary>
     public bool? HealthReported { get; set; }
 
+    /// <summary>The writer interruption this fault caused, if any (its outage is set when the fault recovered).</summary>
+    public WriterInterruption? Interruption { get; set; }
+
     /// <summary>Why the fault could not be injected this time (then it is not counted as injected).</summary>
     public string? NotInjected { get; set; }
 }

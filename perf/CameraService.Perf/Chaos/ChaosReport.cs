@@ -53,7 +53,7 @@ internal static class ChaosReport
             StartedAt = startedAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             result.DurationSeconds,
             Commit = ResultWriter.GitCommit(ResultWriter.FindRepoRoot()),
-            Machine = ResultWriter.Machine(ResultWriter.LoadAverage()),
+            Machine = ResultWriter.Machine(result.LoadAtStart),
             result.Settings.CommandLine,
             result.Settings.Seed,
             result.Settings.FaultIntervalSeconds,
@@ -90,7 +90,7 @@ internal static class ChaosReport
         var md = new StringBuilder();
         md.Append(CultureInfo.InvariantCulture, $"# chaos — {result.Backend} backend{(result.Settings.Smoke ? " (smoke)" : string.Empty)}\n\n");
         md.Append(CultureInfo.InvariantCulture, $"- started {startedAt:yyyy-MM-dd HH:mm:ss} UTC, {result.DurationSeconds:0} s, seed {result.Settings.Seed}, a fault every {result.Settings.FaultIntervalSeconds:0.#} s on average\n");
-        md.Append(CultureInfo.InvariantCulture, $"- commit {ResultWriter.GitCommit(ResultWriter.FindRepoRoot())}, {ResultWriter.Machine(ResultWriter.LoadAverage())}\n");
+        md.Append(CultureInfo.InvariantCulture, $"- commit {ResultWriter.GitCommit(ResultWriter.FindRepoRoot())}, {ResultWriter.Machine(result.LoadAtStart)}\n");
         md.Append(CultureInfo.InvariantCulture, $"- `{result.Settings.CommandLine}`\n");
         md.Append(CultureInfo.InvariantCulture, $"- service started {result.ServiceStarts}×, emulator {result.EmulatorStarts}×; storage on {(result.TmpfsStorage ? "a tmpfs" : "the temp directory's file system")}\n");
         md.Append(CultureInfo.InvariantCulture, $"- **{injected.Count} faults injected, {result.Violations} invariant violations**; recovery p50 {F(Percentile(all, 50))} s, p95 {F(Percentile(all, 95))} s\n\n");

@@ -12,7 +12,8 @@ internal sealed record ChaosResult(
     int ServiceStarts,
     int EmulatorStarts,
     double DurationSeconds,
-    bool TmpfsStorage)
+    bool TmpfsStorage,
+    string LoadAtStart)
 {
     public int Violations => Log.Violations.Count;
 }
@@ -37,6 +38,7 @@ internal static class ChaosRun
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(output);
         var log = new ChaosLog();
+        var loadAtStart = Results.ResultWriter.LoadAverage();
         foreach (var invariant in new[]
         {
             "recording-playable", "recording-accounted", "stop-lists-existing-files", "crash-loss", "no-orphan-ffmpeg",
@@ -122,7 +124,7 @@ internal static class ChaosRun
 
         log.Check("no-orphan-ffmpeg", orphans.Count == 0, () =>
             $"after the run's orderly stop {orphans.Count} ffmpeg still run: {string.Join("; ", orphans.Select(o => o.Pid + " " + KillFfmpegFault.Shorten(ProcTree.CommandLine(o.Pid))))}");
-        return new ChaosResult(backend, settings, log, [.. workload.Sessions], skipped, rig.ServiceStarts, rig.EmulatorStarts, Math.Round(duration, 1), rig.TmpfsMounted);
+        return new ChaosResult(backend, settings, log, [.. workload.Sessions], skipped, rig.ServiceStarts, rig.EmulatorStarts, Math.Round(duration, 1), rig.TmpfsMounted, loadAtStart);
     }
 
     private static async Task<(int Pid, long Rss, int Fds)?> InjectOneAsync(
@@ -192,6 +194,12 @@ internal static class ChaosRun
         if (recovered)
         {
             record.RecoveredAt = Math.Round(log.Now, 2);
+        }
+
+        // The writer could not run from the injection until the service (or the emulator, or the disk) was back.
+        if (record.Interruption is { } interruption && fault.Name is "kill-service" or "kill-emulator" or "restart-emulator" or "disk-full")
+        {
+            interruption.OutageSeconds = log.Now - record.InjectedAt;
         }
 
         log.Check("health-recovers", recovered, () => $"{fault.Name} ({detail}): not recovered {settings.RecoveryTimeout.TotalSeconds:0} s after the heal; last health: {Describe(workload.HealthBetween(log.Now - 2, log.Now + 1) is { Count: > 0 } last ? last[^1] : null)}");

@@ -34,8 +34,21 @@ internal sealed class SessionRecord
     public double SecondsOnDisk { get; set; }
 }
 
-/// <summary>A fault that interrupted the process writing recordings (for the crash-loss allowance).</summary>
-internal sealed record WriterInterruption(double At, string Kind, string? Device, double OutageSeconds);
+/// <summary>
+/// A fault that interrupted the process writing recordings (for the crash-loss allowance). <see cref="OutageSeconds"/>
+/// is the time the writer could not run at all (the service or the emulator down until it was back, the disk full),
+/// set when the fault recovered.
+/// </summary>
+internal sealed class WriterInterruption(double at, string kind, string? device)
+{
+    public double At { get; } = at;
+
+    public string Kind { get; } = kind;
+
+    public string? Device { get; } = device;
+
+    public double OutageSeconds { get; set; }
+}
 
 /// <summary>
 /// The steady, bounded workload of a chaos run: API clients at a fixed total rate (ping / get_camera_list /
@@ -74,7 +87,12 @@ internal sealed partial class ChaosWorkload(ChaosRig rig, ChaosLog log, ChaosSet
 
     public ChaosClient Admin => _admin;
 
-    public void AddInterruption(WriterInterruption interruption) => _interruptions.Enqueue(interruption);
+    public WriterInterruption AddInterruption(WriterInterruption interruption)
+    {
+        ArgumentNullException.ThrowIfNull(interruption);
+        _interruptions.Enqueue(interruption);
+        return interruption;
+    }
 
     public IReadOnlyList<HealthSample> HealthBetween(double from, double to)
     {
@@ -588,8 +606,11 @@ internal sealed partial class ChaosWorkload(ChaosRig rig, ChaosLog log, ChaosSet
             span = Math.Min(span, limit);
         }
 
-        var hits = _interruptions.Where(i => i.At >= session.StartAt - 1 && i.At <= end && (i.Device is null || i.Device == session.Device)).ToList();
-        var allowance = 2 + (2 * hits.Count) + hits.Sum(i => i.OutageSeconds);
+        var hits = _interruptions.Where(i => i.At >= session.StartAt - 1 && i.At <= end + 1 && (i.Device is null || i.Device == session.Device)).ToList();
+        // An outage not settled yet (the fault has not recovered when this session is verified) lasts until the session's end.
+        var allowance = 2 + (2 * hits.Count) + hits.Sum(i => i.Kind is "kill-service" or "kill-emulator" or "restart-emulator" or "disk-full" && i.OutageSeconds == 0
+            ? Math.Max(0, end - i.At)
+            : i.OutageSeconds);
         log.Check("crash-loss", session.SecondsOnDisk >= span - allowance, () =>
             $"{session.Device} session {session.SessionId}: {session.SecondsOnDisk:0.0} s of video in {session.Files.Count} file(s) for a {span:0.0} s span with {hits.Count} writer interruption(s) ({string.Join(", ", hits.Select(h => h.Kind))}); allowed loss {allowance:0.0} s");
     }
