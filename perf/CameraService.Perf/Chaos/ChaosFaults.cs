@@ -172,14 +172,6 @@ internal class KillEmulatorFault : ChaosFault
         context.Record.Interruption = context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, null));
         return $"emulator pid {pid} {(Hard ? "killed (SIGKILL)" : "stopped (SIGTERM)")}; restarted fresh by the supervisor";
     }
-}
-
-/// <summary>The emulator stopped cleanly and started again with no paths (a MediaMTX restart loses every API-made path).</summary>
-internal sealed class RestartEmulatorFault : KillEmulatorFault
-{
-    public override string Name => "restart-emulator";
-
-    protected override bool Hard => false;
 
     public override async Task<bool> RecoveredAsync(FaultContext context, CancellationToken cancellationToken)
     {
@@ -189,7 +181,7 @@ internal sealed class RestartEmulatorFault : KillEmulatorFault
             return false;
         }
 
-        // The service must have put its paths back into the fresh MediaMTX.
+        // Recovered when the fresh emulator runs and the service has put its paths back into it (a new MediaMTX has none).
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -203,6 +195,14 @@ internal sealed class RestartEmulatorFault : KillEmulatorFault
             return false;
         }
     }
+}
+
+/// <summary>The emulator stopped cleanly and started again with no paths (a MediaMTX restart loses every API-made path).</summary>
+internal sealed class RestartEmulatorFault : KillEmulatorFault
+{
+    public override string Name => "restart-emulator";
+
+    protected override bool Hard => false;
 }
 
 /// <summary>The emulator's Control API answering slowly or with 500s (tests/MediaMtxEmulator/Faults.cs), for the hold time.</summary>

@@ -37,6 +37,7 @@ internal sealed class ChaosRig : IAsyncDisposable
     private Process? _service;
     private Process? _emulator;
     private Task _supervisor = Task.CompletedTask;
+    private IReadOnlyList<ProcInfo> _emulatorTree = [];
     private volatile bool _stopping;
 
     private ChaosRig(ChaosSettings settings, string backend, ChaosLog log, TextWriter output, DirectoryInfo temp, string serviceDll, string? emulatorDll)
@@ -182,22 +183,16 @@ internal sealed class ChaosRig : IAsyncDisposable
     public IReadOnlyList<ProcInfo> FfmpegChildren()
     {
         var snapshot = ProcTree.Snapshot();
-        var result = new List<ProcInfo>();
-        foreach (var root in new[] { ServicePid, EmulatorPid })
-        {
-            if (root is { } pid)
-            {
-                result.AddRange(ProcTree.Descendants(snapshot, pid).Where(p => p.Comm == "ffmpeg"));
-            }
-        }
-
-        Remember(result);
-        return result;
+        var service = ServicePid is { } s ? ProcTree.Descendants(snapshot, s).Where(p => p.Comm == "ffmpeg").ToList() : [];
+        var emulator = EmulatorPid is { } e ? ProcTree.Descendants(snapshot, e).Where(p => p.Comm == "ffmpeg").ToList() : [];
+        Remember(service);
+        return [.. service, .. emulator];
     }
 
     /// <summary>
-    /// ffmpeg processes this run saw below the service or the emulator that still run but are below neither any more:
-    /// orphans (their parent was killed and nobody stopped them).
+    /// ffmpeg processes this run saw below the service that still run but are no longer below it: orphans (their
+    /// parent was killed or stopped and nobody stopped them). The emulator's are not counted: it is a test double, and
+    /// what a dead emulator leaves is killed at its restart (systemd's KillMode=control-group).
     /// </summary>
     public IReadOnlyList<ProcInfo> Orphans()
     {
@@ -231,6 +226,13 @@ internal sealed class ChaosRig : IAsyncDisposable
             {
                 await ServiceTarget.StopAsync(process).ConfigureAwait(false);
             }
+        }
+
+        var leftovers = _emulatorTree.Where(ProcTree.KillHard).ToList();
+        _emulatorTree = [];
+        if (leftovers.Count > 0)
+        {
+            _log.Note($"the stopped emulator left {leftovers.Count} process(es) running, killed: {string.Join(", ", leftovers.Select(p => p.Pid + " " + p.Comm))}");
         }
     }
 
@@ -451,9 +453,19 @@ internal sealed class ChaosRig : IAsyncDisposable
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, token).ConfigureAwait(false);
                 _ = FfmpegChildren();
+                if (EmulatorPid is { } emulatorPid)
+                {
+                    _emulatorTree = ProcTree.Descendants(ProcTree.Snapshot(), emulatorPid);
+                }
+
                 if (_emulator is { HasExited: true } emulator && !_stopping)
                 {
-                    _log.Note($"emulator exited (code {emulator.ExitCode}); restarting in {RestartDelay.TotalMilliseconds:0} ms");
+                    // systemd's KillMode=control-group: what the dead emulator (the test double) left running is killed
+                    // before the restart. The service gets no such help: its orphans are an invariant violation.
+                    var tree = _emulatorTree;
+                    var leftovers = tree.Where(ProcTree.KillHard).ToList();
+                    _emulatorTree = [];
+                    _log.Note($"emulator exited (code {emulator.ExitCode}); {leftovers.Count} of its {tree.Count} child process(es) were left and killed ({string.Join(", ", leftovers.Select(p => p.Comm))}); restarting in {RestartDelay.TotalMilliseconds:0} ms");
                     await Task.Delay(RestartDelay, TimeProvider.System, token).ConfigureAwait(false);
                     StartEmulator();
                 }

@@ -412,8 +412,8 @@ internal sealed partial class ChaosWorkload(ChaosRig rig, ChaosLog log, ChaosSet
     private async Task RecordOnceAsync(ChaosClient client, string camera, Random random, CancellationToken token)
     {
         var timed = random.NextDouble() < 0.4;
-        var duration = settings.Smoke ? random.Next(2, 4) : random.Next(3, 9);
-        var hold = settings.Smoke ? 1.5 + (random.NextDouble() * 2) : 2 + (random.NextDouble() * 8);
+        var duration = settings.Smoke ? random.Next(3, 6) : random.Next(3, 10);
+        var hold = settings.Smoke ? 3 + (random.NextDouble() * 2) : 3 + (random.NextDouble() * 9);
         var start = await client.CallAsync("start_recording", timed ? new { device = camera, duration } : (object)new { device = camera }, token).ConfigureAwait(false);
         if (!start.Ok)
         {
