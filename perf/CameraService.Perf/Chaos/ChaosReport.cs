@@ -152,7 +152,7 @@ internal static class ChaosReport
     {
         const int Width = 1200;
         const int Height = 360;
-        const int Left = 60;
+        const int Left = 95;
         const int Right = 20;
         const int Top = 30;
         const int LoadBottom = 220;

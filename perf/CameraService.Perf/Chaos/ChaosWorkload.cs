@@ -25,6 +25,9 @@ internal sealed class SessionRecord
 
     public double? Duration { get; init; }
 
+    /// <summary>start_recording's <c>filename</c>: the session's first segment.</summary>
+    public string? FirstFile { get; init; }
+
     public double? EndAt { get; set; }
 
     public string Outcome { get; set; } = "open";
@@ -431,6 +434,7 @@ internal sealed partial class ChaosWorkload(ChaosRig rig, ChaosLog log, ChaosSet
         {
             Device = camera,
             SessionId = start.Result?["session_id"]?.GetValue<string>() ?? "?",
+            FirstFile = start.Result?["filename"]?.GetValue<string>(),
             StartAt = log.Now,
             Duration = timed ? duration : null,
         };
@@ -467,7 +471,7 @@ internal sealed partial class ChaosWorkload(ChaosRig rig, ChaosLog log, ChaosSet
         await VerifyAsync(client, session, stopResult).ConfigureAwait(false);
     }
 
-    /// <summary>stop_recording, retried while the service is unreachable (a kill) for up to the recovery timeout.</summary>
+    /// <summary>stop_recording, retried while the service is unreachable (a kill) or answers -32050, for up to the recovery timeout.</summary>
     private async Task<JsonNode?> StopAsync(ChaosClient client, string camera, SessionRecord session)
     {
         var until = log.Now + settings.RecoveryTimeout.TotalSeconds;
@@ -481,7 +485,8 @@ internal sealed partial class ChaosWorkload(ChaosRig rig, ChaosLog log, ChaosSet
                 return stop.Result;
             }
 
-            if (!stop.Unreachable || log.Now > until)
+            // A user retries while the service is down or a dependency is failing (-32050); anything else is final.
+            if (!(stop.Unreachable || stop.ErrorCode == -32050) || log.Now > until)
             {
                 session.Outcome = "stop-" + stop.Label;
                 return null;
@@ -569,12 +574,17 @@ internal sealed partial class ChaosWorkload(ChaosRig rig, ChaosLog log, ChaosSet
 
         if (names.Count == 0)
         {
-            // File names need not carry the session id: take the files modified during the session's span.
+            // File names carry the segment's start time, not the session: the session's files are its first file
+            // (start_recording's filename) and the later ones written during its span, up to the next session's first.
+            var first = session.FirstFile;
+            var next = _sessions.Where(s => s != session && s.Device == session.Device && s.FirstFile is not null && (first is null || string.CompareOrdinal(s.FirstFile, first) > 0))
+                .Select(s => s.FirstFile!).Order(StringComparer.Ordinal).FirstOrDefault();
             foreach (var file in list.Result?["files"]?.AsArray() ?? [])
             {
                 var name = file?["filename"]?.GetValue<string>();
                 var path = name is null ? null : FindRecording(name);
-                if (path is not null && SessionByFileTime(path, session))
+                if (path is not null && SessionByFileTime(path, session)
+                    && (first is null || string.CompareOrdinal(name, first) >= 0) && (next is null || string.CompareOrdinal(name, next) < 0))
                 {
                     names.Add(name!);
                 }
@@ -606,11 +616,15 @@ internal sealed partial class ChaosWorkload(ChaosRig rig, ChaosLog log, ChaosSet
             span = Math.Min(span, limit);
         }
 
-        var hits = _interruptions.Where(i => i.At >= session.StartAt - 1 && i.At <= end + 1 && (i.Device is null || i.Device == session.Device)).ToList();
-        // An outage not settled yet (the fault has not recovered when this session is verified) lasts until the session's end.
-        var allowance = 2 + (2 * hits.Count) + hits.Sum(i => i.Kind is "kill-service" or "kill-emulator" or "restart-emulator" or "disk-full" && i.OutageSeconds == 0
+        // An interruption counts when it began during the session (2 s each) or its outage overlaps the session (the
+        // overlapping part). An outage not settled yet (not recovered when this session is verified) lasts until its end.
+        double Outage(WriterInterruption i) => i.Kind is "kill-service" or "kill-emulator" or "restart-emulator" or "disk-full" && i.OutageSeconds == 0
             ? Math.Max(0, end - i.At)
-            : i.OutageSeconds);
+            : i.OutageSeconds;
+        var relevant = _interruptions.Where(i => i.Device is null || i.Device == session.Device).ToList();
+        var hits = relevant.Where(i => i.At >= session.StartAt - 1 && i.At <= end + 1).ToList();
+        var overlap = relevant.Sum(i => Math.Max(0, Math.Min(i.At + Outage(i), end) - Math.Max(i.At, session.StartAt)));
+        var allowance = 2 + (2 * hits.Count) + overlap;
         log.Check("crash-loss", session.SecondsOnDisk >= span - allowance, () =>
             $"{session.Device} session {session.SessionId}: {session.SecondsOnDisk:0.0} s of video in {session.Files.Count} file(s) for a {span:0.0} s span with {hits.Count} writer interruption(s) ({string.Join(", ", hits.Select(h => h.Kind))}); allowed loss {allowance:0.0} s");
     }
