@@ -64,7 +64,7 @@ internal abstract class ChaosFault : IChaosFault
     ];
 }
 
-/// <summary>kill -9 of one ffmpeg child (found through /proc's ppid chain) of the service or the emulator.</summary>
+/// <summary>kill -9 of one ffmpeg child of the service (found through /proc's ppid chain).</summary>
 internal sealed partial class KillFfmpegFault : ChaosFault
 {
     public override string Name => "kill-ffmpeg";
@@ -72,7 +72,9 @@ internal sealed partial class KillFfmpegFault : ChaosFault
     public override Task<string?> InjectAsync(FaultContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var children = context.Rig.FfmpegChildren();
+        // The service's own ffmpeg only: the emulator's are its recorders, which real MediaMTX runs in-process (a
+        // writer crash there is the kill-emulator fault).
+        var children = context.Rig.ServiceFfmpeg();
         if (children.Count == 0)
         {
             return Task.FromResult<string?>(null);

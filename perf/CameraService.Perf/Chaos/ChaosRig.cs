@@ -182,11 +182,17 @@ internal sealed class ChaosRig : IAsyncDisposable
     /// <summary>The ffmpeg processes below the service and the emulator now.</summary>
     public IReadOnlyList<ProcInfo> FfmpegChildren()
     {
-        var snapshot = ProcTree.Snapshot();
-        var service = ServicePid is { } s ? ProcTree.Descendants(snapshot, s).Where(p => p.Comm == "ffmpeg").ToList() : [];
-        var emulator = EmulatorPid is { } e ? ProcTree.Descendants(snapshot, e).Where(p => p.Comm == "ffmpeg").ToList() : [];
-        Remember(service);
+        var service = ServiceFfmpeg();
+        var emulator = EmulatorPid is { } e ? ProcTree.Descendants(ProcTree.Snapshot(), e).Where(p => p.Comm == "ffmpeg").ToList() : [];
         return [.. service, .. emulator];
+    }
+
+    /// <summary>The ffmpeg processes below the service now (remembered for the orphan check).</summary>
+    public IReadOnlyList<ProcInfo> ServiceFfmpeg()
+    {
+        var service = ServicePid is { } s ? ProcTree.Descendants(ProcTree.Snapshot(), s).Where(p => p.Comm == "ffmpeg").ToList() : [];
+        Remember(service);
+        return service;
     }
 
     /// <summary>
@@ -452,7 +458,7 @@ internal sealed class ChaosRig : IAsyncDisposable
             try
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, token).ConfigureAwait(false);
-                _ = FfmpegChildren();
+                _ = ServiceFfmpeg();
                 if (EmulatorPid is { } emulatorPid)
                 {
                     _emulatorTree = ProcTree.Descendants(ProcTree.Snapshot(), emulatorPid);
