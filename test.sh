@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v faketime >/dev/null 2>&1 || need+=(faketime)          # the chaos smoke's clock-step fault (perf/README.md)
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)

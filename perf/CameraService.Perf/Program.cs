@@ -97,6 +97,7 @@ internal static class Program
             return ExitOk;
         });
         root.Subcommands.Add(trend);
+        root.Subcommands.Add(Chaos.ChaosCommand.Build(output, error, commandLine));
         return root;
     }
 

@@ -39,6 +39,9 @@ public sealed class Emulator : IAsyncDisposable
     /// <summary>The RTSP port announced to hooks (<c>$RTSP_PORT</c>) and served by the RTSP server when enabled.</summary>
     public int RtspPort => _rtspPort;
 
+    /// <summary>The injected API faults of the running instance (<c>/_emulator/faults</c>; a restart clears them).</summary>
+    public Faults Faults { get; private set; } = new();
+
     /// <summary>Whether the API listens now.</summary>
     public bool IsRunning => _app != null;
 
@@ -76,7 +79,9 @@ public sealed class Emulator : IAsyncDisposable
             builder.Services.AddLogging(l => l.ClearProviders());
             var app = builder.Build();
             var handler = new ApiHandler(_state, () => _ = Task.Run(() => StopAsync(CancellationToken.None), CancellationToken.None));
-            app.Run(handler.HandleAsync);
+            var faults = new Faults();
+            Faults = faults;
+            app.Run(context => faults.HandleAsync(context, handler.HandleAsync));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             _apiPort = new Uri(address).Port;

@@ -200,7 +200,7 @@ internal sealed partial class ServiceTarget : ITarget
         }
     }
 
-    private static string ResolveDll(string? configured)
+    internal static string ResolveDll(string? configured)
     {
         var path = configured;
         if (string.IsNullOrEmpty(path))
@@ -218,7 +218,7 @@ internal sealed partial class ServiceTarget : ITarget
         return Path.GetFullPath(path);
     }
 
-    private static string? ResolveEmulatorDll(ServiceLaunchOptions options)
+    internal static string? ResolveEmulatorDll(ServiceLaunchOptions options)
     {
         if (options.Emulator == EmulatorMode.Off)
         {
@@ -243,7 +243,7 @@ internal sealed partial class ServiceTarget : ITarget
     }
 
     /// <summary>Waits until <paramref name="uri"/> answers HTTP at all (any status: the emulator is listening).</summary>
-    private static async Task WaitHttpAsync(Process process, Uri uri, TimeSpan timeout, string logPath, CancellationToken cancellationToken)
+    internal static async Task WaitHttpAsync(Process process, Uri uri, TimeSpan timeout, string logPath, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var started = Stopwatch.GetTimestamp();
@@ -271,7 +271,7 @@ internal sealed partial class ServiceTarget : ITarget
         throw new PerfException($"the MediaMTX emulator did not answer {uri} within {timeout.TotalSeconds:0} s (last: {lastError}); log tail ({logPath}):\n{Tail(logPath)}");
     }
 
-    private static Process StartDotnet(string dll, IEnumerable<string> arguments, bool redirect)
+    internal static Process StartDotnet(string dll, IEnumerable<string> arguments, bool redirect, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -280,6 +280,11 @@ internal sealed partial class ServiceTarget : ITarget
             RedirectStandardInput = false,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
@@ -305,7 +310,7 @@ internal sealed partial class ServiceTarget : ITarget
         return Process.Start(start) ?? throw new PerfException($"could not start {executable}");
     }
 
-    private static void PumpToFile(Process process, string path)
+    internal static void PumpToFile(Process process, string path)
     {
         var writer = new StreamWriter(path) { AutoFlush = true };
         var gate = new Lock();
@@ -334,7 +339,7 @@ internal sealed partial class ServiceTarget : ITarget
         process.BeginErrorReadLine();
     }
 
-    private static async Task WaitReadyAsync(Process process, Uri uri, TimeSpan timeout, string logPath, CancellationToken cancellationToken)
+    internal static async Task WaitReadyAsync(Process process, Uri uri, TimeSpan timeout, string logPath, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var ping = RpcMethod.Create("ping");
@@ -368,7 +373,7 @@ internal sealed partial class ServiceTarget : ITarget
         throw new PerfException($"the service did not answer ping on {uri} within {timeout.TotalSeconds:0} s (last: {lastError}). Check the WebSocket path (--ws-path) and the port key in --service-args. Log tail ({logPath}):\n{Tail(logPath)}");
     }
 
-    private static async Task<string> MintTokenAsync(string dll, string? executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    internal static async Task<string> MintTokenAsync(string dll, string? executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         using var process = executable is null ? StartDotnet(dll, arguments, redirect: true) : StartProgram(executable, arguments);
         var shown = executable is null ? $"dotnet {dll} {string.Join(' ', arguments)}" : $"{executable} {string.Join(' ', arguments)}";
@@ -402,7 +407,7 @@ internal sealed partial class ServiceTarget : ITarget
         return jwt.Value;
     }
 
-    private static async Task StopAsync(Process process)
+    internal static async Task StopAsync(Process process)
     {
         if (process.HasExited)
         {
@@ -423,7 +428,7 @@ internal sealed partial class ServiceTarget : ITarget
         }
     }
 
-    private static string Tail(string path)
+    internal static string Tail(string path)
     {
         try
         {
@@ -435,7 +440,7 @@ internal sealed partial class ServiceTarget : ITarget
         }
     }
 
-    private static async Task TryDeleteAsync(DirectoryInfo directory)
+    internal static async Task TryDeleteAsync(DirectoryInfo directory)
     {
         // rm -rf first: deleting the files scenario's 100,000 generated files from this process ran at 550–1,400
         // files/s on this loaded machine (Directory.Delete and a File.Delete loop alike; the unlink calls themselves
