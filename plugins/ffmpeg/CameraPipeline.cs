@@ -402,15 +402,17 @@ internal sealed class CameraPipeline
             _context.Processes.Untrack(r.Process);
             _backoff.Exited(r.Process.ReadyAt, _context.Time.GetUtcNow());
 
-            // The writer ends with the feed (after the last bytes of the process's output): its segment is finalized.
-            await _recording.FinishWriterAsync(stop: false).ConfigureAwait(false);
+            // The writer ends with the feed (after the last bytes of the process's output) and finalizes its segment meanwhile:
+            // the restart does not wait for it (a stop does).
+            _recording.LetWriterFinish();
             r.Process.Dispose();
-            HandleFailure($"ffmpeg for camera {CameraId} exited unexpectedly (exit code {exitCode})", events);
+            var ran = r.Process.ReadyAt is { } ready ? _context.Time.GetUtcNow() - ready : TimeSpan.Zero;
+            HandleFailure($"ffmpeg for camera {CameraId} exited unexpectedly (exit code {exitCode})", events, ran);
         }).ConfigureAwait(false);
     }
 
     /// <summary>Under the gate: counts a failure, gives up a recording after too many, schedules a restart.</summary>
-    internal void HandleFailure(string error, List<StreamBackendEventArgs> events)
+    internal void HandleFailure(string error, List<StreamBackendEventArgs> events, TimeSpan ran = default)
     {
         if (_context.ShuttingDown())
         {
@@ -437,7 +439,7 @@ internal sealed class CameraPipeline
             return;
         }
 
-        var delay = _backoff.NextDelay();
+        var delay = _backoff.NextDelay(ran);
         Log.RestartScheduled(_context.Logger, CameraId, delay, failures);
         _ = RestartLaterAsync(delay);
     }

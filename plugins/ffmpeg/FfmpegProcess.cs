@@ -208,7 +208,12 @@ internal sealed class FfmpegProcess : IDisposable
 
     public void Dispose()
     {
-        Kill();
+        if (!_process.HasExited)
+        {
+            // Killing a process tree reads the whole process table: not for one that is gone already (a crash's restart waits for this).
+            Kill();
+        }
+
         _process.Dispose();
     }
 

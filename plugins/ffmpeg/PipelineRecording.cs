@@ -15,6 +15,7 @@ internal sealed class PipelineRecording(CameraPipeline pipeline, PipelineContext
     private readonly SegmentNamer _namer = new(cameraId, context.Logger);
     private volatile RecordingSession? _session;
     private RecordingWriter? _writer;
+    private readonly List<Task> _finishing = [];
 
     /// <summary>The running recording, null when none.</summary>
     public RecordingSession? Session => _session;
@@ -123,22 +124,30 @@ internal sealed class PipelineRecording(CameraPipeline pipeline, PipelineContext
         return session;
     }
 
-    /// <summary>Waits until the recording's writer has finalized its last segment (<paramref name="stop"/>: it leaves the feed first).</summary>
+    /// <summary>
+    /// Waits until the recording's writer has finalized its last segment (<paramref name="stop"/>: it leaves the feed first),
+    /// and the writers of earlier processes theirs.
+    /// </summary>
     public async Task FinishWriterAsync(bool stop)
     {
-        if (_writer is not { } writer)
+        if (_writer is { } writer)
         {
-            return;
+            _writer = null;
+            await (stop ? writer.StopAsync() : writer.Completion).ConfigureAwait(false);
         }
 
-        _writer = null;
-        if (stop)
+        await Task.WhenAll(_finishing).ConfigureAwait(false);
+        _finishing.Clear();
+    }
+
+    /// <summary>The process ended (crash): its writer finalizes its segment in the background while the process restarts.</summary>
+    public void LetWriterFinish()
+    {
+        if (_writer is { } writer)
         {
-            await writer.StopAsync().ConfigureAwait(false);
-        }
-        else
-        {
-            await writer.Completion.ConfigureAwait(false);
+            _writer = null;
+            _finishing.RemoveAll(t => t.IsCompleted);
+            _finishing.Add(writer.Completion);
         }
     }
 

@@ -223,11 +223,17 @@ internal sealed class RestartBackoff(FfmpegOptions options)
         }
     }
 
-    /// <summary><see cref="FfmpegOptions.RestartBackoff"/> doubled per failure in a row, at most <see cref="FfmpegOptions.MaxRestartBackoff"/>.</summary>
-    public TimeSpan NextDelay()
+    /// <summary>
+    /// <see cref="FfmpegOptions.RestartBackoff"/> doubled per failure in a row, at most <see cref="FfmpegOptions.MaxRestartBackoff"/>,
+    /// minus the time the failed process <paramref name="ran"/> after its first frame: a camera process that crashes after
+    /// running a while is restarted at once (a crash loses only the restart, issue 22), while one that keeps failing still
+    /// waits the backoff between two starts.
+    /// </summary>
+    public TimeSpan NextDelay(TimeSpan ran)
     {
         var factor = Math.Pow(2, Math.Min(_failures - 1, 20));
-        return TimeSpan.FromTicks((long)Math.Min(options.RestartBackoff.Ticks * factor, options.MaxRestartBackoff.Ticks));
+        var backoff = TimeSpan.FromTicks((long)Math.Min(options.RestartBackoff.Ticks * factor, options.MaxRestartBackoff.Ticks));
+        return ran >= backoff ? TimeSpan.Zero : backoff - ran;
     }
 }
 

@@ -128,15 +128,17 @@ internal sealed class RecordingWriter : IFeedListener
 
                 // The recorder died (killed, disk full, ...): keep what it wrote and continue in a new segment.
                 error ??= $"the recorder ffmpeg exited unexpectedly (exit code {segment!.ExitCode})";
-                if (segment is not null)
-                {
-                    await segment.AbandonAsync().ConfigureAwait(false);
-                    segment = null;
-                }
-
                 // Its muxer held the interval before this one until this one's keyframe: resend both (when they fit).
                 previous = previous is not null && (Session.SegmentMaxBytes == 0 || previous.Length + gop.Length + 2 * TsDemux.PacketSize <= Session.SegmentMaxBytes)
                     ? previous : null;
+                if (segment is not null)
+                {
+                    // A file that holds nothing the next segment does not get again (at most the resent interval) is
+                    // removed: it would be a second copy at best, and one without a fragment yet does not play.
+                    await segment.AbandonAsync(redundant: segment.Intervals == 0 || (segment.Intervals == 1 && previous is not null)).ConfigureAwait(false);
+                    segment = null;
+                }
+
                 _context.ReportError($"Recording of camera {_cameraId}: {error}");
                 if (++failures > options.MaxRestartAttempts)
                 {
@@ -196,6 +198,7 @@ internal sealed class RecordingWriter : IFeedListener
         private readonly Lock _sync = new();
         private string? _final;
         private byte[]? _header;
+        private bool _discarded;
 
         public DateTimeOffset Start { get; } = start;
 
@@ -251,12 +254,44 @@ internal sealed class RecordingWriter : IFeedListener
             Finish();
         }
 
-        /// <summary>The recorder died: what it wrote stays (fMP4 and Matroska play up to their last fragment or cluster).</summary>
-        public async Task AbandonAsync()
+        /// <summary>
+        /// The recorder died: what it wrote stays (fMP4 and Matroska play up to their last fragment or cluster), unless it is
+        /// <paramref name="redundant"/> (everything in it is written again to the next segment): then the file is removed.
+        /// </summary>
+        public async Task AbandonAsync(bool redundant)
         {
             process.Kill();
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            if (redundant)
+            {
+                lock (_sync)
+                {
+                    _discarded = true;
+                    TryDelete(_final ?? temp);
+                    if (_final is not null)
+                    {
+                        owner.Session.Remove(_final);
+                    }
+                }
+            }
+
             Finish();
+        }
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+                // Left in place: a redundant copy, not a loss.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Same.
+            }
         }
 
         private void Finish()
@@ -282,13 +317,13 @@ internal sealed class RecordingWriter : IFeedListener
         {
             lock (_sync)
             {
-                if (_final is null && File.Exists(temp) && owner._namer.Claim(temp, Start) is { } final)
+                if (_final is null && !_discarded && File.Exists(temp) && owner._namer.Claim(temp, Start) is { } final)
                 {
                     _final = final;
                     owner.Session.Add([final]);
                 }
 
-                return _final is not null;
+                return _final is not null || _discarded;
             }
         }
     }

@@ -63,9 +63,9 @@ public sealed class CommandTests
     }
 
     [Theory]
-    [InlineData("fmp4", false, "-movflags|frag_keyframe+empty_moov+default_base_moof|-flush_packets|1|-f|mp4")]
+    [InlineData("fmp4", false, "-movflags|frag_keyframe+empty_moov+default_base_moof|-frag_duration|500000|-flush_packets|1|-f|mp4")]
     [InlineData("mp4", true, "-f|mp4")]
-    [InlineData("mkv", true, "-flush_packets|1|-f|matroska")]
+    [InlineData("mkv", true, "-flush_packets|1|-cluster_time_limit|500|-f|matroska")]
     public void BuildRecorder_CopiesTheFeedFromStdinIntoTheContainer(string format, bool audio, string containerArgs)
     {
         var path = "/rec/camera0/.ffmpeg-camera0-x-00000" + (format == "mkv" ? ".mkv" : ".mp4");
