@@ -227,6 +227,7 @@ internal sealed class CameraPipeline
             }
 
             await _recording.FinishWriterAsync(stop: true).ConfigureAwait(false);
+            await _recording.WaitForRecordersAsync().ConfigureAwait(false);
             PipelineRun.TryDeleteDirectory(WorkDirectory);
             return true;
         }, cancellationToken).ConfigureAwait(false);
@@ -298,6 +299,8 @@ internal sealed class CameraPipeline
             await StopRunAsync(r).ConfigureAwait(false);
         }
 
+        // Nothing of the camera runs on: neither do the recorders that are still exiting.
+        await _recording.WaitForRecordersAsync().ConfigureAwait(false);
         _failing = _failing && !clearFailure;
     }
 

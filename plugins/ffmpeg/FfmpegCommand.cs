@@ -88,7 +88,8 @@ internal static class FfmpegCommand
         ArgumentNullException.ThrowIfNull(path);
         // analyzeduration 0.5 s: enough to read the parameter sets of the first keyframe (the input starts with one), and
         // the file is opened at once instead of after ffmpeg's default 5 s of probing.
-        var args = new List<string>(Common) { "-nostats", "-f", "mpegts", "-analyzeduration", "500000", "-i", "pipe:0", "-map", "0:v:0" };
+        // -progress: its "progress=end" tells that the file is complete, before ffmpeg's teardown (a stop need not wait for the exit).
+        var args = new List<string>(Common) { "-nostats", "-progress", "pipe:1", "-f", "mpegts", "-analyzeduration", "500000", "-i", "pipe:0", "-map", "0:v:0" };
         if (audio)
         {
             args.AddRange(["-map", "0:a:0?"]);

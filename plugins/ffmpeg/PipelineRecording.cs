@@ -16,6 +16,7 @@ internal sealed class PipelineRecording(CameraPipeline pipeline, PipelineContext
     private volatile RecordingSession? _session;
     private RecordingWriter? _writer;
     private readonly List<Task> _finishing = [];
+    private readonly List<Task> _exiting = [];
 
     /// <summary>The running recording, null when none.</summary>
     public RecordingSession? Session => _session;
@@ -134,10 +135,22 @@ internal sealed class PipelineRecording(CameraPipeline pipeline, PipelineContext
         {
             _writer = null;
             await (stop ? writer.StopAsync() : writer.Completion).ConfigureAwait(false);
+            _exiting.RemoveAll(t => t.IsCompleted);
+            _exiting.Add(writer.Exited);
         }
 
         await Task.WhenAll(_finishing).ConfigureAwait(false);
         _finishing.Clear();
+    }
+
+    /// <summary>
+    /// Waits until the recorders of finished writers have exited. A stop does not wait for that (their files are complete
+    /// before they exit); stopping the camera's process and closing the pipeline do, so no recorder outlives them.
+    /// </summary>
+    public async Task WaitForRecordersAsync()
+    {
+        await Task.WhenAll(_exiting).ConfigureAwait(false);
+        _exiting.Clear();
     }
 
     /// <summary>The process ended (crash): its writer finalizes its segment in the background while the process restarts.</summary>
@@ -148,7 +161,15 @@ internal sealed class PipelineRecording(CameraPipeline pipeline, PipelineContext
             _writer = null;
             _finishing.RemoveAll(t => t.IsCompleted);
             _finishing.Add(writer.Completion);
+            _exiting.RemoveAll(t => t.IsCompleted);
+            _exiting.Add(ExitedAsync(writer));
         }
+    }
+
+    private static async Task ExitedAsync(RecordingWriter writer)
+    {
+        await writer.Completion.ConfigureAwait(false);
+        await writer.Exited.ConfigureAwait(false);
     }
 
     private void Attach(PipelineRun r, RecordingSession session, DateTimeOffset? from)

@@ -23,6 +23,7 @@ internal sealed class RecordingWriter : IFeedListener
     private readonly string _cameraId;
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
     private readonly Action<RecordingWriter, string> _gaveUp;
+    private readonly List<Task> _exits = [];
     private int _sequence;
 
     private RecordingWriter(PipelineContext context, SegmentNamer namer, string cameraId, RecordingSession session, CameraFeed feed, Action<RecordingWriter, string> gaveUp)
@@ -38,8 +39,20 @@ internal sealed class RecordingWriter : IFeedListener
 
     public RecordingSession Session { get; }
 
-    /// <summary>Completes when every queued interval is written and the last segment is finalized.</summary>
+    /// <summary>Completes when every queued interval is written and the last segment is finalized (its file complete).</summary>
     public Task Completion { get; private set; }
+
+    /// <summary>After <see cref="Completion"/>: completes when every recorder of this writer has exited too.</summary>
+    public Task Exited
+    {
+        get
+        {
+            lock (_exits)
+            {
+                return Task.WhenAll(_exits);
+            }
+        }
+    }
 
     /// <summary>
     /// Joins <paramref name="feed"/>: from the buffered interval at or before <paramref name="from"/> (pre-event), else from
@@ -247,10 +260,34 @@ internal sealed class RecordingWriter : IFeedListener
             return true;
         }
 
-        /// <summary>Ends the segment: the recorder reads to the end of its input and finalizes the file.</summary>
+        /// <summary>
+        /// Ends the segment: the recorder reads to the end of its input and finalizes the file. Completes when the file is
+        /// complete; the recorder's exit is awaited in the background (it stays in the process table until then).
+        /// </summary>
         public async Task CloseAsync()
         {
-            await process.CloseInputAndWaitAsync(owner._context.Options.StopTimeout).ConfigureAwait(false);
+            var exited = await process.CloseInputAndWaitForOutputsAsync(owner._context.Options.StopTimeout).ConfigureAwait(false);
+            _ = Claim();
+            lock (owner._exits)
+            {
+                owner._exits.RemoveAll(t => t.IsCompleted);
+                owner._exits.Add(FinishAfterAsync(exited));
+            }
+        }
+
+        private async Task FinishAfterAsync(Task exited)
+        {
+            try
+            {
+                await exited.WaitAsync(owner._context.Options.StopTimeout, owner._context.Time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Its file is complete; a recorder that hangs in its teardown is not waited for longer.
+                process.Kill();
+                await exited.ConfigureAwait(false);
+            }
+
             Finish();
         }
 

@@ -72,7 +72,7 @@ public sealed class CommandTests
         var args = FfmpegCommand.BuildRecorder(format, audio, path);
         var line = string.Join('|', args);
 
-        Assert.Contains("|-f|mpegts|-analyzeduration|500000|-i|pipe:0|-map|0:v:0|", line, StringComparison.Ordinal);
+        Assert.Contains("|-progress|pipe:1|-f|mpegts|-analyzeduration|500000|-i|pipe:0|-map|0:v:0|", line, StringComparison.Ordinal);
         Assert.Equal(audio, args.Contains("0:a:0?"));
         Assert.Contains("|-c|copy|", line, StringComparison.Ordinal);
         Assert.Contains(containerArgs + "|-y|" + path, line, StringComparison.Ordinal);
