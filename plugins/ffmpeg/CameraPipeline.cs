@@ -140,7 +140,7 @@ internal sealed class CameraPipeline
             {
                 await StartRunAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is DependencyFailedException or OperationCanceledException)
+            catch (Exception ex) when (ex is DependencyFailedException or OperationCanceledException or IOException or UnauthorizedAccessException)
             {
                 _hlsWanted = false;
                 if (_recording.Session is not null)

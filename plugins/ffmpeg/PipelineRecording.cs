@@ -77,7 +77,7 @@ internal sealed class PipelineRecording(CameraPipeline pipeline, PipelineContext
         {
             await pipeline.StartRunAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is DependencyFailedException or OperationCanceledException)
+        catch (Exception ex) when (ex is DependencyFailedException or OperationCanceledException or IOException or UnauthorizedAccessException)
         {
             _session = null;
             if (pipeline.WantsProcessWithoutRecording)
