@@ -27,7 +27,8 @@ internal static class FfmpegOneShot
     /// <paramref name="time"/>'s clock. Cancelling <paramref name="cancellationToken"/> kills the process and throws.
     /// <paramref name="installHint"/> is what the user is told when ffmpeg cannot be started at all;
     /// <paramref name="running"/> is called with the process id at the start and with the id negated at the end, so an
-    /// owner can kill what is still running when the service exits.
+    /// owner can kill what is still running when the service exits. <paramref name="standardInput"/>, when given, is
+    /// written to ffmpeg's stdin (input <c>pipe:0</c>), which is then closed.
     /// </summary>
     public static async Task<FfmpegRunResult> RunAsync(
         string executable,
@@ -36,7 +37,8 @@ internal static class FfmpegOneShot
         TimeProvider time,
         string installHint,
         Action<int>? running,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        byte[]? standardInput = null)
     {
         var stderr = new StringBuilder();
         using var timeoutCts = new CancellationTokenSource(timeout, time);
@@ -45,6 +47,11 @@ internal static class FfmpegOneShot
             .WithArguments(arguments)
             .WithValidation(CommandResultValidation.None)
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr));
+        if (standardInput is not null)
+        {
+            command = command.WithStandardInputPipe(PipeSource.FromBytes(standardInput));
+        }
+
         CommandTask<CommandResult> task;
         try
         {

@@ -16,6 +16,15 @@ internal static class FfmpegSnapshot
     /// <summary>Appends the arguments that encode the first video frame of input 0 into <paramref name="outputPath"/>.</summary>
     public static void AddOutput(List<string> args, string outputPath, string format, int quality)
     {
+        AddEncoding(args, format, quality);
+
+        // image2 with -update: the path is taken literally (no %d pattern), whatever its extension.
+        args.AddRange(["-f", "image2", "-update", "1", "-y", outputPath]);
+    }
+
+    /// <summary>Appends the arguments that encode the first video frame of input 0 (the output itself is the caller's).</summary>
+    public static void AddEncoding(List<string> args, string format, int quality)
+    {
         ArgumentNullException.ThrowIfNull(args);
         args.AddRange(["-map", "0:v:0", "-an", "-frames:v", "1"]);
         if (string.Equals(format, SnapshotFormats.Png, StringComparison.OrdinalIgnoreCase))
@@ -27,8 +36,5 @@ internal static class FfmpegSnapshot
             // mjpeg wants full-range input: convert explicitly instead of relying on ffmpeg's deprecated auto-pick.
             args.AddRange(["-c:v", "mjpeg", "-q:v", QualityToQscale(quality).ToString(CultureInfo.InvariantCulture), "-pix_fmt", "yuvj420p"]);
         }
-
-        // image2 with -update: the path is taken literally (no %d pattern), whatever its extension.
-        args.AddRange(["-f", "image2", "-update", "1", "-y", outputPath]);
     }
 }

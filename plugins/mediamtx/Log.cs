@@ -51,6 +51,12 @@ internal static partial class Log
     [LoggerMessage(5016, LogLevel.Warning, "Could not split a segment of {CameraId} by size (kept whole): {Reason}")]
     public static partial void SegmentSplitFailed(ILogger logger, string cameraId, string reason);
 
+    [LoggerMessage(5031, LogLevel.Information, "Snapshot of {CameraId} from its open reader failed ({Reason}); taking it from a new connection")]
+    public static partial void LiveSnapshotFailed(ILogger logger, string cameraId, string reason);
+
+    [LoggerMessage(5032, LogLevel.Information, "Snapshot reader of {CameraId} closed: no picture in {Attempts} attempts ({Detail}); its next snapshot opens a new connection")]
+    public static partial void SnapshotReaderGaveUp(ILogger logger, string cameraId, int attempts, string detail);
+
     [LoggerMessage(5015, LogLevel.Warning, "Event handler of the MediaMTX backend threw")]
     public static partial void EventHandlerFailed(ILogger logger, Exception exception);
 }

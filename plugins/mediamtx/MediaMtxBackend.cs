@@ -31,6 +31,8 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
     private readonly SegmentCollector _segments;
     private readonly SegmentAudioRemover _audio;
     private readonly BackgroundLoops _loops;
+    private readonly LiveSnapshotReaders _liveReaders;
+    private long _snapshotsFromOpenReaders;
 
     public MediaMtxBackend(
         MediaMtxClient client,
@@ -52,6 +54,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
         _segments = new SegmentCollector(client, timeProvider, new SegmentSplitter(_options.FfmpegPath, timeProvider));
         _audio = new SegmentAudioRemover(_options, timeProvider, logger);
         _loops = new BackgroundLoops(logger, timeProvider);
+        _liveReaders = new LiveSnapshotReaders(_options, timeProvider, logger);
     }
 
     public string Name => "mediamtx";
@@ -88,6 +91,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _reconciler.Dispose();
         _loops.Dispose();
+        _liveReaders.Dispose();
     }
 
     /// <summary>One reconciliation pass now (tests; the loop runs it every <see cref="MediaMtxOptions.ReconcileInterval"/>).</summary>
@@ -118,6 +122,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
         }
 
         _paths.Remove(cameraId);
+        _liveReaders.Forget(cameraId);
         await _reconciler.ExclusiveAsync(
             async () =>
             {
@@ -276,7 +281,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
 
         _paths.Stopped(session);
         await _segments.WaitRecordOffAsync(cameraId, cancellationToken).ConfigureAwait(false);
-        var files = await RotateAsync(session, await _segments.CollectAsync(session, cancellationToken).ConfigureAwait(false), final: true, cancellationToken).ConfigureAwait(false);
+        var files = await RotateAsync(session, await _segments.CollectAsync(session, cancellationToken, final: true).ConfigureAwait(false), final: true, cancellationToken).ConfigureAwait(false);
         if (session.RemoveAudio)
         {
             // MediaMTX records every track of the path; audio: false takes the audio out of the finished segments.
@@ -338,19 +343,42 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
 
     // ---- snapshots ----
 
-    public Task<SnapshotResult> TakeSnapshotAsync(SnapshotRequest request, CancellationToken cancellationToken)
+    /// <summary>Snapshots served from an open reader so far (tests).</summary>
+    internal long SnapshotsFromOpenReaders => Interlocked.Read(ref _snapshotsFromOpenReaders);
+
+    /// <summary>Snapshot readers open now (tests).</summary>
+    internal int OpenSnapshotReaders => _liveReaders.Count;
+
+    /// <summary>
+    /// From the camera's open reader when it has a fresh picture (<see cref="LiveSnapshotReaders"/>), otherwise from a
+    /// new RTSP connection; either way the reader is kept open for the next snapshot.
+    /// </summary>
+    public async Task<SnapshotResult> TakeSnapshotAsync(SnapshotRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         _paths.EnsurePublished(request.CameraId);
         var url = $"rtsp://{PathConfigBuilder.UserInfo(_options)}{_options.RtspHost}:{_options.RtspPort.ToString(CultureInfo.InvariantCulture)}/{request.CameraId}";
-        return CaptureAsync(url, request, cancellationToken);
-    }
+        if (_liveReaders.TryTake(request.CameraId, request.Format, request.Quality, out var picture, out var encoder))
+        {
+            try
+            {
+                var fromReader = await _snapshotter.CaptureAsync(picture, request, encoder, cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _snapshotsFromOpenReaders);
+                _liveReaders.Keep(request.CameraId, url, request.Format, request.Quality, fromReader.Width, fromReader.Height);
+                return fromReader;
+            }
+            catch (DependencyFailedException ex)
+            {
+                // A GOP the decoder did not take (cut mid-picture): a new connection still gives a picture.
+                Log.LiveSnapshotFailed(_logger, request.CameraId, ex.Detail);
+            }
+        }
 
-    private async Task<SnapshotResult> CaptureAsync(string url, SnapshotRequest request, CancellationToken ct)
-    {
         try
         {
-            return await _snapshotter.CaptureAsync(url, request, ct).ConfigureAwait(false);
+            var result = await _snapshotter.CaptureAsync(url, request, cancellationToken).ConfigureAwait(false);
+            _liveReaders.Keep(request.CameraId, url, request.Format, request.Quality, result.Width, result.Height);
+            return result;
         }
         catch (DependencyFailedException ex)
         {
@@ -360,8 +388,6 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
     }
 
     public IAsyncEnumerable<VideoFrame> ReadFramesAsync(VideoFrameRequest request, CancellationToken cancellationToken) => MediaMtxFrameSource.ReadAsync(_options, _paths, _time, request, cancellationToken);
-
-    // ---- health ----
 
     // ---- health ----
 

@@ -4,7 +4,8 @@ namespace CameraService.Plugins.MediaMtx;
 
 /// <summary>
 /// The plugin's instruments (meter <c>CameraService.MediaMtx</c>; the service exports every <c>CameraService*</c>
-/// meter at <c>/metrics</c>): Control API call duration and failures by endpoint, and the circuit breaker's state.
+/// meter at <c>/metrics</c>): Control API call duration and failures by endpoint, the circuit breaker's state, and
+/// snapshots by source.
 /// Endpoints are route templates (<c>/v3/config/paths/add</c>), never path names, so cardinality stays bounded.
 /// </summary>
 internal sealed class MediaMtxMetrics : IDisposable
@@ -16,12 +17,14 @@ internal sealed class MediaMtxMetrics : IDisposable
     private readonly Meter _meter = new(MeterName, "1.0");
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _failures;
+    private readonly Counter<long> _snapshots;
     private int _circuit;
 
     public MediaMtxMetrics()
     {
         _duration = _meter.CreateHistogram<double>("camera_service.mediamtx.request.duration", "s", "MediaMTX Control API call duration by endpoint, method and outcome (one per HTTP attempt)");
         _failures = _meter.CreateCounter<long>("camera_service.mediamtx.request.failures", description: "Failed MediaMTX Control API calls by endpoint and reason (unreachable, timeout, http_5xx, http_4xx, circuit_open)");
+        _snapshots = _meter.CreateCounter<long>("camera_service.mediamtx.snapshots", description: "Snapshots by source (open_reader: the newest picture of the camera's open reader; new_connection: a new RTSP connection) and outcome");
         _meter.CreateObservableGauge("camera_service.mediamtx.circuit.state", () => Volatile.Read(ref _circuit) / 2.0, description: "MediaMTX circuit breaker: 0 closed, 0.5 half-open, 1 open (calls suspended)");
     }
 
@@ -41,6 +44,10 @@ internal sealed class MediaMtxMetrics : IDisposable
             Failed(path, failure);
         }
     }
+
+    /// <summary>A snapshot taken (or failed) from <paramref name="source"/>: <c>open_reader</c> or <c>new_connection</c>.</summary>
+    public void Snapshot(string source, bool succeeded) =>
+        _snapshots.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("outcome", succeeded ? "success" : "error"));
 
     public void Failed(string path, string reason) =>
         _failures.Add(1, new KeyValuePair<string, object?>("endpoint", Endpoint(path)), new KeyValuePair<string, object?>("reason", reason));

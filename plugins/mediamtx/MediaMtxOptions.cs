@@ -66,6 +66,12 @@ public sealed class MediaMtxOptions
     /// <summary>Upper bound of a snapshot capture (the request's own timeout applies when shorter).</summary>
     public TimeSpan SnapshotTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a camera's snapshot reader stays open after its last snapshot (0 = none: every snapshot opens a new
+    /// RTSP connection and waits for a keyframe). See <see cref="LiveSnapshotReaders"/>.
+    /// </summary>
+    public TimeSpan SnapshotReaderIdle { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Host MediaMTX's RTSP server is reached at by the plugin (snapshots).</summary>
     public string RtspHost { get; set; } = "127.0.0.1";
 
@@ -120,6 +126,11 @@ internal sealed class MediaMtxOptionsValidator : IValidateOptions<MediaMtxOption
         if (options.RequestTimeout <= TimeSpan.Zero || options.SnapshotTimeout <= TimeSpan.Zero || options.ReconcileInterval <= TimeSpan.Zero)
         {
             errors.Add("Plugins:MediaMtx: RequestTimeout, SnapshotTimeout and ReconcileInterval must be positive.");
+        }
+
+        if (options.SnapshotReaderIdle < TimeSpan.Zero || options.SnapshotReaderIdle > TimeSpan.FromHours(1))
+        {
+            errors.Add("Plugins:MediaMtx:SnapshotReaderIdle must be between 0 (no reader kept) and 1 hour.");
         }
 
         if (options.RetryCount is < 0 or > 10)

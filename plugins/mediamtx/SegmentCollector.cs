@@ -59,8 +59,12 @@ internal sealed class SegmentCollector(MediaMtxClient client, TimeProvider time,
         }
     }
 
-    /// <summary>The session's segment files: what MediaMTX lists for the path plus what is in the directory, newer than the start.</summary>
-    public async Task<IReadOnlyList<RecordedFile>> CollectAsync(RecordingSession s, CancellationToken ct)
+    /// <summary>
+    /// The session's segment files: what MediaMTX lists for the path plus what is in the directory, newer than the
+    /// start, without segments that hold no media. <paramref name="final"/>: the recording has ended (record is off),
+    /// so its newest segment is complete too.
+    /// </summary>
+    public async Task<IReadOnlyList<RecordedFile>> CollectAsync(RecordingSession s, CancellationToken ct, bool final = false)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         try
@@ -70,8 +74,10 @@ internal sealed class SegmentCollector(MediaMtxClient client, TimeProvider time,
             {
                 if (DateTimeOffset.TryParse(seg.Start, CultureInfo.InvariantCulture, DateTimeStyles.None, out var start) && start >= s.StartTime - StartTolerance)
                 {
+                    // The tolerance alone would also take the previous recording's last segment when a start follows a
+                    // stop within it: what was on disk before the start is never this session's.
                     var file = Path.Combine(s.Directory, SegmentFileName(s.CameraId, start));
-                    if (File.Exists(file))
+                    if (File.Exists(file) && s.Preexisting?.Contains(file) != true)
                     {
                         names.Add(file);
                     }
@@ -94,7 +100,35 @@ internal sealed class SegmentCollector(MediaMtxClient client, TimeProvider time,
             }
         }
 
-        return names.Select(f => new FileInfo(f)).Where(f => f.Exists).Select(f => new RecordedFile { Path = f.FullName, Size = f.Length }).ToList();
+        return DropEmpty(names.ToList(), final).Select(f => new FileInfo(f)).Where(f => f.Exists).Select(f => new RecordedFile { Path = f.FullName, Size = f.Length }).ToList();
+    }
+
+    /// <summary>
+    /// Removes the session's complete segments that hold no media (MediaMTX stopped or killed within a segment's first
+    /// part leaves the init only; see <see cref="Fmp4Boxes"/>): listed, they would be files that no player can play.
+    /// The newest segment of a running recording may still be getting its first part and is left alone.
+    /// </summary>
+    private static IEnumerable<string> DropEmpty(List<string> files, bool final)
+    {
+        for (var i = 0; i < files.Count; i++)
+        {
+            var complete = final || i < files.Count - 1;
+            if (complete && !Fmp4Boxes.HasMedia(files[i]))
+            {
+                try
+                {
+                    File.Delete(files[i]);
+                }
+                catch (IOException)
+                {
+                    // Still not listed: it holds nothing to play.
+                }
+
+                continue;
+            }
+
+            yield return files[i];
+        }
     }
 
     /// <summary>

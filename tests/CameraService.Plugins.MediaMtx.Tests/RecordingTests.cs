@@ -50,6 +50,25 @@ public sealed class RecordingTests : BackendTestBase
     }
 
     [Fact]
+    public async Task StartRightAfterAStop_TheNewSessionListsOnlyItsOwnSegments()
+    {
+        // The previous recording's last segment starts within the listing's start tolerance of the new session (a stop
+        // and a start in the same second): it must stay the previous session's, in both the API listing and the scan.
+        await Backend.PublishAsync(Camera(), CancellationToken.None);
+        await Backend.StartRecordingAsync(Request("s1"), CancellationToken.None);
+        Emu.Advance(TimeSpan.FromSeconds(5));
+        var first = await Backend.StopRecordingAsync("camera0", CancellationToken.None);
+        Assert.NotEmpty(first.Files);
+
+        await Backend.StartRecordingAsync(Request("s2"), CancellationToken.None);
+        Emu.Advance(TimeSpan.FromSeconds(5));
+        var second = await Backend.StopRecordingAsync("camera0", CancellationToken.None);
+
+        Assert.NotEmpty(second.Files);
+        Assert.Empty(second.Files.Select(f => f.Path).Intersect(first.Files.Select(f => f.Path)));
+    }
+
+    [Fact]
     public async Task Start_AlreadyRecording_InvalidState_StopIdle_InvalidState()
     {
         await Backend.PublishAsync(Camera(), CancellationToken.None);

@@ -80,7 +80,7 @@ internal sealed class MotionMonitor : BackgroundService
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _pass = new(1, 1);
     private int _disposed;
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PassLoop _loop;
 
     public MotionMonitor(
         CameraRegistry registry,
@@ -97,6 +97,7 @@ internal sealed class MotionMonitor : BackgroundService
         _components = components;
         _events = events;
         _time = time;
+        _loop = new PassLoop(time);
         _logger = logger;
         _store.Changed += OnSettingsChanged;
         _recordings.CameraReady += OnCameraReady;
@@ -197,36 +198,16 @@ internal sealed class MotionMonitor : BackgroundService
         base.Dispose();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _wake, wake);
-            try
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _loop.RunAsync(
+            async ct =>
             {
-                await RunPassAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) // one bad pass must not end motion detection; the next pass tries again
-            {
-                MotionLog.PassFailed(_logger, ex);
-            }
-
-            using var delay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            try
-            {
-                await Task.WhenAny(Task.Delay(PassInterval, _time, delay.Token), wake.Task).ConfigureAwait(false);
-            }
-            finally
-            {
-                await delay.CancelAsync().ConfigureAwait(false);
-            }
-        }
-    }
+                await RunPassAsync(ct).ConfigureAwait(false);
+                return PassInterval;
+            },
+            ex => MotionLog.PassFailed(_logger, ex),
+            PassInterval,
+            stoppingToken);
 
     private void StartWatch(CameraView camera, MotionSettings settings, IVideoFrameSource source)
     {
@@ -443,7 +424,7 @@ internal sealed class MotionMonitor : BackgroundService
 
     private void OnCameraReady(string cameraId) => Wake();
 
-    private void Wake() => Volatile.Read(ref _wake).TrySetResult();
+    private void Wake() => _loop.Wake();
 
     /// <summary>A running reader.</summary>
     private sealed class Watch((string Source, string StableId) key, MotionSettings settings, CancellationTokenSource cancel)

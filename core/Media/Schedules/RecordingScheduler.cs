@@ -29,7 +29,7 @@ internal sealed partial class RecordingScheduler : BackgroundService
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string Source, string StableId), DateTimeOffset> _suppressed = new();
     private readonly SemaphoreSlim _pass = new(1, 1);
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PassLoop _loop;
 
     public RecordingScheduler(CameraRegistry registry, RecordingScheduleStore store, RecordingManager recordings, TimeProvider time, ILogger<RecordingScheduler> logger)
     {
@@ -37,6 +37,7 @@ internal sealed partial class RecordingScheduler : BackgroundService
         _store = store;
         _recordings = recordings;
         _time = time;
+        _loop = new PassLoop(time);
         _logger = logger;
 
         // Subscribed from the start (not only while the loop runs), so that a client's stop is never missed.
@@ -93,40 +94,12 @@ internal sealed partial class RecordingScheduler : BackgroundService
         base.Dispose();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            // Armed before the pass: a camera that comes back during the pass wakes the next one at once.
-            var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _wake, wake);
-            DateTimeOffset next;
-            try
-            {
-                next = await RunPassAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) // one bad pass must not end scheduling; the next pass tries again
-            {
-                LogPassFailed(_logger, ex);
-                next = _time.GetUtcNow() + MaxPassInterval;
-            }
-
-            var wait = next - _time.GetUtcNow();
-            using var delay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            try
-            {
-                await Task.WhenAny(Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, delay.Token), wake.Task).ConfigureAwait(false);
-            }
-            finally
-            {
-                await delay.CancelAsync().ConfigureAwait(false);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _loop.RunAsync(
+            async ct => await RunPassAsync(ct).ConfigureAwait(false) - _time.GetUtcNow(),
+            ex => LogPassFailed(_logger, ex),
+            MaxPassInterval,
+            stoppingToken);
 
     /// <summary>Starts or stops one camera's scheduled recording as its schedule says at <paramref name="now"/>; returns the camera's next boundary.</summary>
     private async Task<DateTimeOffset?> EvaluateAsync(CameraView camera, DateTimeOffset now, CancellationToken cancellationToken)
@@ -203,7 +176,7 @@ internal sealed partial class RecordingScheduler : BackgroundService
         _suppressed[(camera.Binding.Source, camera.Binding.StableId)] = open.End;
     }
 
-    private void Wake() => Volatile.Read(ref _wake).TrySetResult();
+    private void Wake() => _loop.Wake();
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Recording schedule: {Action} {CameraId}")]
     private static partial void LogActed(ILogger logger, string action, string cameraId);

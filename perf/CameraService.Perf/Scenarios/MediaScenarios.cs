@@ -10,7 +10,11 @@ using static CameraService.Perf.Scenarios.ScenarioContext;
 
 namespace CameraService.Perf.Scenarios;
 
-/// <summary>control: start_recording → (hold) → stop_recording → take_snapshot on one camera, N times; p95 per method.</summary>
+/// <summary>
+/// control: start_recording → (hold) → stop_recording → take_snapshot on one camera, N times; p95 per method. Then
+/// phase <c>snapshot-live</c>: N snapshots of the same camera, 250 ms apart, after one unrecorded warm-up snapshot —
+/// the latency of a snapshot of a live path (issue 26), without the path changes a recording's start and stop make.
+/// </summary>
 internal sealed class ControlScenario : IScenario
 {
     public string Name => "control";
@@ -41,8 +45,19 @@ internal sealed class ControlScenario : IScenario
 
             return null;
         }, cancellationToken).ConfigureAwait(false);
+        await connection.CallAsync(snapshot, capture: false, cancellationToken).ConfigureAwait(false);
+        var live = await context.RunPhaseAsync("snapshot-live", target.Info, async (m, ct) =>
+        {
+            for (var i = 0; i < iterations; i++)
+            {
+                await CallAsync(connection, snapshot, m, ct).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(250), TimeProvider.System, ct).ConfigureAwait(false);
+            }
+
+            return null;
+        }, cancellationToken).ConfigureAwait(false);
         return new ScenarioOutcome(
-            [phase],
+            [phase, live],
             new Dictionary<string, string> { ["iterations"] = Inv(iterations), ["hold_seconds"] = Inv(hold), ["device"] = device },
             notes);
     }
