@@ -16,6 +16,9 @@ internal sealed class RecordingWriter : IFeedListener
     /// <summary>A recorder that took this many intervals worked: its failures before are forgiven.</summary>
     private const int HealthyIntervals = 3;
 
+    /// <summary>Intervals a restarted recorder gets again after its predecessor died (issue 22: nothing lost at a crash).</summary>
+    private const int ResentIntervals = 2;
+
     private readonly Channel<Gop> _queue = Channel.CreateUnbounded<Gop>(new UnboundedChannelOptions { SingleReader = true });
     private readonly PipelineContext _context;
     private readonly SegmentNamer _namer;
@@ -88,7 +91,8 @@ internal sealed class RecordingWriter : IFeedListener
         // The first recorder starts now, before the first interval is complete: a short recording's stop does not
         // wait for a process start (a running feed has its program table already; a new one gets it with the first interval).
         var segment = _feed.Header is not null ? TryStartSegment(start) : null;
-        Gop? previous = null;
+        // The last intervals written (at most ResentIntervals): what a recorder that dies may not have muxed yet.
+        var recent = new List<Gop>(ResentIntervals + 1);
         var failures = 0;
         var gaveUp = false;
         var closing = new List<Task>();
@@ -105,7 +109,7 @@ internal sealed class RecordingWriter : IFeedListener
                 closing.RemoveAll(t => t.IsCompletedSuccessfully);
                 closing.Add(segment.CloseAsync());
                 segment = null;
-                previous = null;
+                recent.Clear();
             }
 
             while (true)
@@ -115,10 +119,14 @@ internal sealed class RecordingWriter : IFeedListener
                 {
                     try
                     {
-                        segment = StartSegment(previous?.Time ?? gop.Time);
-                        if (previous is not null && !await segment.WriteAsync(previous).ConfigureAwait(false))
+                        segment = StartSegment(recent.Count > 0 ? recent[0].Time : gop.Time);
+                        foreach (var again in recent)
                         {
-                            error = "the restarted recorder exited at once";
+                            if (!await segment.WriteAsync(again, resent: true).ConfigureAwait(false))
+                            {
+                                error = "the restarted recorder exited at once";
+                                break;
+                            }
                         }
                     }
                     catch (Exception ex) when (ex is DependencyFailedException or IOException or UnauthorizedAccessException)
@@ -130,25 +138,37 @@ internal sealed class RecordingWriter : IFeedListener
 
                 if (error is null && await segment!.WriteAsync(gop).ConfigureAwait(false))
                 {
-                    if (segment.Intervals >= HealthyIntervals)
+                    if (segment.Intervals - segment.Resent >= HealthyIntervals)
                     {
                         failures = 0;
                     }
 
-                    previous = gop;
+                    recent.Add(gop);
+                    if (recent.Count > ResentIntervals)
+                    {
+                        recent.RemoveAt(0);
+                    }
+
                     break;
                 }
 
                 // The recorder died (killed, disk full, ...): keep what it wrote and continue in a new segment.
                 error ??= $"the recorder ffmpeg exited unexpectedly (exit code {segment!.ExitCode})";
-                // Its muxer held the interval before this one until this one's keyframe: resend both (when they fit).
-                previous = previous is not null && (Session.SegmentMaxBytes == 0 || previous.Length + gop.Length + 2 * TsDemux.PacketSize <= Session.SegmentMaxBytes)
-                    ? previous : null;
+                // Its muxer may not have written the last intervals it was given (it writes a fragment when the next one
+                // starts, and on a loaded box it lags behind its input): the next recorder gets them again with this one
+                // (the oldest left out when they would not fit the size limit).
+                while (recent.Count > 0 && Session.SegmentMaxBytes > 0
+                       && recent.Sum(g => g.Length) + gop.Length + 2 * TsDemux.PacketSize > Session.SegmentMaxBytes)
+                {
+                    recent.RemoveAt(0);
+                }
+
                 if (segment is not null)
                 {
-                    // A file that holds nothing the next segment does not get again (at most the resent interval) is
-                    // removed: it would be a second copy at best, and one without a fragment yet does not play.
-                    await segment.AbandonAsync(redundant: segment.Intervals == 0 || (segment.Intervals == 1 && previous is not null)).ConfigureAwait(false);
+                    // A file of at most one interval that the next segment gets again is removed: it would be a second copy at
+                    // best, and one without a fragment yet does not play. Longer ones stay (they play; the resent intervals
+                    // are then in two files).
+                    await segment.AbandonAsync(redundant: segment.Intervals <= Math.Min(1, recent.Count)).ConfigureAwait(false);
                     segment = null;
                 }
 
@@ -220,6 +240,9 @@ internal sealed class RecordingWriter : IFeedListener
 
         public int Intervals { get; private set; }
 
+        /// <summary>Of <see cref="Intervals"/>, those a dead predecessor had been given already (they do not show a healthy recorder).</summary>
+        public int Resent { get; private set; }
+
         public int ExitCode => process.ExitCode;
 
         public void WriteHeader(byte[] header)
@@ -229,7 +252,7 @@ internal sealed class RecordingWriter : IFeedListener
         }
 
         /// <summary>Writes one interval; false when the recorder is gone (or stalled: then it is killed).</summary>
-        public async Task<bool> WriteAsync(Gop gop)
+        public async Task<bool> WriteAsync(Gop gop, bool resent = false)
         {
             var input = process.Input!;
             try
@@ -256,6 +279,7 @@ internal sealed class RecordingWriter : IFeedListener
 
             Bytes += gop.Length;
             Intervals++;
+            Resent += resent ? 1 : 0;
             _ = Claim();
             return true;
         }
