@@ -32,7 +32,7 @@ internal static class Program
         ["console"] = "the web console in headless Chromium, fresh context each time: first paint, sign-in, first live frame",
         ["fleet"] = "fleet mode on a real nats-server: gateway overhead vs a real node, get_camera_list and event fan-out over simulated nodes, gateway CPU by nodes × clients",
         ["progress"] = "N sessions (default 1,000) subscribed to recording.progress under the open-loop load: API p95 without and with every camera recording (issue 21)",
-        ["rtsp"] = "network cameras from a GStreamer RTSP server on 127.0.0.1: add_external_stream → CONNECTED p50/p95 (--iterations, default 20), then the cameras held (--cameras, default 20; --duration s, default 60): service CPU, ffmpeg/MediaMTX apart",
+        ["rtsp"] = "network cameras from a GStreamer RTSP server on 127.0.0.1: add_external_stream → CONNECTED p50/p95 (--iterations, default 20), then the cameras held (--cameras, default 20; --duration s, default 60), then all recording (--warmup s unmeasured first): service CPU, ffmpeg/MediaMTX apart",
         ["motion"] = "motion detection of one camera: a 640x480 30 fps H.264 stream decoded to 5 fps grey frames by the service's ffmpeg reader arguments, each through the service's MotionDetector (--duration s, default 60): CPU % of one core",
     };
 
@@ -53,7 +53,7 @@ internal static class Program
         ["files"] = ["--file-count", "--clients", "--duration", "--downloads", "--big-file-mib"],
         ["console"] = ["--iterations"],
         ["fleet"] = ["--nodes", "--client-counts", "--cameras-per-node", "--clients", "--duration", "--warmup", "--rate"],
-        ["rtsp"] = ["--iterations", "--cameras", "--duration"],
+        ["rtsp"] = ["--iterations", "--cameras", "--duration", "--warmup"],
         ["motion"] = ["--duration"],
         ["progress"] = ["--sessions", "--rate", "--duration", "--mix", "--max-in-flight"],
     };

@@ -25,6 +25,8 @@ internal sealed class SegmentCollector(MediaMtxClient client, TimeProvider time,
     // MediaMTX opens the first segment a little after the config change that starts the recording.
     private static readonly TimeSpan StartTolerance = TimeSpan.FromSeconds(2);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _withMedia = new(StringComparer.Ordinal);
+
     /// <summary>The segment files already in <paramref name="dir"/> (so a new recording can tell its own apart).</summary>
     public static IEnumerable<string> ListSegmentFiles(string dir, string cameraId) =>
         Directory.Exists(dir)
@@ -108,13 +110,26 @@ internal sealed class SegmentCollector(MediaMtxClient client, TimeProvider time,
     /// part leaves the init only; see <see cref="Fmp4Boxes"/>): listed, they would be files that no player can play.
     /// The newest segment of a running recording may still be getting its first part and is left alone.
     /// </summary>
-    private static IEnumerable<string> DropEmpty(List<string> files, bool final)
+    private IEnumerable<string> DropEmpty(List<string> files, bool final)
     {
         for (var i = 0; i < files.Count; i++)
         {
             var complete = final || i < files.Count - 1;
-            if (complete && !Fmp4Boxes.HasMedia(files[i]))
+            if (complete && !_withMedia.ContainsKey(files[i]))
             {
+                if (Fmp4Boxes.HasMedia(files[i]))
+                {
+                    // Complete and with media: never looked at again (progress asks for the files every few seconds).
+                    _withMedia.TryAdd(files[i], 0);
+                    if (_withMedia.Count > 100_000)
+                    {
+                        _withMedia.Clear();
+                    }
+
+                    yield return files[i];
+                    continue;
+                }
+
                 try
                 {
                     File.Delete(files[i]);

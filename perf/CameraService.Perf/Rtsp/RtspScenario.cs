@@ -200,6 +200,13 @@ internal sealed class RtspScenario : IScenario
                     m.Record("start_recording", sent, await connection.CallAsync(RpcMethod.Create("start_recording", RpcMethod.StringParams("device", device)), capture: false, ct).ConfigureAwait(false));
                 }
 
+                // --warmup: the recordings run unmeasured first (the recording code's JIT tier-up, the thread pool's
+                // growth), so the measured window is the steady state.
+                if (!context.Smoke && context.Settings.WarmupSeconds is > 0 and var warmup)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(warmup), TimeProvider.System, ct).ConfigureAwait(false);
+                }
+
                 var metrics = await MeasureAsync(m, recordSeconds, ct).ConfigureAwait(false);
                 foreach (var device in devices)
                 {
