@@ -17,15 +17,13 @@ internal sealed class CameraPipeline
     private readonly PipelineContext _context;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly SegmentNamer _namer;
+    private readonly PipelineRecording _recording;
     private volatile PipelineRun? _run;
-    private volatile RecordingSession? _recording;
-    private RecordingWriter? _writer;
     private volatile bool _hlsWanted;
     private volatile bool _failing;
     private volatile string? _failure;
     private bool _closed;
-    private int _frameReaders;
+    private readonly PipelineFrameReaders _frameReaders;
     private readonly RestartBackoff _backoff;
     private readonly HlsViewers _viewers;
 
@@ -33,12 +31,22 @@ internal sealed class CameraPipeline
     {
         _context = context;
         Camera = camera;
-        _namer = new SegmentNamer(camera.CameraId, context.Logger);
+        _recording = new PipelineRecording(this, context, camera.CameraId);
+        _frameReaders = new PipelineFrameReaders(this);
         _backoff = new RestartBackoff(context.Options);
         _viewers = new HlsViewers(context.Time);
     }
 
     public StreamCamera Camera { get; private set; }
+
+    /// <summary>The running process, null when none runs.</summary>
+    internal PipelineRun? Run => _run;
+
+    /// <summary>Whether something besides a recording needs the process (HLS, the pre-event buffer, a frame reader).</summary>
+    internal bool WantsProcessWithoutRecording => _hlsWanted || KeepRunning;
+
+    /// <summary>Whether a recording runs.</summary>
+    internal bool Recording => _recording.Session is not null;
 
     public string CameraId => Camera.CameraId;
 
@@ -55,7 +63,7 @@ internal sealed class CameraPipeline
     public string? Failure => _failing ? _failure : null;
 
     /// <summary>The running recording, its bytes including the segment being written.</summary>
-    public BackendRecording? ActiveRecording => _recording?.ToBackendRecording(null);
+    public BackendRecording? ActiveRecording => _recording.Current;
 
     /// <summary>The feed of the running process (tests: its pre-event buffer), null when none runs.</summary>
     internal CameraFeed? Feed => _run?.Feed;
@@ -64,7 +72,7 @@ internal sealed class CameraPipeline
     /// With a pre-event buffer the process runs as long as the camera is published ("the running stream keeps a rolling
     /// buffer"); while frames are read from it (motion detection), too.
     /// </summary>
-    private bool KeepRunning => (_context.Options.PreEventBuffer > TimeSpan.Zero || Volatile.Read(ref _frameReaders) > 0) && !_closed;
+    private bool KeepRunning => (_context.Options.PreEventBuffer > TimeSpan.Zero || _frameReaders.Count > 0) && !_closed;
 
     /// <summary>The pid of the running ffmpeg (diagnostics and tests).</summary>
     public int? ProcessId => _run?.Process.Id;
@@ -74,11 +82,11 @@ internal sealed class CameraPipeline
     public StreamInfo GetInfo()
     {
         var r = _run;
-        var wanted = _hlsWanted || _recording is not null;
+        var wanted = _hlsWanted || _recording.Session is not null;
         var state = r is null
             ? (_failing && wanted ? StreamState.Error : wanted ? StreamState.Starting : StreamState.Inactive)
             : r.Process.ReadyAt is null ? StreamState.Starting : StreamState.Active;
-        var readers = (_recording is not null ? 1 : 0) + (r is { Hls: true } && _viewers.Recent ? 1 : 0);
+        var readers = (_recording.Session is not null ? 1 : 0) + (r is { Hls: true } && _viewers.Recent ? 1 : 0);
         return new StreamInfo
         {
             CameraId = CameraId,
@@ -93,24 +101,12 @@ internal sealed class CameraPipeline
     }
 
     /// <summary>Takes a new description of the camera; a running process is restarted when its input changed.</summary>
-    public async Task UpdateCameraAsync(StreamCamera camera, CancellationToken cancellationToken)
-    {
-        var events = new List<StreamBackendEventArgs>();
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    public Task UpdateCameraAsync(StreamCamera camera, CancellationToken cancellationToken) =>
+        LockedAsync(async events =>
         {
             var inputChanged = !Equals(Camera.Input, camera.Input);
             Camera = camera;
-            if (_recording is null)
-            {
-                // Segments a killed service left behind get their final names, so they are not lost.
-                var recovered = _namer.Sweep(camera.RecordingDirectory, _namer.CameraTempPrefix, _context.Time);
-                if (recovered.Count > 0)
-                {
-                    Log.OrphanSegmentsRecovered(_context.Logger, recovered.Count, CameraId);
-                }
-            }
-
+            _recording.RecoverOrphans(camera.RecordingDirectory);
             if (inputChanged && _run is { } r)
             {
                 await StopRunAsync(r).ConfigureAwait(false);
@@ -121,20 +117,12 @@ internal sealed class CameraPipeline
                 // In the background: publishing does not wait for the camera's first frame (a failure is retried with backoff).
                 _ = StartInBackgroundAsync();
             }
-        }
-        finally
-        {
-            _gate.Release();
-        }
 
-        _context.Raise(events);
-    }
+            return true;
+        }, cancellationToken);
 
-    public async Task<StreamInfo> StartStreamingAsync(CancellationToken cancellationToken)
-    {
-        var events = new List<StreamBackendEventArgs>();
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    public Task<StreamInfo> StartStreamingAsync(CancellationToken cancellationToken) =>
+        LockedAsync(async events =>
         {
             ThrowIfClosed();
             _hlsWanted = true;
@@ -152,10 +140,10 @@ internal sealed class CameraPipeline
             {
                 await StartRunAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is DependencyFailedException or OperationCanceledException)
+            catch (Exception ex) when (ex is DependencyFailedException or OperationCanceledException or IOException or UnauthorizedAccessException)
             {
                 _hlsWanted = false;
-                if (_recording is not null)
+                if (_recording.Session is not null)
                 {
                     // The recording lost its process with the failed restart: recover it with backoff.
                     HandleFailure(ex.Message, events);
@@ -165,24 +153,15 @@ internal sealed class CameraPipeline
             }
 
             return GetInfo();
-        }
-        finally
-        {
-            _gate.Release();
-            _context.Raise(events);
-        }
-    }
+        }, cancellationToken);
 
-    public async Task<StreamInfo> StopStreamingAsync(CancellationToken cancellationToken)
-    {
-        var events = new List<StreamBackendEventArgs>();
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    public Task<StreamInfo> StopStreamingAsync(CancellationToken cancellationToken) =>
+        LockedAsync(async events =>
         {
             _hlsWanted = false;
             // While recording, the HLS output stays in the running process (dropped at its next restart):
             // restarting only to remove it would cut the recording into one more segment for nothing.
-            if (_recording is null && _run is { } r && (r.Hls || !KeepRunning))
+            if (_recording.Session is null && _run is { } r && (r.Hls || !KeepRunning))
             {
                 await StopRunAsync(r).ConfigureAwait(false);
                 PipelineRun.TryDeleteDirectory(WorkDirectory);
@@ -193,143 +172,38 @@ internal sealed class CameraPipeline
                 }
             }
 
-            _failing = _failing && (_recording is not null || KeepRunning);
+            _failing = _failing && (_recording.Session is not null || KeepRunning);
             return GetInfo();
-        }
-        finally
-        {
-            _gate.Release();
-            _context.Raise(events);
-        }
-    }
+        }, cancellationToken);
 
-    public async Task<BackendRecording> StartRecordingAsync(RecordingRequest request, CancellationToken cancellationToken)
-    {
-        var events = new List<StreamBackendEventArgs>();
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    public Task<BackendRecording> StartRecordingAsync(RecordingRequest request, CancellationToken cancellationToken) =>
+        LockedAsync(events =>
         {
             ThrowIfClosed();
-            if (_recording is { } active)
-            {
-                throw new InvalidStateException("already_recording", "RECORDING",
-                    $"Camera {CameraId} is already recording (session {active.SessionId}); stop it first.");
-            }
+            return _recording.StartAsync(request, events, cancellationToken);
+        }, cancellationToken);
 
-            var options = _context.Options;
-            if (request.PreEvent > TimeSpan.Zero && options.PreEventBuffer <= TimeSpan.Zero)
-            {
-                throw new UnsupportedFeatureException("pre_event_buffer",
-                    "The ffmpeg backend keeps no pre-event buffer; set Plugins:Ffmpeg:PreEventBuffer (e.g. 00:00:30) and restart the service to record seconds from before the call.");
-            }
-
-            if (request.Audio && FfmpegInput.AudioStream(Camera.Input) is null)
-            {
-                throw new UnsupportedFeatureException("audio", $"Camera {CameraId} has no audio input; record without audio.");
-            }
-
-            Directory.CreateDirectory(request.OutputDirectory);
-            var session = new RecordingSession(CameraId, request.SessionId, request.Format, request.OutputDirectory, _context.Time.GetUtcNow())
-            {
-                Audio = request.Audio,
-                SegmentMaxBytes = request.SegmentMaxBytes,
-            };
-            _recording = session;
-            if (_run is { } r)
-            {
-                // The camera's process runs: the recording joins its feed, nothing is restarted.
-                Attach(r, session, request.PreEvent > TimeSpan.Zero ? _context.Time.GetUtcNow() - request.PreEvent : null);
-                return session.ToBackendRecording(null);
-            }
-
-            try
-            {
-                await StartRunAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is DependencyFailedException or OperationCanceledException)
-            {
-                _recording = null;
-                if (_hlsWanted || KeepRunning)
-                {
-                    HandleFailure(ex.Message, events);
-                }
-
-                throw;
-            }
-
-            return session.ToBackendRecording(null);
-        }
-        finally
-        {
-            _gate.Release();
-            _context.Raise(events);
-        }
-    }
-
-    public async Task<BackendRecording> StopRecordingAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_recording is not { } session)
-            {
-                throw new InvalidStateException("not_recording", "STOPPED", $"Camera {CameraId} is not recording.");
-            }
-
-            _recording = null;
-            // The recording ends now (its last frame is the feed's latest); the interval in progress is written too and the
-            // last segment finalized before the answer.
-            var end = _context.Time.GetUtcNow();
-            await FinishWriterAsync(stop: true).ConfigureAwait(false);
-            var result = session.ToBackendRecording(end);
-            if (!_hlsWanted && !KeepRunning)
-            {
-                if (_run is { } r)
-                {
-                    await StopRunAsync(r).ConfigureAwait(false);
-                }
-
-                _failing = false;
-            }
-
-            return result;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task<BackendRecording> StopRecordingAsync(CancellationToken cancellationToken) =>
+        LockedAsync(_ => _recording.StopAsync(), cancellationToken);
 
     public async Task<SnapshotResult> TakeSnapshotAsync(SnapshotRequest request, CancellationToken cancellationToken)
     {
         var ffmpeg = _context.RequireFfmpeg();
         var temp = Path.Combine(Path.GetDirectoryName(request.OutputPath)!, "." + Path.GetFileName(request.OutputPath) + ".tmp");
-        PipelineRun? r;
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var r = await LockedAsync(async _ =>
         {
             ThrowIfClosed();
-            r = _run;
-            if (r is null)
+            if (_run is null)
             {
-                // Nothing holds the device: a short-lived process may open it; the gate keeps a stream from
-                // starting meanwhile.
-                var args = FfmpegCommand.BuildSnapshotFromInput(Camera.Input, temp, request.Format, request.Quality);
-                await PipelineRun.RunSnapshotAsync(_context, CameraId, ffmpeg, args, request.Timeout, cancellationToken).ConfigureAwait(false);
-                Log.SnapshotOneShot(_context.Logger, CameraId);
+                // Nothing holds the device: a short-lived process may open it; the gate keeps a stream from starting meanwhile.
+                await PipelineRun.SnapshotFromInputAsync(_context, Camera, ffmpeg, temp, request, cancellationToken).ConfigureAwait(false);
             }
-        }
-        finally
-        {
-            _gate.Release();
-        }
 
+            return _run;
+        }, cancellationToken).ConfigureAwait(false);
         if (r is not null)
         {
-            var live = await r.WaitForLiveFrameAsync(WorkDirectory, request.Timeout, cancellationToken).ConfigureAwait(false);
-            var args = FfmpegCommand.BuildSnapshotFromFile(live, temp, request.Format, request.Quality);
-            await PipelineRun.RunSnapshotAsync(_context, CameraId, ffmpeg, args, request.Timeout, cancellationToken).ConfigureAwait(false);
-            Log.SnapshotFromLiveFrame(_context.Logger, CameraId);
+            await r.SnapshotFromLiveFrameAsync(WorkDirectory, ffmpeg, temp, request, cancellationToken).ConfigureAwait(false);
         }
 
         File.Move(temp, request.OutputPath, overwrite: true);
@@ -341,80 +215,42 @@ internal sealed class CameraPipeline
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
         await _lifetime.CancelAsync().ConfigureAwait(false);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        await LockedAsync(async _ =>
         {
             _closed = true;
             _hlsWanted = false;
-            _recording = null;
+            _recording.Drop();
             _failing = false;
             if (_run is { } r)
             {
                 await StopRunAsync(r).ConfigureAwait(false);
             }
 
-            await FinishWriterAsync(stop: true).ConfigureAwait(false);
+            await _recording.FinishWriterAsync(stop: true).ConfigureAwait(false);
+            await _recording.WaitForRecordersAsync().ConfigureAwait(false);
             PipelineRun.TryDeleteDirectory(WorkDirectory);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// A decoder's view of the camera's feed (frame analysis): the process is started if none runs and kept running until
     /// <see cref="CloseFrameReaderAsync"/>. A process restart ends the stream (the reader then opens a new one).
     /// </summary>
-    public async Task<FeedStream> OpenFrameReaderAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    public Task<FeedStream> OpenFrameReaderAsync(CancellationToken cancellationToken) =>
+        LockedAsync(_ =>
         {
             ThrowIfClosed();
-            Interlocked.Increment(ref _frameReaders);
-            try
-            {
-                if (_run is null)
-                {
-                    await StartRunAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                var stream = new FeedStream(_run!.Feed);
-                _run.Feed.Listen(stream, null);
-                return stream;
-            }
-            catch
-            {
-                Interlocked.Decrement(ref _frameReaders);
-                throw;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return _frameReaders.OpenAsync(cancellationToken);
+        }, cancellationToken);
 
     /// <summary>The reader is done: it leaves the feed, and a process nothing else wants is stopped.</summary>
-    public async Task CloseFrameReaderAsync(FeedStream stream)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        try
+    public Task CloseFrameReaderAsync(FeedStream stream) =>
+        LockedAsync(async _ =>
         {
-            _run?.Feed.Leave(stream);
-            Interlocked.Decrement(ref _frameReaders);
-            if (_recording is null && !_hlsWanted && !KeepRunning && _run is { } r)
-            {
-                await StopRunAsync(r).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            await _frameReaders.CloseAsync(stream).ConfigureAwait(false);
+            return true;
+        }, CancellationToken.None);
 
     /// <summary>Sends SIGINT to the running process without waiting (the service process is exiting).</summary>
     public void Interrupt() => _run?.Process.Interrupt();
@@ -441,78 +277,61 @@ internal sealed class CameraPipeline
     }
 
     /// <summary>Under the gate: starts ffmpeg for what is wanted now and waits for its first frame.</summary>
-    private async Task StartRunAsync(CancellationToken cancellationToken)
+    internal async Task StartRunAsync(CancellationToken cancellationToken)
     {
         var r = await PipelineRun.StartAsync(_context, Camera, _hlsWanted, WorkDirectory, cancellationToken).ConfigureAwait(false);
         _run = r;
         _failing = false;
-        if (_recording is { } session)
-        {
-            // A recording (new, or going on after a restart) starts a new segment with the new process's first keyframe.
-            Attach(r, session, null);
-        }
-
+        _recording.JoinNewRun(r);
         r.Monitor = MonitorAsync(r);
     }
 
-    /// <summary>Under the gate: the recording joins the feed of <paramref name="r"/> (from <paramref name="from"/> in its pre-event buffer).</summary>
-    private void Attach(PipelineRun r, RecordingSession session, DateTimeOffset? from)
+    /// <summary>Under the gate: stops the process when nothing wants it any more (no HLS, no pre-event buffer, no reader).</summary>
+    internal async Task StopIfUnwantedAsync(bool clearFailure)
     {
-        var (writer, start) = RecordingWriter.Start(_context, _namer, CameraId, session, r.Feed, from, OnRecorderGaveUp);
-        _writer = writer;
-        if (!session.Joined)
-        {
-            // The first feed the recording joins says when it starts; after a restart it goes on (new segment).
-            session.StartTime = start;
-            session.Joined = true;
-        }
-    }
-
-    /// <summary>Under the gate: waits until the recording's writer has finalized its last segment (<paramref name="stop"/>: it leaves the feed first).</summary>
-    private async Task FinishWriterAsync(bool stop)
-    {
-        if (_writer is not { } writer)
+        if (_hlsWanted || KeepRunning)
         {
             return;
         }
 
-        _writer = null;
-        if (stop)
+        if (_run is { } r)
         {
-            await writer.StopAsync().ConfigureAwait(false);
+            await StopRunAsync(r).ConfigureAwait(false);
         }
-        else
+
+        // Nothing of the camera runs on: neither do the recorders that are still exiting.
+        await _recording.WaitForRecordersAsync().ConfigureAwait(false);
+        _failing = _failing && !clearFailure;
+    }
+
+    /// <summary>Runs <paramref name="action"/> under the gate; the events it collects are raised after.</summary>
+    private async Task<T> LockedAsync<T>(Func<List<StreamBackendEventArgs>, Task<T>> action, CancellationToken cancellationToken)
+    {
+        var events = new List<StreamBackendEventArgs>();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            await writer.Completion.ConfigureAwait(false);
+            return await action(events).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+            _context.Raise(events);
         }
     }
 
-    /// <summary>The recorder kept failing: the recording ends (<see cref="StreamBackendEventKind.RecordingFailed"/>) with every file so far.</summary>
-    private void OnRecorderGaveUp(RecordingWriter writer, string error) => _ = GiveUpAsync(writer, error);
-
-    private async Task GiveUpAsync(RecordingWriter writer, string error)
+    /// <summary>Background work: after <paramref name="before"/>, runs <paramref name="action"/> under the gate (not once the pipeline closed).</summary>
+    internal async Task InBackgroundAsync(Task before, Func<List<StreamBackendEventArgs>, Task> action)
     {
         var events = new List<StreamBackendEventArgs>();
-        if (!await EnterAfterAsync(writer.Completion).ConfigureAwait(false))
+        if (!await EnterAfterAsync(before).ConfigureAwait(false))
         {
             return;
         }
 
         try
         {
-            if (!ReferenceEquals(_writer, writer) || !ReferenceEquals(_recording, writer.Session))
-            {
-                return;
-            }
-
-            _writer = null;
-            _recording = null;
-            Log.RecordingFailed(_context.Logger, CameraId, _context.Options.MaxRestartAttempts);
-            events.Add(writer.Session.ToEvent(StreamBackendEventKind.RecordingFailed, error, _context.Time.GetUtcNow()));
-            if (!_hlsWanted && !KeepRunning && _run is { } r)
-            {
-                await StopRunAsync(r).ConfigureAwait(false);
-            }
+            await action(events).ConfigureAwait(false);
         }
         finally
         {
@@ -538,32 +357,21 @@ internal sealed class CameraPipeline
     }
 
     /// <summary>Starts the process of a camera whose pre-event buffer must run, without making the caller wait.</summary>
-    private async Task StartInBackgroundAsync()
-    {
-        var events = new List<StreamBackendEventArgs>();
-        if (!await EnterAfterAsync(Task.CompletedTask).ConfigureAwait(false))
+    private Task StartInBackgroundAsync() =>
+        InBackgroundAsync(Task.CompletedTask, async events =>
         {
-            return;
-        }
-
-        try
-        {
-            if (KeepRunning && _run is null && !_failing)
+            try
             {
-                await StartOrScheduleAsync(events, _lifetime.Token).ConfigureAwait(false);
+                if (KeepRunning && _run is null && !_failing)
+                {
+                    await StartOrScheduleAsync(events, _lifetime.Token).ConfigureAwait(false);
+                }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // Closed meanwhile.
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
-        _context.Raise(events);
-    }
+            catch (OperationCanceledException)
+            {
+                // Closed meanwhile.
+            }
+        });
 
     /// <summary>Under the gate: stops a process so that its outputs are finalized; a recording's writer finalizes its segment.</summary>
     private async Task StopRunAsync(PipelineRun r)
@@ -574,7 +382,7 @@ internal sealed class CameraPipeline
         }
 
         await r.StopAsync().ConfigureAwait(false);
-        await FinishWriterAsync(stop: false).ConfigureAwait(false);
+        await _recording.FinishWriterAsync(stop: false).ConfigureAwait(false);
     }
 
     private async Task MonitorAsync(PipelineRun r)
@@ -586,13 +394,7 @@ internal sealed class CameraPipeline
 
         var exitCode = r.Process.ExitCode;
         Log.ProcessCrashed(_context.Logger, CameraId, r.Process.Id, exitCode, r.Process.RecentOutput);
-        var events = new List<StreamBackendEventArgs>();
-        if (!await EnterAfterAsync(Task.CompletedTask).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        try
+        await InBackgroundAsync(Task.CompletedTask, async events =>
         {
             if (!ReferenceEquals(_run, r))
             {
@@ -603,21 +405,17 @@ internal sealed class CameraPipeline
             _context.Processes.Untrack(r.Process);
             _backoff.Exited(r.Process.ReadyAt, _context.Time.GetUtcNow());
 
-            // The writer ends with the feed (after the last bytes of the process's output): its segment is finalized.
-            await FinishWriterAsync(stop: false).ConfigureAwait(false);
+            // The writer ends with the feed (after the last bytes of the process's output) and finalizes its segment meanwhile:
+            // the restart does not wait for it (a stop does).
+            _recording.LetWriterFinish();
             r.Process.Dispose();
-            HandleFailure($"ffmpeg for camera {CameraId} exited unexpectedly (exit code {exitCode})", events);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
-        _context.Raise(events);
+            var ran = r.Process.ReadyAt is { } ready ? _context.Time.GetUtcNow() - ready : TimeSpan.Zero;
+            HandleFailure($"ffmpeg for camera {CameraId} exited unexpectedly (exit code {exitCode})", events, ran);
+        }).ConfigureAwait(false);
     }
 
     /// <summary>Under the gate: counts a failure, gives up a recording after too many, schedules a restart.</summary>
-    private void HandleFailure(string error, List<StreamBackendEventArgs> events)
+    internal void HandleFailure(string error, List<StreamBackendEventArgs> events, TimeSpan ran = default)
     {
         if (_context.ShuttingDown())
         {
@@ -631,35 +429,28 @@ internal sealed class CameraPipeline
         _failing = true;
         _context.ReportError(error);
         var options = _context.Options;
-        if (_recording is { } session && failures > options.MaxRestartAttempts)
+        if (_recording.Session is { } session && failures > options.MaxRestartAttempts)
         {
-            _recording = null;
+            _recording.Drop();
             Log.RecordingFailed(_context.Logger, CameraId, options.MaxRestartAttempts);
             events.Add(session.ToEvent(StreamBackendEventKind.RecordingFailed, $"ffmpeg failed {failures} times in a row; the recording was stopped. Last error: {error}", _context.Time.GetUtcNow()));
         }
 
         events.Add(new StreamBackendEventArgs { Kind = StreamBackendEventKind.HealthChanged, CameraId = CameraId, Reason = error });
-        if (_recording is null && !_hlsWanted && !KeepRunning)
+        if (_recording.Session is null && !_hlsWanted && !KeepRunning)
         {
             return;
         }
 
-        var delay = _backoff.NextDelay();
+        var delay = _backoff.NextDelay(ran);
         Log.RestartScheduled(_context.Logger, CameraId, delay, failures);
         _ = RestartLaterAsync(delay);
     }
 
-    private async Task RestartLaterAsync(TimeSpan delay)
-    {
-        var events = new List<StreamBackendEventArgs>();
-        if (!await EnterAfterAsync(Task.Delay(delay, _context.Time, _lifetime.Token)).ConfigureAwait(false))
+    private Task RestartLaterAsync(TimeSpan delay) =>
+        InBackgroundAsync(Task.Delay(delay, _context.Time, _lifetime.Token), async events =>
         {
-            return;
-        }
-
-        try
-        {
-            if (_closed || _run is not null || (_recording is null && !_hlsWanted && !KeepRunning))
+            if (_closed || _run is not null || (_recording.Session is null && !_hlsWanted && !KeepRunning))
             {
                 return;
             }
@@ -669,7 +460,7 @@ internal sealed class CameraPipeline
                 await StartRunAsync(_lifetime.Token).ConfigureAwait(false);
                 _failing = false;
                 events.Add(new StreamBackendEventArgs { Kind = StreamBackendEventKind.HealthChanged, CameraId = CameraId, Reason = "ffmpeg restarted" });
-                if (_recording is { } session)
+                if (_recording.Session is { } session)
                 {
                     Log.RecordingRecovered(_context.Logger, CameraId);
                     events.Add(session.ToEvent(StreamBackendEventKind.RecordingRecovered, "ffmpeg was restarted after a failure; the recording continues in a new segment.", null));
@@ -677,19 +468,12 @@ internal sealed class CameraPipeline
             }
             catch (OperationCanceledException)
             {
-                return;
+                // Closed meanwhile.
             }
             catch (DependencyFailedException ex)
             {
                 Log.RestartFailed(_context.Logger, ex, CameraId);
                 HandleFailure(ex.Message, events);
             }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
-        _context.Raise(events);
-    }
+        });
 }

@@ -88,22 +88,28 @@ internal static class FfmpegCommand
         ArgumentNullException.ThrowIfNull(path);
         // analyzeduration 0.5 s: enough to read the parameter sets of the first keyframe (the input starts with one), and
         // the file is opened at once instead of after ffmpeg's default 5 s of probing.
-        var args = new List<string>(Common) { "-nostats", "-f", "mpegts", "-analyzeduration", "500000", "-i", "pipe:0", "-map", "0:v:0" };
+        // -progress: its "progress=end" tells that the file is complete, before ffmpeg's teardown (a stop need not wait for the exit).
+        var args = new List<string>(Common) { "-nostats", "-progress", "pipe:1", "-f", "mpegts", "-analyzeduration", "500000", "-i", "pipe:0", "-map", "0:v:0" };
         if (audio)
         {
             args.AddRange(["-map", "0:a:0?"]);
         }
 
         args.AddRange(["-c", "copy"]);
-        // flush_packets=1: every fragment (fMP4) or cluster (Matroska) reaches the disk at once, so a recorder that is
-        // killed leaves a file that plays up to its last keyframe and the growing file shows the bytes recorded.
+        // flush_packets=1: every fragment (fMP4) or cluster (Matroska) reaches the disk at once, and a fragment or cluster
+        // holds at most half a second (frag_duration, cluster_time_limit) besides starting at every keyframe, so a recorder
+        // that is killed leaves a file that plays up to half a second before its end (issue 22: at most 2 s lost per crash,
+        // fragments flushed at least every second) and the growing file shows the bytes recorded.
         switch (format)
         {
             case RecordingFormats.Mkv:
-                args.AddRange(["-flush_packets", "1", "-f", "matroska"]);
+                args.AddRange(["-flush_packets", "1", "-cluster_time_limit", "500", "-f", "matroska"]);
                 break;
             case RecordingFormats.Fmp4:
-                args.AddRange(["-bsf:a", "aac_adtstoasc", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-flush_packets", "1", "-f", "mp4"]);
+                args.AddRange([
+                    "-bsf:a", "aac_adtstoasc", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "500000",
+                    "-flush_packets", "1", "-f", "mp4",
+                ]);
                 break;
             default:
                 args.AddRange(["-bsf:a", "aac_adtstoasc", "-f", "mp4"]);

@@ -21,6 +21,7 @@ internal sealed class FfmpegProcess : IDisposable
     private readonly int _linesPerMinute;
     private readonly Queue<string> _recentLines = new();
     private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _outputsWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _pumps;
     private long _lastProgressTicks;
     private long _windowStartTicks;
@@ -126,10 +127,12 @@ internal sealed class FfmpegProcess : IDisposable
     }
 
     /// <summary>
-    /// Closes standard input so that ffmpeg reads to the end, finalizes its output and exits; SIGINT when it has not
-    /// after <paramref name="timeout"/>, SIGKILL after another one.
+    /// Closes standard input so that ffmpeg reads to the end and finalizes its output; returns as soon as its outputs are
+    /// written (its <c>-progress</c> says <c>progress=end</c> after the trailers, before ffmpeg's own teardown and exit —
+    /// tens to hundreds of milliseconds less on a loaded machine) or it exited. SIGINT when neither happened after
+    /// <paramref name="timeout"/>, SIGKILL after another one. The returned task completes with the exit.
     /// </summary>
-    public async Task CloseInputAndWaitAsync(TimeSpan timeout)
+    public async Task<Task> CloseInputAndWaitForOutputsAsync(TimeSpan timeout)
     {
         Interlocked.Exchange(ref _stopRequested, 1);
         try
@@ -141,15 +144,23 @@ internal sealed class FfmpegProcess : IDisposable
             // The reader is gone already (it exited): nothing to close.
         }
 
+        var exited = ExitedAsync();
         try
         {
-            await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(timeout, _time).ConfigureAwait(false);
-            await _pumps.ConfigureAwait(false);
+            await Task.WhenAny(_outputsWritten.Task, exited).WaitAsync(timeout, _time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             await StopAsync(timeout, CancellationToken.None).ConfigureAwait(false);
         }
+
+        return exited;
+    }
+
+    private async Task ExitedAsync()
+    {
+        await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        await _pumps.ConfigureAwait(false);
     }
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
@@ -208,7 +219,12 @@ internal sealed class FfmpegProcess : IDisposable
 
     public void Dispose()
     {
-        Kill();
+        if (!_process.HasExited)
+        {
+            // Killing a process tree reads the whole process table: not for one that is gone already (a crash's restart waits for this).
+            Kill();
+        }
+
         _process.Dispose();
     }
 
@@ -220,6 +236,12 @@ internal sealed class FfmpegProcess : IDisposable
             // A network camera's input URL carries its credentials, and ffmpeg prints a failing input's URL as given.
             var line = FfmpegInput.RedactCredentials(raw);
             Interlocked.Exchange(ref _lastProgressTicks, _time.GetUtcNow().UtcTicks);
+            if (line == "progress=end")
+            {
+                // Printed after every output's trailer was written (a recorder's file is complete).
+                _outputsWritten.TrySetResult();
+            }
+
             if (ReadyAt is null && line.StartsWith("frame=", StringComparison.Ordinal)
                 && long.TryParse(line.AsSpan(6), out var frames) && frames > 0)
             {

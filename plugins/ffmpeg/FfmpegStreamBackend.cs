@@ -117,7 +117,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IVideoFrameSource, I
         ArgumentNullException.ThrowIfNull(camera.Input);
         ValidateCameraId(camera.CameraId);
         var pipeline = _pipelines.GetOrAdd(camera.CameraId, _ => new CameraPipeline(_context, camera));
-        await pipeline.UpdateCameraAsync(camera, cancellationToken).ConfigureAwait(false);
+        await Storage(() => pipeline.UpdateCameraAsync(camera, cancellationToken), "Publishing camera " + camera.CameraId).ConfigureAwait(false);
     }
 
     public async Task UnpublishAsync(string cameraId, CancellationToken cancellationToken)
@@ -129,7 +129,7 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IVideoFrameSource, I
     }
 
     public Task<StreamInfo> StartStreamingAsync(string cameraId, CancellationToken cancellationToken) =>
-        Get(cameraId).StartStreamingAsync(cancellationToken);
+        Storage(() => Get(cameraId).StartStreamingAsync(cancellationToken), "Starting the stream of " + cameraId);
 
     public Task<StreamInfo> StopStreamingAsync(string cameraId, CancellationToken cancellationToken) =>
         Get(cameraId).StopStreamingAsync(cancellationToken);
@@ -159,11 +159,11 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IVideoFrameSource, I
             throw new InvalidParameterException("output_directory", "must be an absolute directory path");
         }
 
-        return Get(request.CameraId).StartRecordingAsync(request, cancellationToken);
+        return Storage(() => Get(request.CameraId).StartRecordingAsync(request, cancellationToken), "Starting the recording of " + request.CameraId);
     }
 
     public Task<BackendRecording> StopRecordingAsync(string cameraId, CancellationToken cancellationToken) =>
-        Get(cameraId).StopRecordingAsync(cancellationToken);
+        Storage(() => Get(cameraId).StopRecordingAsync(cancellationToken), "Stopping the recording of " + cameraId);
 
     public Task<IReadOnlyList<BackendRecording>> GetActiveRecordingsAsync(CancellationToken cancellationToken)
     {
@@ -202,8 +202,11 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IVideoFrameSource, I
             throw new InvalidParameterException("output_path", "must be an absolute file path");
         }
 
-        Directory.CreateDirectory(directory);
-        return Get(request.CameraId).TakeSnapshotAsync(request with { Format = format }, cancellationToken);
+        return Storage(() =>
+        {
+            Directory.CreateDirectory(directory);
+            return Get(request.CameraId).TakeSnapshotAsync(request with { Format = format }, cancellationToken);
+        }, "The snapshot of " + request.CameraId);
     }
 
     public ComponentStatus GetHealth()
@@ -328,6 +331,37 @@ internal sealed class FfmpegStreamBackend : IStreamBackend, IVideoFrameSource, I
             pipeline.Interrupt();
         }
     }
+
+    /// <summary>
+    /// A file-system failure (a directory that cannot be created, a disk error, a full disk) becomes the contract's dependency
+    /// failure with what to check, instead of escaping as an internal error (-32603); the message names no server path.
+    /// </summary>
+    private static async Task<T> Storage<T>(Func<Task<T>> call, string what)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw StorageFailed(what, ex);
+        }
+    }
+
+    private static async Task Storage(Func<Task> call, string what)
+    {
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw StorageFailed(what, ex);
+        }
+    }
+
+    private static DependencyFailedException StorageFailed(string what, Exception ex) =>
+        new("storage", $"{what} failed: a file or directory could not be written ({ex.GetType().Name}); check the free space and permissions of the storage and of Plugins:Ffmpeg:HlsDirectory.", ex);
 
     private CameraPipeline Get(string cameraId)
     {

@@ -119,7 +119,7 @@ internal sealed class PipelineRun
     }
 
     /// <summary>The running process's live frame (the snapshot source), waiting for the first one up to <paramref name="timeout"/>.</summary>
-    public async Task<string> WaitForLiveFrameAsync(string work, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<string> WaitForLiveFrameAsync(string work, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var path = Path.Combine(work, FfmpegCommand.LiveFrameName);
         var deadline = _context.Time.GetUtcNow() + timeout;
@@ -138,6 +138,24 @@ internal sealed class PipelineRun
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), _context.Time, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A snapshot from the running process's live frame, re-encoded to the requested format and quality into <paramref name="temp"/>.</summary>
+    public async Task SnapshotFromLiveFrameAsync(string work, string ffmpeg, string temp, SnapshotRequest request, CancellationToken cancellationToken)
+    {
+        var live = await WaitForLiveFrameAsync(work, request.Timeout, cancellationToken).ConfigureAwait(false);
+        var args = FfmpegCommand.BuildSnapshotFromFile(live, temp, request.Format, request.Quality);
+        await RunSnapshotAsync(_context, _cameraId, ffmpeg, args, request.Timeout, cancellationToken).ConfigureAwait(false);
+        Log.SnapshotFromLiveFrame(_context.Logger, _cameraId);
+    }
+
+    /// <summary>A snapshot by a short-lived process that opens the camera itself (only while no process runs for it).</summary>
+    public static async Task SnapshotFromInputAsync(
+        PipelineContext context, StreamCamera camera, string ffmpeg, string temp, SnapshotRequest request, CancellationToken cancellationToken)
+    {
+        var args = FfmpegCommand.BuildSnapshotFromInput(camera.Input, temp, request.Format, request.Quality);
+        await RunSnapshotAsync(context, camera.CameraId, ffmpeg, args, request.Timeout, cancellationToken).ConfigureAwait(false);
+        Log.SnapshotOneShot(context.Logger, camera.CameraId);
     }
 
     public static void TryDeleteDirectory(string path)
@@ -167,7 +185,7 @@ internal sealed class PipelineRun
     }
 
     /// <summary>A one-shot snapshot run (from the device, or from the running process's live frame).</summary>
-    public static async Task RunSnapshotAsync(PipelineContext context, string cameraId, string ffmpeg, IReadOnlyList<string> args, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task RunSnapshotAsync(PipelineContext context, string cameraId, string ffmpeg, IReadOnlyList<string> args, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var result = await FfmpegOneShot.RunAsync(ffmpeg, args, timeout, context.Time, FfmpegLocator.InstallHint, context.Processes.OneShot, cancellationToken).ConfigureAwait(false);
         if (result.TimedOut)
@@ -205,11 +223,17 @@ internal sealed class RestartBackoff(FfmpegOptions options)
         }
     }
 
-    /// <summary><see cref="FfmpegOptions.RestartBackoff"/> doubled per failure in a row, at most <see cref="FfmpegOptions.MaxRestartBackoff"/>.</summary>
-    public TimeSpan NextDelay()
+    /// <summary>
+    /// <see cref="FfmpegOptions.RestartBackoff"/> doubled per failure in a row, at most <see cref="FfmpegOptions.MaxRestartBackoff"/>,
+    /// minus the time the failed process <paramref name="ran"/> after its first frame: a camera process that crashes after
+    /// running a while is restarted at once (a crash loses only the restart, issue 22), while one that keeps failing still
+    /// waits the backoff between two starts.
+    /// </summary>
+    public TimeSpan NextDelay(TimeSpan ran)
     {
         var factor = Math.Pow(2, Math.Min(_failures - 1, 20));
-        return TimeSpan.FromTicks((long)Math.Min(options.RestartBackoff.Ticks * factor, options.MaxRestartBackoff.Ticks));
+        var backoff = TimeSpan.FromTicks((long)Math.Min(options.RestartBackoff.Ticks * factor, options.MaxRestartBackoff.Ticks));
+        return ran >= backoff ? TimeSpan.Zero : backoff - ran;
     }
 }
 

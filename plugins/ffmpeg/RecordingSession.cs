@@ -52,6 +52,15 @@ internal sealed class RecordingSession(string cameraId, string sessionId, string
         }
     }
 
+    /// <summary>Forgets a file (a redundant segment that was removed).</summary>
+    public void Remove(string path)
+    {
+        lock (_sync)
+        {
+            _files.Remove(path);
+        }
+    }
+
     /// <summary>
     /// The recording with the current sizes of its files (files deleted meanwhile are left out); <paramref name="inProgressBytes"/>
     /// (the segment being written) counts in <see cref="BackendRecording.BytesWritten"/> but is not a file yet.

@@ -16,6 +16,9 @@ internal sealed class RecordingWriter : IFeedListener
     /// <summary>A recorder that took this many intervals worked: its failures before are forgiven.</summary>
     private const int HealthyIntervals = 3;
 
+    /// <summary>Intervals a restarted recorder gets again after its predecessor died (issue 22: nothing lost at a crash).</summary>
+    private const int ResentIntervals = 2;
+
     private readonly Channel<Gop> _queue = Channel.CreateUnbounded<Gop>(new UnboundedChannelOptions { SingleReader = true });
     private readonly PipelineContext _context;
     private readonly SegmentNamer _namer;
@@ -23,6 +26,7 @@ internal sealed class RecordingWriter : IFeedListener
     private readonly string _cameraId;
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
     private readonly Action<RecordingWriter, string> _gaveUp;
+    private readonly List<Task> _exits = [];
     private int _sequence;
 
     private RecordingWriter(PipelineContext context, SegmentNamer namer, string cameraId, RecordingSession session, CameraFeed feed, Action<RecordingWriter, string> gaveUp)
@@ -38,8 +42,20 @@ internal sealed class RecordingWriter : IFeedListener
 
     public RecordingSession Session { get; }
 
-    /// <summary>Completes when every queued interval is written and the last segment is finalized.</summary>
+    /// <summary>Completes when every queued interval is written and the last segment is finalized (its file complete).</summary>
     public Task Completion { get; private set; }
+
+    /// <summary>After <see cref="Completion"/>: completes when every recorder of this writer has exited too.</summary>
+    public Task Exited
+    {
+        get
+        {
+            lock (_exits)
+            {
+                return Task.WhenAll(_exits);
+            }
+        }
+    }
 
     /// <summary>
     /// Joins <paramref name="feed"/>: from the buffered interval at or before <paramref name="from"/> (pre-event), else from
@@ -75,7 +91,8 @@ internal sealed class RecordingWriter : IFeedListener
         // The first recorder starts now, before the first interval is complete: a short recording's stop does not
         // wait for a process start (a running feed has its program table already; a new one gets it with the first interval).
         var segment = _feed.Header is not null ? TryStartSegment(start) : null;
-        Gop? previous = null;
+        // The last intervals written (at most ResentIntervals): what a recorder that dies may not have muxed yet.
+        var recent = new List<Gop>(ResentIntervals + 1);
         var failures = 0;
         var gaveUp = false;
         var closing = new List<Task>();
@@ -92,7 +109,7 @@ internal sealed class RecordingWriter : IFeedListener
                 closing.RemoveAll(t => t.IsCompletedSuccessfully);
                 closing.Add(segment.CloseAsync());
                 segment = null;
-                previous = null;
+                recent.Clear();
             }
 
             while (true)
@@ -102,10 +119,14 @@ internal sealed class RecordingWriter : IFeedListener
                 {
                     try
                     {
-                        segment = StartSegment(previous?.Time ?? gop.Time);
-                        if (previous is not null && !await segment.WriteAsync(previous).ConfigureAwait(false))
+                        segment = StartSegment(recent.Count > 0 ? recent[0].Time : gop.Time);
+                        foreach (var again in recent)
                         {
-                            error = "the restarted recorder exited at once";
+                            if (!await segment.WriteAsync(again, resent: true).ConfigureAwait(false))
+                            {
+                                error = "the restarted recorder exited at once";
+                                break;
+                            }
                         }
                     }
                     catch (Exception ex) when (ex is DependencyFailedException or IOException or UnauthorizedAccessException)
@@ -117,26 +138,40 @@ internal sealed class RecordingWriter : IFeedListener
 
                 if (error is null && await segment!.WriteAsync(gop).ConfigureAwait(false))
                 {
-                    if (segment.Intervals >= HealthyIntervals)
+                    if (segment.Intervals - segment.Resent >= HealthyIntervals)
                     {
                         failures = 0;
                     }
 
-                    previous = gop;
+                    recent.Add(gop);
+                    if (recent.Count > ResentIntervals)
+                    {
+                        recent.RemoveAt(0);
+                    }
+
                     break;
                 }
 
                 // The recorder died (killed, disk full, ...): keep what it wrote and continue in a new segment.
                 error ??= $"the recorder ffmpeg exited unexpectedly (exit code {segment!.ExitCode})";
+                // Its muxer may not have written the last intervals it was given (it writes a fragment when the next one
+                // starts, and on a loaded box it lags behind its input): the next recorder gets them again with this one
+                // (the oldest left out when they would not fit the size limit).
+                while (recent.Count > 0 && Session.SegmentMaxBytes > 0
+                       && recent.Sum(g => g.Length) + gop.Length + 2 * TsDemux.PacketSize > Session.SegmentMaxBytes)
+                {
+                    recent.RemoveAt(0);
+                }
+
                 if (segment is not null)
                 {
-                    await segment.AbandonAsync().ConfigureAwait(false);
+                    // A file of at most one interval that the next segment gets again is removed: it would be a second copy at
+                    // best, and one without a fragment yet does not play. Longer ones stay (they play; the resent intervals
+                    // are then in two files).
+                    await segment.AbandonAsync(redundant: segment.Intervals <= Math.Min(1, recent.Count)).ConfigureAwait(false);
                     segment = null;
                 }
 
-                // Its muxer held the interval before this one until this one's keyframe: resend both (when they fit).
-                previous = previous is not null && (Session.SegmentMaxBytes == 0 || previous.Length + gop.Length + 2 * TsDemux.PacketSize <= Session.SegmentMaxBytes)
-                    ? previous : null;
                 _context.ReportError($"Recording of camera {_cameraId}: {error}");
                 if (++failures > options.MaxRestartAttempts)
                 {
@@ -196,6 +231,7 @@ internal sealed class RecordingWriter : IFeedListener
         private readonly Lock _sync = new();
         private string? _final;
         private byte[]? _header;
+        private bool _discarded;
 
         public DateTimeOffset Start { get; } = start;
 
@@ -203,6 +239,9 @@ internal sealed class RecordingWriter : IFeedListener
         public long Bytes { get; private set; }
 
         public int Intervals { get; private set; }
+
+        /// <summary>Of <see cref="Intervals"/>, those a dead predecessor had been given already (they do not show a healthy recorder).</summary>
+        public int Resent { get; private set; }
 
         public int ExitCode => process.ExitCode;
 
@@ -213,7 +252,7 @@ internal sealed class RecordingWriter : IFeedListener
         }
 
         /// <summary>Writes one interval; false when the recorder is gone (or stalled: then it is killed).</summary>
-        public async Task<bool> WriteAsync(Gop gop)
+        public async Task<bool> WriteAsync(Gop gop, bool resent = false)
         {
             var input = process.Input!;
             try
@@ -240,23 +279,80 @@ internal sealed class RecordingWriter : IFeedListener
 
             Bytes += gop.Length;
             Intervals++;
+            Resent += resent ? 1 : 0;
             _ = Claim();
             return true;
         }
 
-        /// <summary>Ends the segment: the recorder reads to the end of its input and finalizes the file.</summary>
+        /// <summary>
+        /// Ends the segment: the recorder reads to the end of its input and finalizes the file. Completes when the file is
+        /// complete; the recorder's exit is awaited in the background (it stays in the process table until then).
+        /// </summary>
         public async Task CloseAsync()
         {
-            await process.CloseInputAndWaitAsync(owner._context.Options.StopTimeout).ConfigureAwait(false);
+            var exited = await process.CloseInputAndWaitForOutputsAsync(owner._context.Options.StopTimeout).ConfigureAwait(false);
+            _ = Claim();
+            lock (owner._exits)
+            {
+                owner._exits.RemoveAll(t => t.IsCompleted);
+                owner._exits.Add(FinishAfterAsync(exited));
+            }
+        }
+
+        private async Task FinishAfterAsync(Task exited)
+        {
+            try
+            {
+                await exited.WaitAsync(owner._context.Options.StopTimeout, owner._context.Time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Its file is complete; a recorder that hangs in its teardown is not waited for longer.
+                process.Kill();
+                await exited.ConfigureAwait(false);
+            }
+
             Finish();
         }
 
-        /// <summary>The recorder died: what it wrote stays (fMP4 and Matroska play up to their last fragment or cluster).</summary>
-        public async Task AbandonAsync()
+        /// <summary>
+        /// The recorder died: what it wrote stays (fMP4 and Matroska play up to their last fragment or cluster), unless it is
+        /// <paramref name="redundant"/> (everything in it is written again to the next segment): then the file is removed.
+        /// </summary>
+        public async Task AbandonAsync(bool redundant)
         {
             process.Kill();
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            if (redundant)
+            {
+                lock (_sync)
+                {
+                    _discarded = true;
+                    TryDelete(_final ?? temp);
+                    if (_final is not null)
+                    {
+                        owner.Session.Remove(_final);
+                    }
+                }
+            }
+
             Finish();
+        }
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+                // Left in place: a redundant copy, not a loss.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Same.
+            }
         }
 
         private void Finish()
@@ -282,13 +378,13 @@ internal sealed class RecordingWriter : IFeedListener
         {
             lock (_sync)
             {
-                if (_final is null && File.Exists(temp) && owner._namer.Claim(temp, Start) is { } final)
+                if (_final is null && !_discarded && File.Exists(temp) && owner._namer.Claim(temp, Start) is { } final)
                 {
                     _final = final;
                     owner.Session.Add([final]);
                 }
 
-                return _final is not null;
+                return _final is not null || _discarded;
             }
         }
     }

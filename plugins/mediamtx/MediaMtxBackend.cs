@@ -68,6 +68,8 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
         await _reconciler.StartAsync(cancellationToken).ConfigureAwait(false);
         _loops.Start();
         _loops.RunEvery("reconcile", _options.ReconcileInterval, _reconciler.TickAsync);
+        // A MediaMTX that was down or restarted is re-applied within a second of answering again (issue 22).
+        _loops.RunEvery("reconcile-watch", PathReconciler.DownPollInterval, _reconciler.WatchTickAsync);
         _loops.RunEvery("size-rotation", SizeRotationInterval, RotateActiveAsync);
     }
 

@@ -23,8 +23,16 @@ internal sealed class PathReconciler(
     Action<StreamBackendEventArgs> raise) : IDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
+    /// <summary>While MediaMTX answers: how often <see cref="WatchTickAsync"/> asks whether it restarted.</summary>
+    public static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often <see cref="WatchTickAsync"/> runs: while MediaMTX is unreachable, every tick tries to re-apply.</summary>
+    public static readonly TimeSpan DownPollInterval = TimeSpan.FromMilliseconds(250);
+
     private DateTimeOffset? _lastStarted;
     private DateTimeOffset _startedAt;
+    private DateTimeOffset _lastWatch;
+    private long _lastStartedTicks;
 
     /// <summary>The first pass at start: MediaMTX may come up after us, then health says so and the loop heals.</summary>
     public async Task StartAsync(CancellationToken ct)
@@ -53,6 +61,42 @@ internal sealed class PathReconciler(
         catch (DependencyFailedException)
         {
             // Already reflected in health; the next tick tries again.
+        }
+    }
+
+    /// <summary>
+    /// The fast half of reconciliation (issue 22: a MediaMTX that comes back gets its paths and recordings again within a
+    /// second, not at the next <see cref="MediaMtxOptions.ReconcileInterval"/>). Run every <see cref="DownPollInterval"/>:
+    /// while MediaMTX is unreachable (health Error) each tick is a full pass, which re-applies as soon as it answers; while
+    /// it answers, every <see cref="WatchInterval"/> one <c>/v3/info</c> tells whether it restarted meanwhile (a restart
+    /// quicker than the watch is never seen as down): then a full pass re-applies at once.
+    /// </summary>
+    public async Task WatchTickAsync(CancellationToken ct)
+    {
+        if (health.Current.State == ComponentState.Error)
+        {
+            await TickAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        if (now - _lastWatch < WatchInterval || health.Current.State == ComponentState.Stopped)
+        {
+            return;
+        }
+
+        _lastWatch = now;
+        try
+        {
+            var info = await health.Guard(() => client.GetInfoAsync(ct)).ConfigureAwait(false);
+            if (info.Started is { } started && Interlocked.Read(ref _lastStartedTicks) is var known && known != 0 && started.UtcTicks != known)
+            {
+                await TickAsync(ct).ConfigureAwait(false);
+            }
+        }
+        catch (DependencyFailedException)
+        {
+            // Unreachable now: health says so, and the next ticks poll until it answers.
         }
     }
 
@@ -89,6 +133,7 @@ internal sealed class PathReconciler(
         }
 
         _lastStarted = info.Started ?? _lastStarted;
+        Interlocked.Exchange(ref _lastStartedTicks, _lastStarted?.UtcTicks ?? 0);
         var configs = await ListConfigsAsync(ct).ConfigureAwait(false);
         var repaired = new List<string>();
         var refused = new List<string>();

@@ -63,16 +63,16 @@ public sealed class CommandTests
     }
 
     [Theory]
-    [InlineData("fmp4", false, "-movflags|frag_keyframe+empty_moov+default_base_moof|-flush_packets|1|-f|mp4")]
+    [InlineData("fmp4", false, "-movflags|frag_keyframe+empty_moov+default_base_moof|-frag_duration|500000|-flush_packets|1|-f|mp4")]
     [InlineData("mp4", true, "-f|mp4")]
-    [InlineData("mkv", true, "-flush_packets|1|-f|matroska")]
+    [InlineData("mkv", true, "-flush_packets|1|-cluster_time_limit|500|-f|matroska")]
     public void BuildRecorder_CopiesTheFeedFromStdinIntoTheContainer(string format, bool audio, string containerArgs)
     {
         var path = "/rec/camera0/.ffmpeg-camera0-x-00000" + (format == "mkv" ? ".mkv" : ".mp4");
         var args = FfmpegCommand.BuildRecorder(format, audio, path);
         var line = string.Join('|', args);
 
-        Assert.Contains("|-f|mpegts|-analyzeduration|500000|-i|pipe:0|-map|0:v:0|", line, StringComparison.Ordinal);
+        Assert.Contains("|-progress|pipe:1|-f|mpegts|-analyzeduration|500000|-i|pipe:0|-map|0:v:0|", line, StringComparison.Ordinal);
         Assert.Equal(audio, args.Contains("0:a:0?"));
         Assert.Contains("|-c|copy|", line, StringComparison.Ordinal);
         Assert.Contains(containerArgs + "|-y|" + path, line, StringComparison.Ordinal);

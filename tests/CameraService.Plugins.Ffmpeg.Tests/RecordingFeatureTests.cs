@@ -54,7 +54,9 @@ public sealed class RecordingFeatureTests
         Assert.NotNull(pipeline.ServingHlsDirectory);
         var file = Assert.Single(stopped.Files);
         Assert.Equal("h264", (await Media.ProbeAsync(file.Path)).Codec);
-        // Only the camera's process is left (the recorder ended with the recording).
+        // Only the camera's process is left: the recorder ends with the recording (the stop answers once its file is complete,
+        // and it exits right after, without a signal).
+        await Media.WaitUntilAsync(() => ctx.OwnFfmpegChildren().Count == 1, TimeSpan.FromSeconds(10), "the recorder's exit");
         Assert.Equal([cameraPid!.Value], ctx.OwnFfmpegChildren());
     }
 
