@@ -133,6 +133,9 @@ internal sealed class MediaRecorder(
         foreach (var a in (string[])
         [
             "-hide_banner", "-loglevel", "error", "-y", .. input,
+            // Like MediaMTX, which writes a part (recordPartDuration, 1 s) as soon as it is complete: fragments of at
+            // most 1 s reach the file at once, so a killed emulator loses at most the part in progress.
+            "-flush_packets", "1", "-frag_duration", "1000000",
             "-f", "mp4", "-movflags", "+frag_keyframe+empty_moov+default_base_moof", _file,
         ])
         {
