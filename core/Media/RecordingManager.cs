@@ -348,6 +348,12 @@ internal sealed class RecordingManager : IDisposable
             }
         }
 
+        if (failure is null && final is { Files.Count: 0 } && status == RecordingStatus.Stopped && !session.Resumed)
+        {
+            // Not a silent loss: a recording that ends without a single playable file says so.
+            failure = "no playable file was written: the stream backend recorded no media for this recording (see its log; a backend that restarted during it loses what it had not flushed)";
+        }
+
         // A requested stop that found the backend failing ends in ERROR; the other end states stand.
         var endStatus = failure is not null && status == RecordingStatus.Stopped ? RecordingStatus.Error : status;
         var finished = session.Finished(endStatus, reason ?? failure, _time.GetUtcNow(), final);

@@ -32,7 +32,7 @@ public sealed class MotionMonitorTests : IDisposable
     {
         (_backend, _store) = SubstituteMedia.Create(frameSource: true);
         _backend.StopRecordingAsync("camera0", Arg.Any<CancellationToken>())
-            .Returns(new BackendRecording { CameraId = "camera0", Format = "fmp4", StartTime = DateTimeOffset.UnixEpoch, EndTime = DateTimeOffset.UnixEpoch, Files = [], BytesWritten = 0 });
+            .Returns(new BackendRecording { CameraId = "camera0", Format = "fmp4", StartTime = DateTimeOffset.UnixEpoch, EndTime = DateTimeOffset.UnixEpoch, Files = [new RecordedFile { Path = "/recordings/camera0/camera0_1.mp4", Size = 1000 }], BytesWritten = 1000 });
         ((IVideoFrameSource)_backend).ReadFramesAsync(Arg.Any<VideoFrameRequest>(), Arg.Any<CancellationToken>())
             .Returns(ci => _frames.ReadAsync(ci.Arg<VideoFrameRequest>(), ci.Arg<CancellationToken>()));
     }

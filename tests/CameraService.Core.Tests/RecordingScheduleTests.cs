@@ -27,7 +27,7 @@ public sealed class RecordingScheduleTests : IDisposable
     {
         (_backend, _store) = SubstituteMedia.Create();
         _backend.StopRecordingAsync("camera0", Arg.Any<CancellationToken>())
-            .Returns(new BackendRecording { CameraId = "camera0", Format = "fmp4", StartTime = DateTimeOffset.UnixEpoch, EndTime = DateTimeOffset.UnixEpoch, Files = [], BytesWritten = 0 });
+            .Returns(new BackendRecording { CameraId = "camera0", Format = "fmp4", StartTime = DateTimeOffset.UnixEpoch, EndTime = DateTimeOffset.UnixEpoch, Files = [new RecordedFile { Path = "/recordings/camera0/camera0_1.mp4", Size = 1000 }], BytesWritten = 1000 });
         _store.DownloadUrlLifetime.Returns(TimeSpan.FromHours(1));
         _store.ListAsync(Arg.Any<MediaKind>(), Arg.Any<MediaQuery>(), Arg.Any<CancellationToken>()).Returns(new MediaPage { Files = [], Total = 0 });
     }

@@ -86,6 +86,27 @@ public sealed class RecordingSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task Stop_BackendWroteNoPlayableFile_EndsInErrorWithAReason_NotASilentStopped()
+    {
+        // Found by the chaos soak: MediaMTX killed mid-recording, the segment it had not flushed is gone, and the stop
+        // listed no file — reported as STOPPED with no reason, a silent loss.
+        _backend.StopRecordingAsync("camera0", Arg.Any<CancellationToken>())
+            .Returns(new BackendRecording { CameraId = "camera0", Format = "fmp4", StartTime = DateTimeOffset.UnixEpoch, EndTime = DateTimeOffset.UnixEpoch, Files = [], BytesWritten = 0 });
+        var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));
+        await using var core = Core(source);
+        await core.StartAsync();
+        var connection = new FakeRpcConnection();
+        var session = await core.AuthenticatedAsync(ApiRole.Operator, connection);
+        await CoreHarness.CallAsync(session, "start_recording", """{"device":"camera0"}""");
+
+        var stopped = (await CoreHarness.CallAsync(session, "stop_recording", """{"device":"camera0"}""")).Result();
+
+        Assert.Equal("ERROR", stopped.Str("status"));
+        var update = await connection.WaitForRecordingUpdate("ERROR");
+        Assert.Contains("no playable file", update.Str("reason"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartRecording_TwoDurations_IsInvalidParamsAndStartsNothing()
     {
         var source = new FakeCameraSource().With(FakeCameraSource.Camera("usb-a", "Cam A"));

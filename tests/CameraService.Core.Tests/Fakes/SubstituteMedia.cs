@@ -21,6 +21,7 @@ internal static class SubstituteMedia
             .Returns(ci => new BackendRecording { CameraId = "camera0", SessionId = ci.Arg<RecordingRequest>().SessionId, Format = "fmp4", StartTime = ci.Arg<RecordingRequest>().StartTime, Files = [], BytesWritten = 0 });
         store.Name.Returns("storage");
         store.GetRecordingDirectory(Arg.Any<string>()).Returns(ci => "/media/recordings/" + ci.Arg<string>());
+        store.DownloadUrlLifetime.Returns(TimeSpan.FromHours(1));
         return (backend, store);
     }
 }
