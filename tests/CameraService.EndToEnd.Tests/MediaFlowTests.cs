@@ -315,6 +315,9 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
         var url = await Client.GetStreamUrlAsync("camera1");
         Assert.True(url.Available);
 
+        var recordings = Path.Combine(Service.MediaRoot, "recordings");
+        string[] Camera1Files() => Directory.Exists(recordings) ? Directory.EnumerateFiles(recordings, "*camera1*", SearchOption.AllDirectories).ToArray() : [];
+        var before = Camera1Files().ToHashSet(StringComparer.Ordinal);
         var recording = await Client.StartRecordingAsync("camera1");
         try
         {
@@ -324,6 +327,12 @@ public abstract class MediaFlowTests<TFixture>(TFixture fixture) : IClassFixture
             var status = await Client.GetRecordingStatusAsync("camera1");
             Assert.Equal("RECORDING", status.Status);
             Assert.Equal(recording.SessionId, status.SessionId);
+
+            // Media reached the disk before the stop (MediaMTX writes a segment's first part a second in), so the stop
+            // below has a playable file to list.
+            Assert.True(
+                await Media.WaitUntil(() => Camera1Files().Any(f => !before.Contains(f) && new FileInfo(f).Length > 4000), TimeSpan.FromSeconds(20)),
+                "the recording wrote nothing:\n" + Service.Log);
         }
         finally
         {
