@@ -79,7 +79,8 @@ public sealed class MotionEndToEndTests(MotionServiceFixture fixture) : IClassFi
 
             // Motion goes on while the camera moves; with detection off the motion ends, and the recording stops
             // post_seconds after the last motion, with reason "motion" and its files.
-            Assert.True((await client.GetCameraStatusAsync("camera0")).Recording);
+            Assert.True((await client.GetCameraStatusAsync("camera0")).Recording,
+                "the motion recording ended while the camera moves: " + string.Join("; ", recordings.Select(r => $"{r.Device} {r.Status} {r.Reason}")) + "\n" + fixture.Service.Log);
             await client.SetMotionDetectionAsync("camera0", false);
             Assert.True(await Media.WaitUntil(() => motion.Any(m => m.Device == "camera0" && !m.Active), TimeSpan.FromSeconds(30)),
                 "no motion_detected active=false after turning detection off:\n" + fixture.Service.Log);

@@ -59,21 +59,6 @@ def main():
             mounts.add_factory("/" + parts[1], make_factory(parts[1], video))
         elif len(parts) == 2 and parts[0] == "remove":
             mounts.remove_factory("/" + parts[1])
-            drop_readers("/" + parts[1])
-
-    def drop_readers(mount):
-        # MediaMTX closes a path's readers when it closes the path (a config change it cannot hot-reload, a removed
-        # path): a reader must reconnect and finds the recreated path. Removing a GStreamer mount alone would keep
-        # existing clients streaming from the old media.
-        for client in server.client_filter(None):
-            for session in client.session_filter(None):
-                if any(serves(media, mount) for media in session.filter(None)):
-                    client.close()
-                    break
-
-    def serves(session_media, mount):
-        matched = session_media.matches(mount)
-        return bool(matched[0] if isinstance(matched, tuple) else matched)
 
     def on_stdin(_source, _condition):
         # Read the raw descriptor, not sys.stdin: a buffered readline() would swallow every line already in the pipe
