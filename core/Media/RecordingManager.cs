@@ -317,7 +317,7 @@ internal sealed class RecordingManager : IDisposable
                 : $"{cameraId} is not recording; its last session {last.SessionId} ended {last.Status.Wire()} at {last.EndTime:O}.");
     }
 
-    /// <summary>Ends the active session (caller holds the camera's gate).</summary>
+    /// <summary>Ends the active session (caller holds the camera's gate); one without a playable file ends in ERROR, never silently.</summary>
     private async Task<RecordingSession> FinishAsync(string cameraId, RecordingStatus status, string? reason, CancellationToken cancellationToken, BackendRecording? alreadyStopped = null, bool requested = false)
     {
         var session = _active[cameraId];
@@ -350,7 +350,6 @@ internal sealed class RecordingManager : IDisposable
 
         if (failure is null && final is { Files.Count: 0 } && status == RecordingStatus.Stopped && !session.Resumed)
         {
-            // Not a silent loss: a recording that ends without a single playable file says so.
             failure = "no playable file was written: the stream backend recorded no media for this recording (see its log; a backend that restarted during it loses what it had not flushed)";
         }
 
@@ -435,11 +434,7 @@ internal sealed class RecordingManager : IDisposable
                 _ = Guard(() => StopForReasonAsync(e.CameraId, RecordingStatus.Failed, e.Reason, e.Recording));
                 break;
             case StreamBackendEventKind.RecordingRecovered:
-                if (e.Recording is not null)
-                {
-                    _active.TryUpdate(e.CameraId, session.WithProgress(e.Recording), session);
-                }
-
+                _ = e.Recording is not null && _active.TryUpdate(e.CameraId, session.WithProgress(e.Recording), session);
                 RecordingLog.Recovered(_logger, e.CameraId, e.Reason);
                 break;
         }
