@@ -579,10 +579,14 @@ internal sealed partial class ChaosWorkload(ChaosRig rig, ChaosLog log, ChaosSet
             var first = session.FirstFile;
             var next = _sessions.Where(s => s != session && s.Device == session.Device && s.FirstFile is not null && (first is null || string.CompareOrdinal(s.FirstFile, first) > 0))
                 .Select(s => s.FirstFile!).Order(StringComparer.Ordinal).FirstOrDefault();
+
+            // A file another session already holds is not this one's: the previous session's last file, finalized
+            // just before this session started, is within the time window below (the 30-minute run's one violation).
+            var claimed = _sessions.Where(s => s != session && s.Device == session.Device).SelectMany(s => s.Files).ToHashSet(StringComparer.Ordinal);
             foreach (var file in list.Result?["files"]?.AsArray() ?? [])
             {
                 var name = file?["filename"]?.GetValue<string>();
-                var path = name is null ? null : FindRecording(name);
+                var path = name is null || claimed.Contains(name) ? null : FindRecording(name);
                 if (path is not null && SessionByFileTime(path, session)
                     && (first is null || string.CompareOrdinal(name, first) >= 0) && (next is null || string.CompareOrdinal(name, next) < 0))
                 {
