@@ -10,8 +10,9 @@ namespace CameraService.Plugins.MediaMtx;
 internal static class Fmp4Boxes
 {
     /// <summary>
-    /// False only for an MP4 file (first box <c>ftyp</c>) without any media box (<c>moof</c>/<c>mdat</c> with content);
-    /// true for anything else, including files that are not MP4 (not ours to judge) and files that cannot be read.
+    /// False only for an MP4 file (first box <c>ftyp</c>) without one whole media box (an <c>mdat</c> with content that
+    /// ends within the file); true for anything else, including files that are not MP4 (not ours to judge) and files
+    /// that cannot be read.
     /// </summary>
     public static bool HasMedia(string path)
     {
@@ -45,8 +46,9 @@ internal static class Fmp4Boxes
                 }
 
                 first = false;
-                if (type is "moof" or "mdat" && size > headerLength)
+                if (type == "mdat" && size > headerLength && at + size <= file.Length)
                 {
+                    // A whole media box: a fragment cut by a kill (its mdat shorter than it says) does not count.
                     return true;
                 }
 

@@ -32,6 +32,12 @@ public sealed class Fmp4BoxesTests : IDisposable
         var init = Path.Combine(_dir, "init.mp4");
         await File.WriteAllBytesAsync(init, bytes[..moof]);
         Assert.False(Fmp4Boxes.HasMedia(init));
+
+        // Cut inside the first fragment's mdat (a kill while it was written): no whole media box, nothing plays.
+        var mdat = IndexOf(bytes, "mdat"u8.ToArray());
+        var cut = Path.Combine(_dir, "cut.mp4");
+        await File.WriteAllBytesAsync(cut, bytes[..(mdat + 100)]);
+        Assert.False(Fmp4Boxes.HasMedia(cut));
     }
 
     [Fact]
