@@ -14,7 +14,12 @@ internal sealed class EmulatorApiFault(string name, int delayMs, bool status500)
 
     public override bool Lasting => true;
 
-    public override string? Unavailable(ChaosRig rig) => rig is { HasEmulator: true } ? null : "the ffmpeg backend runs without MediaMTX";
+    public override string? Unavailable(ChaosRig rig) => rig switch
+    {
+        { HasEmulator: false } => "the ffmpeg backend runs without MediaMTX",
+        { RealMediaMtx: true } => "needs the emulator's fault side channel (/_emulator/faults); a real MediaMTX cannot be told to answer slowly or with 500s (SIGSTOP would freeze its RTSP and recording too: a hang, not a slow API)",
+        _ => null,
+    };
 
     public override async Task<string?> InjectAsync(FaultContext context, CancellationToken cancellationToken)
     {

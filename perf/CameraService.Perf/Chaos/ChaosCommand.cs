@@ -7,8 +7,9 @@ namespace CameraService.Perf.Chaos;
 
 /// <summary>
 /// The <c>chaos</c> verb: <c>perf/run.sh chaos [--smoke] [--backend mediamtx|ffmpeg|both] [--duration s]
-/// [--fault-interval s] [--seed n] [--faults a,b]</c>. Exit code 0 only when every backend's run ended with zero
-/// invariant violations; 2 when it completed with violations; 1 when it could not be run.
+/// [--fault-interval s] [--seed n] [--faults a,b] [--mediamtx binary]</c>. Exit code 0 only when every backend's run
+/// ended with zero invariant violations; 2 when it completed with violations, or for a --mediamtx that is not an
+/// executable file (one line); 1 when it could not be run.
 /// </summary>
 internal static class ChaosCommand
 {
@@ -34,16 +35,17 @@ internal static class ChaosCommand
         var keepTemp = new Option<bool>("--keep-temp") { Description = "keep the run's temp directory (service and emulator logs, state, storage)" };
         var resultsDir = new Option<string?>("--results-dir") { Description = "where to write results (default <repo>/perf/results)" };
         var noResults = new Option<bool>("--no-results") { Description = "print only; write no files" };
+        var mediamtx = new Option<string?>("--mediamtx") { Description = "path of a real mediamtx binary: the mediamtx backend runs it (config written by the harness) instead of the emulator, after the MediaMTX contract suite" };
         var tmpfs = new Option<int>("--tmpfs-mib") { Description = "size of the tmpfs storage root for the disk fault (root only)", DefaultValueFactory = _ => 256 };
         var command = new Command("chaos", "chaos soak (issue 22): service + emulator + cameras under a steady workload and a seeded fault schedule; named invariants, recovery times, md/json/svg report")
         {
-            backend, duration, interval, seed, faults, smoke, serviceDll, emulatorDll, serviceArg, keepTemp, resultsDir, noResults, tmpfs,
+            backend, duration, interval, seed, faults, smoke, serviceDll, emulatorDll, serviceArg, keepTemp, resultsDir, noResults, tmpfs, mediamtx,
         };
         command.SetAction(async (parse, ct) =>
         {
             try
             {
-                var settings = Read(parse.GetValue(backend)!, parse.GetValue(duration), parse.GetValue(interval), parse.GetValue(seed), parse.GetValue(faults), parse.GetValue(smoke), parse.GetValue(tmpfs)) with
+                var settings = Read(parse.GetValue(backend)!, parse.GetValue(duration), parse.GetValue(interval), parse.GetValue(seed), parse.GetValue(faults), parse.GetValue(smoke), parse.GetValue(tmpfs), parse.GetValue(mediamtx)) with
                 {
                     Launch = new ServiceLaunchOptions(
                         parse.GetValue(serviceDll),
@@ -68,6 +70,11 @@ internal static class ChaosCommand
 
                 return Program.ExitOk;
             }
+            catch (PerfUsageException ex)
+            {
+                await error.WriteLineAsync("chaos: " + ex.Message).ConfigureAwait(false);
+                return Program.ExitErrors;
+            }
             catch (PerfException ex)
             {
                 await error.WriteLineAsync("chaos: " + ex.Message).ConfigureAwait(false);
@@ -83,7 +90,7 @@ internal static class ChaosCommand
     }
 
     /// <summary>Validates the options (a bad value stops the run with one line naming the option).</summary>
-    internal static ChaosSettings Read(string backend, double? duration, double? interval, int? seed, string? faults, bool smoke, int tmpfsMiB)
+    internal static ChaosSettings Read(string backend, double? duration, double? interval, int? seed, string? faults, bool smoke, int tmpfsMiB, string? mediamtx = null)
     {
         IReadOnlyList<string> backends = backend switch
         {
@@ -117,6 +124,20 @@ internal static class ChaosCommand
             throw new PerfException($"--tmpfs-mib must be between 64 and 65536, got {tmpfsMiB.ToString(CultureInfo.InvariantCulture)}");
         }
 
+        if (mediamtx is not null)
+        {
+            if (!backends.Contains("mediamtx"))
+            {
+                throw new PerfUsageException($"--mediamtx: the {backend} backend runs without MediaMTX; use --backend mediamtx or both");
+            }
+
+            mediamtx = Path.GetFullPath(mediamtx);
+            if (RealMediaMtx.Invalid(mediamtx) is { } invalid)
+            {
+                throw new PerfUsageException(invalid);
+            }
+        }
+
         return new ChaosSettings
         {
             Backends = backends,
@@ -126,6 +147,7 @@ internal static class ChaosCommand
             Smoke = smoke,
             Faults = kinds,
             TmpfsMiB = tmpfsMiB,
+            MediaMtx = mediamtx,
             Launch = new ServiceLaunchOptions(null, ServiceLaunchOptions.DefaultRunArgs, ServiceLaunchOptions.DefaultTokenArgs, [], "/ws", TimeSpan.FromSeconds(90), false),
         };
     }

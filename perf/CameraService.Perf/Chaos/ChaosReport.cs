@@ -60,6 +60,8 @@ internal static class ChaosReport
             StorageTmpfs = result.TmpfsStorage,
             result.ServiceStarts,
             result.EmulatorStarts,
+            result.MediaMtx,
+            Contract = result.Contract?.Select(c => new { c.Name, c.Checks, c.Passed, c.Failure, c.Seconds }),
             FaultsInjected = injected.Count,
             Violations = result.Violations,
             FaultsByKind = ByKind(injected).ToDictionary(k => k.Kind, k => new { k.Count, k.P50, k.P95, k.Max, k.NotRecovered }),
@@ -92,9 +94,24 @@ internal static class ChaosReport
         md.Append(CultureInfo.InvariantCulture, $"- started {startedAt:yyyy-MM-dd HH:mm:ss} UTC, {result.DurationSeconds:0} s, seed {result.Settings.Seed}, a fault every {result.Settings.FaultIntervalSeconds:0.#} s on average\n");
         md.Append(CultureInfo.InvariantCulture, $"- commit {ResultWriter.GitCommit(ResultWriter.FindRepoRoot())}, {ResultWriter.Machine(result.LoadAtStart)}\n");
         md.Append(CultureInfo.InvariantCulture, $"- `{result.Settings.CommandLine}`\n");
-        md.Append(CultureInfo.InvariantCulture, $"- service started {result.ServiceStarts}×, emulator {result.EmulatorStarts}×; storage on {(result.TmpfsStorage ? "a tmpfs" : "the temp directory's file system")}\n");
+        if (result.MediaMtx is not null)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"- MediaMTX: {result.MediaMtx}\n");
+        }
+
+        md.Append(CultureInfo.InvariantCulture, $"- service started {result.ServiceStarts}×, MediaMTX {result.EmulatorStarts}×; storage on {(result.TmpfsStorage ? "a tmpfs" : "the temp directory's file system")}\n");
         md.Append(CultureInfo.InvariantCulture, $"- **{injected.Count} faults injected, {result.Violations} invariant violations**; recovery p50 {F(Percentile(all, 50))} s, p95 {F(Percentile(all, 95))} s\n\n");
         md.Append(CultureInfo.InvariantCulture, $"![timeline]({svgName})\n\n");
+        if (result.Contract is { } contract)
+        {
+            md.Append("## MediaMTX contract\n\nThe client contract (tests/MediaMtxContract) against this MediaMTX, before the soak.\n\n| case | result | s | checks | failure |\n|---|---|---:|---|---|\n");
+            foreach (var c in contract)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"| {c.Name} | {(c.Passed ? "pass" : "**FAIL**")} | {c.Seconds:0.00} | {c.Checks} | {(c.Failure ?? string.Empty).Replace("|", "\\|", StringComparison.Ordinal)} |\n");
+            }
+
+            md.Append('\n');
+        }
 
         md.Append("## Faults by kind\n\n| fault | injected | recovery p50 (s) | p95 (s) | max (s) | not recovered |\n|---|---:|---:|---:|---:|---:|\n");
         foreach (var k in ByKind(injected))

@@ -7,20 +7,17 @@ namespace CameraService.Perf.Chaos;
 
 /// <summary>
 /// The processes of one chaos run on one backend, started with the perf harness's own launch code
-/// (<see cref="ServiceTarget"/>): the MediaMTX emulator in media mode with its RTSP server (mediamtx backend), the
-/// service with the test-pattern source and the fake V4L2 device tree, and a supervisor that restarts whichever of the
-/// two exits — like systemd's <c>Restart=always</c> with <see cref="RestartDelay"/>. Fixed ports, state and storage for
-/// the whole run, so a restarted process finds everything where its predecessor left it. When root and the disk fault
-/// is on, the storage root is a small tmpfs (unmounted on dispose, whatever happened). When libfaketime is installed and
-/// the clock fault is on, the service (only) runs under it, its offset read from a file the clock fault rewrites.
+/// (<see cref="ServiceTarget"/>): MediaMTX (mediamtx backend: the emulator in media mode with its RTSP server, or a
+/// real binary with <c>--mediamtx</c>, see <see cref="Chaos.RealMediaMtx"/>), the service with the test-pattern source
+/// and the fake V4L2 device tree, and a supervisor that restarts whichever of the two exits — like systemd's
+/// <c>Restart=always</c> with <see cref="RestartDelay"/>. Fixed ports, state and storage for the whole run, so a
+/// restarted process finds everything where its predecessor left it. The tmpfs storage root and libfaketime of the disk
+/// and clock faults are <see cref="DiskAndClock"/>'s.
 /// </summary>
 internal sealed class ChaosRig : IAsyncDisposable
 {
     /// <summary>The supervisor's restart delay (systemd's RestartSec).</summary>
     public static readonly TimeSpan RestartDelay = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>Where Debian's libfaketime lives.</summary>
-    public const string LibFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
     private readonly ChaosSettings _settings;
     private readonly ChaosLog _log;
@@ -29,7 +26,7 @@ internal sealed class ChaosRig : IAsyncDisposable
     private readonly Dictionary<string, string> _values;
     private readonly string _serviceDll;
     private readonly string? _emulatorDll;
-    private readonly Dictionary<string, string> _serviceEnvironment = new(StringComparer.Ordinal);
+    private readonly DiskAndClock _host;
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<(int Pid, long Start)> _knownFfmpeg = [];
     private readonly List<ProcInfo> _knownFfmpegList = [];
@@ -51,6 +48,7 @@ internal sealed class ChaosRig : IAsyncDisposable
         _emulatorDll = emulatorDll;
         StateDirectory = temp.CreateSubdirectory("state").FullName;
         StorageRoot = temp.CreateSubdirectory("storage").FullName;
+        _host = new DiskAndClock(settings, StorageRoot, temp.FullName);
         var fake = temp.CreateSubdirectory("fake-devices").FullName;
         FakeDeviceRoot = Directory.CreateDirectory(Path.Combine(fake, "dev")).FullName;
         Directory.CreateDirectory(Path.Combine(fake, "sys"));
@@ -74,7 +72,17 @@ internal sealed class ChaosRig : IAsyncDisposable
 
     public string Backend { get; }
 
+    /// <summary>The mediamtx backend: MediaMTX runs (the emulator, or a real one with --mediamtx).</summary>
     public bool HasEmulator => Backend == "mediamtx";
+
+    /// <summary>A real MediaMTX binary runs instead of the emulator (--mediamtx).</summary>
+    public bool RealMediaMtx => HasEmulator && _settings.MediaMtx is not null;
+
+    /// <summary>What serves as MediaMTX, for messages and the report.</summary>
+    public string MediaMtxLabel => RealMediaMtx ? "MediaMTX" : "the emulator";
+
+    /// <summary>The real MediaMTX's <c>--version</c> (null with the emulator).</summary>
+    public string? MediaMtxVersion { get; private set; }
 
     public string StateDirectory { get; }
 
@@ -97,16 +105,13 @@ internal sealed class ChaosRig : IAsyncDisposable
     public string Token { get; private set; } = string.Empty;
 
     /// <summary>The storage root is a tmpfs of <see cref="ChaosSettings.TmpfsMiB"/> MiB (root only).</summary>
-    public bool TmpfsMounted { get; private set; }
-
-    /// <summary>The offset file libfaketime reads for the service (null when the clock fault is off or unavailable).</summary>
-    public string? FaketimeFile { get; private set; }
+    public bool TmpfsMounted => _host.TmpfsMounted;
 
     /// <summary>Why the disk fault cannot run here (null when it can).</summary>
-    public string? DiskFaultUnavailable { get; private set; }
+    public string? DiskFaultUnavailable => _host.DiskFaultUnavailable;
 
     /// <summary>Why the clock fault cannot run here (null when it can).</summary>
-    public string? ClockFaultUnavailable { get; private set; }
+    public string? ClockFaultUnavailable => _host.ClockFaultUnavailable;
 
     public int ServiceStarts { get; private set; }
 
@@ -124,7 +129,7 @@ internal sealed class ChaosRig : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         var launch = settings.Launch;
         var serviceDll = ServiceTarget.ResolveDll(launch.ServiceDll);
-        var emulatorDll = backend == "mediamtx" ? ServiceTarget.ResolveEmulatorDll(launch with { Emulator = EmulatorMode.On }) : null;
+        var emulatorDll = backend == "mediamtx" && settings.MediaMtx is null ? ServiceTarget.ResolveEmulatorDll(launch with { Emulator = EmulatorMode.On }) : null;
         var fixtures = Path.Combine(Path.GetDirectoryName(serviceDll)!, "plugins", "v4l2", "fixtures", "v4l2", FakeDeviceTree.DefaultFixture);
         if (!File.Exists(fixtures))
         {
@@ -209,16 +214,8 @@ internal sealed class ChaosRig : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the libfaketime offset (e.g. <c>+600</c>, <c>-2</c>, <c>+0</c>) the service reads within a second.</summary>
-    public void SetClockOffset(string offset)
-    {
-        if (FaketimeFile is { } file)
-        {
-            var temp = file + ".tmp";
-            File.WriteAllText(temp, offset + "\n");
-            File.Move(temp, file, overwrite: true);
-        }
-    }
+    /// <summary>Writes the libfaketime offset (e.g. <c>+60</c>) the service reads within a second (the clock fault).</summary>
+    public void SetClockOffset(string offset) => _host.SetClockOffset(offset);
 
     /// <summary>Stops the supervisor and both processes (SIGTERM, then kill), then looks for leftover ffmpeg.</summary>
     public async Task StopAllAsync()
@@ -257,15 +254,11 @@ internal sealed class ChaosRig : IAsyncDisposable
             }
         }
 
-        if (TmpfsMounted)
-        {
-            await RunAsync("umount", ["-l", StorageRoot]).ConfigureAwait(false);
-            TmpfsMounted = false;
-        }
+        await _host.UnmountAsync().ConfigureAwait(false);
 
         if (_settings.KeepTemp)
         {
-            await _output.WriteLineAsync($"kept {_temp.FullName} (service-*.log, emulator-*.log, state, storage)").ConfigureAwait(false);
+            await _output.WriteLineAsync($"kept {_temp.FullName} (service-*.log, {(RealMediaMtx ? "mediamtx-*.log, mediamtx.yml" : "emulator-*.log")}, state, storage)").ConfigureAwait(false);
         }
         else
         {
@@ -277,32 +270,6 @@ internal sealed class ChaosRig : IAsyncDisposable
 
     private static IReadOnlyList<ProcInfo> FfmpegOf(int? pid)
         => pid is { } p ? [.. ProcTree.Descendants(ProcTree.Snapshot(), p).Where(x => x.Comm == "ffmpeg")] : [];
-
-    private static async Task<int> RunAsync(string program, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using var process = Process.Start(start);
-            if (process is null)
-            {
-                return -1;
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            return process.ExitCode;
-        }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or OperationCanceledException)
-        {
-            return -1;
-        }
-    }
 
     private void Remember(IEnumerable<ProcInfo> processes)
     {
@@ -320,12 +287,17 @@ internal sealed class ChaosRig : IAsyncDisposable
 
     private async Task StartAllAsync(CancellationToken cancellationToken)
     {
-        await PrepareStorageAsync().ConfigureAwait(false);
-        PrepareClock();
+        await _host.PrepareAsync().ConfigureAwait(false);
         if (HasEmulator)
         {
+            if (RealMediaMtx)
+            {
+                MediaMtxVersion = await Chaos.RealMediaMtx.VersionAsync(_settings.MediaMtx!, cancellationToken).ConfigureAwait(false);
+                await File.WriteAllTextAsync(MediaMtxConfig, Chaos.RealMediaMtx.Config(MediaMtxVersion, EmulatorPort, RtspPort, StorageRoot), cancellationToken).ConfigureAwait(false);
+            }
+
             StartEmulator();
-            await ServiceTarget.WaitHttpAsync(_emulator!, new Uri(EmulatorApi, "v3/info"), _settings.Launch.ReadyTimeout, EmulatorLog(EmulatorStarts), cancellationToken).ConfigureAwait(false);
+            await ServiceTarget.WaitHttpAsync(_emulator!, new Uri(EmulatorApi, "v3/info"), _settings.Launch.ReadyTimeout, EmulatorLog(EmulatorStarts), cancellationToken, RealMediaMtx ? "MediaMTX" : "the MediaMTX emulator").ConfigureAwait(false);
         }
 
         StartService();
@@ -339,71 +311,12 @@ internal sealed class ChaosRig : IAsyncDisposable
         _supervisor = Task.Run(SuperviseAsync, CancellationToken.None);
     }
 
-    private async Task PrepareStorageAsync()
-    {
-        if (!_settings.FaultEnabled("disk-full"))
-        {
-            DiskFaultUnavailable = "not selected (--faults)";
-            return;
-        }
-
-        if (Environment.UserName != "root" && !string.Equals(Environment.GetEnvironmentVariable("USER"), "root", StringComparison.Ordinal) && !IsRoot())
-        {
-            DiskFaultUnavailable = "not root: a tmpfs storage root cannot be mounted (run as root, or --faults without disk-full)";
-            return;
-        }
-
-        var size = _settings.TmpfsMiB.ToString(CultureInfo.InvariantCulture) + "m";
-        var code = await RunAsync("mount", ["-t", "tmpfs", "-o", "size=" + size + ",mode=0755", "tmpfs", StorageRoot]).ConfigureAwait(false);
-        if (code != 0)
-        {
-            DiskFaultUnavailable = $"mount -t tmpfs failed with exit code {code} (no CAP_SYS_ADMIN in this container?)";
-            return;
-        }
-
-        TmpfsMounted = true;
-    }
-
-    private static bool IsRoot()
-    {
-        try
-        {
-            return File.ReadAllLines("/proc/self/status").Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1) == "0");
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    private void PrepareClock()
-    {
-        if (!_settings.FaultEnabled("clock-step"))
-        {
-            ClockFaultUnavailable = "not selected (--faults)";
-            return;
-        }
-
-        if (!File.Exists(LibFaketime))
-        {
-            ClockFaultUnavailable = $"libfaketime is not installed ({LibFaketime}; apt-get install faketime)";
-            return;
-        }
-
-        FaketimeFile = Path.Combine(_temp.FullName, "faketime.rc");
-        SetClockOffset("+0");
-        _serviceEnvironment["LD_PRELOAD"] = LibFaketime;
-        _serviceEnvironment["FAKETIME_TIMESTAMP_FILE"] = FaketimeFile;
-        _serviceEnvironment["FAKETIME_CACHE_DURATION"] = "1";
-
-        // The monotonic clock gets the same offset: .NET's timed waits break under libfaketime otherwise (see
-        // scripts/test-shifted-clock.sh), so a step here moves CLOCK_MONOTONIC too — harsher than a real NTP step.
-        _serviceEnvironment["DONT_FAKE_MONOTONIC"] = "0";
-    }
-
     private string ServiceLog(int start) => Path.Combine(_temp.FullName, $"service-{start.ToString(CultureInfo.InvariantCulture)}.log");
 
-    private string EmulatorLog(int start) => Path.Combine(_temp.FullName, $"emulator-{start.ToString(CultureInfo.InvariantCulture)}.log");
+    private string EmulatorLog(int start) => Path.Combine(_temp.FullName, $"{(RealMediaMtx ? "mediamtx" : "emulator")}-{start.ToString(CultureInfo.InvariantCulture)}.log");
+
+    /// <summary>The real MediaMTX's config, written once for the run (every restart reads the same).</summary>
+    private string MediaMtxConfig => Path.Combine(_temp.FullName, "mediamtx.yml");
 
     private void StartService()
     {
@@ -426,7 +339,7 @@ internal sealed class ChaosRig : IAsyncDisposable
         lock (_gate)
         {
             ServiceStarts++;
-            var process = ServiceTarget.StartDotnet(_serviceDll, args, redirect: true, _serviceEnvironment);
+            var process = ServiceTarget.StartDotnet(_serviceDll, args, redirect: true, _host.ServiceEnvironment);
             ServiceTarget.PumpToFile(process, ServiceLog(ServiceStarts));
             _service?.Dispose();
             _service = process;
@@ -437,17 +350,18 @@ internal sealed class ChaosRig : IAsyncDisposable
 
     private void StartEmulator()
     {
-        var args = ServiceTarget.Expand(ServiceLaunchOptions.DefaultEmulatorArgs + " --media --rtsp-server", _values);
         lock (_gate)
         {
             EmulatorStarts++;
-            var process = ServiceTarget.StartDotnet(_emulatorDll!, args, redirect: true);
+            var process = RealMediaMtx
+                ? ServiceTarget.StartProgram(_settings.MediaMtx!, [MediaMtxConfig])
+                : ServiceTarget.StartDotnet(_emulatorDll!, ServiceTarget.Expand(ServiceLaunchOptions.DefaultEmulatorArgs + " --media --rtsp-server", _values), redirect: true);
             ServiceTarget.PumpToFile(process, EmulatorLog(EmulatorStarts));
             _emulator?.Dispose();
             _emulator = process;
         }
 
-        _log.Note($"emulator started (start #{EmulatorStarts}, pid {_emulator.Id})");
+        _log.Note($"{MediaMtxLabel} started (start #{EmulatorStarts}, pid {_emulator.Id})");
     }
 
     private async Task SuperviseAsync()
@@ -471,7 +385,7 @@ internal sealed class ChaosRig : IAsyncDisposable
                     var tree = _emulatorTree;
                     var leftovers = tree.Where(ProcTree.KillHard).ToList();
                     _emulatorTree = [];
-                    _log.Note($"emulator exited (code {emulator.ExitCode}); {leftovers.Count} of its {tree.Count} child process(es) were left and killed ({string.Join(", ", leftovers.Select(p => p.Comm))}); restarting in {RestartDelay.TotalMilliseconds:0} ms");
+                    _log.Note($"{MediaMtxLabel} exited (code {emulator.ExitCode}); {leftovers.Count} of its {tree.Count} child process(es) were left and killed ({string.Join(", ", leftovers.Select(p => p.Comm))}); restarting in {RestartDelay.TotalMilliseconds:0} ms");
                     await Task.Delay(RestartDelay, TimeProvider.System, token).ConfigureAwait(false);
                     StartEmulator();
                 }

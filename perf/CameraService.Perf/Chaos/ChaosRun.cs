@@ -1,4 +1,5 @@
 using CameraService.Perf.Measurement;
+using MediaMtxContract;
 
 namespace CameraService.Perf.Chaos;
 
@@ -16,6 +17,12 @@ internal sealed record ChaosResult(
     string LoadAtStart)
 {
     public int Violations => Log.Violations.Count;
+
+    /// <summary>What served as MediaMTX (mediamtx backend): the emulator, or the real binary with its version.</summary>
+    public string? MediaMtx { get; init; }
+
+    /// <summary>The contract suite's results against the real MediaMTX (null with the emulator or the ffmpeg backend).</summary>
+    public IReadOnlyList<MediaMtxContractResult>? Contract { get; init; }
 }
 
 /// <summary>
@@ -51,6 +58,7 @@ internal static class ChaosRun
 
         await output.WriteLineAsync($"chaos[{backend}]: seed {settings.Seed}, {settings.DurationSeconds:0} s, a fault every {settings.FaultIntervalSeconds:0.#} s").ConfigureAwait(false);
         await using var rig = await ChaosRig.StartAsync(settings, backend, log, output, cancellationToken).ConfigureAwait(false);
+        var contract = rig.RealMediaMtx ? await ContractAsync(rig, log, output, cancellationToken).ConfigureAwait(false) : null;
         var skipped = new Dictionary<string, string>(StringComparer.Ordinal);
         var faults = new List<IChaosFault>();
         foreach (var fault in ChaosFault.All)
@@ -124,7 +132,29 @@ internal static class ChaosRun
 
         log.Check("no-orphan-ffmpeg", orphans.Count == 0, () =>
             $"after the run's orderly stop {orphans.Count} ffmpeg still run: {string.Join("; ", orphans.Select(o => o.Pid + " " + KillFfmpegFault.Shorten(ProcTree.CommandLine(o.Pid))))}");
-        return new ChaosResult(backend, settings, log, [.. workload.Sessions], skipped, rig.ServiceStarts, rig.EmulatorStarts, Math.Round(duration, 1), rig.TmpfsMounted, loadAtStart);
+        return new ChaosResult(backend, settings, log, [.. workload.Sessions], skipped, rig.ServiceStarts, rig.EmulatorStarts, Math.Round(duration, 1), rig.TmpfsMounted, loadAtStart)
+        {
+            MediaMtx = !rig.HasEmulator ? null : rig.RealMediaMtx ? $"{rig.MediaMtxVersion} ({settings.MediaMtx})" : "the MediaMTX emulator (tests/MediaMtxEmulator, --media --rtsp-server)",
+            Contract = contract,
+        };
+    }
+
+    /// <summary>
+    /// Before the soak: the MediaMTX client contract against the real MediaMTX (invariant mediamtx-contract, a check per
+    /// case), so a soak against a MediaMTX the plugin's client does not match says so first.
+    /// </summary>
+    private static async Task<IReadOnlyList<MediaMtxContractResult>> ContractAsync(ChaosRig rig, ChaosLog log, TextWriter output, CancellationToken cancellationToken)
+    {
+        const string Invariant = "mediamtx-contract";
+        log.Declare(Invariant);
+        var results = await RealMediaMtx.ContractAsync(rig.EmulatorApi, cancellationToken).ConfigureAwait(false);
+        foreach (var result in results)
+        {
+            log.Check(Invariant, result.Passed, () => $"{result.Name} ({result.Checks}): {result.Failure}");
+            await output.WriteLineAsync($"chaos[{rig.Backend}]: contract {result.Name}: {(result.Passed ? "pass" : "FAIL: " + result.Failure)}").ConfigureAwait(false);
+        }
+
+        return results;
     }
 
     private static async Task<(int Pid, long Rss, int Fds)?> InjectOneAsync(

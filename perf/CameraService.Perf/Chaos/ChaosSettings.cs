@@ -44,6 +44,9 @@ internal sealed record ChaosSettings
 
     public string CommandLine { get; init; } = "perf/run.sh chaos";
 
+    /// <summary>A real MediaMTX binary the mediamtx backend runs instead of the emulator (full path; null = the emulator).</summary>
+    public string? MediaMtx { get; init; }
+
     /// <summary>Size of the tmpfs storage root (disk fault).</summary>
     public int TmpfsMiB { get; init; } = 256;
 

@@ -91,7 +91,7 @@ internal sealed class KillServiceFault : ChaosFault
     }
 }
 
-/// <summary>kill -9 of the MediaMTX emulator (mediamtx backend); the supervisor restarts it, empty.</summary>
+/// <summary>kill -9 of MediaMTX (the emulator, or the real one of --mediamtx); the supervisor restarts it, empty.</summary>
 internal class KillEmulatorFault : ChaosFault
 {
     public override string Name => "kill-emulator";
@@ -109,10 +109,10 @@ internal class KillEmulatorFault : ChaosFault
             return null;
         }
 
-        context.Record.Detail = $"emulator pid {pid}";
+        context.Record.Detail = $"{context.Rig.MediaMtxLabel} pid {pid}";
         await context.Rig.StopEmulatorAsync(Hard).ConfigureAwait(false);
         context.Record.Interruption = context.Workload.AddInterruption(new WriterInterruption(context.Log.Now, Name, null));
-        return $"emulator pid {pid} {(Hard ? "killed (SIGKILL)" : "stopped (SIGTERM)")}; restarted fresh by the supervisor";
+        return $"{context.Rig.MediaMtxLabel} pid {pid} {(Hard ? "killed (SIGKILL)" : "stopped (SIGTERM)")}; restarted fresh by the supervisor";
     }
 
     public override async Task<bool> RecoveredAsync(FaultContext context, CancellationToken cancellationToken)

@@ -243,7 +243,7 @@ internal sealed partial class ServiceTarget : ITarget
     }
 
     /// <summary>Waits until <paramref name="uri"/> answers HTTP at all (any status: the emulator is listening).</summary>
-    internal static async Task WaitHttpAsync(Process process, Uri uri, TimeSpan timeout, string logPath, CancellationToken cancellationToken)
+    internal static async Task WaitHttpAsync(Process process, Uri uri, TimeSpan timeout, string logPath, CancellationToken cancellationToken, string what = "the MediaMTX emulator")
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var started = Stopwatch.GetTimestamp();
@@ -252,7 +252,7 @@ internal sealed partial class ServiceTarget : ITarget
         {
             if (process.HasExited)
             {
-                throw new PerfException($"the MediaMTX emulator exited with code {process.ExitCode} before it listened on {uri}. Its log ({logPath}) ends with:\n{Tail(logPath)}");
+                throw new PerfException($"{what} exited with code {process.ExitCode} before it listened on {uri}. Its log ({logPath}) ends with:\n{Tail(logPath)}");
             }
 
             try
@@ -268,7 +268,7 @@ internal sealed partial class ServiceTarget : ITarget
             await Task.Delay(TimeSpan.FromMilliseconds(250), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new PerfException($"the MediaMTX emulator did not answer {uri} within {timeout.TotalSeconds:0} s (last: {lastError}); log tail ({logPath}):\n{Tail(logPath)}");
+        throw new PerfException($"{what} did not answer {uri} within {timeout.TotalSeconds:0} s (last: {lastError}); log tail ({logPath}):\n{Tail(logPath)}");
     }
 
     internal static Process StartDotnet(string dll, IEnumerable<string> arguments, bool redirect, IReadOnlyDictionary<string, string>? environment = null)
@@ -294,7 +294,7 @@ internal sealed partial class ServiceTarget : ITarget
         return Process.Start(start) ?? throw new PerfException($"could not start dotnet {dll}");
     }
 
-    private static Process StartProgram(string executable, IEnumerable<string> arguments)
+    internal static Process StartProgram(string executable, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(executable)
         {
