@@ -18,10 +18,13 @@ internal enum NotificationQueued
 
 /// <summary>
 /// The outbound side of one session: a queue bounded in messages (<see cref="WebSocketTransportOptions.OutboundQueueLength"/>)
-/// and bytes (<see cref="WebSocketTransportOptions.MaxQueuedBytes"/>) drained by one writer, the only code that sends on
-/// the socket. Notifications are dropped when it is full (and counted until the queue runs empty again); responses wait
-/// for room. The time the send in progress began is kept for the transport's stall watchdog.
+/// and bytes (<see cref="WebSocketTransportOptions.MaxQueuedBytes"/>) drained by one writer. A notification offered while
+/// the queue is empty and nothing is being sent is sent at once by the caller (see <see cref="TrySendDirect"/>); a send
+/// gate keeps one send at a time and the order of everything queued. Notifications are dropped when the queue is full
+/// (and counted until it runs empty again); responses wait for room. The time the send in progress began is kept for
+/// the transport's stall watchdog.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The SemaphoreSlim's wait handle is never asked for, so it holds nothing to dispose.")]
 internal sealed class OutboundQueue
 {
     private readonly Channel<OutboundMessage> _channel;
@@ -29,6 +32,16 @@ internal sealed class OutboundQueue
     private readonly BufferCache _buffers;
     private readonly TimeProvider _time;
     private readonly int _maxDropped;
+
+    // Held by whoever sends on the socket: the writer loop while it drains the queue, or a fan-out sending a
+    // notification directly (TrySendDirect). The writer reads the queue only while holding it, so a direct send (made
+    // only with the queue empty) can never overtake a queued message. Taken for good when the writer ends.
+    private readonly SemaphoreSlim _sendGate = new(1, 1);
+
+    // Set while the writer runs (DrainAsync): what a direct send needs.
+    private System.Net.WebSockets.WebSocket? _socket;
+    private Func<bool> _closing = static () => true;
+    private Action<Exception> _lost = static _ => { };
 
     // Timestamp (TimeProvider) at which the send in progress began; 0 when none.
     private long _sendStarted;
@@ -59,7 +72,8 @@ internal sealed class OutboundQueue
         {
             var buffer = _buffers.Rent(utf8Message.Length);
             utf8Message.CopyTo(buffer);
-            if (_channel.Writer.TryWrite(new OutboundMessage(buffer, utf8Message.Length)))
+            var message = new OutboundMessage(buffer, utf8Message.Length);
+            if (TrySendDirect(message) || _channel.Writer.TryWrite(message))
             {
                 return NotificationQueued.Queued;
             }
@@ -69,6 +83,66 @@ internal sealed class OutboundQueue
         }
 
         return Interlocked.Increment(ref _dropped) == _maxDropped ? NotificationQueued.DropLimitReached : NotificationQueued.Dropped;
+    }
+
+    /// <summary>
+    /// Sends a notification on the caller's thread when nothing is queued and no send is in progress — the common case of
+    /// an idle session in a fan-out — so an event costs no thread-pool work item per session (the writer task waking to
+    /// send it). The socket write usually completes at once (Kestrel's output pipe takes it); when it does not, the
+    /// gate is held until it has and the message is released then. False when the message must be queued instead.
+    /// </summary>
+    private bool TrySendDirect(OutboundMessage message)
+    {
+        var socket = Volatile.Read(ref _socket);
+        if (socket is null || _channel.Reader.Count != 0 || !_sendGate.Wait(0))
+        {
+            return false;
+        }
+
+        if (_channel.Reader.Count != 0 || _closing())
+        {
+            _sendGate.Release();
+            return false;
+        }
+
+        var send = SendAsync(socket, message);
+        if (send.IsCompletedSuccessfully)
+        {
+            send.GetAwaiter().GetResult();
+            EndDirectSend(message);
+        }
+        else
+        {
+            _ = FinishDirectSendAsync(send, message);
+        }
+
+        return true;
+    }
+
+    private async Task FinishDirectSendAsync(ValueTask send, OutboundMessage message)
+    {
+        try
+        {
+            await send.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or OperationCanceledException or IOException)
+        {
+            _lost(ex);
+        }
+        finally
+        {
+            EndDirectSend(message);
+        }
+    }
+
+    private void EndDirectSend(OutboundMessage message)
+    {
+        _bytes.Release(message.Length);
+        message.Release(_buffers);
+
+        // The queue was empty: like the writer finding it empty, earlier drops are forgiven.
+        Volatile.Write(ref _dropped, 0);
+        _sendGate.Release();
     }
 
     /// <summary>
@@ -123,24 +197,35 @@ internal sealed class OutboundQueue
     public async Task DrainAsync(System.Net.WebSockets.WebSocket socket, Func<bool> closing, Action<Exception> lost)
     {
         var reader = _channel.Reader;
+        _closing = closing;
+        _lost = lost;
+        Volatile.Write(ref _socket, socket);
         try
         {
             while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var message))
+                await _sendGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                try
                 {
-                    try
+                    while (reader.TryRead(out var message))
                     {
-                        if (!closing())
+                        try
                         {
-                            await SendAsync(socket, message).ConfigureAwait(false);
+                            if (!closing())
+                            {
+                                await SendAsync(socket, message).ConfigureAwait(false);
+                            }
+                        }
+                        finally
+                        {
+                            _bytes.Release(message.Length);
+                            message.Release(_buffers);
                         }
                     }
-                    finally
-                    {
-                        _bytes.Release(message.Length);
-                        message.Release(_buffers);
-                    }
+                }
+                finally
+                {
+                    _sendGate.Release();
                 }
 
                 // The queue ran empty: the peer caught up, so earlier drops are forgiven.
@@ -153,6 +238,9 @@ internal sealed class OutboundQueue
         }
         finally
         {
+            // No direct send after this, and one in progress ends before the caller sends its close frame.
+            Volatile.Write(ref _socket, null);
+            await _sendGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
             while (reader.TryRead(out var left))
             {
                 _bytes.Release(left.Length);

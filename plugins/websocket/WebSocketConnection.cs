@@ -11,8 +11,9 @@ namespace CameraService.Plugins.WebSocket;
 
 /// <summary>
 /// One WebSocket session: a reader loop that hands each complete text message to the core in order, and a
-/// single writer task that drains the session's <see cref="OutboundQueue"/> (responses and notifications). Only the
-/// writer sends on the socket, including the close frame, so frames never interleave. This class owns the session's
+/// single writer task that drains the session's <see cref="OutboundQueue"/> (responses and notifications). A
+/// notification to a session with nothing queued is sent by the fan-out itself; the queue's send gate keeps one send at
+/// a time, so frames never interleave, and the writer sends the close frame last. This class owns the session's
 /// lifetime and its close handshake.
 /// </summary>
 /// <remarks>
