@@ -44,12 +44,13 @@ internal sealed class MediaRecorder(
     public void Start()
     {
         Process first;
+        DateTimeOffset startedAt;
         lock (_sync)
         {
-            first = _ffmpeg = Launch();
+            (first, startedAt) = Launch();
+            _ffmpeg = first;
         }
 
-        var startedAt = state.Now;
         _pump = new Thread(() => Run(first, startedAt)) { IsBackground = true, Name = "emulator recorder " + pathName };
         _pump.Start();
     }
@@ -100,8 +101,11 @@ internal sealed class MediaRecorder(
         }
     }
 
-    private Process Launch()
+    /// <summary>Starts an ffmpeg; answers it and the moment its media starts (its first frame stands for that moment).</summary>
+    private (Process Process, DateTimeOffset Start) Launch()
     {
+        var start = state.Now;
+        var startMicros = state.Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         var psi = new ProcessStartInfo(state.Options.FfmpegPath)
         {
             RedirectStandardInput = true,
@@ -109,11 +113,19 @@ internal sealed class MediaRecorder(
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        // MediaMTX records a stream that already flows; a new ffmpeg's first frame comes only after its start-up (0.3 s
+        // idle, 1-2 s on a loaded box), which would be lost from every recording start and restart for the emulator's
+        // reason. So the first frame (and the tone's first sample) is stamped with the time since the launch — clipped to
+        // 5 s — and the gap before it is filled by repeating that frame (fps start_time=0) and with silence (aresample
+        // first_pts=0): media time 0 is the launch, like a stream that was there. RTCSTART: the wall clock (µs) when the
+        // filter starts. A pulled source is copied as it comes and has no such fill.
+        var stamp = string.Create(CultureInfo.InvariantCulture, $"'PTS-STARTPTS+clip((RTCSTART-{startMicros})/1000000,0,5)/TB'");
         string[] audio = audioCodec is null
             ? []
-            : ["-re", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-map", "0:v:0", "-map", "1:a:0", "-c:a", audioCodec];
+            : ["-re", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-map", "0:v:0", "-map", "1:a:0",
+                "-af", $"asetpts={stamp},aresample=async=1:first_pts=0", "-c:a", audioCodec];
         string[] input = pulledSource is null
-            ? ["-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15", .. audio,
+            ? ["-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15", .. audio, "-vf", $"setpts={stamp},fps=15:start_time=0",
                 "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "15"]
             // A pulled stream's fragments are its GOPs, bounded to 1 s like MediaMTX's parts (a segment is still cut
             // only in front of a keyframe).
@@ -131,7 +143,7 @@ internal sealed class MediaRecorder(
         _lastError = null;
         p.ErrorDataReceived += (_, e) => _lastError = e.Data ?? _lastError;
         p.BeginErrorReadLine();
-        return p;
+        return (p, start);
     }
 
     /// <summary>The pump thread: one ffmpeg's stream into segment files, then (unless stopping) the next ffmpeg's.</summary>
@@ -177,7 +189,8 @@ internal sealed class MediaRecorder(
 
                 try
                 {
-                    ffmpeg = _ffmpeg = Launch();
+                    (ffmpeg, startedAt) = Launch();
+                    _ffmpeg = ffmpeg;
                 }
                 catch (Exception ex) when (ex is Win32Exception or InvalidOperationException)
                 {
@@ -185,8 +198,6 @@ internal sealed class MediaRecorder(
                     return;
                 }
             }
-
-            startedAt = state.Now;
         }
     }
 
