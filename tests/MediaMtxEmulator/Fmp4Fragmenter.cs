@@ -59,6 +59,10 @@ internal sealed class Mp4BoxReader(Stream stream)
         {
             return false;
         }
+        catch (IOException)
+        {
+            return false; // the pipe broke: the writer is gone
+        }
     }
 }
 

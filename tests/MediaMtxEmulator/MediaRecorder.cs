@@ -10,7 +10,8 @@ namespace MediaMtxEmulator;
 /// start-up time, 2–4 s on a loaded box, from every segment). ffmpeg encodes testsrc2 in real time (plus a 1 kHz tone in
 /// <paramref name="audioCodec"/> when the path's publisher publishes audio) — or, for a path whose source is an RTSP
 /// URL, copies that stream's video and audio, as MediaMTX records every track it pulls — and writes fragmented MP4 to
-/// its stdout: fragments of one 1 s GOP (testsrc2 at 15 fps, <c>-g 15</c>), like MediaMTX's 1 s parts.
+/// its stdout: fragments of one 1 s GOP (testsrc2 at 15 fps, <c>-g 15</c>), like MediaMTX's 1 s parts. Its media time 0
+/// is its launch (the start-up gap filled, see <see cref="Launch"/>), as a stream that already flows has no start-up.
 /// <para>
 /// The recorder reads the stream box by box (<see cref="Mp4BoxReader"/>), keeps the init segment (ftyp + moov) and
 /// writes each segment file as the init plus whole fragments, each flushed as it arrives, so a kill of the emulator
@@ -217,14 +218,36 @@ internal sealed class MediaRecorder(
                     ftyp = box.Bytes;
                     break;
                 case "moov":
-                    init = Mp4Init.Parse(ftyp ?? [], box.Bytes);
+                    try
+                    {
+                        init = Mp4Init.Parse(ftyp ?? [], box.Bytes);
+                    }
+                    catch (ArgumentOutOfRangeException)
+                    {
+                        Console.Error.WriteLine($"emulator: the recorder of path {pathName} cannot read ffmpeg's init segment");
+                    }
+
                     break;
                 case "moof":
                     moof = box.Bytes;
                     break;
                 case "mdat" when init != null && moof != null:
-                    var fragment = Mp4Fragment.Parse(init, moof, box.Bytes);
-                    moof = null;
+                    Mp4Fragment fragment;
+                    try
+                    {
+                        fragment = Mp4Fragment.Parse(init, moof, box.Bytes);
+                    }
+                    catch (ArgumentOutOfRangeException)
+                    {
+                        // A box shorter than its fields: never from ffmpeg; not worth ending the emulator for.
+                        Console.Error.WriteLine($"emulator: the recorder of path {pathName} skipped a malformed fragment");
+                        continue;
+                    }
+                    finally
+                    {
+                        moof = null;
+                    }
+
                     runStart ??= fragment.Start;
                     Write(init, fragment, startedAt.AddSeconds(fragment.Start - runStart.Value));
                     wrote = true;
