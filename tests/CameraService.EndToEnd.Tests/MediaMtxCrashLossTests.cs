@@ -15,9 +15,7 @@ public sealed class MediaMtxCrashLossTests(ITestOutputHelper output)
 {
     private const double LossPerCrash = 2.0;
 
-    [Fact(Skip = "The emulator's media mode cannot carry this invariant yet (issue 22): it starts a new ffmpeg per 2 s segment, "
-        + "which alone loses 0.4-1.7 s of every segment on a loaded box, more than the 2 s per crash this test allows. "
-        + "Unskip once the emulator records continuously, as MediaMTX does; against a real MediaMTX the bound can be checked.")]
+    [Fact]
     public async Task EmulatorKilled_MidRecording_RecordingReappliedAndFilesCoverTheSpanMinusDowntime()
     {
         var root = Directory.CreateTempSubdirectory("cs-e2e-mtxcrash-").FullName;
