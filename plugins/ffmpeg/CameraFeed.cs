@@ -17,10 +17,18 @@ internal interface IFeedListener
 /// </summary>
 internal sealed class CameraFeed(TimeProvider time, TimeSpan preEventBuffer)
 {
+    /// <summary>How long the smallest arrival-minus-PTS is remembered (two windows: 30–60 s).</summary>
+    private static readonly TimeSpan OffsetWindow = TimeSpan.FromSeconds(30);
+
     private readonly Lock _sync = new();
     private readonly TsDemux _demux = new();
     private readonly GopRing _ring = new(preEventBuffer);
     private readonly List<IFeedListener> _listeners = [];
+    private readonly long _epoch = time.GetTimestamp();
+    private TimeSpan? _lastPts;
+    private TimeSpan _bestOffset = TimeSpan.MaxValue;
+    private TimeSpan _previousBestOffset = TimeSpan.MaxValue;
+    private TimeSpan _windowStart;
     private bool _ended;
 
     /// <summary>PAT and PMT of the stream, null before the first keyframe.</summary>
@@ -82,6 +90,7 @@ internal sealed class CameraFeed(TimeProvider time, TimeSpan preEventBuffer)
                 {
                     _demux.Push(buffer.AsSpan(0, n), time.GetUtcNow(), completed.Add);
                     started = _demux.CurrentStart is not null;
+                    NoteArrival();
                     foreach (var gop in completed)
                     {
                         _ring.Add(gop);
@@ -110,6 +119,62 @@ internal sealed class CameraFeed(TimeProvider time, TimeSpan preEventBuffer)
         finally
         {
             End();
+        }
+    }
+
+    /// <summary>
+    /// Waits until the feed holds the camera's stream up to the moment this is called, so that a stop cut here keeps what
+    /// the camera produced until the stop: on a saturated box the camera's ffmpeg (starting its outputs, encoding) and the
+    /// service's read of its pipe fall seconds behind, and cutting at the feed's current position lost those seconds (the
+    /// chaos run at load 27–45: 2–5 s recordings whose file held 0.1 s). The feed's position is the latest video frame's
+    /// PTS plus the smallest arrival-minus-PTS seen in the last 30–60 s (the latency of a feed that keeps up, on the monotonic
+    /// clock; a window, so that a camera whose clock drifts against ours, or a lag that lasts, is not waited for at every stop); a feed within <paramref name="tolerance"/> plus one frame of that is caught up (no wait at normal load). Returns
+    /// at the latest after <paramref name="timeout"/>, or when the feed ends.
+    /// </summary>
+    public async Task CatchUpAsync(TimeSpan tolerance, TimeSpan timeout)
+    {
+        var until = time.GetElapsedTime(_epoch);
+        var deadline = until + timeout;
+        while (true)
+        {
+            lock (_sync)
+            {
+                var best = _bestOffset < _previousBestOffset ? _bestOffset : _previousBestOffset;
+                if (_ended || _lastPts is not { } pts || best == TimeSpan.MaxValue
+                    || best + pts + tolerance + _demux.VideoFrameInterval >= until)
+                {
+                    return;
+                }
+            }
+
+            if (time.GetElapsedTime(_epoch) >= deadline)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), time).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Under the lock, after bytes arrived: the latest video frame's arrival against its PTS (see <see cref="CatchUpAsync"/>).</summary>
+    private void NoteArrival()
+    {
+        if (_demux.LatestVideoPts is { } pts && pts != _lastPts)
+        {
+            _lastPts = pts;
+            var now = time.GetElapsedTime(_epoch);
+            if (now - _windowStart >= OffsetWindow)
+            {
+                _previousBestOffset = _bestOffset;
+                _bestOffset = TimeSpan.MaxValue;
+                _windowStart = now;
+            }
+
+            var offset = now - pts;
+            if (offset < _bestOffset)
+            {
+                _bestOffset = offset;
+            }
         }
     }
 

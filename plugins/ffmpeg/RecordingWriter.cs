@@ -78,9 +78,17 @@ internal sealed class RecordingWriter : IFeedListener
     /// <summary>Called by the feed: nothing more comes.</summary>
     public void Complete() => _queue.Writer.TryComplete();
 
-    /// <summary>Stop recording: the interval in progress is written too, the last segment finalized.</summary>
+    /// <summary>The feed's lag a stop accepts without waiting (a camera ffmpeg that keeps up is well within it).</summary>
+    private static readonly TimeSpan CatchUpTolerance = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Stop recording: the feed is first given the time to deliver what the camera produced until now (a saturated box
+    /// delays it by seconds; at most <see cref="FfmpegOptions.StopTimeout"/>), then the interval in progress is written
+    /// too and the last segment finalized.
+    /// </summary>
     public async Task StopAsync()
     {
+        await _feed.CatchUpAsync(CatchUpTolerance, _context.Options.StopTimeout).ConfigureAwait(false);
         _feed.Leave(this);
         await Completion.ConfigureAwait(false);
     }

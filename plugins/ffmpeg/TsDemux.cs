@@ -32,6 +32,8 @@ internal sealed class TsDemux
     private int _pmtPid = -1;
     private ArrayBufferWriter<byte>? _current;
     private DateTimeOffset _currentTime;
+    private long _lastRawPts = -1;
+    private long _ptsWraps;
 
     /// <summary>The PID of the first video stream, -1 until the PMT was seen.</summary>
     public int VideoPid { get; private set; } = -1;
@@ -44,6 +46,15 @@ internal sealed class TsDemux
 
     /// <summary>When the keyframe interval in progress started; null before the first keyframe.</summary>
     public DateTimeOffset? CurrentStart => _current is null ? null : _currentTime;
+
+    /// <summary>
+    /// The presentation time of the latest video frame (its PES header's PTS, 90 kHz, unwrapped), null before the first:
+    /// how far the camera's stream has come (<see cref="CameraFeed.CatchUpAsync"/>).
+    /// </summary>
+    public TimeSpan? LatestVideoPts { get; private set; }
+
+    /// <summary>The PTS step between the last two video frames (one frame's duration), zero before the second.</summary>
+    public TimeSpan VideoFrameInterval { get; private set; }
 
     /// <summary>Bytes that were not whole packets at a sync byte and were skipped.</summary>
     public long SkippedBytes { get; private set; }
@@ -130,6 +141,11 @@ internal sealed class TsDemux
             return;
         }
 
+        if (pid == VideoPid && PayloadStart(packet))
+        {
+            NotePts(packet);
+        }
+
         if (pid == VideoPid && PayloadStart(packet) && RandomAccess(packet))
         {
             if (_current is { WrittenCount: > 0 } done)
@@ -143,6 +159,34 @@ internal sealed class TsDemux
 
         // Before the first keyframe nothing is decodable: dropped. Other tables (SDT) ride along, harmless.
         _current?.Write(packet);
+    }
+
+    /// <summary>Reads the PTS of a video PES that starts in <paramref name="packet"/> (ISO 13818-1 §2.4.3.7).</summary>
+    private void NotePts(ReadOnlySpan<byte> packet)
+    {
+        var o = PayloadOffset(packet);
+        // start code prefix, stream id, length, two flag bytes, header length, then 5 bytes of PTS
+        if (o + 14 > PacketSize || packet[o] != 0 || packet[o + 1] != 0 || packet[o + 2] != 1 || (packet[o + 7] & 0x80) == 0)
+        {
+            return;
+        }
+
+        var p = packet.Slice(o + 9, 5);
+        var raw = ((long)(p[0] >> 1) & 0x07) << 30 | (long)p[1] << 22 | (long)(p[2] >> 1) << 15 | (long)p[3] << 7 | (long)(p[4] >> 1);
+        if (_lastRawPts >= 0 && raw < _lastRawPts - (1L << 32))
+        {
+            // The 33-bit clock wrapped (every 26.5 hours).
+            _ptsWraps++;
+        }
+
+        _lastRawPts = raw;
+        var pts = TimeSpan.FromTicks((raw + (_ptsWraps << 33)) * TimeSpan.TicksPerSecond / 90_000);
+        if (LatestVideoPts is { } previous && pts > previous)
+        {
+            VideoFrameInterval = pts - previous;
+        }
+
+        LatestVideoPts = LatestVideoPts is { } latest && latest > pts ? latest : pts;
     }
 
     /// <summary>The table section of a PSI packet (after the pointer field), or empty.</summary>
