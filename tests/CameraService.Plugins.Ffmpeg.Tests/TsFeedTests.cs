@@ -19,13 +19,19 @@ public sealed class TsFeedTests
             var random = new Random(7);
             var data = ts.AsMemory();
             var second = 0;
+            TimeSpan? firstPts = null;
             while (data.Length > 0)
             {
                 // Odd chunk sizes: packets straddle reads like on a pipe.
                 var n = Math.Min(data.Length, random.Next(1, 5000));
                 demux.Push(data.Span[..n], T0.AddSeconds(second++), gops.Add);
+                firstPts ??= demux.LatestVideoPts;
                 data = data[n..];
             }
+
+            // The video frames' PTS (how far the camera's stream has come, for a stop's catch-up): 40 frames 0.1 s apart.
+            Assert.Equal(TimeSpan.FromMilliseconds(100), demux.VideoFrameInterval);
+            Assert.InRange((demux.LatestVideoPts!.Value - firstPts!.Value).TotalSeconds, 3.0, 3.9);
 
             Assert.True(demux.VideoPid > 0);
             Assert.True(demux.AudioPid > 0);
