@@ -127,9 +127,10 @@ internal sealed class CameraFeed(TimeProvider time, TimeSpan preEventBuffer)
     /// the camera produced until the stop: on a saturated box the camera's ffmpeg (starting its outputs, encoding) and the
     /// service's read of its pipe fall seconds behind, and cutting at the feed's current position lost those seconds (the
     /// chaos run at load 27–45: 2–5 s recordings whose file held 0.1 s). The feed's position is the latest video frame's
-    /// PTS plus the smallest arrival-minus-PTS seen in the last 30–60 s (the latency of a feed that keeps up, on the monotonic
-    /// clock; a window, so that a camera whose clock drifts against ours, or a lag that lasts, is not waited for at every stop); a feed within <paramref name="tolerance"/> plus one frame of that is caught up (no wait at normal load). Returns
-    /// at the latest after <paramref name="timeout"/>, or when the feed ends.
+    /// PTS plus the smallest arrival-minus-PTS seen in the last 30–60 s (the latency of a feed that keeps up, on the
+    /// monotonic clock; a window, so that a camera whose clock drifts against ours, or a lag that lasts, is not waited for
+    /// at every stop); a feed within <paramref name="tolerance"/> plus one frame of that is caught up (no wait at normal
+    /// load). Returns at the latest after <paramref name="timeout"/>, or when the feed ends.
     /// </summary>
     public async Task CatchUpAsync(TimeSpan tolerance, TimeSpan timeout)
     {
