@@ -116,10 +116,13 @@ public sealed class DiscoveryTests
         await using var camera = await RtspTestServer.StartNewAsync(path: "/onvif1");
         await using var device = await OnvifDevice.StartAsync(camera.Url);
         var options = Harness.Fast();
+
+        // ProbeWait is how long the scan listens for ProbeMatch replies. 1 s missed the fake device's reply on a CI run
+        // at load 12 (the scan found nothing); a camera on a loaded box may answer that late too.
         options.Discovery = new DiscoveryOptions
         {
             Enabled = true,
-            Onvif = new OnvifOptions { Enabled = true, ProbeAddress = device.ProbeEndpoint.ToString(), ProbeWait = TimeSpan.FromSeconds(1), Username = "admin", Password = "onvif-pw" },
+            Onvif = new OnvifOptions { Enabled = true, ProbeAddress = device.ProbeEndpoint.ToString(), ProbeWait = TimeSpan.FromSeconds(5), Username = "admin", Password = "onvif-pw" },
         };
         await using var h = new Harness(options);
         await h.StartAsync();
