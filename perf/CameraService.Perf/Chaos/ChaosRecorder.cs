@@ -80,6 +80,14 @@ internal sealed class ChaosRecorder(RecordingLedger ledger, ChaosLog log, ChaosS
             stopResult = await StopAsync(client, camera, session).ConfigureAwait(false);
         }
 
+        if (stopResult is null && !ledger.HasFinal(session.SessionId)
+            && await ledger.AskStatusAsync(client, session).ConfigureAwait(false) == SessionState.StillRecording)
+        {
+            // Our stop failed for good (the dependency was down past the recovery timeout) and the session goes on:
+            // stop it again, as the user would once the service answers.
+            stopResult = await StopAsync(client, camera, session).ConfigureAwait(false);
+        }
+
         session.EndAt ??= ledger.FinalAt(session.SessionId) ?? log.Now;
         await ledger.VerifyAsync(client, session, stopResult).ConfigureAwait(false);
     }

@@ -27,6 +27,19 @@ internal sealed class SessionRecord
     public double SecondsOnDisk { get; set; }
 }
 
+/// <summary>What the service says of a session that has no final status update yet.</summary>
+internal enum SessionState
+{
+    /// <summary>No answer, or the camera's current or last session is another one.</summary>
+    Unknown,
+
+    /// <summary>The service still records it.</summary>
+    StillRecording,
+
+    /// <summary>It has ended; its final status is recorded.</summary>
+    Ended,
+}
+
 /// <summary>
 /// A fault that interrupted the process writing recordings (for the crash-loss allowance). <see cref="OutageSeconds"/>
 /// is the time the writer could not run at all (the service or the emulator down until it was back, the disk full),
@@ -75,6 +88,46 @@ internal sealed class RecordingLedger(ChaosRig rig, ChaosLog log)
     /// <summary>When the session's final status update arrived (null: none yet).</summary>
     public double? FinalAt(string session) => _finals.TryGetValue(session, out var final) ? final.At : null;
 
+    /// <summary>
+    /// For a session with no final status update: asks the service (<c>get_recording_status</c>) whether it still
+    /// records it, and when it has ended, records how (its <c>last_status</c> and <c>reason</c>) as the session's final.
+    /// A notification can be missed without any loss — a timed session whose service was killed ends at once after the
+    /// restart, before the subscribers reconnect —, and a user would ask the same.
+    /// </summary>
+    public async Task<SessionState> AskStatusAsync(ChaosClient client, SessionRecord session)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(session);
+        var until = log.Now + 10;
+        while (true)
+        {
+            var answer = await client.CallAsync("get_recording_status", new { device = session.Device }, CancellationToken.None).ConfigureAwait(false);
+            if (answer.Ok)
+            {
+                var result = answer.Result;
+                if (result?["session_id"]?.GetValue<string>() != session.SessionId)
+                {
+                    return SessionState.Unknown;
+                }
+
+                if (result["status"]?.GetValue<string>() == "RECORDING")
+                {
+                    return SessionState.StillRecording;
+                }
+
+                Final(session.SessionId, result["last_status"]?.GetValue<string>() ?? "STOPPED", result["reason"]?.GetValue<string>());
+                return SessionState.Ended;
+            }
+
+            if (!(answer.Unreachable || answer.ErrorCode == -32050) || log.Now > until)
+            {
+                return SessionState.Unknown;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Where a recording file is (the API gives bare names; they live in recordings/&lt;camera&gt;/).</summary>
     public string? FindRecording(string name)
     {
@@ -121,6 +174,11 @@ internal sealed class RecordingLedger(ChaosRig rig, ChaosLog log)
             while (!_finals.ContainsKey(session.SessionId) && log.Now < wait)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (!_finals.ContainsKey(session.SessionId))
+            {
+                await AskStatusAsync(client, session).ConfigureAwait(false);
             }
 
             if (_finals.TryGetValue(session.SessionId, out var final))
