@@ -107,9 +107,11 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
             throw new InvalidParameterException("camera_id", "must contain only letters, digits, '_', '-', '.' and '/' to be a MediaMTX path name");
         }
 
-        var desired = _paths.Publish(camera);
-        await ApplyAsync(camera.CameraId, desired, cancellationToken).ConfigureAwait(false);
-        Log.PathApplied(_logger, camera.CameraId, desired["runOnInit"]!.GetValue<string>().Length > 0 ? "runOnInit" : "runOnDemand");
+        _paths.Publish(camera);
+        if (await ApplyAsync(camera.CameraId, cancellationToken).ConfigureAwait(false) is { } applied)
+        {
+            Log.PathApplied(_logger, camera.CameraId, applied["runOnInit"]!.GetValue<string>().Length > 0 ? "runOnInit" : "runOnDemand");
+        }
     }
 
     public async Task UnpublishAsync(string cameraId, CancellationToken cancellationToken)
@@ -147,9 +149,9 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
 
     public async Task<StreamInfo> StartStreamingAsync(string cameraId, CancellationToken cancellationToken)
     {
-        if (_paths.Pin(cameraId, pinned: true) is { } desired)
+        if (_paths.Pin(cameraId, pinned: true) is not null)
         {
-            await ApplyAsync(cameraId, desired, cancellationToken).ConfigureAwait(false);
+            await ApplyAsync(cameraId, cancellationToken).ConfigureAwait(false);
         }
 
         return await GetStreamAsync(cameraId, cancellationToken).ConfigureAwait(false);
@@ -157,9 +159,9 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
 
     public async Task<StreamInfo> StopStreamingAsync(string cameraId, CancellationToken cancellationToken)
     {
-        if (_paths.Pin(cameraId, pinned: false) is { } desired)
+        if (_paths.Pin(cameraId, pinned: false) is not null)
         {
-            await ApplyAsync(cameraId, desired, cancellationToken).ConfigureAwait(false);
+            await ApplyAsync(cameraId, cancellationToken).ConfigureAwait(false);
         }
 
         return await GetStreamAsync(cameraId, cancellationToken).ConfigureAwait(false);
@@ -240,11 +242,11 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
                 "or use the ffmpeg backend with Plugins:Ffmpeg:PreEventBuffer set.");
         }
 
-        var (session, desired) = _paths.StartRecording(request, _time.GetUtcNow());
+        var (session, _) = _paths.StartRecording(request, _time.GetUtcNow());
         try
         {
             Directory.CreateDirectory(session.Directory);
-            await ApplyAsync(request.CameraId, desired, cancellationToken, patch: true).ConfigureAwait(false);
+            await ApplyAsync(request.CameraId, cancellationToken, patch: true).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -262,21 +264,30 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
     {
         ArgumentNullException.ThrowIfNull(cameraId);
         var (session, desired) = _paths.BeginStop(cameraId);
-        if (desired != null)
+        try
         {
-            await ApplyAsync(cameraId, desired, cancellationToken, patch: true).ConfigureAwait(false);
+            if (desired != null)
+            {
+                await ApplyAsync(cameraId, cancellationToken, patch: true).ConfigureAwait(false);
+            }
+            else
+            {
+                // An adopted recording of a camera that is not published (yet): only switch recording off. Should the
+                // camera be published meanwhile, its config already says record off (the table knows the stop).
+                try
+                {
+                    await _health.Guard(() => _client.PatchPathAsync(cameraId, new JsonObject { ["record"] = false }, cancellationToken)).ConfigureAwait(false);
+                }
+                catch (MediaMtxApiException ex) when (ex.Status == HttpStatusCode.NotFound)
+                {
+                    // The path is already gone: the recording has ended.
+                }
+            }
         }
-        else
+        catch (Exception)
         {
-            // An adopted recording of a camera that is not published (yet): only switch recording off.
-            try
-            {
-                await _health.Guard(() => _client.PatchPathAsync(cameraId, new JsonObject { ["record"] = false }, cancellationToken)).ConfigureAwait(false);
-            }
-            catch (MediaMtxApiException ex) when (ex.Status == HttpStatusCode.NotFound)
-            {
-                // The path is already gone: the recording has ended.
-            }
+            _paths.StopFailed(cameraId);
+            throw;
         }
 
         _paths.Stopped(session);
@@ -395,11 +406,26 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
 
     // ---- helpers ----
 
-    /// <summary>Applies a camera's desired config: patch (hot-reloads record-only changes), or replace when the path is gone.</summary>
-    private Task ApplyAsync(string cameraId, JsonObject desired, CancellationToken ct, bool patch = false) =>
-        _reconciler.ExclusiveAsync(
+    /// <summary>
+    /// Applies a camera's desired config: patch (hot-reloads record-only changes), or replace when the path is gone.
+    /// The config is read from the table when the change runs, not when it was asked for: changes queue behind one
+    /// another, and one computed earlier must never overwrite a later state — a service restarted mid-recording
+    /// publishes the camera while the duration limit already stops the adopted recording, and a publish that sent
+    /// <c>record: true</c> after the stop's <c>record: false</c> left MediaMTX recording with no session (found by the
+    /// chaos soak). Answers the config sent, or null when the camera is no longer published.
+    /// </summary>
+    private async Task<JsonObject?> ApplyAsync(string cameraId, CancellationToken ct, bool patch = false)
+    {
+        JsonObject? applied = null;
+        await _reconciler.ExclusiveAsync(
             async () =>
             {
+                if (_paths.CurrentDesired(cameraId) is not { } desired)
+                {
+                    return;
+                }
+
+                applied = desired;
                 if (patch)
                 {
                     try
@@ -415,7 +441,9 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
 
                 await _health.Guard(() => _client.ReplacePathAsync(cameraId, desired, ct)).ConfigureAwait(false);
             },
-            ct);
+            ct).ConfigureAwait(false);
+        return applied;
+    }
 
     private void Raise(StreamBackendEventArgs e)
     {

@@ -16,6 +16,11 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
     private readonly Dictionary<string, Entry> _cameras = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RecordingSession> _adopted = new(StringComparer.Ordinal);
 
+    // Cameras whose recording is being stopped (BeginStop … Stopped): their desired config has record off from the
+    // moment the stop begins, so an apply or a reconciliation that runs during the stop never switches it back on —
+    // also when the camera is published (re-claiming an adopted recording) while its stop is under way.
+    private readonly HashSet<string> _stopping = new(StringComparer.Ordinal);
+
     private sealed class Entry(StreamCamera camera)
     {
         public StreamCamera Camera { get; set; } = camera;
@@ -160,11 +165,13 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
         {
             if (_cameras.TryGetValue(cameraId, out var entry) && entry.Recording != null)
             {
-                return (entry.Recording, PathConfigBuilder.Build(entry.Camera, options, keepRunning: entry.Pinned, record: false));
+                _stopping.Add(cameraId);
+                return (entry.Recording, Desired(entry));
             }
 
             if (_adopted.TryGetValue(cameraId, out var adopted))
             {
+                _stopping.Add(cameraId);
                 return (adopted, null);
             }
 
@@ -183,6 +190,28 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
             }
 
             _adopted.Remove(session.CameraId);
+            _stopping.Remove(session.CameraId);
+        }
+    }
+
+    /// <summary>A stop that MediaMTX did not accept: the recording goes on as before it (reconciliation keeps it on).</summary>
+    public void StopFailed(string cameraId)
+    {
+        lock (_gate)
+        {
+            _stopping.Remove(cameraId);
+        }
+    }
+
+    /// <summary>
+    /// The camera's config as the table has it now, or null when it is not published: what an apply sends when it
+    /// runs, so that applies queued behind one another never send a state older than the table's.
+    /// </summary>
+    public JsonObject? CurrentDesired(string cameraId)
+    {
+        lock (_gate)
+        {
+            return _cameras.TryGetValue(cameraId, out var entry) ? Desired(entry) : null;
         }
     }
 
@@ -237,8 +266,11 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
         }
     }
 
-    private JsonObject Desired(Entry e) =>
-        PathConfigBuilder.Build(e.Camera, options, keepRunning: e.Pinned || e.Recording != null, record: e.Recording != null);
+    private JsonObject Desired(Entry e)
+    {
+        var recording = e.Recording != null && !_stopping.Contains(e.Camera.CameraId);
+        return PathConfigBuilder.Build(e.Camera, options, keepRunning: e.Pinned || recording, record: recording);
+    }
 
     private Entry Find(string cameraId) =>
         _cameras.TryGetValue(cameraId, out var e) ? e : throw new ResourceNotFoundException("camera", cameraId, $"The camera '{cameraId}' is not published; connect it first.");

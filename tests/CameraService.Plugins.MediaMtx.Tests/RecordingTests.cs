@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CameraService.Abstractions;
 using CameraService.Abstractions.Streaming;
+using MediaMtxEmulator;
 
 namespace CameraService.Plugins.MediaMtx.Tests;
 
@@ -141,6 +142,33 @@ public sealed class RecordingTests : BackendTestBase
         Assert.Equal("session-42", stopped.SessionId);
         Assert.Single(stopped.Files);
         Assert.False(Emu.PathConf("camera0")!["record"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task ServiceRestart_StopOfAdoptedRecordingRacingThePublish_LeavesRecordingOff()
+    {
+        // Found by the chaos soak: a service killed mid-recording restarts, adopts the recording and — its duration
+        // limit already passed — stops it at once, while the camera is being published. The publish's config
+        // (computed with the recording still on) reached MediaMTX after the stop's record: false, so MediaMTX kept
+        // recording with no session, and the next restart adopted that as a recording nobody started.
+        await Backend.PublishAsync(Camera(), CancellationToken.None);
+        await Backend.StartRecordingAsync(Request("session-7"), CancellationToken.None);
+        await Backend.StopAsync(CancellationToken.None);
+        var restarted = await CreateBackendAsync();
+        Assert.Single(await restarted.GetActiveRecordingsAsync(CancellationToken.None));
+
+        // The stop (record off, not published yet) goes first; the publish's replace is slow, so it lands after it.
+        Emu.Fail(new FaultRule("/v3/config/paths/replace", "slow", DelayMs: 500, Times: 1));
+        var stop = restarted.StopRecordingAsync("camera0", CancellationToken.None);
+        var publish = restarted.PublishAsync(Camera(), CancellationToken.None);
+        var stopped = await stop;
+        await publish;
+
+        Assert.Equal("session-7", stopped.SessionId);
+        Assert.False(Emu.PathConf("camera0")!["record"]!.GetValue<bool>(), "MediaMTX still records camera0 after its recording was stopped");
+        Assert.Empty(await restarted.GetActiveRecordingsAsync(CancellationToken.None));
+        await restarted.ReconcileAsync(CancellationToken.None);
+        Assert.False(Emu.PathConf("camera0")!["record"]!.GetValue<bool>(), "reconciliation switched recording back on");
     }
 
     [Fact]
