@@ -95,13 +95,17 @@ internal sealed class ChaosRecorder(RecordingLedger ledger, ChaosLog log, ChaosS
     /// <summary>stop_recording, retried while the service is unreachable (a kill) or answers -32050, for up to the recovery timeout.</summary>
     private async Task<JsonNode?> StopAsync(ChaosClient client, string camera, SessionRecord session)
     {
-        var until = log.Now + settings.RecoveryTimeout.TotalSeconds;
+        // The session's span ends when the user asks it to: what the service records after that (while the answer is
+        // slow — a Control API that takes 2 s per request — or while the stop is retried) is more than asked for,
+        // and the answer's own delay is not video the recording owes.
+        var asked = log.Now;
+        var until = asked + settings.RecoveryTimeout.TotalSeconds;
         while (true)
         {
             var stop = await client.CallAsync("stop_recording", new { device = camera }, CancellationToken.None).ConfigureAwait(false);
             if (stop.Ok)
             {
-                session.EndAt = log.Now;
+                session.EndAt = asked;
                 session.Outcome = "stopped";
                 return stop.Result;
             }
