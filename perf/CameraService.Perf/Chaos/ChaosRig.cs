@@ -355,7 +355,7 @@ internal sealed class ChaosRig : IAsyncDisposable
             EmulatorStarts++;
             var process = RealMediaMtx
                 ? ServiceTarget.StartProgram(_settings.MediaMtx!, [MediaMtxConfig])
-                : ServiceTarget.StartDotnet(_emulatorDll!, ServiceTarget.Expand(ServiceLaunchOptions.DefaultEmulatorArgs + " --media --rtsp-server", _values), redirect: true);
+                : ServiceTarget.StartDotnet(_emulatorDll!, ServiceTarget.Expand(ServiceLaunchOptions.DefaultEmulatorArgs + " --media --rtsp-server", _values), redirect: true, _host.ServiceEnvironment);
             ServiceTarget.PumpToFile(process, EmulatorLog(EmulatorStarts));
             _emulator?.Dispose();
             _emulator = process;
