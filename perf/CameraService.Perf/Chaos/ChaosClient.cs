@@ -57,6 +57,25 @@ internal sealed class ChaosClient(ChaosRig rig, ChaosLog log, string name) : IAs
         return answer;
     }
 
+    /// <summary>
+    /// Calls <paramref name="method"/> as a user would while a fault lasts: retried every 500 ms while the service is
+    /// unreachable (a kill) or a dependency is failing (-32050), until the log's clock passes <paramref name="until"/>.
+    /// Any other answer is final. Returns the last answer.
+    /// </summary>
+    public async Task<ChaosAnswer> CallRetryingAsync(string method, object? parameters, double until)
+    {
+        while (true)
+        {
+            var answer = await CallAsync(method, parameters, CancellationToken.None).ConfigureAwait(false);
+            if (answer.Ok || !(answer.Unreachable || answer.ErrorCode == -32050) || log.Now > until)
+            {
+                return answer;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_connection is not null)

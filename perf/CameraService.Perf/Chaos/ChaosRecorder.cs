@@ -92,32 +92,22 @@ internal sealed class ChaosRecorder(RecordingLedger ledger, ChaosLog log, ChaosS
         await ledger.VerifyAsync(client, session, stopResult).ConfigureAwait(false);
     }
 
-    /// <summary>stop_recording, retried while the service is unreachable (a kill) or answers -32050, for up to the recovery timeout.</summary>
+    /// <summary>stop_recording, retried (<see cref="ChaosClient.CallRetryingAsync"/>) for up to the recovery timeout.</summary>
     private async Task<JsonNode?> StopAsync(ChaosClient client, string camera, SessionRecord session)
     {
         // The session's span ends when the user asks it to: what the service records after that (while the answer is
         // slow — a Control API that takes 2 s per request — or while the stop is retried) is more than asked for,
         // and the answer's own delay is not video the recording owes.
         var asked = log.Now;
-        var until = asked + settings.RecoveryTimeout.TotalSeconds;
-        while (true)
+        var stop = await client.CallRetryingAsync("stop_recording", new { device = camera }, until: asked + settings.RecoveryTimeout.TotalSeconds).ConfigureAwait(false);
+        if (!stop.Ok)
         {
-            var stop = await client.CallAsync("stop_recording", new { device = camera }, CancellationToken.None).ConfigureAwait(false);
-            if (stop.Ok)
-            {
-                session.EndAt = asked;
-                session.Outcome = "stopped";
-                return stop.Result;
-            }
-
-            // A user retries while the service is down or a dependency is failing (-32050); anything else is final.
-            if (!(stop.Unreachable || stop.ErrorCode == -32050) || log.Now > until)
-            {
-                session.Outcome = "stop-" + stop.Label;
-                return null;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+            session.Outcome = "stop-" + stop.Label;
+            return null;
         }
+
+        session.EndAt = asked;
+        session.Outcome = "stopped";
+        return stop.Result;
     }
 }

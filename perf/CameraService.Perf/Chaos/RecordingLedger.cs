@@ -98,34 +98,25 @@ internal sealed class RecordingLedger(ChaosRig rig, ChaosLog log)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(session);
-        var until = log.Now + 10;
-        while (true)
+        var answer = await client.CallRetryingAsync("get_recording_status", new { device = session.Device }, until: log.Now + 10).ConfigureAwait(false);
+        if (!answer.Ok)
         {
-            var answer = await client.CallAsync("get_recording_status", new { device = session.Device }, CancellationToken.None).ConfigureAwait(false);
-            if (answer.Ok)
-            {
-                var result = answer.Result;
-                if (result?["session_id"]?.GetValue<string>() != session.SessionId)
-                {
-                    return SessionState.Unknown;
-                }
-
-                if (result["status"]?.GetValue<string>() == "RECORDING")
-                {
-                    return SessionState.StillRecording;
-                }
-
-                Final(session.SessionId, result["last_status"]?.GetValue<string>() ?? "STOPPED", result["reason"]?.GetValue<string>());
-                return SessionState.Ended;
-            }
-
-            if (!(answer.Unreachable || answer.ErrorCode == -32050) || log.Now > until)
-            {
-                return SessionState.Unknown;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+            return SessionState.Unknown;
         }
+
+        var result = answer.Result;
+        if (result?["session_id"]?.GetValue<string>() != session.SessionId)
+        {
+            return SessionState.Unknown;
+        }
+
+        if (result["status"]?.GetValue<string>() == "RECORDING")
+        {
+            return SessionState.StillRecording;
+        }
+
+        Final(session.SessionId, result["last_status"]?.GetValue<string>() ?? "STOPPED", result["reason"]?.GetValue<string>());
+        return SessionState.Ended;
     }
 
     /// <summary>Where a recording file is (the API gives bare names; they live in recordings/&lt;camera&gt;/).</summary>
