@@ -149,7 +149,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
 
     public async Task<StreamInfo> StartStreamingAsync(string cameraId, CancellationToken cancellationToken)
     {
-        if (_paths.Pin(cameraId, pinned: true) is not null)
+        if (_paths.Pin(cameraId, pinned: true))
         {
             await ApplyAsync(cameraId, cancellationToken).ConfigureAwait(false);
         }
@@ -159,7 +159,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
 
     public async Task<StreamInfo> StopStreamingAsync(string cameraId, CancellationToken cancellationToken)
     {
-        if (_paths.Pin(cameraId, pinned: false) is not null)
+        if (_paths.Pin(cameraId, pinned: false))
         {
             await ApplyAsync(cameraId, cancellationToken).ConfigureAwait(false);
         }
@@ -242,7 +242,7 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
                 "or use the ffmpeg backend with Plugins:Ffmpeg:PreEventBuffer set.");
         }
 
-        var (session, _) = _paths.StartRecording(request, _time.GetUtcNow());
+        var session = _paths.StartRecording(request, _time.GetUtcNow());
         try
         {
             Directory.CreateDirectory(session.Directory);
@@ -263,10 +263,10 @@ internal sealed partial class MediaMtxBackend : IStreamBackend, IVideoFrameSourc
     public async Task<BackendRecording> StopRecordingAsync(string cameraId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cameraId);
-        var (session, desired) = _paths.BeginStop(cameraId);
+        var (session, published) = _paths.BeginStop(cameraId);
         try
         {
-            if (desired != null)
+            if (published)
             {
                 await ApplyAsync(cameraId, cancellationToken, patch: true).ConfigureAwait(false);
             }

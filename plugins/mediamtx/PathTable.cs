@@ -32,8 +32,8 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
         public bool KeepRunning(MediaMtxOptions options) => Pinned || Recording != null || options.RunMode == MediaMtxRunMode.OnInit;
     }
 
-    /// <summary>Adds or updates a camera (re-claiming a recording adopted after a restart) and answers its config.</summary>
-    public JsonObject Publish(StreamCamera camera)
+    /// <summary>Adds or updates a camera (re-claiming a recording adopted after a restart).</summary>
+    public void Publish(StreamCamera camera)
     {
         lock (_gate)
         {
@@ -51,7 +51,6 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
 
             entry.Camera = camera;
             registry.Set(camera.CameraId, entry.Recording?.ToPersisted());
-            return Desired(entry);
         }
     }
 
@@ -72,21 +71,21 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
         }
     }
 
-    /// <summary>Pins the publisher (runs without viewers) or releases it; the new config, or null when nothing changes.</summary>
-    public JsonObject? Pin(string cameraId, bool pinned)
+    /// <summary>Pins the publisher (runs without viewers) or releases it; whether MediaMTX's config must change.</summary>
+    public bool Pin(string cameraId, bool pinned)
     {
         lock (_gate)
         {
             var entry = Find(cameraId);
             if (entry.Pinned == pinned)
             {
-                return null;
+                return false;
             }
 
             entry.Pinned = pinned;
 
             // A recording keeps the publisher running: releasing the pin changes nothing in MediaMTX then.
-            return pinned || entry.Recording is null ? Desired(entry) : null;
+            return pinned || entry.Recording is null;
         }
     }
 
@@ -120,8 +119,8 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
         }
     }
 
-    /// <summary>Starts a recording in the table and answers it with the camera's config (record on).</summary>
-    public (RecordingSession Session, JsonObject Desired) StartRecording(RecordingRequest request, DateTimeOffset now)
+    /// <summary>Starts a recording in the table (the camera's config has record on from now).</summary>
+    public RecordingSession StartRecording(RecordingRequest request, DateTimeOffset now)
     {
         lock (_gate)
         {
@@ -136,7 +135,7 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
                 request.CameraId, request.SessionId, request.Format, now, dir, SegmentCollector.ListSegmentFiles(dir, request.CameraId).ToHashSet(StringComparer.Ordinal),
                 request.SegmentMaxBytes, RemoveAudio: !request.Audio && entry.Camera.Input.Audio is not null);
             entry.Recording = session;
-            return (session, Desired(entry));
+            return session;
         }
     }
 
@@ -156,23 +155,23 @@ internal sealed class PathTable(MediaMtxOptions options, OwnershipRegistry regis
     }
 
     /// <summary>
-    /// The recording to stop and the camera's config with record off — null for a recording adopted from MediaMTX whose
-    /// camera is not published (yet): then only <c>record</c> is switched off.
+    /// The recording to stop, and whether its camera is published (its whole config is applied with record off) — not
+    /// for a recording adopted from MediaMTX whose camera is not published (yet): then only <c>record</c> is switched off.
     /// </summary>
-    public (RecordingSession Session, JsonObject? Desired) BeginStop(string cameraId)
+    public (RecordingSession Session, bool Published) BeginStop(string cameraId)
     {
         lock (_gate)
         {
             if (_cameras.TryGetValue(cameraId, out var entry) && entry.Recording != null)
             {
                 _stopping.Add(cameraId);
-                return (entry.Recording, Desired(entry));
+                return (entry.Recording, true);
             }
 
             if (_adopted.TryGetValue(cameraId, out var adopted))
             {
                 _stopping.Add(cameraId);
-                return (adopted, null);
+                return (adopted, false);
             }
 
             throw new InvalidStateException("not_recording", "IDLE", $"Camera '{cameraId}' is not recording.");
