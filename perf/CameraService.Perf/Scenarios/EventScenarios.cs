@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CameraService.Perf.Client;
@@ -41,6 +42,10 @@ internal sealed class FanoutScenario : IScenario
         var received = 0;
         long late = 0;
         Measurements? recording = null;
+        // Every delivery's latency by event and session (-1: not received), for the per-event spread in the notes:
+        // whether the tail is a few slow events (a pause) or the last sessions of every event (the per-delivery cost).
+        var byEvent = new long[events * pool.Connections.Count];
+        Array.Fill(byEvent, -1L);
         foreach (var connection in pool.Connections)
         {
             var slot = connection.Index;
@@ -58,7 +63,9 @@ internal sealed class FanoutScenario : IScenario
                     return;
                 }
 
-                sink.Record(label, (long)Stopwatch.GetElapsedTime(Volatile.Read(ref eventStart), at).TotalMicroseconds, "ok", true);
+                var latency = (long)Stopwatch.GetElapsedTime(Volatile.Read(ref eventStart), at).TotalMicroseconds;
+                sink.Record(label, latency, "ok", true);
+                byEvent[((seq - 1) * lastSeen.Length) + slot] = latency;
                 Interlocked.Increment(ref received);
             };
         }
@@ -111,6 +118,7 @@ internal sealed class FanoutScenario : IScenario
             };
         }, cancellationToken).ConfigureAwait(false);
         notes.Add($"trigger: {trigger.Description}; latency from just before the trigger to each session's receipt");
+        notes.Add(EventSpread(byEvent, events, pool.Connections.Count));
         if (trigger is RpcTrigger)
         {
             notes.Add("an API-call trigger's latency includes the call's own work (e.g. taking the snapshot)");
@@ -128,6 +136,38 @@ internal sealed class FanoutScenario : IScenario
                 ["topics"] = string.Join(',', topics),
             },
             notes);
+    }
+
+    /// <summary>
+    /// Per event: its first, median and last delivery. The first delivery is the trigger's own path (e.g. the device
+    /// event reaching the service); first → last is the fan-out's spread over the sessions.
+    /// </summary>
+    private static string EventSpread(long[] byEvent, int events, int sessions)
+    {
+        var rows = new List<(int Event, double First, double Median, double Last)>();
+        for (var e = 0; e < events; e++)
+        {
+            var got = byEvent.AsSpan(e * sessions, sessions).ToArray().Where(l => l >= 0).Order().ToArray();
+            if (got.Length > 0)
+            {
+                rows.Add((e + 1, got[0] / 1000.0, got[got.Length / 2] / 1000.0, got[^1] / 1000.0));
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return "per event: no deliveries";
+        }
+
+        static double Mid(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted[sorted.Length / 2];
+        }
+
+        var worst = string.Join("; ", rows.OrderByDescending(r => r.Last).Take(5).Select(r => string.Create(CultureInfo.InvariantCulture, $"#{r.Event} {r.First:0.0}/{r.Median:0.0}/{r.Last:0.0}")));
+        return string.Create(CultureInfo.InvariantCulture, $"per event (ms, first/median/last delivery): median event {Mid(rows.Select(r => r.First)):0.0}/{Mid(rows.Select(r => r.Median)):0.0}/{Mid(rows.Select(r => r.Last)):0.0}; ") +
+            string.Create(CultureInfo.InvariantCulture, $"events whose last delivery took > 50 ms: {rows.Count(r => r.Last > 50)} of {rows.Count}; the 5 slowest: {worst}");
     }
 
     private static IEventTrigger CreateTrigger(ScenarioContext context, string kind, TargetInfo target, RpcConnection connection, string device)
