@@ -80,4 +80,24 @@ public sealed class SmokeScenarioTests
         Assert.Equal(3, result.Phases[0].Metrics["deliveries_missing"]);
         Assert.Equal(3, result.TotalErrors);
     }
+
+    [Fact]
+    public async Task RunAsync_FanoutWithWarmupEvents_MeasuresOnlyTheEventsAfterThem()
+    {
+        // Two warm-up events are fired and delivered first; only the three events after them are recorded, and the
+        // notes give each measured event's first/median/last delivery.
+        var options = new RunOptions { Target = TargetKind.Echo, EchoInProcess = true, Smoke = true, WriteResults = false };
+        var settings = new ScenarioSettings { Events = 3, WarmupEvents = 2, Sessions = 4 };
+
+        var (result, _) = await PerfRunner.RunAsync(new FanoutScenario(), options, settings, TextWriter.Null, CancellationToken.None);
+
+        var phase = result.Phases[0];
+        Assert.Equal(12, phase.Metrics["deliveries_expected"]);
+        Assert.Equal(0, phase.Metrics["deliveries_missing"]);
+        Assert.Equal(0, phase.Metrics["deliveries_duplicate_or_late"]);
+        Assert.Equal(8, phase.Metrics["warmup_deliveries"]);
+        Assert.Equal(12, phase.Methods.Single(m => m.Method.StartsWith("notification:", StringComparison.Ordinal)).Count);
+        Assert.Equal("2", result.Parameters["warmup_events"]);
+        Assert.Contains(result.Notes, n => n.StartsWith("per event", StringComparison.Ordinal) && n.Contains("of 3;", StringComparison.Ordinal));
+    }
 }

@@ -23,6 +23,7 @@ internal sealed class FanoutScenario : IScenario
         var sessions = context.Pick(context.Settings.Sessions, 1000, 10);
         var events = context.Pick(context.Settings.Events, 50, 3);
         var spacing = context.Pick(context.Settings.EventSpacingMs, 200, 50);
+        var warmupEvents = context.Settings.WarmupEvents ?? 0;
         var eventTimeout = TimeSpan.FromSeconds(context.Smoke ? 5 : 10);
         var triggerKind = context.Settings.Trigger ?? (context.Options.Target == TargetKind.Echo ? "echo" : "rpc");
         var notes = new List<string>();
@@ -41,6 +42,7 @@ internal sealed class FanoutScenario : IScenario
         var eventStart = 0L;
         var received = 0;
         long late = 0;
+        var warmReceived = 0;
         Measurements? recording = null;
         // Every delivery's latency by event and session (-1: not received), for the per-event spread in the notes:
         // whether the tail is a few slow events (a pause) or the last sessions of every event (the per-delivery cost).
@@ -51,8 +53,14 @@ internal sealed class FanoutScenario : IScenario
             var slot = connection.Index;
             connection.OnNotification = (method, _, at) =>
             {
-                if (!method.SequenceEqual(expected) || Volatile.Read(ref recording) is not { } sink)
+                if (!method.SequenceEqual(expected))
                 {
+                    return;
+                }
+
+                if (Volatile.Read(ref recording) is not { } sink)
+                {
+                    Interlocked.Increment(ref warmReceived);
                     return;
                 }
 
@@ -81,6 +89,22 @@ internal sealed class FanoutScenario : IScenario
             }
         }
 
+        // Warm-up events (--warmup-events): the same trigger and wait, before the phase, counted but not measured.
+        long warmupDeliveries = 0;
+        for (var w = 0; w < warmupEvents; w++)
+        {
+            Volatile.Write(ref warmReceived, 0);
+            var start = Stopwatch.GetTimestamp();
+            await trigger.FireAsync(w, cancellationToken).ConfigureAwait(false);
+            while (Volatile.Read(ref warmReceived) < pool.Connections.Count && Stopwatch.GetElapsedTime(start) < eventTimeout)
+            {
+                await Task.Delay(2, cancellationToken).ConfigureAwait(false);
+            }
+
+            warmupDeliveries += Volatile.Read(ref warmReceived);
+            await Task.Delay(TimeSpan.FromMilliseconds(spacing), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+
         long missing = 0;
         var phase = await context.RunPhaseAsync("fanout", target.Info, async (m, ct) =>
         {
@@ -91,7 +115,7 @@ internal sealed class FanoutScenario : IScenario
                 Volatile.Write(ref currentEvent, e);
                 var start = Stopwatch.GetTimestamp();
                 Volatile.Write(ref eventStart, start);
-                await trigger.FireAsync(e - 1, ct).ConfigureAwait(false);
+                await trigger.FireAsync(warmupEvents + e - 1, ct).ConfigureAwait(false);
                 m.Record("(trigger)", (long)Stopwatch.GetElapsedTime(start).TotalMicroseconds, "ok", true);
                 while (Volatile.Read(ref received) < pool.Connections.Count && Stopwatch.GetElapsedTime(start) < eventTimeout)
                 {
@@ -115,6 +139,7 @@ internal sealed class FanoutScenario : IScenario
                 ["deliveries_expected"] = (double)events * pool.Connections.Count,
                 ["deliveries_missing"] = missing,
                 ["deliveries_duplicate_or_late"] = Interlocked.Read(ref late),
+                ["warmup_deliveries"] = warmupDeliveries,
             };
         }, cancellationToken).ConfigureAwait(false);
         notes.Add($"trigger: {trigger.Description}; latency from just before the trigger to each session's receipt");
@@ -130,6 +155,7 @@ internal sealed class FanoutScenario : IScenario
             {
                 ["sessions"] = Inv(sessions),
                 ["events"] = Inv(events),
+                ["warmup_events"] = Inv(warmupEvents),
                 ["spacing_ms"] = Inv(spacing),
                 ["trigger"] = triggerKind,
                 ["notification"] = trigger.Notification,

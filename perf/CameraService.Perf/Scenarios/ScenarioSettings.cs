@@ -88,6 +88,9 @@ internal sealed record ScenarioSettings
 
     public int? Events { get; init; }
 
+    /// <summary>fanout: events triggered before the measured ones, not measured (the notification path's JIT).</summary>
+    public int? WarmupEvents { get; init; }
+
     public double? EventSpacingMs { get; init; }
 
     public string? Trigger { get; init; }
