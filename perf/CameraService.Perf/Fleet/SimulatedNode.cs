@@ -79,6 +79,10 @@ internal sealed class SimulatedNode : IAsyncDisposable
             await node._nats.ConnectAsync().ConfigureAwait(false);
             var requests = await node._nats.SubscribeCoreAsync<byte[]>(FleetSubjects.Rpc(id), FleetSubjects.NodeQueue(id), cancellationToken: cancellationToken).ConfigureAwait(false);
             var discover = await node._nats.SubscribeCoreAsync<byte[]>(FleetSubjects.Discover, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+            // The server handles a connection's messages in order, so its PONG means both SUBs are in place: a request
+            // sent on another connection right after StartAsync finds a responder (not "no responders").
+            await node._nats.PingAsync(cancellationToken).ConfigureAwait(false);
             node._loops = Task.WhenAll(
                 Task.Run(() => node.ServeAsync(requests), CancellationToken.None),
                 Task.Run(() => node.DiscoverAsync(discover), CancellationToken.None),
