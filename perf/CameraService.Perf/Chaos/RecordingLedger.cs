@@ -154,8 +154,13 @@ internal sealed class RecordingLedger(ChaosRig rig, ChaosLog log)
                 }
             }
 
+            // A stop that lists no file is an honest answer only when it says why (a failed status with a reason);
+            // whether video was owed anyway — the writer was up for part of the span — is the crash-loss check's
+            // below, which then counts 0 s on disk against the span minus the outages.
+            var failedWithReason = stopResult["status"]?.GetValue<string>() is { } status && status != "STOPPED"
+                && !string.IsNullOrWhiteSpace(stopResult["reason"]?.GetValue<string>());
             var missing = names.Where(n => FindRecording(n) is null).ToList();
-            log.Check("stop-lists-existing-files", names.Count > 0 && missing.Count == 0, () =>
+            log.Check("stop-lists-existing-files", (names.Count > 0 || failedWithReason) && missing.Count == 0, () =>
                 $"{session.Device} session {session.SessionId}: stop_recording listed {names.Count} file(s), missing on disk: {string.Join(", ", missing)}; answer {stopResult.ToJsonString()}");
         }
         else
